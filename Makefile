@@ -1,0 +1,58 @@
+# valuegrad: `make demo` and `make test` set up everything on a fresh machine, and are idempotent.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.valuegrad-installed
+# PyTorch is only a test oracle. Pin it: this version installs the CPU build; an unpinned
+# `torch` would pull in gigabytes of CUDA packages.
+TORCH  := torch==2.13.0
+EXTRAS := dev,viz,notebooks,datasets,bench
+
+.PHONY: help setup system-deps test lint typecheck pytest demo bench notebooks clean
+
+help:
+	@echo "make demo       set up, then train the demo model and draw a neuron's graph"
+	@echo "make test       set up, then run ruff, mypy, pytest and the notebooks"
+	@echo "make bench      set up, then run the benchmarks beside micrograd and PyTorch"
+	@echo "make notebooks  set up, then open Jupyter Lab on notebooks/"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]' '$(TORCH)'
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+# The Graphviz `dot` binary: installed with apt-get when we are root, otherwise we say how.
+system-deps:
+	@bash .ci/system-deps.sh
+
+setup: $(STAMP) system-deps
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(PY) -m pytest -q
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q
+
+demo: setup
+	$(PY) -m autograd demo --out demo-out
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+notebooks: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out *.egg-info

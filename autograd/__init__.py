@@ -1,0 +1,45 @@
+"""valuegrad's autograd: a scalar reverse-mode automatic differentiation engine.
+
+A :class:`Value` holds one number. Every op on Values records a node of a computational
+graph, and :meth:`Value.backward` walks that graph backwards applying the chain rule, so that
+every node gets its gradient.
+
+>>> from autograd import Value
+>>> a, b = Value(2.0), Value(-3.0)
+>>> c = (a * b + 10).tanh()
+>>> c.backward()
+>>> round(a.grad, 6), round(b.grad, 6)
+(-2.523949, 1.682632)
+
+The same ``import autograd`` name is used by the unrelated HIPS ``autograd`` package: install
+the two in separate environments.
+"""
+
+from .engine import AnomalyError, Value, dot, sum_values
+from .functional import (
+    GradcheckError,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    gradcheck,
+    gradgradcheck,
+    is_grad_enabled,
+    no_grad,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value",
+    "dot",
+    "sum_values",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "detect_anomaly",
+    "AnomalyError",
+]

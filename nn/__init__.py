@@ -1,0 +1,1 @@
+"""valuegrad's nn: a tiny neural-network library built on autograd's Value."""
