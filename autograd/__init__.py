@@ -8,14 +8,14 @@ every node gets its gradient.
 >>> a, b = Value(2.0), Value(-3.0)
 >>> c = (a * b + 10).tanh()
 >>> c.backward()
->>> round(a.grad, 6), round(b.grad, 6)
-(-2.523949, 1.682632)
+>>> round(c.data, 6), round(a.grad, 6), round(b.grad, 6)
+(0.999329, -0.004023, 0.002682)
 
 The same ``import autograd`` name is used by the unrelated HIPS ``autograd`` package: install
 the two in separate environments.
 """
 
-from .engine import AnomalyError, Value, dot, sum_values
+from .engine import AnomalyError, Value, apply, dot, sum_values
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -33,6 +33,7 @@ __all__ = [
     "Value",
     "dot",
     "sum_values",
+    "apply",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

@@ -24,13 +24,33 @@ from typing import Any, Iterable, Union
 
 from . import ops as _ops
 from .graph import topological_order
-from .ops import ABS, ADD, AFFINE, CONST, DIV, DOT, EXP, LEAF, LOG, MUL, NEG, POW, RELU
-from .ops import SIGMOID, SUB, SUM, SWAPPED, TANH, F, Op
+from .ops import (
+    ABS,
+    ADD,
+    AFFINE,
+    CONST,
+    DIV,
+    DOT,
+    EXP,
+    LEAF,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SIGMOID,
+    SUB,
+    SUM,
+    SWAPPED,
+    TANH,
+    F,
+    Op,
+)
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
 
-__all__ = ["Value", "dot", "sum_values", "AnomalyError"]
+__all__ = ["Value", "dot", "sum_values", "apply", "AnomalyError"]
 
 
 # --- grad mode and anomaly mode -------------------------------------------------------------
@@ -85,12 +105,12 @@ def _as_float(x: Any, what: str) -> float:
     """``x`` as a float, or a TypeError that says what ``x`` was."""
     t = type(x)
     if t is float:
-        return x  # type: ignore[no-any-return]
+        return x
     if t is int or t is bool or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
         try:
             return float(x)
         except OverflowError:  # an int too large for a float rounds to infinity
-            return math.copysign(math.inf, x)
+            return math.inf if x > 0 else -math.inf
     raise TypeError(f"{what} expects a real number, got {t.__name__}")
 
 
@@ -171,14 +191,14 @@ def _reflected(op: Op, a: Any, b: Value) -> Value:
     except TypeError:
         raise _operand_error(op.symbol, a, b) from None
     out, partials = op.fn(F, a_data, b.data)
-    return _record(SWAPPED[op], out, (b, a_data), (partials[1],), b._op is not CONST)
+    return _record(SWAPPED[op], out, (b, a_data), (partials[1],), int(b._op is not CONST))
 
 
 def _unary(op: Op, a: Value) -> Value:
     out, partials = op.fn(F, a.data)
     if a._op is not CONST and _MODE.get() is _NORMAL:
         return _node(out, op, (a,), partials)
-    return _record(op, out, (a,), partials, a._op is not CONST)
+    return _record(op, out, (a,), partials, int(a._op is not CONST))
 
 
 # --- Value ----------------------------------------------------------------------------------
@@ -248,8 +268,13 @@ class Value:
 
         For ``2 - x`` that is ``(2.0, x)``. Fused ops list theirs as :func:`dot` documents.
         """
-        args = self._args
-        return (args[1], args[0]) if self._op.swapped else args
+        order = self._op.order
+        if order is None:
+            return self._args
+        natural: list[Any] = [None] * len(order)
+        for stored, position in zip(self._args, order):
+            natural[position] = stored
+        return tuple(natural)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -507,7 +532,7 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
         b_data, b_grad = 0.0, False
     elif bias.__class__ is Value:
         tail = (bias,)
-        b_data, b_grad = bias.data, bias._op is not CONST  # type: ignore[union-attr]
+        b_data, b_grad = bias.data, bias._op is not CONST
     else:
         b_data = _as_float(bias, "dot: bias")
         tail, b_grad = (b_data,), False
@@ -534,10 +559,53 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
             w = _as_float(w, f"dot: ws[{i}]")
         if not isinstance(x, Value):
             x = _as_float(x, f"dot: xs[{i}]")
-        terms.append(w * x)  # type: ignore[operator]
+        terms.append(w * x)
     if bias is not None:
         terms.append(bias)
     return sum_values(terms)
+
+
+def apply(op: Op, *operands: Operand) -> Value:
+    """Record ``op`` on ``operands``: how a user-defined op joins the graph.
+
+    ``op`` is an :class:`autograd.ops.Op` whose ``fn(M, *operands)`` returns the value and
+    one local partial per operand, written with ``M``'s functions so that it works on floats
+    and on Values. Check a new op with :func:`autograd.gradcheck`.
+
+    >>> from autograd.ops import Op
+    >>> cube = Op("cube", "³", lambda M, a: (a * a * a, (3.0 * a * a,)), 1)
+    >>> x = Value(2.0)
+    >>> y = apply(cube, x)
+    >>> y.backward()
+    >>> y.data, x.grad
+    (8.0, 12.0)
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"apply: op expects an autograd.ops.Op, got {type(op).__name__}")
+    if op.arity is not None and len(operands) != op.arity:
+        raise ValueError(f"apply: op '{op.name}' takes {op.arity} operands, got {len(operands)}")
+    grad_positions: list[int] = []
+    const_positions: list[int] = []
+    stored: list[Any] = []
+    floats: list[float] = []
+    for i, x in enumerate(operands):
+        if isinstance(x, Value):
+            floats.append(x.data)
+            stored.append(x)
+            (grad_positions if x._op is not CONST else const_positions).append(i)
+        else:
+            floats.append(_as_float(x, f"apply: operand {i}"))
+            stored.append(floats[-1])
+            const_positions.append(i)
+    out, partials = op.fn(F, *floats)
+    if len(partials) != len(operands):
+        raise ValueError(f"apply: op '{op.name}' gave {len(partials)} partials for {len(operands)} operands")
+    order = (*grad_positions, *const_positions)
+    if order != tuple(range(len(order))):
+        op = op.permuted(order)
+        stored = [stored[i] for i in order]
+        partials = tuple(partials[i] for i in order)
+    return _record(op, float(out), tuple(stored), tuple(partials), len(grad_positions))
 
 
 # --- the Value namespace: the op formulas, evaluated on Values ------------------------------
@@ -552,7 +620,7 @@ class V:
 
     @staticmethod
     def val(x: Any) -> float:
-        return x.data if isinstance(x, Value) else x  # type: ignore[no-any-return]
+        return x.data if isinstance(x, Value) else x
 
     @staticmethod
     def div(a: Any, b: Any) -> Any:

@@ -111,11 +111,15 @@ class Op:
     ``arity`` is the number of operands, or ``None`` for n-ary ops. ``domain`` gives, for the
     tests, a few operand tuples where the op is smooth (away from kinks and poles), so that
     each op is checked against finite differences without anyone writing a new test.
-    ``swapped`` is set on the variant the engine records for ``number ∘ Value``: the
-    engine keeps Values that need a gradient first among a node's operands.
+
+    The engine keeps the operands that need a gradient first in a node, constants after.
+    When an op's operands come in another order (``2 - x``), it records a *permuted* variant
+    of the op: ``order[i]`` is the natural position of the i-th stored operand.
+
+    A user-defined op is an ``Op`` recorded with :func:`autograd.apply`.
     """
 
-    __slots__ = ("name", "symbol", "fn", "arity", "domain", "swapped", "doc")
+    __slots__ = ("name", "symbol", "fn", "arity", "domain", "doc", "order", "_variants")
 
     def __init__(
         self,
@@ -125,7 +129,7 @@ class Op:
         arity: int | None,
         domain: tuple[tuple[float, ...], ...] = (),
         doc: str = "",
-        swapped: bool = False,
+        order: tuple[int, ...] | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -133,20 +137,31 @@ class Op:
         self.arity = arity
         self.domain = domain
         self.doc = doc
-        self.swapped = swapped
+        self.order = order
+        self._variants: dict[tuple[int, ...], Op] = {}
 
     def __repr__(self) -> str:
-        return f"<op {self.name}{' (swapped)' if self.swapped else ''}>"
+        return f"<op {self.name}{' permuted ' + str(self.order) if self.order else ''}>"
 
-    def make_swapped(self) -> Op:
-        """The same binary op with its operands stored in reverse order: fn(M, b, a)."""
-        base = self.fn
+    def permuted(self, order: tuple[int, ...]) -> Op:
+        """This op with its operands stored in another order (cached per order).
 
-        def fn(M: Any, b: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
-            out, (da, db) = base(M, a, b)
-            return out, (db, da)
+        ``order[i]`` is the natural position of stored operand i; the variant's formula
+        puts the operands back in place, calls this op's, and reorders the partials.
+        """
+        variant = self._variants.get(order)
+        if variant is None:
+            base = self.fn
 
-        return Op(self.name, self.symbol, fn, 2, (), self.doc, swapped=True)
+            def fn(M: Any, *stored: Any) -> tuple[Any, tuple[Any, ...]]:
+                natural = [0.0] * len(stored)
+                for i, position in enumerate(order):
+                    natural[position] = stored[i]
+                out, partials = base(M, *natural)
+                return out, tuple(partials[position] for position in order)
+
+            variant = self._variants[order] = Op(self.name, self.symbol, fn, self.arity, (), self.doc, order)
+        return variant
 
 
 # --- the formulas -------------------------------------------------------------------------
@@ -186,7 +201,7 @@ def _neg(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
 
 def _abs(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
     x = M.val(a)
-    sign = 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else NAN
+    sign = 1.0 if x > 0 else -1.0 if x < 0 else 0.0  # 0 at 0, and at nan, as PyTorch
     return M.abs(a), (sign,)
 
 
@@ -210,7 +225,8 @@ def _sigmoid(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _relu(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
-    return M.relu(a), (1.0 if M.val(a) > 0 else 0.0,)
+    # PyTorch zeroes the gradient where a <= 0, so at nan the gradient passes through
+    return M.relu(a), (0.0 if M.val(a) <= 0 else 1.0,)
 
 
 def _sum(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -238,7 +254,8 @@ def _affine(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
     out = xs[n] if has_bias else 0.0
     for w, c in zip(ws, cs):
         out = out + w * c
-    return out, (*cs, 1.0) if has_bias else tuple(cs)
+    # the cᵢ are constants in the graph, but the table still gives their partials, ∂/∂cᵢ = wᵢ
+    return out, (*cs, 1.0, *ws) if has_bias else (*cs, *ws)
 
 
 _ONES: dict[int, tuple[float, ...]] = {}
@@ -290,7 +307,7 @@ OPS: dict[str, Op] = {
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.
-SWAPPED: dict[Op, Op] = {op: op.make_swapped() for op in (ADD, SUB, MUL, DIV, POW)}
+SWAPPED: dict[Op, Op] = {op: op.permuted((1, 0)) for op in (ADD, SUB, MUL, DIV, POW)}
 
 #: The ops of leaves: parameters and inputs that need a gradient, and constants that do not.
 LEAF = Op("", "", _sum, 0)
