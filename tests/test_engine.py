@@ -270,3 +270,15 @@ def test_fused_dot_and_sum_are_single_nodes_with_correct_gradients():
     with pytest.raises(TypeError, match=r"xs\[1\] expects a real number, got str"):
         dot(ws, [xs[0], "a", 1.0])
     assert sum_values([]).data == 0.0
+
+
+def test_star_import_shadows_no_builtin():
+    import builtins
+
+    import autograd
+
+    shadowed = set(autograd.__all__) & set(dir(builtins))
+    assert not shadowed, f"from autograd import * would shadow {shadowed}"
+    namespace: dict = {}
+    exec("from autograd import *", namespace)
+    assert {"Value", "dot", "sum_values", "grad", "no_grad"} <= set(namespace)
