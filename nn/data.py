@@ -1,0 +1,393 @@
+"""Small datasets to train on, a train/test split, and a minibatch iterator.
+
+Every generator here is pure Python and deterministic: it draws from its own
+``random.Random(seed)``, so the same seed gives the same points on every machine, and a
+different seed gives different ones. Each returns ``(X, y)`` as plain lists: ``X`` is a list
+of feature lists (one list of floats per sample) and ``y`` a list of labels.
+
+=====================  ========================  ==============================================
+generator              labels                    what it is
+=====================  ========================  ==============================================
+:func:`make_moons`     0 / 1                     two interleaving half circles
+:func:`make_circles`   0 / 1                     a small circle inside a big one
+:func:`make_xor`       0 / 1                     the four quadrants, labelled by XOR of signs
+:func:`make_spirals`   0 … classes − 1           arms of a spiral, one per class
+:func:`make_sine`      floats (regression)       y = sin x + noise on [−π, π]
+:func:`load_digits`    0 … 9                     8×8 handwritten digits (scikit-learn's copy)
+:func:`bars_and_stripes`  none (unsupervised)    binary images for the RBM
+=====================  ========================  ==============================================
+
+None of the 2-D sets is linearly separable: a classifier needs a hidden layer, which is the
+point of them.
+
+>>> X, y = make_moons(n=4, noise=0.0, seed=0)
+>>> len(X), len(X[0]), sorted(y)
+(4, 2, [0, 0, 1, 1])
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+__all__ = [
+    "make_moons",
+    "make_circles",
+    "make_xor",
+    "make_spirals",
+    "make_sine",
+    "load_digits",
+    "bars_and_stripes",
+    "train_test_split",
+    "batches",
+]
+
+Features = list[list[float]]
+Label = TypeVar("Label")
+
+
+# --- argument checks ------------------------------------------------------------------------
+
+
+def _check_count(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} expects an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _check_real(name: str, value: Any, low: float = 0.0, high: float = math.inf, inclusive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} expects a real number, got {type(value).__name__}")
+    x = float(value)
+    ok = (low <= x <= high) if inclusive else (low < x < high)
+    if not ok or math.isnan(x) or math.isinf(x):
+        lo, hi = ("[", "]") if inclusive else ("(", ")")
+        raise ValueError(f"{name} must be a finite number in {lo}{low:g}, {high:g}{hi}, got {value!r}")
+    return x
+
+
+def _check_seed(seed: Any) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed expects an int or None, got {type(seed).__name__}")
+    return seed
+
+
+def _shuffled(X: Features, y: list[Any], rng: random.Random) -> tuple[Features, list[Any]]:
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+# --- 2-D classification sets ----------------------------------------------------------------
+
+
+def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Features, list[int]]:
+    """Two interleaving half circles in the plane, labels 0 and 1.
+
+    Class 0 lies on the upper arc (cos t, sin t), class 1 on the lower arc
+    (1 − cos t, ½ − sin t), for t evenly spaced in [0, π]; ``noise`` is the standard deviation
+    of Gaussian jitter added to both coordinates. Class 0 gets ⌈n/2⌉ points, class 1 the
+    rest; the samples come out shuffled.
+
+    >>> X, y = make_moons(n=100, noise=0.1, seed=0)
+    >>> len(X), sum(y)
+    (100, 50)
+    >>> make_moons(n=10, seed=3) == make_moons(n=10, seed=3)
+    True
+    """
+    n = _check_count("n", n)
+    noise = _check_real("noise", noise)
+    rng = random.Random(_check_seed(seed))
+    n0 = (n + 1) // 2
+    n1 = n - n0
+    X: Features = []
+    y: list[int] = []
+    for i in range(n0):
+        t = math.pi * i / max(n0 - 1, 1)
+        X.append([math.cos(t), math.sin(t)])
+        y.append(0)
+    for i in range(n1):
+        t = math.pi * i / max(n1 - 1, 1)
+        X.append([1.0 - math.cos(t), 0.5 - math.sin(t)])
+        y.append(1)
+    X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X] if noise else X
+    return _shuffled(X, y, rng)
+
+
+def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[Features, list[int]]:
+    """A circle of radius ``factor`` (label 1) inside the unit circle (label 0).
+
+    Angles are evenly spaced around each circle and ``noise`` is the standard deviation of
+    Gaussian jitter on both coordinates. ``factor`` must be in (0, 1).
+
+    >>> X, y = make_circles(n=8, noise=0.0, factor=0.5, seed=0)
+    >>> sorted(round(math.hypot(*p), 6) for p in X)
+    [0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0]
+    """
+    n = _check_count("n", n)
+    noise = _check_real("noise", noise)
+    factor = _check_real("factor", factor, 0.0, 1.0, inclusive=False)
+    rng = random.Random(_check_seed(seed))
+    n_outer = (n + 1) // 2
+    n_inner = n - n_outer
+    X: Features = []
+    y: list[int] = []
+    for count, radius, label in ((n_outer, 1.0, 0), (n_inner, factor, 1)):
+        for i in range(count):
+            t = 2.0 * math.pi * i / count
+            X.append([radius * math.cos(t) + rng.gauss(0.0, noise), radius * math.sin(t) + rng.gauss(0.0, noise)])
+            y.append(label)
+    return _shuffled(X, y, rng)
+
+
+def make_xor(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Features, list[int]]:
+    """Points uniform in the square [−1, 1]², labelled 1 where x₁ and x₂ have opposite signs.
+
+    The label is the exclusive or of (x₁ > 0) and (x₂ > 0), the classic problem that a
+    single neuron cannot solve. Gaussian jitter of standard deviation ``noise`` is added to
+    the points *after* labelling, so noise blurs the boundary along the axes.
+
+    >>> X, y = make_xor(n=200, noise=0.0, seed=1)
+    >>> all(yi == int((a > 0) != (b > 0)) for (a, b), yi in zip(X, y))
+    True
+    """
+    n = _check_count("n", n)
+    noise = _check_real("noise", noise)
+    rng = random.Random(_check_seed(seed))
+    X: Features = []
+    y: list[int] = []
+    for _ in range(n):
+        a, b = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+        y.append(int((a > 0) != (b > 0)))
+        if noise:
+            a, b = a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)
+        X.append([a, b])
+    return X, y
+
+
+def make_spirals(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int = 0) -> tuple[Features, list[int]]:
+    """Interleaved spiral arms, one per class, labels 0 … ``classes`` − 1.
+
+    Along arm k the radius grows evenly from 0 to 1 while the angle runs over
+    [4k, 4k + 4] radians (plus Gaussian noise of standard deviation ``noise`` on the angle),
+    so the point is (r sin θ, r cos θ). The n points are shared out as evenly as possible.
+    A classic multi-class test that needs a non-linear model.
+
+    >>> X, y = make_spirals(n=30, classes=3, seed=0)
+    >>> len(X), [y.count(k) for k in range(3)]
+    (30, [10, 10, 10])
+    """
+    n = _check_count("n", n)
+    classes = _check_count("classes", classes, minimum=2)
+    if n < classes:
+        raise ValueError(f"n must be at least classes ({classes}) so that every class has a point, got {n}")
+    noise = _check_real("noise", noise)
+    rng = random.Random(_check_seed(seed))
+    X: Features = []
+    y: list[int] = []
+    for k in range(classes):
+        count = n // classes + (1 if k < n % classes else 0)
+        for i in range(count):
+            r = i / max(count - 1, 1)
+            theta = 4.0 * k + 4.0 * r + rng.gauss(0.0, noise)
+            X.append([r * math.sin(theta), r * math.cos(theta)])
+            y.append(k)
+    return _shuffled(X, y, rng)
+
+
+def make_sine(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Features, list[float]]:
+    """A regression set: x uniform in [−π, π] and y = sin x + Gaussian noise (std ``noise``).
+
+    ``X`` holds one-feature lists ``[x]`` so that it feeds an ``MLP(1, ...)`` directly.
+
+    >>> X, y = make_sine(n=5, noise=0.0, seed=0)
+    >>> all(abs(t - math.sin(x)) < 1e-12 for (x,), t in zip(X, y))
+    True
+    """
+    n = _check_count("n", n)
+    noise = _check_real("noise", noise)
+    rng = random.Random(_check_seed(seed))
+    X: Features = []
+    y: list[float] = []
+    for _ in range(n):
+        x = rng.uniform(-math.pi, math.pi)
+        X.append([x])
+        y.append(math.sin(x) + (rng.gauss(0.0, noise) if noise else 0.0))
+    return X, y
+
+
+# --- real and binary data -------------------------------------------------------------------
+
+
+def load_digits() -> tuple[Features, list[int]]:
+    """The 1,797 8×8 handwritten digits bundled with scikit-learn, features scaled to [0, 1].
+
+    Each sample is 64 pixel intensities (0 … 16 in the original, divided by 16 here) read
+    row by row; labels are the ints 0 … 9. The data ships inside scikit-learn, so nothing is
+    downloaded. scikit-learn is an optional dependency: install it with
+    ``pip install "valuegrad[datasets]"``.
+
+    >>> X, y = load_digits()
+    >>> len(X), len(X[0]), min(min(r) for r in X), max(max(r) for r in X), sorted(set(y))[:3]
+    (1797, 64, 0.0, 1.0, [0, 1, 2])
+    """
+    try:
+        from sklearn import datasets
+    except ImportError as e:
+        raise ImportError(
+            'load_digits needs scikit-learn, which is not installed: pip install "valuegrad[datasets]"'
+        ) from e
+    bunch = datasets.load_digits()
+    X = [[float(v) / 16.0 for v in row] for row in bunch.data.tolist()]
+    y = [int(t) for t in bunch.target.tolist()]
+    return X, y
+
+
+def bars_and_stripes(size: int = 3) -> list[list[float]]:
+    """Every ``size``×``size`` binary image made only of full bars or only of full stripes.
+
+    A "stripes" image has each row all 0 or all 1; a "bars" image has each column all 0 or
+    all 1. There are 2^size patterns of each kind; the all-0 and the all-1 images are both
+    kinds, so there are 2^(size+1) − 2 distinct images. Each comes flattened row by row into a
+    list of ``size²`` floats (0.0 or 1.0): the classic toy data for a restricted Boltzmann
+    machine, which has to discover that pixels agree along a whole row or a whole column.
+
+    >>> data = bars_and_stripes(2)
+    >>> len(data)
+    6
+    >>> data[1]
+    [0.0, 0.0, 1.0, 1.0]
+    """
+    size = _check_count("size", size)
+    patterns: list[list[float]] = []
+    seen: set[tuple[float, ...]] = set()
+    for kind in ("stripes", "bars"):
+        for code in range(2**size):
+            bits = [float((code >> (size - 1 - i)) & 1) for i in range(size)]
+            if kind == "stripes":  # row r takes bit r
+                image = [bits[r] for r in range(size) for _ in range(size)]
+            else:  # column c takes bit c
+                image = [bits[c] for _ in range(size) for c in range(size)]
+            key = tuple(image)
+            if key not in seen:
+                seen.add(key)
+                patterns.append(image)
+    return patterns
+
+
+# --- splitting and batching -----------------------------------------------------------------
+
+
+def _check_xy(X: Any, y: Any) -> int:
+    for name, seq in (("X", X), ("y", y)):
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+            raise TypeError(f"{name} expects a sequence (a list of samples), got {type(seq).__name__}")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length, got {len(X)} samples and {len(y)} labels")
+    return len(X)
+
+
+def train_test_split(
+    X: Sequence[Any], y: Sequence[Label], test_size: float = 0.25, seed: int = 0, stratify: bool = False
+) -> tuple[list[Any], list[Any], list[Label], list[Label]]:
+    """Shuffle, then split into ``(X_train, X_test, y_train, y_test)``, as scikit-learn orders them.
+
+    ``test_size`` is a fraction in (0, 1), giving ⌈fraction · n⌉ test samples, or an int
+    count in [1, n − 1]. With ``stratify=True`` each label is split on its own, so both parts
+    keep the label proportions (up to rounding, at least one test sample per label when the
+    label has two or more samples); labels must then be hashable. The same seed gives the same
+    split; the inputs are not modified.
+
+    >>> X, y = list(range(10)), [i % 2 for i in range(10)]
+    >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
+    >>> len(X_tr), len(X_te), sorted(y_te)
+    (8, 2, [0, 1])
+    >>> sorted(X_tr + X_te) == X
+    True
+    """
+    n = _check_xy(X, y)
+    if n < 2:
+        raise ValueError(f"train_test_split needs at least 2 samples, got {n}")
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
+        raise TypeError(f"test_size expects a fraction in (0, 1) or an int count, got {type(test_size).__name__}")
+    if isinstance(test_size, int):
+        if not 1 <= test_size <= n - 1:
+            raise ValueError(f"test_size as a count must be in [1, {n - 1}] for {n} samples, got {test_size}")
+        fraction = test_size / n
+    else:
+        if not 0.0 < test_size < 1.0:
+            raise ValueError(f"test_size as a fraction must be in (0, 1), got {test_size!r}")
+        fraction = test_size
+    rng = random.Random(_check_seed(seed))
+    if stratify:
+        groups: dict[Any, list[int]] = {}
+        for i, label in enumerate(y):
+            groups.setdefault(label, []).append(i)
+        test_idx: list[int] = []
+        train_idx: list[int] = []
+        for members in groups.values():
+            rng.shuffle(members)
+            k = round(fraction * len(members)) if len(members) > 1 else 0
+            k = min(max(k, 1 if len(members) > 1 else 0), len(members) - 1)
+            test_idx += members[:k]
+            train_idx += members[k:]
+        rng.shuffle(test_idx)
+        rng.shuffle(train_idx)
+    else:
+        order = list(range(n))
+        rng.shuffle(order)
+        k = test_size if isinstance(test_size, int) else min(max(math.ceil(fraction * n), 1), n - 1)
+        test_idx, train_idx = order[:k], order[k:]
+    return (
+        [X[i] for i in train_idx],
+        [X[i] for i in test_idx],
+        [y[i] for i in train_idx],
+        [y[i] for i in test_idx],
+    )
+
+
+def batches(
+    X: Sequence[Any], y: Sequence[Label], batch_size: int | None, shuffle: bool = True, seed: int | None = None
+) -> Iterator[tuple[list[Any], list[Label]]]:
+    """Yield ``(X_batch, y_batch)`` minibatches that together cover every sample exactly once.
+
+    ``batch_size`` 0 or None means one full batch. The last batch is smaller when the
+    size does not divide n. With ``shuffle=True`` the order is a permutation drawn from
+    ``random.Random(seed)``: a fixed seed repeats it, ``seed=None`` draws a fresh one each time.
+    For a new order every epoch, pass a different seed per epoch (``fit`` does).
+
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0], [4.0]], [0, 1, 2, 3, 4]
+    >>> [yb for _, yb in batches(X, y, batch_size=2, shuffle=False)]
+    [[0, 1], [2, 3], [4]]
+    >>> sorted(sum((yb for _, yb in batches(X, y, 2, seed=0)), []))
+    [0, 1, 2, 3, 4]
+    """
+    n = _check_xy(X, y)
+    if batch_size is None:
+        batch_size = 0
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"batch_size expects an int (0 or None for one full batch), got {type(batch_size).__name__}")
+    if batch_size < 0:
+        raise ValueError(f"batch_size must be >= 0 (0 or None for one full batch), got {batch_size}")
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"shuffle expects a bool, got {type(shuffle).__name__}")
+    seed = _check_seed(seed)
+    order = list(range(n))
+    if shuffle:
+        random.Random(seed).shuffle(order)
+    # The checks above run at the call; only the slicing below is lazy.
+    return _slices(X, y, order, batch_size or max(n, 1))
+
+
+def _slices(
+    X: Sequence[Any], y: Sequence[Label], order: list[int], size: int
+) -> Iterator[tuple[list[Any], list[Label]]]:
+    for start in range(0, len(order), size):
+        idx = order[start : start + size]
+        yield [X[i] for i in idx], [y[i] for i in idx]
