@@ -1,0 +1,280 @@
+"""``Neuron``, ``Layer`` and ``MLP``: the multi-layer perceptron, with micrograd's API.
+
+A neuron computes ``act(w · x + b)``: a weighted sum of its inputs plus a bias, passed
+through an activation. A layer is a list of neurons that read the same inputs; an MLP
+(multi-layer perceptron) feeds each layer's outputs into the next. ``w · x + b`` is recorded
+as ONE graph node with :func:`autograd.dot`, which is much faster than the 2n separate
+``*`` and ``+`` nodes micrograd builds, and gives the same gradients.
+
+The defaults are micrograd's: weights drawn from U(−1, 1), biases 0, ReLU on hidden layers
+and no activation (linear) on the last one, so ``MLP(2, [16, 16, 1])`` has
+(2+1)·16 + (16+1)·16 + (16+1)·1 = 337 parameters, and micrograd's demo code runs unchanged.
+
+Initialisations (``init=``), for a neuron with ``fan_in`` inputs in a layer of ``fan_out``:
+
+* ``"uniform"``: U(−1, 1), as micrograd. Simple, but too large for wide layers.
+* ``"xavier"`` (Glorot uniform): U(−a, a) with a = √(6 / (fan_in + fan_out)), so the variance
+  2 / (fan_in + fan_out) keeps signals the same size forwards and backwards (tanh, sigmoid).
+* ``"he"`` (Kaiming normal): N(0, 2 / fan_in), which makes up for ReLU zeroing half its inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Sequence
+from typing import Any, Callable, Union
+
+from autograd import Value, dot
+
+from .functional import activation_function
+from .module import Module
+
+__all__ = ["Neuron", "Layer", "MLP", "INITS"]
+
+#: The weight initialisations, by name.
+INITS = ("uniform", "xavier", "he")
+
+Input = Union[Value, float, int]
+Rng = Union[random.Random, Any]  # a random.Random, or the random module itself
+
+_PLAIN = {float, int, Value}
+
+
+def _check_size(value: Any, name: str) -> int:
+    """``value`` as a positive layer size: an int (not a bool), at least 1."""
+    if type(value) is bool or not isinstance(value, int):
+        raise TypeError(f"{name} expects a positive int, got {type(value).__name__} {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} expects a positive int, got {value}")
+    return int(value)
+
+
+def _check_init(init: Any) -> str:
+    choices = ", ".join(repr(k) for k in INITS)
+    if not isinstance(init, str):
+        raise TypeError(f"init expects one of {choices}, got {type(init).__name__}")
+    if init not in INITS:
+        raise ValueError(f"init expects one of {choices}, got {init!r}")
+    return init
+
+
+def _check_rng(rng: Any) -> Rng:
+    if rng is None or rng is random:
+        return random
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"rng expects a random.Random (or None), got {type(rng).__name__}")
+    return rng
+
+
+def _draw_weights(nin: int, fan_out: int, init: str, rng: Rng) -> list[Value]:
+    if init == "uniform":
+        return [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
+    if init == "xavier":
+        a = math.sqrt(6.0 / (nin + fan_out))
+        return [Value(rng.uniform(-a, a)) for _ in range(nin)]
+    std = math.sqrt(2.0 / nin)  # "he"
+    return [Value(rng.gauss(0.0, std)) for _ in range(nin)]
+
+
+def _prepare_input(x: Any, nin: int, who: str) -> tuple[Input, ...]:
+    """Check ``x`` once per call: a sequence of ``nin`` numbers or Values, as a tuple."""
+    if isinstance(x, (Value, numbers.Real)):
+        if nin == 1:
+            return (x if isinstance(x, Value) else float(x),)
+        raise ValueError(f"{who} expects an input of size {nin}, got a single number (size 1)")
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{who} expects a sequence of {nin} numbers or Values, got {type(x).__name__}")
+    if x.__class__ is not tuple:
+        try:
+            x = tuple(x)
+        except TypeError:
+            raise TypeError(f"{who} expects a sequence of {nin} numbers or Values, got {type(x).__name__}") from None
+    if len(x) != nin:
+        raise ValueError(f"{who} expects an input of size {nin}, got size {len(x)}")
+    if not set(map(type, x)) <= _PLAIN:  # rare: numpy numbers, bools, or garbage
+        items: list[Input] = []
+        for i, xi in enumerate(x):
+            if isinstance(xi, Value):
+                items.append(xi)
+            elif isinstance(xi, numbers.Real):
+                items.append(float(xi))
+            else:
+                raise TypeError(f"{who} expects numbers or Values, got {type(xi).__name__} at input[{i}]")
+        x = tuple(items)
+    return x
+
+
+class Neuron(Module):
+    """One neuron: ``act(w · x + b)`` with ``nin`` weights ``w`` and a bias ``b`` (starting at 0).
+
+    ``activation`` is ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"linear"``; ``init`` is
+    ``"uniform"``, ``"xavier"`` or ``"he"``; ``fan_out`` (the size of the neuron's layer)
+    only matters to ``"xavier"``. ``rng`` is a ``random.Random``; by default the ``random``
+    module is used, as micrograd does.
+
+    >>> n = Neuron(2, activation="linear", rng=random.Random(0))
+    >>> n
+    LinearNeuron(2)
+    >>> out = n([1.0, 2.0])
+    >>> out.data == n.w[0].data * 1.0 + n.w[1].data * 2.0 + n.b.data
+    True
+    """
+
+    def __init__(
+        self, nin: int, activation: str = "relu", init: str = "uniform", rng: Rng | None = None, fan_out: int = 1
+    ) -> None:
+        nin = _check_size(nin, "nin")
+        fan_out = _check_size(fan_out, "fan_out")
+        self._act: Callable[[Value], Value] | None = activation_function(activation)
+        init = _check_init(init)
+        self.w = _draw_weights(nin, fan_out, init, _check_rng(rng))
+        self.b = Value(0.0)
+        self._activation: str = activation
+
+    @property
+    def activation(self) -> str:
+        """The activation's name (fixed at construction: the layer caches the function)."""
+        return self._activation
+
+    @property
+    def nin(self) -> int:
+        """The number of inputs."""
+        return len(self.w)
+
+    def __call__(self, x: Sequence[Input]) -> Value:
+        xs = _prepare_input(x, len(self.w), "Neuron")
+        out = dot(self.w, xs, self.b)
+        act = self._act
+        return out if act is None else act(out)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Neuron", "nin": len(self.w), "activation": self._activation}
+
+    def __repr__(self) -> str:
+        name = "ReLU" if self._activation == "relu" else self._activation.capitalize()
+        return f"{name}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of ``nout`` Values.
+
+    (micrograd's Layer returns a bare Value when ``nout == 1``, which breaks the next layer;
+    this one always returns a list.)
+
+    >>> layer = Layer(3, 2, rng=random.Random(0))
+    >>> layer
+    Layer of [ReLUNeuron(3), ReLUNeuron(3)]
+    >>> len(layer([1.0, 2.0, 3.0]))
+    2
+    """
+
+    def __init__(
+        self, nin: int, nout: int, activation: str = "relu", init: str = "uniform", rng: Rng | None = None
+    ) -> None:
+        nin = _check_size(nin, "nin")
+        nout = _check_size(nout, "nout")
+        self._act = activation_function(activation)
+        init = _check_init(init)
+        rng = _check_rng(rng)
+        self.neurons = [Neuron(nin, activation, init, rng, fan_out=nout) for _ in range(nout)]
+        self._activation: str = activation
+        self.nin = nin
+
+    @property
+    def activation(self) -> str:
+        """The activation of every neuron of the layer, by name."""
+        return self._activation
+
+    def __call__(self, x: Sequence[Input]) -> list[Value]:
+        return self._forward(_prepare_input(x, self.nin, "Layer"))
+
+    def _forward(self, x: Sequence[Input]) -> list[Value]:
+        """The layer on an input already checked: the hot loop of a forward pass."""
+        act = self._act
+        if act is None:
+            return [dot(n.w, x, n.b) for n in self.neurons]
+        return [act(dot(n.w, x, n.b)) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in (*n.w, n.b)]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Layer", "nin": self.nin, "nout": len(self.neurons), "activation": self._activation}
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(repr(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``nin`` inputs, then one layer per entry of ``nouts``.
+
+    Hidden layers use ``activation`` (``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"``); the
+    last layer is linear, so the outputs are raw scores that a loss can turn into anything.
+    ``model(x)`` takes ``nin`` numbers or Values and returns a single Value when the last layer
+    has one neuron, else a list. Give ``seed`` (an int) or ``rng`` (a ``random.Random``) for
+    reproducible weights; with neither, the ``random`` module is used, as in micrograd.
+
+    >>> model = MLP(2, [16, 16, 1], seed=0)
+    >>> model
+    MLP(2 -> [16 relu, 16 relu, 1 linear])
+    >>> len(model.parameters())
+    337
+    >>> model([0.5, -1.0]).data == MLP(2, [16, 16, 1], seed=0)([0.5, -1.0]).data
+    True
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        init: str = "uniform",
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        nin = _check_size(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts expects a list of layer sizes such as [16, 16, 1], got {type(nouts).__name__}")
+        if len(nouts) == 0:
+            raise ValueError("nouts expects a list of layer sizes such as [16, 16, 1], got an empty list")
+        sizes = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        activation_function(activation)
+        init = _check_init(init)
+        if seed is not None and rng is not None:
+            raise ValueError("MLP: give seed or rng, not both")
+        if seed is not None:
+            if type(seed) is bool or not isinstance(seed, int):
+                raise TypeError(f"seed expects an int, got {type(seed).__name__}")
+            source: Rng = random.Random(seed)
+        else:
+            source = _check_rng(rng)
+        dims = [nin, *sizes]
+        self.layers = [
+            Layer(dims[i], dims[i + 1], activation if i < len(sizes) - 1 else "linear", init, source)
+            for i in range(len(sizes))
+        ]
+        self.nin = nin
+        self.nouts = sizes
+        self.activation = activation
+        self.init = init
+
+    def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
+        out: Sequence[Input] = _prepare_input(x, self.nin, "MLP")
+        for layer in self.layers:
+            out = layer._forward(out)
+        return out[0] if len(out) == 1 else out  # type: ignore[return-value]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "MLP", "nin": self.nin, "nouts": list(self.nouts), "activation": self.activation}
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{len(layer.neurons)} {layer.activation}" for layer in self.layers)
+        return f"MLP({self.nin} -> [{parts}])"

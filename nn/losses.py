@@ -1,0 +1,195 @@
+"""Loss functions: one number that says how wrong the predictions are, as a Value to backpropagate.
+
+Each takes predictions (Values) and targets (numbers) and returns ONE Value. Averages over
+a batch are built with :func:`autograd.sum_values`, one node however large the batch.
+Every loss here matches PyTorch (float64) in value and in gradient.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any, Union
+
+from autograd import Value, sum_values
+
+from .functional import _as_values
+
+__all__ = ["mse_loss", "hinge_loss", "binary_cross_entropy", "cross_entropy"]
+
+Scalar = Union[Value, float, int]
+REDUCTIONS = ("mean", "sum")
+
+
+def _as_list(x: Any, name: str, where: str) -> list[Any]:
+    """``x`` as a list: a single Value or number becomes a list of one."""
+    if isinstance(x, (Value, numbers.Number)):
+        return [x]
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{where}: {name} expects a sequence of Values or numbers, got {type(x).__name__}")
+    try:
+        return list(x)
+    except TypeError:
+        raise TypeError(f"{where}: {name} expects a sequence of Values or numbers, got {type(x).__name__}") from None
+
+
+def _pair(preds: Any, targets: Any, pname: str, tname: str, where: str) -> tuple[list[Any], list[Any]]:
+    """Predictions and targets as two lists of the same, non-zero length."""
+    ps = _as_list(preds, pname, where)
+    ts = _as_list(targets, tname, where)
+    if len(ps) != len(ts):
+        raise ValueError(f"{where}: {pname} and {tname} must have the same length, got {len(ps)} and {len(ts)}")
+    if not ps:
+        raise ValueError(f"{where}: {pname} must not be empty")
+    for name, items in ((pname, ps), (tname, ts)):
+        for i, x in enumerate(items):
+            if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
+                raise TypeError(f"{where}: {name}[{i}] expects a Value or a real number, got {type(x).__name__}")
+    return ps, ts
+
+
+def _data(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _mean(terms: list[Any]) -> Value:
+    total = sum_values(terms)
+    return total * (1.0 / len(terms)) if len(terms) > 1 else total
+
+
+def mse_loss(preds: Sequence[Scalar] | Scalar, targets: Sequence[Scalar] | Scalar, reduction: str = "mean") -> Value:
+    """Squared error between predictions ŷ and targets y.
+
+    * ``reduction="mean"``: the mean squared error, MSE = (1/n) Σ (yᵢ − ŷᵢ)².
+    * ``reduction="sum"``: the sum of squared errors, SSE = Σ (yᵢ − ŷᵢ)². (Some texts write this
+      sum and call it MSE; it is not a mean, and its size grows with n.)
+
+    d/dŷᵢ = 2(ŷᵢ − yᵢ), divided by n for the mean. A single Value and number are accepted too.
+
+    >>> mse_loss([Value(1.0), Value(2.0)], [0.0, 4.0]).data           # (1 + 4) / 2
+    2.5
+    >>> mse_loss([Value(1.0), Value(2.0)], [0.0, 4.0], reduction="sum").data
+    5.0
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"mse_loss: reduction expects 'mean' or 'sum', got {reduction!r}")
+    ps, ts = _pair(preds, targets, "preds", "targets", "mse_loss")
+    squares = []
+    for p, t in zip(ps, ts):
+        d = p - t
+        if not isinstance(d, Value):  # both plain numbers
+            d = Value(d, requires_grad=False)
+        squares.append(d * d)
+    return _mean(squares) if reduction == "mean" else sum_values(squares)
+
+
+def hinge_loss(scores: Sequence[Scalar] | Scalar, labels: Sequence[Scalar] | Scalar) -> Value:
+    """The SVM max-margin loss of micrograd's demo: mean of max(0, 1 − yᵢ·sᵢ), labels yᵢ = ±1.
+
+    A point costs nothing once its score is on the right side with margin 1 (yᵢsᵢ ≥ 1); inside
+    the margin it costs 1 − yᵢsᵢ. d/dsᵢ = −yᵢ/n inside the margin, 0 outside.
+
+    >>> hinge_loss([Value(2.0), Value(0.5), Value(0.5)], [1, 1, -1]).data    # (0 + 0.5 + 1.5) / 3
+    0.6666666666666666
+    """
+    ss, ys = _pair(scores, labels, "scores", "labels", "hinge_loss")
+    terms = []
+    for i, (s, y) in enumerate(zip(ss, ys)):
+        if _data(y) not in (1.0, -1.0):
+            raise ValueError(f"hinge_loss: labels must be +1 or -1, got {_data(y)!r} at labels[{i}]")
+        margin = 1 - y * s
+        if not isinstance(margin, Value):
+            margin = Value(margin, requires_grad=False)
+        terms.append(margin.relu())
+    return _mean(terms)
+
+
+def _softplus(z: Value) -> Value:
+    """log(1 + e^z), stable: for z ≥ 0 it is z + log(1 + e^−z), so no exp ever overflows.
+
+    Each branch is smooth with derivative σ(z), so the gradient is right at z = 0 too.
+    """
+    if z.data >= 0:
+        return z + ((-z).exp() + 1.0).log()
+    return (z.exp() + 1.0).log()
+
+
+def binary_cross_entropy(logits: Sequence[Scalar] | Scalar, targets: Sequence[Scalar] | Scalar) -> Value:
+    """Binary cross-entropy from logits z (scores before the sigmoid), targets y in [0, 1].
+
+    With p = σ(z), the loss −[y log p + (1 − y) log(1 − p)] simplifies to
+    log(1 + e^z) − z·y = max(z, 0) − z·y + log(1 + e^−|z|): the mean of that is returned.
+    It never takes the log of a probability that has rounded to 0, so it stays finite at
+    z = ±1000 where log σ(z) would be −inf. d/dz = σ(z) − y (over n), as in
+    ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    >>> round(binary_cross_entropy([Value(0.0)], [1.0]).data, 6)     # log 2
+    0.693147
+    >>> binary_cross_entropy([Value(1000.0), Value(-1000.0)], [1.0, 0.0]).data
+    0.0
+    """
+    zs, ys = _pair(logits, targets, "logits", "targets", "binary_cross_entropy")
+    terms = []
+    for i, (z, y) in enumerate(zip(zs, ys)):
+        yd = _data(y)
+        if not 0.0 <= yd <= 1.0:
+            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {yd!r} at targets[{i}]")
+        if not isinstance(z, Value):
+            z = Value(float(z), requires_grad=False)
+        terms.append(_softplus(z) - z * y)
+    return _mean(terms)
+
+
+def _check_target(target: Any, k: int, where: str) -> int:
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"{where} expects an int class index, got {type(target).__name__} {target!r}")
+    index = int(target)
+    if not 0 <= index < k:
+        raise ValueError(f"{where} expects a class index in [0, {k - 1}] for {k} logits, got {index}")
+    return index
+
+
+def _one_cross_entropy(logits: Any, target: Any, where: str) -> Value:
+    zs = _as_values(logits, where)
+    t = _check_target(target, len(zs), f"{where}: target")
+    m = max(z.data for z in zs)
+    if m != m or m in (float("inf"), float("-inf")):
+        m = 0.0
+    # −log softmax(z)_t = log Σⱼ e^(zⱼ − m) + m − z_t: the logsumexp, shifted to stay finite
+    log_total = sum_values([(z - m).exp() for z in zs]).log()
+    return log_total - (zs[t] - m)
+
+
+def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
+    """Cross-entropy of class scores (logits) against the true class index.
+
+    For one sample: −log softmax(z)_t = log Σⱼ e^zⱼ − z_t, the negative log-probability the
+    model gives to the right class t. For a batch (a list of logit lists and a list of class
+    indices) the mean over samples. Computed through the log-sum-exp with the max subtracted,
+    so logits of ±1000 give finite losses and gradients. d/dzⱼ = softmax(z)ⱼ − [j = t].
+
+    >>> round(cross_entropy([Value(1.0), Value(2.0), Value(3.0)], 2).data, 4)
+    0.4076
+    >>> cross_entropy([[Value(1000.0), Value(-1000.0)], [Value(0.0), Value(0.0)]], [0, 1]).data == 0.5 * 0.6931471805599453
+    True
+    """
+    if isinstance(logits, (Value, numbers.Number, str, bytes)):
+        raise TypeError(f"cross_entropy: logits expects a sequence of Values, got {type(logits).__name__}")
+    rows = list(logits)
+    if not rows:
+        raise ValueError("cross_entropy: logits must not be empty")
+    if isinstance(rows[0], (Value, numbers.Number)):  # one sample
+        return _one_cross_entropy(rows, target, "cross_entropy")
+    if isinstance(target, (numbers.Number, str, bytes)):
+        raise TypeError(
+            f"cross_entropy: for a batch of {len(rows)} samples, target expects a sequence of class indices, "
+            f"got {type(target).__name__}"
+        )
+    targets = list(target)  # type: ignore[arg-type]  # a number was rejected just above
+    if len(targets) != len(rows):
+        raise ValueError(
+            f"cross_entropy: logits and target must have the same length, got {len(rows)} samples and "
+            f"{len(targets)} targets"
+        )
+    losses = [_one_cross_entropy(row, t, f"cross_entropy: sample {i}") for i, (row, t) in enumerate(zip(rows, targets))]
+    return _mean(losses)

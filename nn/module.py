@@ -1,0 +1,252 @@
+"""``Module``: the base class of every model. It finds the parameters, and saves and loads them.
+
+A module's *parameters* are the Values among its attributes, found by walking them in the
+order they were assigned: a Value is a parameter, a Module is walked into, and lists,
+tuples and dicts are walked item by item. Each parameter gets a dotted name from that path,
+for instance ``layers.0.neurons.3.w.1`` (layer 0, neuron 3, weight 1). Attributes whose
+names start with ``_`` are private and are not searched.
+
+A model is saved as JSON, never with pickle (loading a pickle runs arbitrary code)::
+
+    {"format": "valuegrad.model", "version": 1,
+     "architecture": {"type": "MLP", ...}, "state": {"layers.0.neurons.0.w.0": 0.23, ...}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from typing import Any, Union
+
+from autograd import Value
+
+__all__ = ["Module", "FORMAT", "VERSION"]
+
+#: The ``format`` field of a saved model file.
+FORMAT = "valuegrad.model"
+#: The version of that file format this code writes and reads.
+VERSION = 1
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _short_list(names: list[str], limit: int = 5) -> str:
+    """``names`` quoted and comma-separated, cut after ``limit`` items."""
+    shown = ", ".join(repr(n) for n in names[:limit])
+    if len(names) > limit:
+        shown += f", ... ({len(names) - limit} more)"
+    return shown
+
+
+class Module:
+    """The base class of models: parameters, gradients, and persistence.
+
+    A subclass assigns its Values and sub-modules as attributes in ``__init__`` and defines
+    ``__call__``; everything else comes from here. Subclasses may override
+    :meth:`parameters` with a faster version, as long as it gives the same Values in the same
+    order as :meth:`named_parameters`.
+
+    >>> class Line(Module):
+    ...     def __init__(self) -> None:
+    ...         self.slope, self.intercept = Value(2.0), Value(1.0)
+    ...     def __call__(self, x: float) -> Value:
+    ...         return self.slope * x + self.intercept
+    >>> line = Line()
+    >>> line.state_dict()
+    {'slope': 2.0, 'intercept': 1.0}
+    >>> line(3.0).data
+    7.0
+    """
+
+    # --- parameters ---
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in the order the attributes were assigned.
+
+        A Value reachable along two paths is listed once, under the first name found.
+        """
+        seen: set[int] = set()
+        out: list[tuple[str, Value]] = []
+        for name, v in self._walk(self, "", set()):
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append((name, v))
+        return out
+
+    @staticmethod
+    def _walk(obj: Any, prefix: str, visiting: set[int]) -> Iterator[tuple[str, Value]]:
+        if isinstance(obj, Value):
+            yield prefix, obj
+            return
+        if id(obj) in visiting:  # a module (or list) that contains itself: walk it once
+            return
+        if isinstance(obj, Module):
+            items: Any = ((k, v) for k, v in vars(obj).items() if not k.startswith("_"))
+        elif isinstance(obj, (list, tuple)):
+            items = enumerate(obj)
+        elif isinstance(obj, dict):
+            items = obj.items()
+        else:
+            return
+        visiting.add(id(obj))
+        for key, value in items:
+            yield from Module._walk(value, f"{prefix}.{key}" if prefix else str(key), visiting)
+        visiting.discard(id(obj))
+
+    def parameters(self) -> list[Value]:
+        """The parameters (trainable Values) of this module, in a stable order, without duplicates."""
+        return [v for _, v in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.0: call it before each ``backward()``, since leaf
+        gradients accumulate."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def architecture(self) -> dict[str, Any]:
+        """A JSON-able description of the model's shape, stored in saved files and checked on load.
+
+        Subclasses extend it with what is needed to rebuild them (sizes, activations).
+        """
+        return {"type": type(self).__name__}
+
+    # --- state ---
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value as a plain float, keyed by its name from :meth:`named_parameters`."""
+        return {name: v.data for name, v in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state`` (as made by :meth:`state_dict`).
+
+        Everything is checked before anything changes: ``state`` must have exactly this
+        model's parameter names, and real numbers as values. On any error, a ValueError (or
+        TypeError if ``state`` is not a mapping) says what is wrong and the model is untouched.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: state expects a mapping of names to numbers, got {type(state).__name__}")
+        try:
+            self._check_state(state)
+        except ValueError as e:
+            raise ValueError(f"load_state_dict: the state does not fit this {type(self).__name__}: {e}") from None
+        params = self.named_parameters()
+        for name, v in params:
+            v.data = float(state[name])
+
+    # --- files ---
+
+    def save(self, path: PathLike) -> None:
+        """Write the model to ``path`` as JSON, atomically.
+
+        The JSON goes to a temporary file in the same folder, which is flushed, synced to disk
+        and then renamed over ``path`` in one step (``os.replace``). A crash or an error leaves
+        either the old file or the new one, never half of one, and no temporary file.
+        Raises ValueError if a parameter is nan or infinite (JSON has no such numbers),
+        OSError if the file cannot be written.
+        """
+        path = os.fspath(path)
+        state = self.state_dict()
+        for name, x in state.items():
+            if not math.isfinite(x):
+                raise ValueError(f"save: cannot save to {path!r}: parameter {name!r} is {x} (the model has diverged)")
+        document = {"format": FORMAT, "version": VERSION, "architecture": self.architecture(), "state": state}
+        text = json.dumps(document, indent=1, allow_nan=False)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.write("\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        try:  # make the rename itself durable; not every system can open a folder
+            dir_fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)
+
+    def load(self, path: PathLike) -> None:
+        """Read parameters saved by :meth:`save` from ``path`` into this model.
+
+        The file must be a complete valuegrad model file whose architecture and parameter
+        names match this model. Otherwise a ValueError names the file and the problem (an
+        OSError if it cannot be read), and the model is left untouched.
+        """
+        path = os.fspath(path)
+        with open(path, "rb") as f:
+            raw = f.read()
+        if not raw.strip():
+            raise ValueError(f"load: {path!r} is empty, not a valuegrad model file")
+        try:
+            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except UnicodeDecodeError as e:
+            raise ValueError(f"load: {path!r} is not UTF-8 text, not a valuegrad model file ({e})") from None
+        except json.JSONDecodeError as e:
+            raise ValueError(
+                f"load: {path!r} is not valid JSON (truncated or corrupt?): {e.msg} at line {e.lineno} column {e.colno}"
+            ) from None
+        except _NonFiniteError as e:
+            raise ValueError(f"load: {path!r} holds {e.args[0]}, which is not a finite number") from None
+        if not isinstance(document, dict):
+            raise ValueError(f"load: {path!r} holds a JSON {type(document).__name__}, not a valuegrad model object")
+        if document.get("format") != FORMAT:
+            raise ValueError(f"load: {path!r} has format {document.get('format')!r}, expected {FORMAT!r}")
+        version = document.get("version")
+        if type(version) is not int or version != VERSION:
+            raise ValueError(f"load: {path!r} has version {version!r}; this valuegrad reads version {VERSION}")
+        architecture = document.get("architecture")
+        if not isinstance(architecture, dict):
+            raise ValueError(f"load: {path!r} has no architecture object (got {type(architecture).__name__})")
+        state = document.get("state")
+        if not isinstance(state, dict):
+            raise ValueError(f"load: {path!r} has no state object (got {type(state).__name__})")
+        expected = self.architecture()
+        try:
+            self._check_state(state)
+        except ValueError as e:
+            raise ValueError(f"load: {path!r} does not fit this model: {e}") from None
+        if architecture != expected:
+            raise ValueError(f"load: {path!r} holds architecture {architecture}, but this model is {expected}")
+        self.load_state_dict(state)
+
+    def _check_state(self, state: Mapping[str, Any]) -> None:
+        """Raise what :meth:`load_state_dict` would raise for ``state``, changing nothing."""
+        names = [name for name, _ in self.named_parameters()]
+        missing = [n for n in names if n not in state]
+        unexpected = [str(k) for k in state if k not in set(names)]
+        if missing or unexpected:
+            problems = []
+            if missing:
+                problems.append(f"missing keys {_short_list(missing)}")
+            if unexpected:
+                problems.append(f"unexpected keys {_short_list(unexpected)}")
+            raise ValueError(f"{len(names)} parameters expected, the state has {len(state)}: " + "; ".join(problems))
+        for n in names:
+            value = state[n]
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"parameter {n!r} expects a number, got {type(value).__name__} {value!r}")
+
+
+class _NonFiniteError(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> float:
+    """``json.loads`` accepts NaN and Infinity, which are not JSON; a model file must not hold them."""
+    raise _NonFiniteError(name)
