@@ -1,0 +1,301 @@
+"""Module: parameter discovery, state dicts, and atomic, validated JSON save/load."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from autograd import Value
+from nn import MLP, Module
+from nn.module import FORMAT, VERSION
+
+INPUTS = [[0.5, -1.0], [2.0, 0.25], [-3.0, 1.5]]
+
+
+def _predictions(model: MLP) -> list[float]:
+    return [model(x).data for x in INPUTS]
+
+
+def _snapshot(model: Module) -> list[float]:
+    return [p.data for p in model.parameters()]
+
+
+# --- parameters ---
+
+
+class Custom(Module):
+    def __init__(self) -> None:
+        self.scale = Value(2.0)
+        self.blocks = [MLP(1, [2, 1], seed=0), MLP(1, [1], seed=1)]
+        self.table = {"a": Value(1.0), "b": (Value(3.0), 4.0)}
+        self.alias = self.scale  # the same Value again: listed once
+        self._cache = Value(9.0)  # private: not a parameter
+        self.name = "custom"
+
+    def __call__(self, x: float) -> Value:
+        return self.scale * x
+
+
+def test_generic_parameter_discovery_names_order_and_no_duplicates():
+    m = Custom()
+    names = [n for n, _ in m.named_parameters()]
+    assert names[0] == "scale"
+    assert names[1:5] == [
+        "blocks.0.layers.0.neurons.0.w.0",
+        "blocks.0.layers.0.neurons.0.b",
+        "blocks.0.layers.0.neurons.1.w.0",
+        "blocks.0.layers.0.neurons.1.b",
+    ]
+    assert names[-3:] == ["blocks.1.layers.0.neurons.0.b", "table.a", "table.b.0"]
+    assert "alias" not in names and "_cache" not in names
+    params = m.parameters()
+    assert len(params) == len({id(p) for p in params}) == 1 + 7 + 2 + 2
+    assert params[0] is m.scale
+
+
+def test_a_module_that_contains_itself_is_walked_once():
+    m = Custom()
+    m.blocks.append(m)  # type: ignore[arg-type]
+    assert len(m.parameters()) == 12
+
+
+def test_state_dict_is_plain_floats_keyed_by_name():
+    model = MLP(2, [3, 1], seed=0)
+    state = model.state_dict()
+    assert list(state) == [n for n, _ in model.named_parameters()]
+    assert all(type(v) is float for v in state.values())
+    assert state["layers.0.neurons.1.w.0"] == model.layers[0].neurons[1].w[0].data
+
+
+def test_load_state_dict_round_trip():
+    a, b = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=1)
+    assert _predictions(a) != _predictions(b)
+    b.load_state_dict(a.state_dict())
+    assert _predictions(a) == _predictions(b)
+
+
+def test_load_state_dict_accepts_ints():
+    model = MLP(1, [1], seed=0)
+    model.load_state_dict({"layers.0.neurons.0.w.0": 2, "layers.0.neurons.0.b": -1})
+    assert model(3.0).data == 5.0
+
+
+def test_load_state_dict_names_missing_and_unexpected_keys_and_changes_nothing():
+    model = MLP(2, [3, 1], seed=0)
+    before = _snapshot(model)
+    state = model.state_dict()
+    state = {k: v + 1.0 for k, v in state.items()}
+    del state["layers.1.neurons.0.b"]
+    state["layers.9.neurons.0.b"] = 0.0
+    with pytest.raises(
+        ValueError, match=r"missing keys 'layers.1.neurons.0.b'.*unexpected keys 'layers.9.neurons.0.b'"
+    ):
+        model.load_state_dict(state)
+    assert _snapshot(model) == before
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, True, [1.0], {"x": 1}])
+def test_load_state_dict_rejects_non_numbers_before_changing_anything(bad):
+    model = MLP(2, [3, 1], seed=0)
+    before = _snapshot(model)
+    state = {k: v + 1.0 for k, v in model.state_dict().items()}
+    state["layers.1.neurons.0.b"] = bad  # the LAST parameter: all the others would have been set by then
+    with pytest.raises(ValueError, match=r"'layers.1.neurons.0.b' expects a number, got"):
+        model.load_state_dict(state)
+    assert _snapshot(model) == before
+
+
+def test_load_state_dict_wants_a_mapping():
+    with pytest.raises(TypeError, match="state expects a mapping"):
+        MLP(1, [1], seed=0).load_state_dict([1.0, 2.0])  # type: ignore[arg-type]
+
+
+# --- save / load ---
+
+
+def test_save_load_round_trip_gives_identical_predictions(tmp_path: Path):
+    a, b = MLP(2, [8, 8, 1], activation="tanh", seed=0), MLP(2, [8, 8, 1], activation="tanh", seed=1)
+    path = tmp_path / "model.json"
+    a.save(path)
+    b.load(str(path))
+    assert _predictions(b) == _predictions(a)
+    assert _snapshot(b) == _snapshot(a)  # exact: JSON writes floats with repr, which round-trips
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_saved_file_layout(tmp_path: Path):
+    model = MLP(2, [3, 1], seed=0)
+    path = tmp_path / "m.json"
+    model.save(path)
+    doc = json.loads(path.read_text())
+    assert set(doc) == {"format", "version", "architecture", "state"}
+    assert doc["format"] == FORMAT == "valuegrad.model" and doc["version"] == VERSION == 1
+    assert doc["architecture"] == {"type": "MLP", "nin": 2, "nouts": [3, 1], "activation": "relu"}
+    assert doc["state"] == model.state_dict()
+
+
+def test_save_overwrites_atomically_and_leaves_no_temp_file(tmp_path: Path):
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    MLP(2, [3, 1], seed=0).save(path)
+    assert json.loads(path.read_text())["format"] == FORMAT
+    assert sorted(os.listdir(tmp_path)) == ["m.json"]
+
+
+def test_failed_save_to_a_directory_leaves_no_temp_file(tmp_path: Path):
+    target = tmp_path / "adir"
+    target.mkdir()
+    with pytest.raises(OSError):
+        MLP(2, [3, 1], seed=0).save(target)
+    assert sorted(os.listdir(tmp_path)) == ["adir"]
+    assert os.listdir(target) == []
+
+
+def test_failed_save_during_write_leaves_no_temp_file_and_keeps_the_old_file(tmp_path: Path, monkeypatch):
+    path = tmp_path / "m.json"
+    path.write_text("old contents")
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="No space left"):
+        MLP(2, [3, 1], seed=0).save(path)
+    assert sorted(os.listdir(tmp_path)) == ["m.json"]
+    assert path.read_text() == "old contents"
+
+
+def test_save_into_a_missing_folder_is_an_oserror(tmp_path: Path):
+    with pytest.raises(OSError):
+        MLP(1, [1], seed=0).save(tmp_path / "nope" / "m.json")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_refuses_nan_parameters_and_writes_nothing(tmp_path: Path):
+    model = MLP(1, [1], seed=0)
+    model.layers[0].neurons[0].b.data = float("nan")
+    with pytest.raises(ValueError, match=r"'layers.0.neurons.0.b' is nan"):
+        model.save(tmp_path / "m.json")
+    assert os.listdir(tmp_path) == []
+
+
+def _valid_document() -> dict:
+    model = MLP(2, [3, 1], seed=5)
+    return {"format": FORMAT, "version": VERSION, "architecture": model.architecture(), "state": model.state_dict()}
+
+
+def _with_state_value(value: object) -> dict:
+    d = _valid_document()
+    d["state"]["layers.0.neurons.1.w.1"] = value
+    return d
+
+
+def _write(path: Path, doc: object) -> None:
+    path.write_text(json.dumps(doc))
+
+
+def _corrupt_cases() -> list[tuple[str, object, str]]:
+    """(case name, file contents as text or a document to dump, expected message pattern)."""
+    text = json.dumps(_valid_document())
+    doc = _valid_document
+    cases: list[tuple[str, object, str]] = [
+        ("empty", "", "is empty"),
+        ("whitespace", "  \n", "is empty"),
+        ("truncated", text[: len(text) // 2], "not valid JSON"),
+        ("not json", "hello, world", "not valid JSON"),
+        ("a list", "[1, 2, 3]", "JSON list, not a valuegrad model"),
+        ("nan value", json.dumps(_with_state_value("NaN-here")).replace('"NaN-here"', "NaN"), "holds NaN"),
+        ("infinite value", json.dumps(_with_state_value("inf-here")).replace('"inf-here"', "-Infinity"), "-Infinity"),
+        ("binary", b"\xff\xfe\x00garbage", "not UTF-8"),
+    ]
+    d = doc()
+    d["format"] = "pytorch"
+    cases.append(("wrong format", d, "format 'pytorch', expected 'valuegrad.model'"))
+    d = doc()
+    del d["format"]
+    cases.append(("no format", d, "format None"))
+    d = doc()
+    d["version"] = 2
+    cases.append(("wrong version", d, "version 2; this valuegrad reads version 1"))
+    d = doc()
+    d["version"] = "1"
+    cases.append(("version as a string", d, "version '1'"))
+    d = doc()
+    del d["state"]
+    cases.append(("no state", d, "no state object"))
+    d = doc()
+    d["architecture"] = "MLP"
+    cases.append(("architecture not an object", d, "no architecture object"))
+    d = doc()
+    d["state"].pop("layers.0.neurons.2.b")
+    cases.append(("a missing key", d, r"missing keys 'layers.0.neurons.2.b'"))
+    d = doc()
+    d["state"]["extra"] = 1.0
+    cases.append(("an extra key", d, r"unexpected keys 'extra'"))
+    d = doc()
+    d["state"]["layers.1.neurons.0.b"] = "0.5"
+    cases.append(("a string value", d, r"'layers.1.neurons.0.b' expects a number, got str"))
+    d = doc()
+    d["state"]["layers.1.neurons.0.b"] = None
+    cases.append(("a null value", d, r"expects a number, got NoneType"))
+    d = doc()
+    d["state"]["layers.1.neurons.0.b"] = True
+    cases.append(("a bool value", d, r"expects a number, got bool"))
+    big = MLP(2, [4, 1], seed=0)
+    cases.append(
+        (
+            "another shape",
+            {"format": FORMAT, "version": VERSION, "architecture": big.architecture(), "state": big.state_dict()},
+            r"does not fit this model: 13 parameters expected, the state has 17",
+        )
+    )
+    d = doc()
+    d["architecture"]["activation"] = "tanh"
+    cases.append(("another activation", d, "holds architecture .*tanh.* but this model is .*relu"))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "contents", "pattern"), _corrupt_cases(), ids=[c[0] for c in _corrupt_cases()])
+def test_corrupt_files_raise_valueerror_naming_the_path_and_leave_the_model_untouched(
+    tmp_path, name, contents, pattern
+):
+    path = tmp_path / "bad.json"
+    if isinstance(contents, bytes):
+        path.write_bytes(contents)
+    elif isinstance(contents, str):
+        path.write_text(contents)
+    else:
+        _write(path, contents)
+    model = MLP(2, [3, 1], seed=0)
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match=pattern) as info:
+        model.load(path)
+    assert str(path) in str(info.value)
+    assert _snapshot(model) == before
+
+
+def test_loading_a_missing_file_is_an_oserror_naming_it(tmp_path: Path):
+    model = MLP(2, [3, 1], seed=0)
+    before = _snapshot(model)
+    with pytest.raises(OSError) as info:
+        model.load(tmp_path / "missing.json")
+    assert "missing.json" in str(info.value)
+    assert _snapshot(model) == before
+
+
+def test_loading_a_directory_is_an_oserror(tmp_path: Path):
+    with pytest.raises(OSError):
+        MLP(2, [3, 1], seed=0).load(tmp_path)
+
+
+def test_a_generic_module_saves_and_loads(tmp_path: Path):
+    a, b = Custom(), Custom()
+    for p in b.parameters():
+        p.data = 0.0
+    a.save(tmp_path / "c.json")
+    b.load(tmp_path / "c.json")
+    assert _snapshot(a) == _snapshot(b)
+    assert json.loads((tmp_path / "c.json").read_text())["architecture"] == {"type": "Custom"}
