@@ -1,0 +1,171 @@
+"""The measuring tools of the benchmarks: the machine, a median timer, memory per op, tables.
+
+Every figure is a median of several runs after a warm-up, timed with ``time.perf_counter``.
+A run's garbage is collected before the next run starts, outside the timed region, so one
+engine's leftover cycles are never charged to the next measurement.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def cpu_model() -> str:
+    """The CPU's model name, from /proc/cpuinfo on Linux, else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def package_version(name: str) -> str | None:
+    """The installed version of the distribution ``name``, or None when it is missing."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_line() -> str:
+    """One line that says what ran the benchmark: CPU, cores, Python, and the peers' versions."""
+    cores = os.cpu_count() or 1
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    peers = [f"{name} {package_version(name) or 'missing'}" for name in ("micrograd", "torch")]
+    return f"machine: {cpu_model()}, {cores} cores, {python} on {platform.system()}; " + ", ".join(peers)
+
+
+@dataclass
+class Timing:
+    """The median of ``runs`` timed runs, in seconds, and the result of the warm-up run."""
+
+    median: float
+    runs: int
+    result: Any = None
+    times: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Budget:
+    """How long to keep measuring one thing: at least ``min_runs``, then until ``seconds`` pass."""
+
+    min_runs: int = 3
+    max_runs: int = 15
+    seconds: float = 1.0
+    warmup: int = 1
+
+
+def measure(fn: Callable[[], Any], budget: Budget) -> Timing:
+    """Time ``fn()``: ``budget.warmup`` untimed calls, then the median of the timed calls.
+
+    The warm-up's return value is kept in ``Timing.result`` (for checks such as "did every
+    engine compute the same loss"). Garbage is collected before each timed call.
+    """
+    result = None
+    for _ in range(budget.warmup):
+        result = fn()
+    times: list[float] = []
+    while len(times) < budget.min_runs or (len(times) < budget.max_runs and sum(times) < budget.seconds):
+        gc.collect()
+        start = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - start)
+        del value
+    gc.collect()
+    return Timing(statistics.median(times), len(times), result, times)
+
+
+def traced_bytes(build: Callable[[], Any]) -> int:
+    """Bytes that Python's allocator still holds for what ``build()`` returns.
+
+    ``tracemalloc`` sees every allocation made through Python's allocators (objects,
+    tuples, floats, closures, dicts) but not memory that a C++ library such as PyTorch
+    allocates itself.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = build()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del kept
+    gc.collect()
+    return after - before
+
+
+def resident_bytes() -> int | None:
+    """The process's resident set size, from /proc/self/statm (Linux), or None elsewhere."""
+    try:
+        with open("/proc/self/statm", encoding="utf-8") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_growth(build: Callable[[], Any]) -> int | None:
+    """How much the resident set grows while ``build()``'s result is alive (all allocators)."""
+    gc.collect()
+    before = resident_bytes()
+    kept = build()
+    after = resident_bytes()
+    del kept
+    gc.collect()
+    if before is None or after is None:
+        return None
+    return after - before
+
+
+# --- formatting --------------------------------------------------------------------------
+
+
+def fmt_seconds(t: float | None) -> str:
+    """A duration with a unit that keeps three significant digits: 412 µs, 3.07 ms, 1.25 s."""
+    if t is None:
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if t >= scale:
+            return f"{t / scale:.3g} {unit}"
+    return f"{t / 1e-9:.3g} ns"
+
+
+def fmt_ratio(r: float | None) -> str:
+    """A ratio such as 63.2× or 0.45×."""
+    if r is None:
+        return "-"
+    return f"{r:.3g}×" if r < 1000 else f"{r:,.0f}×"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table: numbers right-aligned; the first column and a "note" column left-aligned."""
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    left = {0} | {i for i, h in enumerate(headers) if h == "note"}
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def say(text: str = "") -> None:
+    """Print and flush, so a long run shows its progress."""
+    print(text)
+    sys.stdout.flush()

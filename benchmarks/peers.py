@@ -1,0 +1,433 @@
+"""The same work written for each engine: valuegrad, micrograd, PyTorch (two ways), plain floats.
+
+Each engine is a class with the same four methods, one per workload:
+
+* ``hinge_step(weights, xs, ys)`` -> a function doing one training step of micrograd's demo
+  (forward, hinge loss + L2, backward, SGD update) that returns the loss;
+* ``digits_epoch(weights, xs, ys, batch)`` -> a function doing one epoch of minibatch SGD
+  with cross-entropy that returns the mean loss;
+* ``chain(n)`` builds ``y ← y·a + b`` for ``n`` ops, backpropagates, and returns dy/da;
+* ``build_chain(kind, n)`` builds ``n`` ops of one kind and returns the graph, kept alive.
+
+An engine that cannot do a workload raises :class:`NotApplicable` with the reason, which
+becomes the text of its row in the table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from operator import mul
+from typing import Any
+
+from fixtures import Weights, batches, flat
+
+from autograd import Value, dot
+
+#: The L2 penalty and the learning rate of the hinge-loss step, as in micrograd's demo.
+ALPHA = 1e-4
+LR = 0.05
+#: The learning rate of the digits epoch.
+DIGITS_LR = 0.1
+
+Step = Callable[[], float]
+
+
+class NotApplicable(Exception):
+    """This engine cannot do this workload; the message says why."""
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+# --- valuegrad -------------------------------------------------------------------------------
+
+
+def valuegrad_mlp(weights: Weights) -> Any:
+    """``nn.MLP`` (fused ``dot`` neurons, ReLU hidden layers, a linear last layer) set to ``weights``."""
+    from nn import MLP
+
+    model = MLP(len(weights[0][0][0]), [len(layer) for layer in weights])
+    for p, v in zip(model.parameters(), flat(weights)):
+        p.data = v
+    return model
+
+
+class Valuegrad:
+    """valuegrad as a user writes it: ``nn.MLP``, ``nn.hinge_loss``/``nn.cross_entropy``, ``nn.SGD``."""
+
+    name = "valuegrad"
+
+    def missing(self) -> str | None:
+        return None
+
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+        from nn import SGD, hinge_loss
+
+        model = valuegrad_mlp(weights)
+        params = model.parameters()
+        optimizer = SGD(params, lr=LR)
+
+        def step() -> float:
+            scores = [model(x) for x in xs]
+            # Σ p² as one fused node: dot(params, params)
+            total = hinge_loss(scores, ys) + ALPHA * dot(params, params)
+            optimizer.zero_grad()
+            total.backward()
+            optimizer.step()
+            return total.data
+
+        return step
+
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+        from nn import SGD, cross_entropy
+
+        model = valuegrad_mlp(weights)
+        optimizer = SGD(model.parameters(), lr=DIGITS_LR)
+
+        def epoch() -> float:
+            total = 0.0
+            for rows in batches(len(xs), batch):
+                loss = cross_entropy([model(xs[i]) for i in rows], [ys[i] for i in rows])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.data * len(rows)
+            return total / len(xs)
+
+        return epoch
+
+    def chain(self, n: int) -> float:
+        a, b = Value(1.0), Value(0.5)
+        y = b
+        for _ in range(n // 2):
+            y = y * a + b
+        y.backward()
+        return a.grad
+
+    def build_chain(self, kind: str, n: int) -> Any:
+        x = Value(1.0)
+        y = Value(0.5)
+        if kind == "add":
+            for _ in range(n):
+                y = y + x
+        elif kind == "mul":
+            for _ in range(n):
+                y = y * x
+        elif kind == "tanh":
+            for _ in range(n):
+                y = y.tanh()
+        else:
+            raise ValueError(f"build_chain: kind must be add, mul or tanh, got {kind!r}")
+        return y
+
+
+# --- micrograd 0.1.0 -------------------------------------------------------------------------
+
+
+class Micrograd:
+    """Karpathy's micrograd exactly as published: its own Value and MLP, and its demo's loss."""
+
+    name = "micrograd 0.1.0"
+
+    def missing(self) -> str | None:
+        try:
+            import micrograd  # noqa: F401
+        except ImportError:
+            return "not installed (pip install micrograd==0.1.0 to compare)"
+        return None
+
+    def _model(self, weights: Weights) -> Any:
+        from micrograd.nn import MLP
+
+        model = MLP(len(weights[0][0][0]), [len(layer) for layer in weights])
+        for p, v in zip(model.parameters(), flat(weights)):
+            p.data = v
+        return model
+
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+        from micrograd.engine import Value as MValue
+
+        model = self._model(weights)
+
+        def step() -> float:
+            # the loss of micrograd's demo.ipynb, line for line
+            inputs = [list(map(MValue, xrow)) for xrow in xs]
+            scores = list(map(model, inputs))
+            losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores)]
+            data_loss = sum(losses) * (1.0 / len(losses))
+            reg_loss = ALPHA * sum(p * p for p in model.parameters())
+            total_loss = data_loss + reg_loss
+            model.zero_grad()
+            total_loss.backward()
+            for p in model.parameters():
+                p.data -= LR * p.grad
+            return float(total_loss.data)
+
+        return step
+
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+        raise NotApplicable("n/a: micrograd 0.1.0 has no exp or log, so no cross-entropy")
+
+    def chain(self, n: int) -> float:
+        from micrograd.engine import Value as MValue
+
+        a, b = MValue(1.0), MValue(0.5)
+        y = b
+        for _ in range(n // 2):
+            y = y * a + b
+        y.backward()
+        return float(a.grad)
+
+    def build_chain(self, kind: str, n: int) -> Any:
+        from micrograd.engine import Value as MValue
+
+        x = MValue(1.0)
+        y = MValue(0.5)
+        if kind == "add":
+            for _ in range(n):
+                y = y + x
+        elif kind == "mul":
+            for _ in range(n):
+                y = y * x
+        else:
+            raise NotApplicable(f"n/a: micrograd 0.1.0 has no {kind}")
+        return y
+
+
+# --- PyTorch ---------------------------------------------------------------------------------
+
+
+def torch_or_none() -> Any:
+    """The torch module, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+class TorchScalar:
+    """PyTorch building the same scalar graph as valuegrad, one 0-d float64 tensor per number."""
+
+    name = "PyTorch 0-d tensors"
+
+    def __init__(self) -> None:
+        self.torch = torch_or_none()
+
+    def missing(self) -> str | None:
+        return None if self.torch is not None else "not installed (pip install torch==2.13.0 to compare)"
+
+    def _params(self, weights: Weights) -> list[tuple[list[Any], Any]]:
+        t = self.torch
+        return [
+            [([t.tensor(w, dtype=t.float64, requires_grad=True) for w in ws], t.tensor(b, dtype=t.float64, requires_grad=True)) for ws, b in layer]
+            for layer in weights
+        ]
+
+    @staticmethod
+    def _forward(layers: list[Any], x: list[Any]) -> list[Any]:
+        last = len(layers) - 1
+        for i, layer in enumerate(layers):
+            acts = [sum((wi * xi for wi, xi in zip(ws, x)), b) for ws, b in layer]
+            x = [a.relu() for a in acts] if i < last else acts
+        return x
+
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+        t = self.torch
+        layers = self._params(weights)
+        params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
+
+        def step() -> float:
+            scores = [self._forward(layers, x)[0] for x in xs]
+            losses = [(1 + -y * s).relu() for y, s in zip(ys, scores)]
+            total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in params)
+            for p in params:
+                p.grad = None
+            total.backward()
+            with t.no_grad():
+                for p in params:
+                    p -= LR * p.grad
+            return float(total.item())
+
+        return step
+
+    def digits_epoch(
+        self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int, max_batches: int | None = None
+    ) -> Step:
+        t = self.torch
+        layers = self._params(weights)
+        params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
+        chosen = batches(len(xs), batch)[:max_batches]
+
+        def cross_entropy(logits: list[Any], target: int) -> Any:
+            m = max(float(z.item()) for z in logits)
+            return t.log(sum(t.exp(z - m) for z in logits)) + m - logits[target]
+
+        def epoch() -> float:
+            total = 0.0
+            count = 0
+            for rows in chosen:
+                loss = sum(cross_entropy(self._forward(layers, xs[i]), ys[i]) for i in rows) * (1.0 / len(rows))
+                for p in params:
+                    p.grad = None
+                loss.backward()
+                with t.no_grad():
+                    for p in params:
+                        p -= DIGITS_LR * p.grad
+                total += float(loss.item()) * len(rows)
+                count += len(rows)
+            return total / count
+
+        return epoch
+
+    def chain(self, n: int) -> float:
+        t = self.torch
+        a = t.tensor(1.0, dtype=t.float64, requires_grad=True)
+        b = t.tensor(0.5, dtype=t.float64, requires_grad=True)
+        y = b
+        for _ in range(n // 2):
+            y = y * a + b
+        y.backward()
+        return float(a.grad.item())
+
+    def build_chain(self, kind: str, n: int) -> Any:
+        t = self.torch
+        x = t.tensor(1.0, dtype=t.float64, requires_grad=True)
+        y = t.tensor(0.5, dtype=t.float64, requires_grad=True)
+        if kind == "add":
+            for _ in range(n):
+                y = y + x
+        elif kind == "mul":
+            for _ in range(n):
+                y = y * x
+        elif kind == "tanh":
+            for _ in range(n):
+                y = y.tanh()
+        else:
+            raise ValueError(f"build_chain: kind must be add, mul or tanh, got {kind!r}")
+        return y
+
+
+class TorchVector:
+    """What a user graduates to: ``nn.Sequential`` of ``nn.Linear`` on whole float64 batches."""
+
+    name = "PyTorch vectorised"
+
+    def __init__(self) -> None:
+        self.torch = torch_or_none()
+
+    def missing(self) -> str | None:
+        return None if self.torch is not None else "not installed (pip install torch==2.13.0 to compare)"
+
+    def _model(self, weights: Weights) -> Any:
+        t = self.torch
+        modules: list[Any] = []
+        for i, layer in enumerate(weights):
+            linear = t.nn.Linear(len(layer[0][0]), len(layer), dtype=t.float64)
+            with t.no_grad():
+                linear.weight.copy_(t.tensor([ws for ws, _ in layer], dtype=t.float64))
+                linear.bias.copy_(t.tensor([b for _, b in layer], dtype=t.float64))
+            modules.append(linear)
+            if i < len(weights) - 1:
+                modules.append(t.nn.ReLU())
+        return t.nn.Sequential(*modules)
+
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+        t = self.torch
+        model = self._model(weights)
+        params = list(model.parameters())
+        optimizer = t.optim.SGD(params, lr=LR)
+        x = t.tensor(xs, dtype=t.float64)
+        y = t.tensor(ys, dtype=t.float64)
+
+        def step() -> float:
+            scores = model(x).squeeze(1)
+            loss = t.relu(1 - y * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return float(loss.item())
+
+        return step
+
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+        t = self.torch
+        model = self._model(weights)
+        optimizer = t.optim.SGD(model.parameters(), lr=DIGITS_LR)
+        x = t.tensor(xs, dtype=t.float64)
+        y = t.tensor(ys, dtype=t.long)
+        chosen = batches(len(xs), batch)
+
+        def epoch() -> float:
+            total = 0.0
+            for rows in chosen:
+                loss = t.nn.functional.cross_entropy(model(x[rows.start : rows.stop]), y[rows.start : rows.stop])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += float(loss.item()) * len(rows)
+            return total / len(xs)
+
+        return epoch
+
+    def chain(self, n: int) -> float:
+        raise NotApplicable("n/a: a chain of scalar ops has nothing to vectorise")
+
+    def build_chain(self, kind: str, n: int) -> Any:
+        raise NotApplicable("n/a: a chain of scalar ops has nothing to vectorise")
+
+
+# --- plain Python floats ---------------------------------------------------------------------
+
+
+def float_forward(weights: Weights, x: list[float]) -> list[float]:
+    """The MLP's forward pass on plain floats: Σ wᵢxᵢ + b per neuron, ReLU but on the last layer."""
+    last = len(weights) - 1
+    for i, layer in enumerate(weights):
+        if i < last:
+            x = [_relu(sum(map(mul, ws, x), b)) for ws, b in layer]
+        else:
+            x = [sum(map(mul, ws, x), b) for ws, b in layer]
+    return x
+
+
+class PlainFloats:
+    """The forward pass alone on Python floats: no graph, no gradients. The floor for pure Python."""
+
+    name = "plain floats, forward only"
+
+    def missing(self) -> str | None:
+        return None
+
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+        params = flat(weights)
+
+        def step() -> float:
+            scores = [float_forward(weights, x)[0] for x in xs]
+            data_loss = sum(_relu(1.0 - y * s) for y, s in zip(ys, scores)) / len(xs)
+            return data_loss + ALPHA * sum(map(mul, params, params))
+
+        return step
+
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+        def cross_entropy(logits: list[float], target: int) -> float:
+            m = max(logits)
+            return math.log(sum(math.exp(z - m) for z in logits)) + m - logits[target]
+
+        def epoch() -> float:
+            # forward only: the weights never change, so this is the epoch's forward work, not its losses
+            return sum(cross_entropy(float_forward(weights, x), y) for x, y in zip(xs, ys)) / len(xs)
+
+        return epoch
+
+    def chain(self, n: int) -> float:
+        a, b = 1.0, 0.5
+        y = b
+        for _ in range(n // 2):
+            y = y * a + b
+        return y
+
+    def build_chain(self, kind: str, n: int) -> Any:
+        raise NotApplicable("n/a: keeps no graph")

@@ -1,0 +1,391 @@
+"""valuegrad beside its peers: the same work timed side by side in one process.
+
+    python benchmarks/run.py                 # everything (a few minutes)
+    python benchmarks/run.py --only a,c      # some workloads
+    python benchmarks/run.py --quick         # tiny sizes, a few seconds: proves the script runs
+    python benchmarks/run.py --json out.json # also write every figure to a JSON file
+
+Engines: valuegrad; micrograd 0.1.0; PyTorch building the same scalar graph from 0-d
+tensors; PyTorch vectorised (``nn.Sequential``); plain Python floats doing the forward pass
+only, the floor for any pure-Python engine.
+
+Workloads:
+  a  one training step of micrograd's demo: 64 moons points, MLP(2, [16, 16, 1]), hinge loss
+     + 1e-4 L2, backward, SGD update
+  b  a chain of N ops (y ← y·a + b), forward and backward, N = 10³ … 10⁶: time per op, and
+     the deepest chain each engine survives
+  c  bytes held per recorded op on a long chain, measured with tracemalloc after the forward
+  d  one epoch of MLP(64, [32, 10]) on the 8×8 digits with cross-entropy, minibatches of 32
+
+Every time is the median of several runs after a warm-up; ratios divide by valuegrad's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fixtures import digits, init_weights, moons
+from harness import (
+    Budget,
+    fmt_ratio,
+    fmt_seconds,
+    machine_line,
+    measure,
+    resident_growth,
+    say,
+    table,
+    traced_bytes,
+)
+from peers import Micrograd, NotApplicable, PlainFloats, TorchScalar, TorchVector, Valuegrad, torch_or_none
+
+
+@dataclass
+class Config:
+    """The sizes of every workload, for a full run or a quick one."""
+
+    moons: int
+    hidden: list[int]
+    chain_sizes: list[int]
+    chain_cap_torch: int
+    depth_cap: int
+    memory_ops: int
+    digits: int | None
+    digits_hidden: list[int]
+    torch_scalar_batches: int
+    budget: Budget
+    slow_budget: Budget
+
+
+FULL = Config(
+    moons=64,
+    hidden=[16, 16],
+    chain_sizes=[10**3, 10**4, 10**5, 10**6],
+    chain_cap_torch=10**5,
+    depth_cap=10**6,
+    memory_ops=10**5,
+    digits=None,
+    digits_hidden=[32],
+    torch_scalar_batches=3,
+    budget=Budget(min_runs=5, max_runs=25, seconds=2.0),
+    slow_budget=Budget(min_runs=3, max_runs=5, seconds=3.0),
+)
+
+QUICK = Config(
+    moons=8,
+    hidden=[4, 4],
+    chain_sizes=[10**2, 10**3],
+    chain_cap_torch=10**3,
+    depth_cap=10**4,
+    memory_ops=10**3,
+    digits=64,
+    digits_hidden=[8],
+    torch_scalar_batches=1,
+    budget=Budget(min_runs=1, max_runs=1, seconds=0.0),
+    slow_budget=Budget(min_runs=1, max_runs=1, seconds=0.0),
+)
+
+BATCH = 32
+
+
+def engines() -> list[Any]:
+    return [Valuegrad(), Micrograd(), TorchScalar(), TorchVector(), PlainFloats()]
+
+
+def _missing(engine: Any) -> str | None:
+    """Why ``engine`` cannot run at all here, or None."""
+    return engine.missing()  # type: ignore[no-any-return]
+
+
+def _ratio_row(name: str, t: float | None, base: float | None, extra: Sequence[str], note: str = "") -> list[str]:
+    ratio = t / base if t is not None and base else None
+    return [name, fmt_seconds(t), fmt_ratio(ratio), *extra, note]
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+# --- (a) one training step of micrograd's demo ----------------------------------------------
+
+
+def workload_a(cfg: Config) -> dict[str, Any]:
+    xs, ys = moons(cfg.moons)
+    sizes = [2, *cfg.hidden, 1]
+    say(f"(a) one training step: {cfg.moons} moons points, MLP(2, {[*cfg.hidden, 1]}), hinge loss + 1e-4 L2, "
+        "backward, SGD update")
+    results: dict[str, Any] = {}
+    rows: list[list[str]] = []
+    base: float | None = None
+    for engine in engines():
+        missing = _missing(engine)
+        if missing:
+            rows.append([engine.name, "-", "-", "-", "-", missing])
+            results[engine.name] = {"error": missing}
+            continue
+        step = engine.hinge_step(init_weights(sizes), xs, ys)
+        slow = engine.name in ("micrograd 0.1.0", "PyTorch 0-d tensors")
+        timing = measure(step, cfg.slow_budget if slow else cfg.budget)
+        if engine.name == "valuegrad":
+            base = timing.median
+        note = "forward pass only" if engine.name.startswith("plain") else ""
+        rows.append(_ratio_row(engine.name, timing.median, base, [str(timing.runs), f"{timing.result:.12f}"], note))
+        results[engine.name] = {"seconds": timing.median, "runs": timing.runs, "first_loss": timing.result}
+    say(table(["engine", "median", "× valuegrad", "runs", "loss, step 1", "note"], rows))
+    vg = results["valuegrad"]["seconds"]
+    checks = []
+    mg = results.get("micrograd 0.1.0", {}).get("seconds")
+    if mg:
+        speedup = mg / vg
+        checks.append(f"valuegrad is {speedup:.1f}× faster than micrograd (target ≥ 50×: {_verdict(speedup >= 50)}; "
+                      f"stretch ≥ 100×: {_verdict(speedup >= 100)})")
+        results["speedup_vs_micrograd"] = speedup
+    floor = results.get("plain floats, forward only", {}).get("seconds")
+    if floor:
+        over = vg / floor
+        checks.append(f"valuegrad's whole step takes {over:.2f}× the plain-float forward pass (target ≤ 8×: "
+                      f"{_verdict(over <= 8)}; stretch ≤ 4×: {_verdict(over <= 4)})")
+        results["times_plain_forward"] = over
+    losses = [r["first_loss"] for r in results.values() if isinstance(r, dict) and "first_loss" in r]
+    spread = max(losses) - min(losses)
+    checks.append(f"every engine computed the same first loss, within {spread:.1e}")
+    results["loss_spread"] = spread
+    for line in checks:
+        say("  " + line)
+    return results
+
+
+# --- (b) a chain of N ops -------------------------------------------------------------------
+
+
+def _survives(chain: Callable[[int], float], n: int) -> bool:
+    try:
+        chain(n)
+    except RecursionError:
+        return False
+    return True
+
+
+def deepest(chain: Callable[[int], float], ok: int | None, failed: int) -> int:
+    """The longest chain (an even number of ops) that ``chain`` survives, between ``ok`` and ``failed``."""
+    low = ok or 0
+    if low == 0 and _survives(chain, 2):
+        low = 2
+    high = failed
+    while high - low > 2:
+        mid = (low + high) // 4 * 2
+        if _survives(chain, mid):
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def workload_b(cfg: Config) -> dict[str, Any]:
+    say("(b) a chain of N ops, y ← y·a + b (N/2 multiplications and N/2 additions), forward and backward: "
+        "time per op")
+    results: dict[str, Any] = {}
+    rows: list[list[str]] = []
+    for engine in engines():
+        missing = _missing(engine)
+        if missing:
+            rows.append([engine.name, *["-"] * len(cfg.chain_sizes), "-", missing])
+            results[engine.name] = {"error": missing}
+            continue
+        per_op: dict[int, float | None] = {}
+        cells: list[str] = []
+        note = ""
+        survived: int | None = None
+        failed: int | None = None
+        cap = cfg.chain_cap_torch if engine.name.startswith("PyTorch") else max(cfg.chain_sizes)
+        try:
+            for n in cfg.chain_sizes:
+                if n > cap:
+                    cells.append("(skipped)")
+                    continue
+                if failed is not None:
+                    cells.append("-")
+                    continue
+                budget = cfg.slow_budget if n >= 10**5 else cfg.budget
+                try:
+                    timing = measure(lambda n=n, engine=engine: engine.chain(n), budget)
+                except RecursionError:
+                    failed = n
+                    cells.append("RecursionError")
+                    per_op[n] = None
+                    continue
+                survived = n
+                per_op[n] = timing.median / n
+                cells.append(fmt_seconds(timing.median / n))
+        except NotApplicable as e:
+            rows.append([engine.name, *["-"] * len(cfg.chain_sizes), "-", str(e)])
+            results[engine.name] = {"error": str(e)}
+            continue
+        if failed is not None:
+            depth = deepest(engine.chain, survived, failed)
+            depth_text = f"{depth:,}"
+            note = f"RecursionError at {depth + 2:,} ops (recursive topological sort)"
+        else:
+            depth = survived or 0
+            depth_text = f"≥ {depth:,} (cap)"
+        if engine.name.startswith("plain"):
+            note = "forward pass only, no graph"
+        rows.append([engine.name, *cells, depth_text, note])
+        results[engine.name] = {"seconds_per_op": {str(n): t for n, t in per_op.items()}, "deepest": depth,
+                                "deepest_is_cap": failed is None}
+    headers = ["engine", *(f"N = {_power(n)}" for n in cfg.chain_sizes), "deepest survived", "note"]
+    say(table(headers, rows))
+    vg = results["valuegrad"]["seconds_per_op"]
+    sizes = [str(n) for n in cfg.chain_sizes]
+    if len(sizes) >= 3:
+        mid, top = sizes[-3], sizes[-1]
+        growth = vg[top] / vg[mid]
+        results["valuegrad_growth"] = growth
+        say(f"  valuegrad backpropagates N = {_power(int(top))}; time per op there is {growth:.2f}× that at "
+            f"N = {_power(int(mid))} (target ≤ 1.5×: {_verdict(growth <= 1.5)})")
+    return results
+
+
+def _power(n: int) -> str:
+    e = round(math.log10(n))
+    if 10**e != n:
+        return f"{n:,}"
+    return "10" + "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(d)] for d in str(e))
+
+
+# --- (c) bytes per recorded op --------------------------------------------------------------
+
+KINDS = ("add", "mul", "tanh")
+KIND_TEXT = {"add": "y = y + x", "mul": "y = y * x", "tanh": "y = y.tanh()"}
+
+
+def workload_c(cfg: Config) -> dict[str, Any]:
+    n = cfg.memory_ops
+    say(f"(c) bytes held per recorded op, after building the forward graph of a chain of {n:,} ops (tracemalloc)")
+    results: dict[str, Any] = {}
+    rows: list[list[str]] = []
+    for engine in engines():
+        missing = _missing(engine)
+        if missing:
+            rows.append([engine.name, *["-"] * len(KINDS), missing])
+            results[engine.name] = {"error": missing}
+            continue
+        cells = []
+        figures: dict[str, float | None] = {}
+        note = ""
+        for kind in KINDS:
+            try:
+                if engine.name.startswith("PyTorch 0-d"):
+                    grown = resident_growth(lambda kind=kind, engine=engine: engine.build_chain(kind, n))
+                    per_op = grown / n if grown is not None else None
+                    note = "resident memory growth: tracemalloc cannot see PyTorch's C++ allocations"
+                else:
+                    per_op = traced_bytes(lambda kind=kind, engine=engine: engine.build_chain(kind, n)) / n
+                figures[kind] = per_op
+                cells.append("-" if per_op is None else f"{per_op:,.0f}")
+            except NotApplicable as e:
+                figures[kind] = None
+                cells.append("n/a")
+                note = note or str(e)
+        if all(f is None for f in figures.values()):
+            rows.append([engine.name, *["-"] * len(KINDS), note])
+        else:
+            rows.append([engine.name, *cells, note])
+        results[engine.name] = {"bytes_per_op": figures}
+    say(table(["engine", *(KIND_TEXT[k] for k in KINDS), "note"], rows))
+    vg = results["valuegrad"]["bytes_per_op"]
+    worst = max(v for v in vg.values() if v is not None)
+    say(f"  valuegrad holds at most {worst:.0f} B per recorded op on these chains (target ≤ 150: {_verdict(worst <= 150)})")
+    results["valuegrad_worst"] = worst
+    return results
+
+
+# --- (d) one epoch on the digits ------------------------------------------------------------
+
+
+def workload_d(cfg: Config) -> dict[str, Any]:
+    xs, ys = digits(cfg.digits)
+    sizes = [64, *cfg.digits_hidden, 10]
+    nb = math.ceil(len(xs) / BATCH)
+    say(f"(d) one epoch: {len(xs):,} 8×8 digits, MLP(64, {[*cfg.digits_hidden, 10]}), cross-entropy, "
+        f"SGD on {nb} minibatches of {BATCH}")
+    results: dict[str, Any] = {}
+    rows: list[list[str]] = []
+    base: float | None = None
+    for engine in engines():
+        missing = _missing(engine)
+        if missing:
+            rows.append([engine.name, "-", "-", "-", "-", missing])
+            results[engine.name] = {"error": missing}
+            continue
+        note = ""
+        try:
+            if isinstance(engine, TorchScalar):
+                part = min(cfg.torch_scalar_batches, nb)
+                epoch = engine.digits_epoch(init_weights(sizes), xs, ys, BATCH, max_batches=part)
+                timing = measure(epoch, Budget(min_runs=1, max_runs=1, seconds=0.0, warmup=0))
+                seconds = timing.median * nb / part
+                note = f"timed on {part} of {nb} minibatches, scaled to the epoch"
+            else:
+                epoch = engine.digits_epoch(init_weights(sizes), xs, ys, BATCH)
+                timing = measure(epoch, cfg.slow_budget)
+                seconds = timing.median
+        except NotApplicable as e:
+            rows.append([engine.name, "-", "-", "-", "-", str(e)])
+            results[engine.name] = {"error": str(e)}
+            continue
+        if engine.name == "valuegrad":
+            base = seconds
+        if isinstance(engine, PlainFloats):
+            note = "forward pass only"
+        per_sample = fmt_seconds(seconds / len(xs))
+        rows.append(_ratio_row(engine.name, seconds, base, [per_sample, str(timing.runs)], note))
+        results[engine.name] = {"seconds": seconds, "runs": timing.runs, "seconds_per_sample": seconds / len(xs)}
+    say(table(["engine", "epoch", "× valuegrad", "per sample", "runs", "note"], rows))
+    return results
+
+
+WORKLOADS: dict[str, Callable[[Config], dict[str, Any]]] = {
+    "a": workload_a,
+    "b": workload_b,
+    "c": workload_c,
+    "d": workload_d,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time valuegrad beside micrograd, PyTorch and plain floats.")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds (proves the script works)")
+    parser.add_argument("--only", default="a,b,c,d", help="comma-separated workloads to run, from a,b,c,d")
+    parser.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
+    args = parser.parse_args(argv)
+    chosen = [w.strip() for w in args.only.split(",") if w.strip()]
+    unknown = [w for w in chosen if w not in WORKLOADS]
+    if unknown or not chosen:
+        parser.error(f"--only expects workloads from a,b,c,d, got {args.only!r}")
+    cfg = QUICK if args.quick else FULL
+
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(1)  # the scalar and small-batch work here gains nothing from threads
+    line = machine_line() + ("; torch threads: 1" if torch is not None else "")
+    say(line)
+    say(f"mode: {'quick (tiny sizes, figures mean nothing)' if args.quick else 'full'}")
+    report: dict[str, Any] = {"machine": line, "quick": args.quick}
+    for name in chosen:
+        say()
+        report[name] = WORKLOADS[name](cfg)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2, ensure_ascii=False)
+        say(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

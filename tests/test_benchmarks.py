@@ -1,0 +1,98 @@
+"""The benchmark script runs end to end. It asserts no timings: only that every table is printed.
+
+``benchmarks/run.py --quick`` uses tiny sizes, so its figures mean nothing; what this proves is
+that every engine's version of every workload runs and computes the same loss, and that the
+command-line options work.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import require
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "run.py"
+ENGINES = ["valuegrad", "micrograd 0.1.0", "PyTorch 0-d tensors", "PyTorch vectorised", "plain floats, forward only"]
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def rows_of(output: str, title: str) -> dict[str, str]:
+    """The table rows printed under the line starting with ``title``, keyed by engine name."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    rows: dict[str, str] = {}
+    for line in lines[start + 3 :]:  # title, header, rule
+        if not line or line.startswith(" "):
+            break
+        name = next((e for e in ENGINES if line.startswith(e)), None)
+        assert name is not None, f"unexpected row under {title!r}: {line!r}"
+        rows[name] = line
+    return rows
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    require("micrograd")
+    require("torch")
+    require("sklearn")
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    proc = run_bench("--quick", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_quick_run_prints_the_machine_first(quick: tuple[str, dict]) -> None:
+    stdout, _ = quick
+    first = stdout.splitlines()[0]
+    assert first.startswith("machine: ")
+    assert "cores" in first and "Python" in first
+
+
+@pytest.mark.parametrize("title", ["(a)", "(b)", "(c)", "(d)"])
+def test_quick_run_prints_a_row_per_engine(quick: tuple[str, dict], title: str) -> None:
+    stdout, _ = quick
+    assert set(rows_of(stdout, title)) == set(ENGINES)
+
+
+def test_every_engine_computes_the_same_first_training_loss(quick: tuple[str, dict]) -> None:
+    _, report = quick
+    losses = [report["a"][e]["first_loss"] for e in ENGINES]
+    assert max(losses) - min(losses) <= 1e-9 * max(1.0, abs(losses[0]))
+
+
+def test_micrograds_recursion_limit_is_reported_not_raised(quick: tuple[str, dict]) -> None:
+    stdout, report = quick
+    assert "RecursionError" in rows_of(stdout, "(b)")["micrograd 0.1.0"]
+    assert report["b"]["micrograd 0.1.0"]["deepest_is_cap"] is False
+    assert 0 < report["b"]["micrograd 0.1.0"]["deepest"] < sys.getrecursionlimit() + 100
+    assert report["b"]["valuegrad"]["deepest_is_cap"] is True
+
+
+def test_valuegrad_memory_is_measured(quick: tuple[str, dict]) -> None:
+    _, report = quick
+    figures = report["c"]["valuegrad"]["bytes_per_op"]
+    assert set(figures) == {"add", "mul", "tanh"}
+    assert all(f is not None and f > 0 for f in figures.values())
+
+
+def test_only_runs_the_chosen_workloads() -> None:
+    proc = run_bench("--quick", "--only", "c")
+    assert proc.returncode == 0, proc.stderr
+    assert "(c)" in proc.stdout
+    assert "(a)" not in proc.stdout and "(b)" not in proc.stdout and "(d)" not in proc.stdout
+
+
+def test_an_unknown_workload_is_refused() -> None:
+    proc = run_bench("--quick", "--only", "a,z")
+    assert proc.returncode == 2
+    assert "--only" in proc.stderr and "'a,z'" in proc.stderr
