@@ -29,7 +29,7 @@ from typing import Any, Callable, Union
 from autograd import Value, dot
 
 from .functional import activation_function
-from .module import Module
+from .module import Module, PathLike, read_model_file
 
 __all__ = ["Neuron", "Layer", "MLP", "INITS"]
 
@@ -76,6 +76,13 @@ def _draw_weights(nin: int, fan_out: int, init: str, rng: Rng) -> list[Value]:
         return [Value(rng.uniform(-a, a)) for _ in range(nin)]
     std = math.sqrt(2.0 / nin)  # "he"
     return [Value(rng.gauss(0.0, std)) for _ in range(nin)]
+
+
+def _unique(params: list[Value], module: Module) -> list[Value]:
+    """``params``, unless a Value was shared between places: then the slower walk that drops repeats."""
+    if len(set(map(id, params))) == len(params):
+        return params
+    return Module.parameters(module)
 
 
 def _prepare_input(x: Any, nin: int, who: str) -> tuple[Input, ...]:
@@ -150,7 +157,7 @@ class Neuron(Module):
         return out if act is None else act(out)
 
     def parameters(self) -> list[Value]:
-        return [*self.w, self.b]
+        return _unique([*self.w, self.b], self)
 
     def architecture(self) -> dict[str, Any]:
         return {"type": "Neuron", "nin": len(self.w), "activation": self._activation}
@@ -201,7 +208,7 @@ class Layer(Module):
         return [act(dot(n.w, x, n.b)) for n in self.neurons]
 
     def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in (*n.w, n.b)]
+        return _unique([p for n in self.neurons for p in (*n.w, n.b)], self)
 
     def architecture(self) -> dict[str, Any]:
         return {"type": "Layer", "nin": self.nin, "nout": len(self.neurons), "activation": self._activation}
@@ -270,10 +277,26 @@ class MLP(Module):
         return out[0] if len(out) == 1 else out  # type: ignore[return-value]
 
     def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
+        return _unique([p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)], self)
 
     def architecture(self) -> dict[str, Any]:
         return {"type": "MLP", "nin": self.nin, "nouts": list(self.nouts), "activation": self.activation}
+
+    @classmethod
+    def from_file(cls, path: PathLike) -> MLP:
+        """Build the MLP described by a file written by :meth:`save`, with the saved weights.
+
+        Raises ValueError naming the file if it is not a valid MLP model file.
+        """
+        architecture, _ = read_model_file(path)
+        if architecture.get("type") != "MLP":
+            raise ValueError(f"from_file: {str(path)!r} holds a {architecture.get('type')!r} model, not an MLP")
+        try:
+            model = cls(architecture["nin"], architecture["nouts"], architecture["activation"], seed=0)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"from_file: {str(path)!r} has an invalid MLP architecture {architecture}: {e}") from None
+        model.load(path)
+        return model
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{len(layer.neurons)} {layer.activation}" for layer in self.layers)

@@ -24,7 +24,7 @@ from typing import Any, Union
 
 from autograd import Value
 
-__all__ = ["Module", "FORMAT", "VERSION"]
+__all__ = ["Module", "FORMAT", "VERSION", "read_model_file"]
 
 #: The ``format`` field of a saved model file.
 FORMAT = "valuegrad.model"
@@ -189,33 +189,10 @@ class Module:
         OSError if it cannot be read), and the model is left untouched.
         """
         path = os.fspath(path)
-        with open(path, "rb") as f:
-            raw = f.read()
-        if not raw.strip():
-            raise ValueError(f"load: {path!r} is empty, not a valuegrad model file")
         try:
-            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        except UnicodeDecodeError as e:
-            raise ValueError(f"load: {path!r} is not UTF-8 text, not a valuegrad model file ({e})") from None
-        except json.JSONDecodeError as e:
-            raise ValueError(
-                f"load: {path!r} is not valid JSON (truncated or corrupt?): {e.msg} at line {e.lineno} column {e.colno}"
-            ) from None
-        except _NonFiniteError as e:
-            raise ValueError(f"load: {path!r} holds {e.args[0]}, which is not a finite number") from None
-        if not isinstance(document, dict):
-            raise ValueError(f"load: {path!r} holds a JSON {type(document).__name__}, not a valuegrad model object")
-        if document.get("format") != FORMAT:
-            raise ValueError(f"load: {path!r} has format {document.get('format')!r}, expected {FORMAT!r}")
-        version = document.get("version")
-        if type(version) is not int or version != VERSION:
-            raise ValueError(f"load: {path!r} has version {version!r}; this valuegrad reads version {VERSION}")
-        architecture = document.get("architecture")
-        if not isinstance(architecture, dict):
-            raise ValueError(f"load: {path!r} has no architecture object (got {type(architecture).__name__})")
-        state = document.get("state")
-        if not isinstance(state, dict):
-            raise ValueError(f"load: {path!r} has no state object (got {type(state).__name__})")
+            architecture, state = read_model_file(path)
+        except ValueError as e:
+            raise ValueError(f"load: {e}") from None
         expected = self.architecture()
         try:
             self._check_state(state)
@@ -228,8 +205,9 @@ class Module:
     def _check_state(self, state: Mapping[str, Any]) -> None:
         """Raise what :meth:`load_state_dict` would raise for ``state``, changing nothing."""
         names = [name for name, _ in self.named_parameters()]
+        known = set(names)
         missing = [n for n in names if n not in state]
-        unexpected = [str(k) for k in state if k not in set(names)]
+        unexpected = [str(k) for k in state if k not in known]
         if missing or unexpected:
             problems = []
             if missing:
@@ -241,6 +219,45 @@ class Module:
             value = state[n]
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"parameter {n!r} expects a number, got {type(value).__name__} {value!r}")
+
+
+def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``(architecture, state)`` of a model file written by :meth:`Module.save`.
+
+    Checks everything that does not depend on the model: the file is non-empty UTF-8 JSON,
+    an object with ``format`` ``"valuegrad.model"``, ``version`` 1, an ``architecture`` object
+    and a ``state`` object, holding no nan or infinity. Raises ValueError naming ``path`` and
+    the problem, or OSError if the file cannot be read.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    if not raw.strip():
+        raise ValueError(f"{path!r} is empty, not a valuegrad model file")
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path!r} is not UTF-8 text, not a valuegrad model file ({e})") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(
+            f"{path!r} is not valid JSON (truncated or corrupt?): {e.msg} at line {e.lineno} column {e.colno}"
+        ) from None
+    except _NonFiniteError as e:
+        raise ValueError(f"{path!r} holds {e.args[0]}, which is not a finite number") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{path!r} holds a JSON {type(document).__name__}, not a valuegrad model object")
+    if document.get("format") != FORMAT:
+        raise ValueError(f"{path!r} has format {document.get('format')!r}, expected {FORMAT!r}")
+    version = document.get("version")
+    if type(version) is not int or version != VERSION:
+        raise ValueError(f"{path!r} has version {version!r}; this valuegrad reads version {VERSION}")
+    architecture = document.get("architecture")
+    if not isinstance(architecture, dict):
+        raise ValueError(f"{path!r} has no architecture object (got {type(architecture).__name__})")
+    state = document.get("state")
+    if not isinstance(state, dict):
+        raise ValueError(f"{path!r} has no state object (got {type(state).__name__})")
+    return architecture, state
 
 
 class _NonFiniteError(ValueError):

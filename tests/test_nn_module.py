@@ -299,3 +299,41 @@ def test_a_generic_module_saves_and_loads(tmp_path: Path):
     b.load(tmp_path / "c.json")
     assert _snapshot(a) == _snapshot(b)
     assert json.loads((tmp_path / "c.json").read_text())["architecture"] == {"type": "Custom"}
+
+
+def test_mlp_from_file_rebuilds_the_model(tmp_path: Path):
+    a = MLP(3, [5, 4, 2], activation="sigmoid", seed=2)
+    a.save(tmp_path / "m.json")
+    b = MLP.from_file(tmp_path / "m.json")
+    assert repr(b) == "MLP(3 -> [5 sigmoid, 4 sigmoid, 2 linear])"
+    x = [0.1, -0.2, 0.3]
+    assert [o.data for o in b(x)] == [o.data for o in a(x)]
+
+
+def test_mlp_from_file_refuses_other_models_and_bad_architectures(tmp_path: Path):
+    Custom().save(tmp_path / "c.json")
+    with pytest.raises(ValueError, match="holds a 'Custom' model, not an MLP"):
+        MLP.from_file(tmp_path / "c.json")
+    doc = _valid_document()
+    doc["architecture"]["nouts"] = [0]
+    _write(tmp_path / "bad.json", doc)
+    with pytest.raises(ValueError, match=r"invalid MLP architecture.*nouts\[0\]"):
+        MLP.from_file(tmp_path / "bad.json")
+
+
+def test_shared_values_are_listed_once_by_the_fast_parameters_too():
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[1].w = model.layers[0].neurons[0].w  # tie the two neurons' weights
+    params = model.parameters()
+    assert len(params) == len({id(p) for p in params}) == 9 - 2
+    assert params == [p for _, p in model.named_parameters()]
+    assert len(model.state_dict()) == 7
+
+
+def test_import_nn_pulls_in_no_heavy_dependencies():
+    import subprocess
+    import sys
+
+    code = "import sys, nn; print(sorted(m for m in ('matplotlib', 'tqdm', 'sklearn', 'torch', 'numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
