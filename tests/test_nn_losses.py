@@ -7,6 +7,8 @@ import random
 
 import pytest
 from conftest import close, require
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Value
 from nn import binary_cross_entropy, cross_entropy, hinge_loss, log_softmax, mse_loss, softmax
@@ -248,3 +250,35 @@ def test_cross_entropy_errors():
         cross_entropy([zs, zs], 0)
     with pytest.raises(ValueError, match="must not be empty"):
         cross_entropy([], 0)
+
+
+# --- properties over random logits ---
+
+_logit_lists = st.lists(st.floats(-60.0, 60.0, allow_nan=False), min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(logits=_logit_lists, data=st.data())
+def test_cross_entropy_and_softmax_match_torch_on_random_logits(logits, data):
+    torch = _torch()
+    target = data.draw(st.integers(0, len(logits) - 1))
+    zs = _values(logits)
+    t = _leaf(torch, logits)
+    _assert_matches(
+        cross_entropy(zs, target), zs, torch.nn.functional.cross_entropy(t.unsqueeze(0), torch.tensor([target])), t
+    )
+    ps = [p.data for p in softmax(_values(logits))]
+    assert close(sum(ps), 1.0, 1e-12, 1e-12)
+    expected = torch.softmax(torch.tensor(logits, dtype=torch.float64), 0).tolist()
+    assert all(close(p, e, RTOL, 1e-15) for p, e in zip(ps, expected))
+
+
+@settings(max_examples=60, deadline=None)
+@given(logits=_logit_lists, data=st.data())
+def test_bce_matches_torch_on_random_logits(logits, data):
+    torch = _torch()
+    targets = data.draw(st.lists(st.sampled_from([0.0, 1.0, 0.3]), min_size=len(logits), max_size=len(logits)))
+    zs = _values(logits)
+    t = _leaf(torch, logits)
+    theirs = torch.nn.functional.binary_cross_entropy_with_logits(t, torch.tensor(targets, dtype=torch.float64))
+    _assert_matches(binary_cross_entropy(zs, targets), zs, theirs, t)
