@@ -1,0 +1,376 @@
+"""autograd.viz: the DOT text, rendering, the backprop frames and captions, and the HTML player.
+
+References: hand-derived gradients of the tanh neuron (o = tanh(n), do/dn = 1 - o² = 0.5 at
+n = atanh(1/√2)), and ``Value.backward()`` itself for the frames (the frames replay the same
+chain rule in a dictionary, so they must agree with it to rounding).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import require, require_program
+
+from autograd import Value, dot, viz
+from autograd.graph import topological_order
+
+
+@pytest.fixture(autouse=True)
+def _needs_graphviz_package() -> None:
+    require("graphviz")  # the Python package; tests that render also need the `dot` program
+
+B = 0.8813735870195432 + 6.0  # so that n = w1·x1 + w2·x2 + b = atanh(1/√2) and o = 1/√2
+
+
+def neuron(fused: bool = True) -> tuple[Value, dict[str, Value]]:
+    v = {
+        "x1": Value(2.0, label="x1"),
+        "x2": Value(0.0, label="x2"),
+        "w1": Value(-3.0, label="w1"),
+        "w2": Value(1.0, label="w2"),
+        "b": Value(B, label="b"),
+    }
+    if fused:
+        n = dot([v["w1"], v["w2"]], [v["x1"], v["x2"]], v["b"])
+    else:
+        n = v["x1"] * v["w1"] + v["x2"] * v["w2"] + v["b"]
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    v["n"], v["o"] = n, o
+    return o, v
+
+
+def record_line(source: str, label: str) -> str:
+    """The DOT line of the record whose first field is ``label``."""
+    lines = [ln for ln in source.splitlines() if f'label="{{ {label} |' in ln]
+    assert len(lines) == 1, (label, lines)
+    return lines[0]
+
+
+# --- the DOT text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_neuron_dot_has_labels_data_grads_and_ops(fused: bool) -> None:
+    o, v = neuron(fused)
+    o.backward()
+    src = viz.draw_dot(o).source
+    # hand-derived: o = 1/√2, do/dn = 1/2, do/dx1 = w1/2, do/dw1 = x1/2, do/dx2 = w2/2, do/dw2 = x2/2, do/db = 1/2
+    expected = {
+        "x1": ("2", "-1.5"),
+        "w1": ("-3", "1"),
+        "x2": ("0", "0.5"),
+        "w2": ("1", "0"),
+        "b": ("6.881", "0.5"),
+        "n": ("0.8814", "0.5"),
+        "o": ("0.7071", "1"),
+    }
+    for label, (data, grad) in expected.items():
+        assert f"{{ {label} | data {data} | grad {grad} }}" in record_line(src, label)
+    assert "tanh" in src
+    if fused:
+        assert '"w·x+b"' in src  # one op node for the whole neuron...
+        assert len(re.findall(r"-> v\d+_op\b", src)) == 6  # ...with 5 inputs, and tanh's 1
+    else:
+        assert src.count('label="*"') == 2 and src.count('label="+"') == 2
+
+
+def test_dot_text_is_deterministic_and_uses_stable_ids() -> None:
+    first = viz.draw_dot(neuron()[0]).source
+    second = viz.draw_dot(neuron()[0]).source
+    assert first == second
+    ids = set(re.findall(r"^\s*([A-Za-z_][\w]*) \[", first, flags=re.MULTILINE)) - {"graph", "node", "edge"}
+    assert ids and all(re.fullmatch(r"v\d+(_op|_c\d+)?|legend_\w+", i) for i in ids), ids
+
+
+def test_colours_mark_parameters_constants_and_root() -> None:
+    x = Value(1.5, label="x")
+    k = Value(4.0, label="k", requires_grad=False)
+    y = 2 - x * k
+    y.label = "y"
+    src = viz.draw_dot(y).source
+    assert viz.LEAF_FILL in record_line(src, "x")
+    assert viz.CONST_FILL in record_line(src, "k") and "no grad" in record_line(src, "k")
+    assert viz.ROOT_FILL in record_line(src, "y")
+    # the number 2 is an operand but not a parent: a small constant node, edge labelled as operand a of a - b
+    const = [ln for ln in src.splitlines() if re.match(r"\s*v\d+_c0 \[", ln)]
+    assert len(const) == 1 and "label=2" in const[0] and viz.CONST_FILL in const[0]
+    assert re.search(r"v\d+_c0 -> v\d+_op \[label=a\]", src)
+    assert "cluster_legend" in src
+
+
+def test_show_grad_false_and_special_values() -> None:
+    x = Value(0.0, label="x")
+    y = x.log()  # -inf, and its local gradient 1/0 = inf
+    y.label = "y"
+    z = (y - y).exp()  # nan
+    z.label = "z"
+    z.backward()
+    src = viz.draw_dot(z).source
+    assert "data -inf" in record_line(src, "y")
+    assert "data nan" in record_line(src, "z")
+    assert "grad" not in record_line(viz.draw_dot(z, show_grad=False).source, "z")
+
+
+def test_labels_are_escaped_for_records() -> None:
+    x = Value(1.0, label='a{b}|<c> "q" \\')
+    src = viz.draw_dot(x * 2).source
+    assert r'a\{b\}\|\<c\> \"q\" \\' in src
+
+
+def chain(n: int) -> tuple[Value, list[Value]]:
+    x = Value(0.1, label="x")
+    nodes = [x]
+    for i in range(n):
+        nodes.append(nodes[-1] * 1.01 + 0.001)
+        nodes[-1].label = f"h{i}"
+    return nodes[-1], nodes
+
+
+def test_max_nodes_refuses_and_names_the_options() -> None:
+    root, _ = chain(300)  # x, then a product and a sum per link: 601 Values
+    with pytest.raises(ValueError) as err:
+        viz.draw_dot(root, max_nodes=100)
+    message = str(err.value)
+    assert "601 Values" in message and "max_nodes" in message and "depth=" in message and "focus=" in message
+    assert viz.draw_dot(root, max_nodes=601).source.count("shape=record") == 601
+
+
+def test_depth_draws_only_the_ops_near_the_root() -> None:
+    root, nodes = chain(300)
+    src = viz.draw_dot(root, max_nodes=50, depth=2).source
+    # h299 = h298' + 0.001 where h298' = h298 * 1.01: depth 2 reaches h298 (unexpanded, dashed)
+    assert src.count("shape=record") == 3
+    assert "dashed" in record_line(src, "h298") and "legend_truncated" in src
+    assert 'label="{ h297 |' not in src
+    assert viz.draw_dot(root, depth=0).source.count("shape=record") == 1
+
+
+def test_focus_draws_the_subgraph_leading_to_a_value() -> None:
+    root, nodes = chain(300)
+    src = viz.draw_dot(root, max_nodes=50, focus=nodes[10]).source
+    assert 'label="{ h9 |' in src and 'label="{ x |' in src
+    assert 'label="{ h10 |' not in src and 'label="{ h299 |' not in src
+    assert viz.ROOT_FILL in record_line(src, "h9")
+    with pytest.raises(ValueError, match="focus"):
+        viz.draw_dot(root, focus=Value(1.0))
+
+
+def test_bad_arguments_say_what_they_got() -> None:
+    with pytest.raises(TypeError, match="root must be a Value, got float"):
+        viz.draw_dot(1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rankdir"):
+        viz.draw_dot(Value(1.0), rankdir="XY")
+    with pytest.raises(ValueError, match="depth"):
+        viz.draw_dot(Value(1.0), depth=-1)
+    with pytest.raises(ValueError, match="constant"):
+        viz.backprop_steps(Value(1.0, requires_grad=False))
+
+
+def test_the_engine_does_not_import_graphviz() -> None:
+    code = "import sys, autograd, autograd.viz, autograd.__main__; print('graphviz' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_missing_graphviz_package_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` raise ImportError
+    with pytest.raises(ImportError, match=re.escape('pip install "valuegrad[viz]"')):
+        viz.draw_dot(Value(1.0))
+
+
+def test_missing_dot_program_still_gives_source_and_explains_rendering(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no `dot`
+    o, _ = neuron()
+    g = viz.draw_dot(o)
+    assert "tanh" in g.source
+    with pytest.raises(RuntimeError) as err:
+        viz.render_svg(g)
+    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
+        assert hint in str(err.value)
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        viz.draw_backprop(o, os.path.join(tmp_path, "bp.html"))
+    assert not os.path.exists(os.path.join(tmp_path, "bp.html"))
+    viz.save_graph(g, os.path.join(tmp_path, "g.dot"))  # the source needs no program
+    with open(os.path.join(tmp_path, "g.dot"), encoding="utf-8") as f:
+        assert f.read() == g.source
+
+
+# --- rendering with the real `dot` ---------------------------------------------------------------
+
+
+def test_render_svg_png_pdf_with_dot(tmp_path: os.PathLike[str]) -> None:
+    require_program("dot")
+    o, _ = neuron()
+    o.backward()
+    g = viz.draw_dot(o)
+    svg = viz.render_svg(g)
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "<?xml" not in svg and "<!DOCTYPE" not in svg and "<!--" not in svg
+    assert ">tanh<" in svg and ">w·x+b<" in svg and "grad &#45;1.5" in svg
+    for ext, magic in (("svg", b"<?xml"), ("png", b"\x89PNG\r\n\x1a\n"), ("pdf", b"%PDF")):
+        path = os.path.join(tmp_path, f"neuron.{ext}")
+        viz.save_graph(g, path)
+        with open(path, "rb") as f:
+            assert f.read(len(magic)) == magic
+    with pytest.raises(ValueError, match="must end in"):
+        viz.save_graph(g, os.path.join(tmp_path, "neuron.jpg"))
+    assert sorted(os.listdir(tmp_path)) == ["neuron.pdf", "neuron.png", "neuron.svg"]  # no temp files left
+
+
+# --- backpropagation frames ----------------------------------------------------------------------
+
+
+def reused_graph() -> tuple[Value, list[Value]]:
+    a = Value(1.5, label="a")
+    b = Value(-0.5, label="b")
+    c = a * b
+    c.label = "c"
+    d = (c + a).tanh() * a + 2 ** b  # a is used three times, c twice... b twice
+    d.label = "d"
+    return d, [a, b, c]
+
+
+@pytest.mark.parametrize("build", [lambda: neuron()[0], lambda: neuron(False)[0], lambda: reused_graph()[0]])
+def test_frames_follow_the_backward_order_and_end_at_backwards_grads(build: object) -> None:
+    root = build()  # type: ignore[operator]
+    order = topological_order(root, include_leaves=False)
+    steps = viz.backprop_steps(root)
+    assert len(steps) == 1 + len(order) == len(viz.backprop_frames(root))
+    assert [s.node for s in steps[1:]] == list(reversed(order))
+    assert all(n.grad == 0.0 for n in topological_order(root))  # frames touched no .grad
+
+    for k, step in enumerate(steps):
+        assert step.index == k
+        src = step.frame.source
+        current = [ln for ln in src.splitlines() if "shape=record" in ln and viz.CURRENT_FILL in ln]
+        assert len(current) == 1
+        name = step.node.label or "#"
+        assert f"{{ {name}" in current[0]
+
+    root.backward()
+    last = steps[-1].grads
+    for node in topological_order(root):
+        assert last[node] == pytest.approx(node.grad, rel=1e-12, abs=1e-15)
+
+
+def test_frames_show_one_fresh_pass_even_after_accumulating_backwards() -> None:
+    root, (a, b, _) = reused_graph()
+    root.backward()
+    once = (a.grad, b.grad)
+    root.backward()  # leaves accumulate: twice the gradient
+    assert a.grad == pytest.approx(2 * once[0])
+    last = viz.backprop_steps(root)[-1].grads
+    assert last[a] == pytest.approx(once[0], rel=1e-12) and last[b] == pytest.approx(once[1], rel=1e-12)
+    assert a.grad == pytest.approx(2 * once[0])  # still untouched
+
+
+def test_frame_zero_seeds_the_root_and_greys_the_rest() -> None:
+    o, _ = neuron()
+    first = viz.backprop_steps(o)[0]
+    assert first.grads == {o: 1.0}
+    records = [ln for ln in first.frame.source.splitlines() if "shape=record" in ln]
+    assert len(records) == 7
+    for ln in records:
+        if "{ o |" in ln:
+            assert "grad 1 }" in ln
+        else:
+            assert "grad ? }" in ln and viz.PENDING_COLOR in ln
+
+
+def test_captions_state_the_chain_rule_with_numbers() -> None:
+    o, _ = neuron()
+    steps = viz.backprop_steps(o)
+    assert steps[0].caption.startswith("Step 0 of 2")
+    assert "∂o/∂n = 1 − tanh²(n) = 0.5;  n.grad += 0.5 × 1  →  0.5" in steps[1].caption
+    assert "tanh a; ∂/∂a = 1 - tanh² a" in steps[1].caption  # the op table's own doc
+    lines = steps[2].caption.splitlines()
+    assert "∂n/∂w1 = x1 = 2;  w1.grad += 2 × 0.5  →  1" in lines
+    assert "∂n/∂x1 = w1 = -3;  x1.grad += -3 × 0.5  →  -1.5" in lines
+    assert "∂n/∂b = 1;  b.grad += 1 × 0.5  →  0.5" in lines
+    x = Value(3.0, label="x")
+    y = 2 - x * x  # a number on the left, and a Value used twice
+    y.label = "y"
+    caption = "\n".join(s.caption for s in viz.backprop_steps(y))
+    assert "∂y/∂#1 = -1" in caption
+    assert "x.grad += 3 × -1  →  -3" in caption and "x.grad += 3 × -1  →  -3 + -3 = -6" in caption
+
+
+def test_a_leaf_root_has_only_the_seed_step() -> None:
+    x = Value(2.0, label="x")
+    steps = viz.backprop_steps(x)
+    assert len(steps) == 1 and steps[0].grads == {x: 1.0}
+
+
+# --- the HTML player ----------------------------------------------------------------------------------
+
+
+def test_player_html_is_self_contained_and_has_every_frame(tmp_path: os.PathLike[str]) -> None:
+    require_program("dot")
+    o, _ = neuron(fused=False)
+    steps = viz.backprop_steps(o)
+    path = os.path.join(tmp_path, "bp.html")
+    viz.draw_backprop(o, path)
+    assert os.listdir(tmp_path) == ["bp.html"]  # written through a temp file, none left
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('<figure class="vg-frame"') == len(steps) == page.count("<svg")
+    import html
+
+    for s in steps:
+        assert html.escape(s.caption) in page
+    for control in ('class="vg-prev"', 'class="vg-next"', 'class="vg-play"', 'type="range"'):
+        assert control in page
+    assert "<?xml" not in page and "<!DOCTYPE svg" not in page
+    without_xmlns = re.sub(r'\sxmlns(:\w+)?="[^"]*"', "", page)
+    assert "http:" not in without_xmlns and "https:" not in without_xmlns
+    assert not re.search(r"\b(src|href)\s*=", without_xmlns)
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # the frames' SVG ids were made unique
+
+
+def test_backprop_widget_with_and_without_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_program("dot")
+    require("IPython")
+    widgets = require("ipywidgets")
+    o, _ = neuron()
+    box = viz.backprop_widget(o)
+    slider, caption, picture = box.children
+    assert isinstance(slider, widgets.IntSlider) and (slider.min, slider.max) == (0, 2)
+    first = (caption.value, picture.value)
+    slider.value = 1
+    assert "Step 1 of 2" in caption.value and (caption.value, picture.value) != first
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    fallback = viz.backprop_widget(o)
+    from IPython.display import HTML
+
+    assert isinstance(fallback, HTML)
+    assert fallback.data.count('<figure class="vg-frame"') == 3 and "vg-next" in fallback.data
+
+
+def test_demo_out_writes_the_drawings(tmp_path: os.PathLike[str]) -> None:
+    require_program("dot")
+    from autograd.__main__ import main
+
+    out = os.path.join(tmp_path, "demo")
+    assert main(["demo", "--out", out]) == 0
+    assert sorted(os.listdir(out)) == ["backprop.html", "neuron.svg"]
+    with open(os.path.join(out, "neuron.svg"), encoding="utf-8") as f:
+        assert ">tanh<" in f.read()
+
+
+def test_hand_derived_reference_is_right() -> None:
+    # the premise of the expected strings above: o = tanh(n) = 1/√2 exactly enough to print 0.7071
+    o, v = neuron()
+    assert o.data == pytest.approx(1 / math.sqrt(2), rel=1e-12)
