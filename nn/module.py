@@ -147,6 +147,18 @@ class Module:
         either the old file or the new one, never half of one, and no temporary file.
         Raises ValueError if a parameter is nan or infinite (JSON has no such numbers),
         OSError if the file cannot be written.
+
+        >>> import os, tempfile
+        >>> from nn import MLP
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "model.json")
+        ...     model.save(path)
+        ...     other = MLP(2, [4, 1], seed=1)
+        ...     other.load(path)
+        ...     again = MLP.from_file(path)
+        >>> other([0.5, 1.0]).data == model([0.5, 1.0]).data == again([0.5, 1.0]).data
+        True
         """
         path = os.fspath(path)
         state = self.state_dict()
