@@ -94,10 +94,12 @@ def draw(args: argparse.Namespace) -> int:
 
     try:
         if args.output is not None:
-            viz.save_graph(viz.draw_dot(result, rankdir=args.rankdir), args.output)
+            limit = {} if args.max_nodes is None else {"max_nodes": args.max_nodes}
+            viz.save_graph(viz.draw_dot(result, rankdir=args.rankdir, **limit), args.output)
             print(f"wrote {args.output}")
         if args.backprop is not None:
-            viz.draw_backprop(result, args.backprop)
+            limit = {} if args.max_nodes is None else {"max_nodes": args.max_nodes}
+            viz.draw_backprop(result, args.backprop, **limit)
             print(f"wrote {args.backprop}")
     except (ImportError, RuntimeError, ValueError, OSError) as err:
         print(f"python -m autograd draw: {err}", file=sys.stderr)
@@ -127,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", default=None, metavar="OUT", help="the drawing: .svg, .png, .pdf, or .dot (source)")
     d.add_argument("--backprop", default=None, metavar="OUT.html", help="also write the step-by-step backprop player")
     d.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction (default LR)")
+    d.add_argument(
+        "--max-nodes", type=int, default=None, metavar="N",
+        help="refuse to draw more Values than this (default 500 for -o, 80 for --backprop)",
+    )
     d.set_defaults(func=draw)
     return parser
 

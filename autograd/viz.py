@@ -36,6 +36,8 @@ __all__ = [
     "draw_backprop",
     "backprop_html",
     "show_backprop",
+    "backprop_widget",
+    "BACKPROP_MAX_NODES",
     "render_svg",
     "save_graph",
 ]
@@ -59,6 +61,9 @@ _NO_DOT = (
     "`conda install graphviz` (conda); or write the DOT source (`graph.source`) instead"
 )
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+#: The player draws the whole graph once per step, so its size grows as steps × Values: a
+#: 100-Value graph already makes a 25 MB page. Past this many Values, backprop_* refuse.
+BACKPROP_MAX_NODES = 80
 _FORMATS = ("svg", "png", "pdf", "dot")
 
 
@@ -171,12 +176,22 @@ def _reaches(root: Value, target: Value) -> bool:
 
 def _check_size(layout: _Layout, max_nodes: int, what: str) -> None:
     count = len(layout.values)
-    if count > max_nodes:
-        raise ValueError(
-            f"{what}: the graph has {count} Values, more than max_nodes={max_nodes}. Raise max_nodes "
-            f"(e.g. max_nodes={count}), pass depth=N to draw the root and only the N ops below it, "
-            "or pass focus=value to draw only the subgraph that leads to that Value"
+    if count <= max_nodes:
+        return
+    if what == "draw_dot":
+        options = (
+            "pass depth=N to draw the root and only the N ops below it, or pass focus=value to draw only the "
+            "subgraph that leads to that Value"
         )
+    else:
+        options = (
+            "step through a part of the graph instead: the backward pass of a Value inside it "
+            "(every frame draws the whole graph, so the output grows as steps × Values)"
+        )
+    raise ValueError(
+        f"{what}: the graph has {count} Values, more than max_nodes={max_nodes}. "
+        f"Raise max_nodes (e.g. max_nodes={count}), or {options}"
+    )
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
@@ -537,7 +552,7 @@ def _caption(k: int, total: int, node: Value, grads: Mapping[Value, float], upda
     return "\n".join(lines)
 
 
-def backprop_steps(root: Value, rankdir: str = "LR", max_nodes: int = 500) -> list[BackpropStep]:
+def backprop_steps(root: Value, rankdir: str = "LR", max_nodes: int = BACKPROP_MAX_NODES) -> list[BackpropStep]:
     """The backward pass of ``root``, one :class:`BackpropStep` (frame and caption) per step.
 
     Step 0 seeds ``root.grad = 1``. Then, in the order ``backward()`` uses (the reverse of
@@ -581,7 +596,7 @@ def backprop_steps(root: Value, rankdir: str = "LR", max_nodes: int = 500) -> li
     return steps
 
 
-def backprop_frames(root: Value, rankdir: str = "LR", max_nodes: int = 500) -> list[Any]:
+def backprop_frames(root: Value, rankdir: str = "LR", max_nodes: int = BACKPROP_MAX_NODES) -> list[Any]:
     """One ``graphviz.Digraph`` per step of ``root``'s backward pass (see :func:`backprop_steps`).
 
     Frame 0 shows ``root.grad = 1`` with every other gradient greyed out as not computed yet.
@@ -732,7 +747,9 @@ def _player_parts(root: Value, max_nodes: int) -> tuple[list[str], list[str]]:
     return [render_svg(s.frame) for s in steps], [s.caption for s in steps]
 
 
-def backprop_html(root: Value, title: str = "Backpropagation, step by step", max_nodes: int = 500) -> str:
+def backprop_html(
+    root: Value, title: str = "Backpropagation, step by step", max_nodes: int = BACKPROP_MAX_NODES
+) -> str:
     """A whole self-contained HTML page that plays ``root``'s backward pass (see :func:`draw_backprop`)."""
     svgs, captions = _player_parts(root, max_nodes)
     return _page(svgs, captions, title)
@@ -752,7 +769,7 @@ def _page(svgs: Sequence[str], captions: Sequence[str], title: str) -> str:
     )
 
 
-def draw_backprop(root: Value, path: str | os.PathLike[str], max_nodes: int = 500) -> None:
+def draw_backprop(root: Value, path: str | os.PathLike[str], max_nodes: int = BACKPROP_MAX_NODES) -> None:
     """Write ONE self-contained HTML file that steps through ``root``'s backward pass.
 
     The page has every frame of :func:`backprop_frames` as inline SVG with its caption,
@@ -765,7 +782,7 @@ def draw_backprop(root: Value, path: str | os.PathLike[str], max_nodes: int = 50
     _write_atomic(path, backprop_html(root, max_nodes=max_nodes).encode("utf-8"))
 
 
-def backprop_widget(root: Value, max_nodes: int = 500) -> Any:
+def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> Any:
     """What :func:`show_backprop` displays: an ipywidgets box, or an ``IPython.display.HTML`` player."""
     svgs, captions = _player_parts(root, max_nodes)
     try:
@@ -788,7 +805,7 @@ def backprop_widget(root: Value, max_nodes: int = 500) -> Any:
     return widgets.VBox([slider, caption, picture])
 
 
-def show_backprop(root: Value, max_nodes: int = 500) -> None:
+def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> None:
     """Step through ``root``'s backward pass in Jupyter, one frame per slider position.
 
     Uses an ipywidgets ``IntSlider`` when ipywidgets is installed, and otherwise the same

@@ -191,6 +191,16 @@ def test_bad_bindings_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert list(tmp_path.iterdir()) == []
 
 
+def test_max_nodes_is_passed_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    require("graphviz")
+    expression = "+".join(f"x*{k}" for k in range(10))  # 1 + 10 products + 9 sums = 20 Values
+    out = tmp_path / "g.dot"
+    assert main(["draw", expression, "--at", "x=1", "-o", str(out), "--max-nodes", "19"]) == 1
+    assert "20 Values, more than max_nodes=19" in capsys.readouterr().err and not out.exists()
+    assert main(["draw", expression, "--at", "x=1", "-o", str(out), "--max-nodes", "20"]) == 0
+    assert out.read_text(encoding="utf-8").count("shape=record") == 20
+
+
 def test_bad_output_names_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["draw", "x", "--at", "x=1", "-o", str(tmp_path / "g.jpg")]) == 2
     assert main(["draw", "x", "--at", "x=1", "--backprop", str(tmp_path / "bp.txt")]) == 2

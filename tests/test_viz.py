@@ -142,6 +142,14 @@ def test_max_nodes_refuses_and_names_the_options() -> None:
     assert viz.draw_dot(root, max_nodes=601).source.count("shape=record") == 601
 
 
+def test_backprop_has_its_own_smaller_limit() -> None:
+    root, nodes = chain(50)  # 101 Values: every frame draws them all
+    with pytest.raises(ValueError, match=r"101 Values, more than max_nodes=80\. Raise max_nodes.*a Value inside it"):
+        viz.backprop_steps(root)
+    assert len(viz.backprop_steps(nodes[20])) == 1 + 40  # a part of the graph: 20 links of 2 ops
+    assert len(viz.backprop_steps(root, max_nodes=101)) == 1 + 100
+
+
 def test_depth_draws_only_the_ops_near_the_root() -> None:
     root, nodes = chain(300)
     src = viz.draw_dot(root, max_nodes=50, depth=2).source
