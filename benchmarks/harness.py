@@ -46,7 +46,11 @@ def machine_line() -> str:
     cores = os.cpu_count() or 1
     python = f"{platform.python_implementation()} {platform.python_version()}"
     peers = [f"{name} {package_version(name) or 'missing'}" for name in ("micrograd", "torch")]
-    return f"machine: {cpu_model()}, {cores} cores, {python} on {platform.system()}; " + ", ".join(peers)
+    try:
+        load = f"; load average {os.getloadavg()[0]:.2f} at start"
+    except OSError:
+        load = ""
+    return f"machine: {cpu_model()}, {cores} cores, {python} on {platform.system()}; " + ", ".join(peers) + load
 
 
 @dataclass
@@ -69,21 +73,30 @@ class Budget:
     warmup: int = 1
 
 
-def measure(fn: Callable[[], Any], budget: Budget) -> Timing:
+def measure(fn: Callable[[], Any], budget: Budget, setup: Callable[[], Any] | None = None) -> Timing:
     """Time ``fn()``: ``budget.warmup`` untimed calls, then the median of the timed calls.
 
-    The warm-up's return value is kept in ``Timing.result`` (for checks such as "did every
+    ``setup()``, when given, runs before every call, untimed (to reset the weights, say). The
+    first call's return value is kept in ``Timing.result`` (for checks such as "did every
     engine compute the same loss"). Garbage is collected before each timed call.
     """
     result = None
-    for _ in range(budget.warmup):
-        result = fn()
+    for i in range(budget.warmup):
+        if setup is not None:
+            setup()
+        value = fn()
+        if i == 0:
+            result = value
     times: list[float] = []
     while len(times) < budget.min_runs or (len(times) < budget.max_runs and sum(times) < budget.seconds):
+        if setup is not None:
+            setup()
         gc.collect()
         start = time.perf_counter()
         value = fn()
         times.append(time.perf_counter() - start)
+        if not budget.warmup and not times[1:]:
+            result = value
         del value
     gc.collect()
     return Timing(statistics.median(times), len(times), result, times)

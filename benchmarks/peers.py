@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import mul
 from typing import Any
 
@@ -30,7 +31,30 @@ LR = 0.05
 #: The learning rate of the digits epoch.
 DIGITS_LR = 0.1
 
-Step = Callable[[], float]
+
+
+@dataclass
+class Task:
+    """Work to time: ``run()`` does it once and returns its loss; ``reset()`` (untimed) puts the
+    starting weights back, so that every timed run does exactly the same work."""
+
+    run: Callable[[], float]
+    reset: Callable[[], None]
+
+
+def _no_reset() -> None:
+    return None
+
+
+def _resetter(params: list[Any], weights: Weights) -> Callable[[], None]:
+    """Set each of ``params`` (objects with a ``.data`` float) back to its starting value."""
+    start = flat(weights)
+
+    def reset() -> None:
+        for p, v in zip(params, start):
+            p.data = v
+
+    return reset
 
 
 class NotApplicable(Exception):
@@ -62,7 +86,7 @@ class Valuegrad:
     def missing(self) -> str | None:
         return None
 
-    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Task:
         from nn import SGD, hinge_loss
 
         model = valuegrad_mlp(weights)
@@ -78,13 +102,14 @@ class Valuegrad:
             optimizer.step()
             return total.data
 
-        return step
+        return Task(step, _resetter(params, weights))
 
-    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Task:
         from nn import SGD, cross_entropy
 
         model = valuegrad_mlp(weights)
-        optimizer = SGD(model.parameters(), lr=DIGITS_LR)
+        params = model.parameters()
+        optimizer = SGD(params, lr=DIGITS_LR)
 
         def epoch() -> float:
             total = 0.0
@@ -96,7 +121,7 @@ class Valuegrad:
                 total += loss.data * len(rows)
             return total / len(xs)
 
-        return epoch
+        return Task(epoch, _resetter(params, weights))
 
     def chain(self, n: int) -> float:
         a, b = Value(1.0), Value(0.5)
@@ -146,7 +171,7 @@ class Micrograd:
             p.data = v
         return model
 
-    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Task:
         from micrograd.engine import Value as MValue
 
         model = self._model(weights)
@@ -165,9 +190,9 @@ class Micrograd:
                 p.data -= LR * p.grad
             return float(total_loss.data)
 
-        return step
+        return Task(step, _resetter(model.parameters(), weights))
 
-    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Task:
         raise NotApplicable("n/a: micrograd 0.1.0 has no exp or log, so no cross-entropy")
 
     def chain(self, n: int) -> float:
@@ -226,6 +251,16 @@ class TorchScalar:
             for layer in weights
         ]
 
+    def _resetter(self, params: list[Any], weights: Weights) -> Callable[[], None]:
+        start = flat(weights)
+
+        def reset() -> None:
+            with self.torch.no_grad():
+                for p, v in zip(params, start):
+                    p.fill_(v)
+
+        return reset
+
     @staticmethod
     def _forward(layers: list[Any], x: list[Any]) -> list[Any]:
         last = len(layers) - 1
@@ -234,7 +269,7 @@ class TorchScalar:
             x = [a.relu() for a in acts] if i < last else acts
         return x
 
-    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Task:
         t = self.torch
         layers = self._params(weights)
         params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
@@ -251,11 +286,11 @@ class TorchScalar:
                     p -= LR * p.grad
             return float(total.item())
 
-        return step
+        return Task(step, self._resetter(params, weights))
 
     def digits_epoch(
         self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int, max_batches: int | None = None
-    ) -> Step:
+    ) -> Task:
         t = self.torch
         layers = self._params(weights)
         params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
@@ -280,7 +315,7 @@ class TorchScalar:
                 count += len(rows)
             return total / count
 
-        return epoch
+        return Task(epoch, self._resetter(params, weights))
 
     def chain(self, n: int) -> float:
         t = self.torch
@@ -334,7 +369,12 @@ class TorchVector:
                 modules.append(t.nn.ReLU())
         return t.nn.Sequential(*modules)
 
-    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+    @staticmethod
+    def _resetter(model: Any) -> Callable[[], None]:
+        start = {k: v.clone() for k, v in model.state_dict().items()}
+        return lambda: model.load_state_dict(start)
+
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Task:
         t = self.torch
         model = self._model(weights)
         params = list(model.parameters())
@@ -350,9 +390,9 @@ class TorchVector:
             optimizer.step()
             return float(loss.item())
 
-        return step
+        return Task(step, self._resetter(model))
 
-    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Task:
         t = self.torch
         model = self._model(weights)
         optimizer = t.optim.SGD(model.parameters(), lr=DIGITS_LR)
@@ -370,7 +410,7 @@ class TorchVector:
                 total += float(loss.item()) * len(rows)
             return total / len(xs)
 
-        return epoch
+        return Task(epoch, self._resetter(model))
 
     def chain(self, n: int) -> float:
         raise NotApplicable("n/a: a chain of scalar ops has nothing to vectorise")
@@ -401,7 +441,7 @@ class PlainFloats:
     def missing(self) -> str | None:
         return None
 
-    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Step:
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Task:
         params = flat(weights)
 
         def step() -> float:
@@ -409,18 +449,18 @@ class PlainFloats:
             data_loss = sum(_relu(1.0 - y * s) for y, s in zip(ys, scores)) / len(xs)
             return data_loss + ALPHA * sum(map(mul, params, params))
 
-        return step
+        return Task(step, _no_reset)
 
-    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Step:
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Task:
         def cross_entropy(logits: list[float], target: int) -> float:
             m = max(logits)
             return math.log(sum(math.exp(z - m) for z in logits)) + m - logits[target]
 
         def epoch() -> float:
-            # forward only: the weights never change, so this is the epoch's forward work, not its losses
+            # forward only: the losses of the starting weights, the forward work of one epoch
             return sum(cross_entropy(float_forward(weights, x), y) for x, y in zip(xs, ys)) / len(xs)
 
-        return epoch
+        return Task(epoch, _no_reset)
 
     def chain(self, n: int) -> float:
         a, b = 1.0, 0.5
