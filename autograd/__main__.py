@@ -9,6 +9,8 @@ result and the gradients, and draws the graph::
 
     python -m autograd draw "tanh(x1*w1 + x2*w2 + b)" --at x1=2,w1=-3,x2=0,w2=1,b=6.88 -o neuron.svg
 
+(An expression that starts with ``-`` goes after ``--``: ``draw --at x=1 -- "-x**2"``.)
+
 The expression is parsed and checked against a whitelist (see :mod:`autograd.expr`), never
 eval'ed. A refused expression or binding exits with status 2 and a one-line message.
 """
@@ -74,6 +76,8 @@ def draw(args: argparse.Namespace) -> int:
         return _fail(f"-o {args.output!r}: the file name must end in .svg, .png, .pdf or .dot")
     if args.backprop is not None and os.path.splitext(args.backprop)[1].lower() not in (".html", ".htm"):
         return _fail(f"--backprop {args.backprop!r}: the file name must end in .html")
+    if args.max_nodes is not None and args.max_nodes < 1:
+        return _fail(f"--max-nodes {args.max_nodes}: must be at least 1")
     try:
         bindings = parse_bindings(args.at)
         variables = {name: Value(x, label=name) for name, x in bindings.items()}

@@ -109,10 +109,8 @@ class _Layout:
 
     def __init__(self, start: Value, depth: int | None) -> None:
         self.start = start
-        self.depth = depth
         limit = _distances(start, depth) if depth is not None else None
         self.values = _walk(start, limit, depth)
-        self.index = {v: i for i, v in enumerate(self.values)}
         self.ids = {v: f"v{i}" for i, v in enumerate(self.values)}
         self.names = {v: v.label or f"#{i}" for i, v in enumerate(self.values)}
         self.expanded = {v for v in self.values if limit is None or limit[v] < (depth or 0)}
@@ -318,7 +316,7 @@ def _legend(g: Any, frames: bool, truncated: bool) -> None:
             )
         if truncated:
             c.node(
-                "legend_truncated", "more graph above (depth)", shape="box", style="filled,dashed",
+                "legend_truncated", "inputs cut off (depth)", shape="box", style="filled,dashed",
                 fillcolor="white", fontsize="9", height="0.25", margin="0.06,0.02",
             )
 
@@ -788,7 +786,7 @@ def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> Any:
     try:
         import ipywidgets as widgets
     except ImportError:
-        from IPython.display import HTML
+        from IPython.display import HTML  # Jupyter without ipywidgets: the HTML player, inline
 
         uid = f"vg-player-{os.urandom(4).hex()}"  # unique per output cell: scripts find their own player
         return HTML(_player_fragment(svgs, captions, uid))
@@ -811,6 +809,10 @@ def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> None:
     Uses an ipywidgets ``IntSlider`` when ipywidgets is installed, and otherwise the same
     self-contained HTML player as :func:`draw_backprop`, shown inline.
     """
-    from IPython.display import display
-
+    try:
+        from IPython.display import display
+    except ImportError as err:
+        raise ImportError(
+            "show_backprop needs IPython (Jupyter); outside it, draw_backprop(root, 'backprop.html') writes the player"
+        ) from err
     display(backprop_widget(root, max_nodes=max_nodes))

@@ -199,6 +199,8 @@ def test_max_nodes_is_passed_on(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "20 Values, more than max_nodes=19" in capsys.readouterr().err and not out.exists()
     assert main(["draw", expression, "--at", "x=1", "-o", str(out), "--max-nodes", "20"]) == 0
     assert out.read_text(encoding="utf-8").count("shape=record") == 20
+    assert main(["draw", "x", "--at", "x=1", "-o", str(tmp_path / "h.dot"), "--max-nodes", "0"]) == 2
+    assert not (tmp_path / "h.dot").exists()
 
 
 def test_bad_output_names_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
