@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Union
 
@@ -201,7 +202,9 @@ def check(source: str, names: Mapping[str, object]) -> ast.expr:
         raise ExpressionError("the expression is empty")
     source = source.strip()
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # e.g. "'str' object is not callable": refused below anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as err:
         # offset 0 means "at the end" (an operand is missing)
         col = min(err.offset or len(source) + 1, len(source) + 1)

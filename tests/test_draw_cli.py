@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import require, require_program
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd.__main__ import main
 from autograd.expr import MAX_LENGTH, MAX_NODES, ExpressionError, check, evaluate, parse_bindings
@@ -215,6 +217,32 @@ def test_the_error_points_at_the_column() -> None:
         check("exp(x) + x.real", {"x": 1})
     with pytest.raises(ExpressionError, match=r"^column 6, at 'zz': name 'zz' is not given in --at \(given: x\)"):
         check("x + (zz)", {"x": 1})
+
+
+def test_a_call_on_a_string_prints_no_syntax_warning(tmp_path: Path) -> None:
+    result = run("draw", "'touch'(x)", "--at", "x=1", timeout=30)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "Warning" not in result.stderr
+
+
+TOKENS = [
+    "x", "y", "1", "2.5", "1e309", "0", "(", ")", "+", "-", "*", "/", "**", "//", "%", ".", ",", "[", "]",
+    "exp", "log", "tanh", "abs", "relu", "sigmoid", "__import__", "'os'", "lambda", ":", "=", "==", "<",
+    "if", "else", "for", "in", "not", "and", " ", "~", "@", "{", "}", "*", "j", "True", "None", "\n",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=25))
+def test_any_token_soup_is_either_computed_or_refused_cleanly(tokens: list[str]) -> None:
+    from autograd import Value
+
+    source = "".join(tokens)
+    try:
+        result = evaluate(source, {"x": Value(0.5, label="x"), "y": Value(-2.0, label="y")})
+    except ExpressionError as err:
+        assert "\n" not in str(err)  # one line
+        return
+    assert isinstance(result, (Value, float))
 
 
 def test_evaluation_matches_python_on_floats_and_keeps_constants_as_numbers() -> None:
