@@ -37,14 +37,20 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     # A node is in `done` once its parents are listed (False while they are being walked).
     done: dict[Value, bool] = {}
     stack = [root]
+    push = stack.append
     while stack:
         node = stack[-1]
         state = done.get(node)
         if state is None:
             done[node] = False
-            for p, _ in zip(node._args, node._partials):
-                if p not in done and (include_leaves or p._partials):
-                    stack.append(p)
+            if include_leaves:
+                for p, _ in zip(node._args, node._partials):
+                    if p not in done:
+                        push(p)
+            else:  # a leaf's _partials is empty: skip it before the dict lookup (most edges are leaves)
+                for p, _ in zip(node._args, node._partials):
+                    if p._partials and p not in done:
+                        push(p)
         else:
             stack.pop()
             if state is False:
