@@ -1,0 +1,293 @@
+"""Command line: ``python -m nn train`` (also installed as ``valuegrad train``).
+
+Trains an MLP on one of the built-in datasets, prints the train and test accuracy, and writes
+the model (``model.json``), its loss and accuracy curves (``loss.png``), the decision regions
+(``boundary.png``, 2-D datasets) or the confusion matrix (``confusion.png``, digits), and the
+numbers (``metrics.json``) into ``--out``::
+
+    python -m nn train                                  # two moons, about ten seconds
+    python -m nn train --dataset digits --out runs/digits
+    python -m nn train --dataset spirals --hidden 32,32 --optimizer sgd --lr 0.1
+
+Every option left out takes a default chosen for the dataset (``--help`` lists them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from autograd import Value
+
+from . import data
+from .layers import INITS, MLP
+from .losses import binary_cross_entropy, cross_entropy, hinge_loss
+from .optim import SGD, Adam
+from .train import accuracy, fit, predict
+
+DATASETS = ("moons", "circles", "xor", "spirals", "digits")
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+OPTIMIZERS = ("sgd", "adam")
+LOSSES = ("bce", "hinge", "cross-entropy")
+
+#: What each dataset uses for every option the user leaves out. ``lr`` is per optimizer.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "moons": {"samples": 300, "noise": 0.1, "hidden": [16, 16], "epochs": 100, "batch_size": 0,
+              "lr": {"adam": 0.05, "sgd": 0.1}},
+    "circles": {"samples": 300, "noise": 0.05, "hidden": [16, 16], "epochs": 100, "batch_size": 0,
+                "lr": {"adam": 0.05, "sgd": 0.1}},
+    "xor": {"samples": 300, "noise": 0.05, "hidden": [16, 16], "epochs": 100, "batch_size": 0,
+            "lr": {"adam": 0.05, "sgd": 0.1}},
+    "spirals": {"samples": 300, "noise": 0.2, "hidden": [32, 32], "epochs": 150, "batch_size": 0,
+                "lr": {"adam": 0.02, "sgd": 0.1}},
+    "digits": {"samples": None, "noise": None, "hidden": [32], "epochs": 10, "batch_size": 32,
+               "lr": {"adam": 0.01, "sgd": 0.05}},
+}
+
+
+# --- argument types: each raises ArgumentTypeError, which argparse turns into exit 2 --------
+
+
+def _hidden_sizes(text: str) -> list[int]:
+    """``"16,16"`` → [16, 16]: comma-separated positive layer sizes."""
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(not p for p in parts):
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes such as 16,16, got {text!r}")
+    sizes = []
+    for p in parts:
+        try:
+            n = int(p)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"layer sizes must be whole numbers, got {p!r} in {text!r}") from None
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"layer sizes must be >= 1, got {n} in {text!r}")
+        sizes.append(n)
+    return sizes
+
+
+def _number(kind: Callable[[str], Any], low: float, low_open: bool, high: float = math.inf, high_open: bool = True) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` within the given interval."""
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    name = "an integer" if kind is int else "a number"
+
+    def parse(text: str) -> Any:
+        try:
+            x = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {name} in {interval}, got {text!r}") from None
+        if x != x or (x <= low if low_open else x < low) or (x >= high if high_open else x > high):
+            raise argparse.ArgumentTypeError(f"expected {name} in {interval}, got {text!r}")
+        return x
+
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nn",
+        description="valuegrad's neural networks from the command line.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    p = sub.add_parser(
+        "train",
+        help="train an MLP on a built-in dataset and save the model and plots",
+        description="Train an MLP on a built-in dataset; print the train and test accuracy; write model.json, "
+        "loss.png, boundary.png (2-D data) or confusion.png (digits) and metrics.json into --out. "
+        "Options left out take defaults chosen for the dataset.",
+    )
+    p.add_argument("--dataset", choices=DATASETS, default="moons", help="what to learn (default: moons)")
+    p.add_argument("--hidden", type=_hidden_sizes, default=None, metavar="SIZES",
+                   help="hidden layer sizes, comma-separated (default: 16,16; spirals 32,32; digits 32)")
+    p.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden-layer activation (default: relu)")
+    p.add_argument("--init", choices=INITS, default=None,
+                   help="weight initialisation (default: he for relu, xavier for tanh and sigmoid)")
+    p.add_argument("--loss", choices=LOSSES, default=None,
+                   help="bce or hinge for the two-class sets (default bce), cross-entropy for spirals and digits")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
+    p.add_argument("--lr", type=_number(float, 0.0, True), default=None,
+                   help="learning rate > 0 (default: adam 0.05 for the 2-D sets, 0.02 spirals, 0.01 digits)")
+    p.add_argument("--momentum", type=_number(float, 0.0, False, 1.0, True), default=0.9,
+                   help="SGD momentum in [0, 1) (default: 0.9)")
+    p.add_argument("--weight-decay", type=_number(float, 0.0, False), default=0.0, metavar="L2",
+                   help="L2 penalty λ added to the gradients as λ·p (default: 0)")
+    p.add_argument("--epochs", type=_number(int, 1, False), default=None,
+                   help="passes over the training set (default: 100 for the 2-D sets, 150 spirals, 10 digits)")
+    p.add_argument("--batch-size", type=_number(int, 0, False), default=None, metavar="N",
+                   help="samples per update; 0 means the whole training set (default: 0; digits 32)")
+    p.add_argument("--samples", type=_number(int, 4, False), default=None, metavar="N",
+                   help="how many points to generate for the 2-D sets (default: 300)")
+    p.add_argument("--noise", type=_number(float, 0.0, False), default=None,
+                   help="noise of the 2-D sets (default: moons 0.1, circles 0.05, xor 0.05, spirals 0.2)")
+    p.add_argument("--test-size", type=_number(float, 0.0, True, 1.0, True), default=0.25, metavar="FRACTION",
+                   help="the fraction held out for testing, in (0, 1) (default: 0.25)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the data, the split, the weights and the shuffling")
+    p.add_argument("--out", default=None, metavar="DIR", help="where to write the results (default: runs/DATASET)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=train_command, subparser=p)
+    return parser
+
+
+# --- the train command ----------------------------------------------------------------------
+
+
+def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Fill in the dataset's defaults and reject combinations that make no sense."""
+    defaults = DEFAULTS[args.dataset]
+    multiclass = args.dataset in ("spirals", "digits")
+    if args.dataset == "digits":
+        for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
+            if value is not None:
+                parser.error(f"{flag} does not apply to digits (a fixed set of 1,797 images)")
+    for key in ("samples", "noise", "hidden", "epochs", "batch_size"):
+        if getattr(args, key) is None:
+            setattr(args, key, defaults[key])
+    if args.lr is None:
+        args.lr = defaults["lr"][args.optimizer]
+    if args.init is None:
+        args.init = "he" if args.activation == "relu" else "xavier"
+    if args.loss is None:
+        args.loss = "cross-entropy" if multiclass else "bce"
+    if multiclass and args.loss != "cross-entropy":
+        parser.error(f"--loss {args.loss} is for two classes; {args.dataset} has several: use --loss cross-entropy")
+    if not multiclass and args.loss == "cross-entropy":
+        parser.error(f"--loss cross-entropy is for several classes; {args.dataset} has two: use bce or hinge")
+    if args.dataset == "spirals" and args.samples < 3:
+        parser.error("--samples must be at least 3 for spirals (one point per class)")
+    if args.out is None:
+        args.out = os.path.join("runs", args.dataset)
+
+
+def _check_writable(folder: str, parser: argparse.ArgumentParser) -> None:
+    """Create ``folder`` and prove a file can be written there, before any training time is spent."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as e:
+        reason = e.strerror or str(e)
+        parser.error(f"--out {folder!r} is not a folder we can write to: {reason}")
+
+
+def _load(args: argparse.Namespace) -> tuple[list[list[float]], list[int], int]:
+    """The dataset as (X, y, number of classes)."""
+    if args.dataset == "digits":
+        X, y = data.load_digits()
+        return X, y, 10
+    if args.dataset == "moons":
+        X, y = data.make_moons(args.samples, args.noise, seed=args.seed)
+    elif args.dataset == "circles":
+        X, y = data.make_circles(args.samples, args.noise, factor=0.5, seed=args.seed)
+    elif args.dataset == "xor":
+        X, y = data.make_xor(args.samples, args.noise, seed=args.seed)
+    else:
+        X, y = data.make_spirals(args.samples, classes=3, noise=args.noise, seed=args.seed)
+        return X, y, 3
+    return X, y, 2
+
+
+def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    _resolve(args, parser)
+    _check_writable(args.out, parser)
+    try:
+        X, y, classes = _load(args)
+    except ImportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=args.test_size, seed=args.seed, stratify=True)
+
+    outputs = classes if classes > 2 else 1
+    model = MLP(len(X[0]), [*args.hidden, outputs], activation=args.activation, init=args.init, seed=args.seed)
+    params = model.parameters()
+    if args.optimizer == "adam":
+        optimizer: SGD | Adam = Adam(params, lr=args.lr, weight_decay=args.weight_decay)
+    else:
+        optimizer = SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    loss: Callable[[list[Any], list[Any]], Value]
+    if args.loss == "hinge":  # hinge wants labels ±1; the datasets give 0/1
+        y_train, y_test = [2 * t - 1 for t in y_train], [2 * t - 1 for t in y_test]
+        loss = hinge_loss
+    else:
+        loss = cross_entropy if args.loss == "cross-entropy" else binary_cross_entropy
+    task = "multiclass" if classes > 2 else "binary"
+
+    batch = "full batch" if args.batch_size == 0 else f"batches of {args.batch_size}"
+    print(f"dataset: {args.dataset}, {len(X)} samples with {len(X[0])} features and {classes} classes; "
+          f"{len(X_train)} to train, {len(X_test)} to test")
+    print(f"model: {model}, {len(params)} parameters, init {args.init}; loss {args.loss}; "
+          f"{args.optimizer} lr {args.lr:g}; {args.epochs} epochs, {batch}; seed {args.seed}")
+    sys.stdout.flush()
+
+    start = time.perf_counter()
+    try:
+        history = fit(model, X_train, y_train, loss, optimizer, args.epochs, args.batch_size,
+                      X_val=X_test, y_val=y_test, progress=not args.no_progress, seed=args.seed, task=task)
+    except FloatingPointError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - start
+    train_acc = accuracy(model, X_train, y_train, task)
+    test_acc = accuracy(model, X_test, y_test, task)
+    print(f"train accuracy: {train_acc:.2f}")
+    print(f"test accuracy: {test_acc:.2f}")
+    print(f"({round(test_acc * len(X_test))} of {len(X_test)} test samples right; trained in {seconds:.1f} s)")
+
+    from . import plots  # matplotlib is imported only now, and only by plots
+
+    written = []
+    try:
+        path = os.path.join(args.out, "model.json")
+        model.save(path)
+        written.append(path)
+        path = os.path.join(args.out, "loss.png")
+        plots.plot_history(history, path, title=f"{args.dataset}: {model}")
+        written.append(path)
+        if len(X[0]) == 2:
+            path = os.path.join(args.out, "boundary.png")
+            plots.plot_decision_boundary(model, X_test + X_train, y_test + y_train, path,
+                                         title=f"{args.dataset}: test accuracy {test_acc:.2f}")
+        else:
+            path = os.path.join(args.out, "confusion.png")
+            plots.plot_confusion(y_test, predict(model, X_test, task), path, classes=classes,
+                                 title=f"{args.dataset}: test accuracy {test_acc:.3f}")
+        written.append(path)
+        path = os.path.join(args.out, "metrics.json")
+        metrics = {
+            "config": {k: v for k, v in vars(args).items() if k not in ("func", "command", "subparser")},
+            "train_accuracy": train_acc,
+            "test_accuracy": test_acc,
+            "train_seconds": seconds,
+            "history": asdict(history),
+        }
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(metrics, f, indent=1)
+            f.write("\n")
+        written.append(path)
+    except (OSError, ValueError, ImportError) as e:
+        print(f"error: could not write the results into {args.out!r}: {e}", file=sys.stderr)
+        return 1
+    print("wrote " + ", ".join(written))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args, args.subparser))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

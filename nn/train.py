@@ -1,0 +1,404 @@
+"""The training loop: ``fit`` a model with a loss and an optimizer, and measure it.
+
+One training step, on a minibatch of samples (xᵢ, yᵢ):
+
+1. forward every sample, ``outputs = [model(x) for x in batch]``, all into one graph;
+2. reduce them to one number, ``L = loss(outputs, targets)`` (a mean over the batch);
+3. ``optimizer.zero_grad()``, because leaf gradients accumulate;
+4. ``L.backward()``: every parameter p gets ∂L/∂p;
+5. ``optimizer.step()``: for plain SGD, p ← p − lr · ∂L/∂p.
+
+An *epoch* is one pass over the whole training set in minibatches, shuffled anew each epoch.
+L2 regularisation is the optimizer's ``weight_decay`` (it adds λp to each gradient), so the
+loop does not need to know about it.
+
+Task conventions
+----------------
+What a prediction is, and so what accuracy means, depends on the task. :func:`fit`,
+:func:`predict` and :func:`accuracy` take ``task=`` explicitly, or infer it (:func:`infer_task`):
+
+``"binary"``
+    The model has ONE output, a score (a logit for ``binary_cross_entropy``, a margin for
+    ``hinge_loss``). The prediction is the positive class when the score is > 0, which is
+    σ(score) > ½ for a logit and the sign for a margin. Labels may be 0/1 or −1/+1; in both
+    the positive class is 1, and :func:`predict` returns 1 or 0.
+``"multiclass"``
+    The model has K > 1 outputs, one score per class; the prediction is the argmax (the
+    first one on ties) and labels are the ints 0 … K − 1.
+``"regression"``
+    One real output and real targets. There is no accuracy, only the loss.
+
+Inference: K > 1 outputs means multiclass; one output means binary when every label is in
+{0, 1} or in {−1, 1}, and regression otherwise.
+
+>>> from nn.layers import MLP
+>>> from nn.losses import hinge_loss
+>>> from nn.optim import SGD
+>>> X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+>>> y = [-1, -1, 1, 1]                                  # XOR, with labels ±1
+>>> model = MLP(2, [8, 1], seed=1)
+>>> history = fit(model, X, y, hinge_loss, SGD(model.parameters(), lr=0.1), epochs=200, progress=False)
+>>> history.loss[-1] < history.loss[0], accuracy(model, X, y)
+(True, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from autograd import Value, no_grad
+
+from .data import batches
+
+__all__ = ["History", "fit", "predict", "accuracy", "evaluate", "infer_task", "TASKS"]
+
+#: The task names understood by :func:`fit`, :func:`predict` and :func:`accuracy`.
+TASKS = ("binary", "multiclass", "regression")
+
+Output = Any  # a Value, or a list of Values (one per class)
+LossFn = Callable[[list[Output], list[Any]], Value]
+
+
+class _Optimizer(Protocol):
+    def zero_grad(self) -> None: ...
+
+    def step(self) -> None: ...
+
+
+class _Schedule(Protocol):
+    def step(self) -> None: ...
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured, one entry per epoch.
+
+    ``loss`` and ``accuracy`` are the training figures averaged over the epoch's minibatches
+    as they were seen (each batch measured just before its update, as Keras reports them).
+    ``val_loss`` and ``val_accuracy`` are measured on the validation set after the epoch,
+    without a graph. The accuracy lists stay empty for regression, and the val lists stay
+    empty without a validation set.
+    """
+
+    task: str
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran (fewer than asked when a callback stopped training)."""
+        return len(self.loss)
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _check_rows(X: Any, name: str) -> list[tuple[Any, ...]]:
+    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
+        raise TypeError(f"{name} expects a sequence of samples, got {type(X).__name__}")
+    if len(X) == 0:
+        raise ValueError(f"{name} must not be empty")
+    rows = []
+    for i, row in enumerate(X):
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise TypeError(f"{name}[{i}] expects a sequence of numbers (one sample), got {type(row).__name__}")
+        rows.append(tuple(row))  # tuples go through the model's input check without a copy
+    return rows
+
+
+def _check_samples(X: Any, y: Any, xname: str, yname: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    if isinstance(y, (str, bytes)) or not isinstance(y, Sequence):
+        raise TypeError(f"{yname} expects a sequence of labels, got {type(y).__name__}")
+    rows = _check_rows(X, xname)
+    if len(rows) != len(y):
+        raise ValueError(f"{xname} and {yname} must have the same length, got {len(rows)} samples and {len(y)} labels")
+    return rows, list(y)
+
+
+def _check_task(task: Any) -> str | None:
+    if task is None:
+        return None
+    if not isinstance(task, str) or task not in TASKS:
+        raise ValueError(f"task expects one of {', '.join(map(repr, TASKS))} or None (infer it), got {task!r}")
+    return task
+
+
+def _n_outputs(out: Output) -> int:
+    if isinstance(out, Value):
+        return 1
+    if isinstance(out, (list, tuple)) and out and all(isinstance(o, Value) for o in out):
+        return len(out)
+    raise TypeError(f"the model must return a Value or a list of Values, got {type(out).__name__}")
+
+
+def infer_task(n_outputs: int, labels: Sequence[Any]) -> str:
+    """The task for a model with ``n_outputs`` outputs and these labels (see the module docs).
+
+    >>> infer_task(1, [0, 1, 1]), infer_task(1, [-1, 1]), infer_task(3, [0, 2]), infer_task(1, [0.3, 1.7])
+    ('binary', 'binary', 'multiclass', 'regression')
+    """
+    if n_outputs > 1:
+        return "multiclass"
+    values = set()
+    for t in labels:
+        if isinstance(t, bool) or not isinstance(t, (int, float)):
+            return "regression"
+        values.add(float(t))
+    if values <= {0.0, 1.0} or values <= {-1.0, 1.0}:
+        return "binary"
+    return "regression"
+
+
+def _check_labels(labels: list[Any], task: str, n_outputs: int, name: str) -> None:
+    if task == "binary":
+        if n_outputs != 1:
+            raise ValueError(f"task 'binary' needs a model with one output, this one has {n_outputs}")
+        for i, t in enumerate(labels):
+            if isinstance(t, bool) or not isinstance(t, (int, float)) or float(t) not in (0.0, 1.0, -1.0):
+                raise ValueError(f"task 'binary' expects labels 0/1 or -1/+1, got {t!r} at {name}[{i}]")
+    elif task == "multiclass":
+        if n_outputs < 2:
+            raise ValueError(f"task 'multiclass' needs a model with 2 or more outputs, this one has {n_outputs}")
+        for i, t in enumerate(labels):
+            if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < n_outputs:
+                raise ValueError(
+                    f"task 'multiclass' expects int labels in [0, {n_outputs - 1}], got {t!r} at {name}[{i}]"
+                )
+    elif n_outputs != 1:
+        raise ValueError(f"task 'regression' needs a model with one output, this one has {n_outputs}")
+
+
+# --- predictions ----------------------------------------------------------------------------
+
+
+def _predicted(out: Output, task: str) -> float:
+    """The predicted label of one output: 1/0 for binary, the argmax for multiclass, the value for regression."""
+    if task == "multiclass":
+        best, best_score = 0, out[0].data
+        for k in range(1, len(out)):
+            if out[k].data > best_score:
+                best, best_score = k, out[k].data
+        return best
+    if task == "binary":
+        return 1 if out.data > 0.0 else 0
+    return float(out.data)
+
+
+def _count_correct(outputs: list[Output], labels: list[Any], task: str) -> int:
+    if task == "binary":  # positive is the label 1 under both conventions
+        return sum((out.data > 0.0) == (t == 1) for out, t in zip(outputs, labels, strict=True))
+    return sum(_predicted(out, task) == t for out, t in zip(outputs, labels, strict=True))
+
+
+@no_grad()
+def predict(model: Callable[[Any], Output], X: Sequence[Sequence[float]], task: str | None = None) -> list[Any]:
+    """The model's predictions for every row of ``X``, computed without building a graph.
+
+    Binary: 1 or 0 (score > 0); multiclass: the argmax class index; regression: the output as
+    a float. Without ``task``, a list output means multiclass and a single Value means binary;
+    pass ``task="regression"`` for the raw values.
+
+    >>> from nn.layers import MLP
+    >>> labels = predict(MLP(2, [4, 3], seed=0), [[0.5, -0.5], [1.0, 2.0]])    # 3 classes
+    >>> len(labels), all(k in (0, 1, 2) for k in labels)
+    (2, True)
+    """
+    task = _check_task(task)
+    rows = _check_rows(X, "X")
+    outputs = [model(x) for x in rows]
+    n = _n_outputs(outputs[0])
+    if task is None:
+        task = "multiclass" if n > 1 else "binary"
+    elif (task == "multiclass") != (n > 1):
+        raise ValueError(f"task {task!r} does not fit a model with {n} output{'s' if n > 1 else ''}")
+    return [_predicted(out, task) for out in outputs]
+
+
+@no_grad()
+def accuracy(
+    model: Callable[[Any], Output], X: Sequence[Sequence[float]], y: Sequence[Any], task: str | None = None
+) -> float:
+    """The fraction of samples whose predicted label equals the true one (see the module docs).
+
+    >>> from nn.layers import MLP
+    >>> model = MLP(1, [1], seed=0)
+    >>> model.layers[0].neurons[0].w[0].data, model.layers[0].neurons[0].b.data = 1.0, 0.0
+    >>> accuracy(model, [[-2.0], [-1.0], [1.0], [3.0]], [0, 1, 1, 1])    # the score is x itself
+    0.75
+    """
+    task = _check_task(task)
+    rows, labels = _check_samples(X, y, "X", "y")
+    outputs = [model(x) for x in rows]
+    n = _n_outputs(outputs[0])
+    task = task or infer_task(n, labels)
+    if task == "regression":
+        raise ValueError("accuracy is not defined for regression (real targets): compare losses instead")
+    _check_labels(labels, task, n, "y")
+    return _count_correct(outputs, labels, task) / len(rows)
+
+
+@no_grad()
+def evaluate(
+    model: Callable[[Any], Output],
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: LossFn,
+    task: str | None = None,
+) -> tuple[float, float | None]:
+    """``(loss, accuracy)`` of the model on ``(X, y)``, without a graph; accuracy is None for regression."""
+    task = _check_task(task)
+    rows, labels = _check_samples(X, y, "X", "y")
+    outputs = [model(x) for x in rows]
+    n = _n_outputs(outputs[0])
+    task = task or infer_task(n, labels)
+    _check_labels(labels, task, n, "y")
+    value = _loss_value(loss, outputs, labels)
+    return value.data, (None if task == "regression" else _count_correct(outputs, labels, task) / len(rows))
+
+
+def _loss_value(loss: LossFn, outputs: list[Output], labels: list[Any]) -> Value:
+    value = loss(outputs, labels)
+    if not isinstance(value, Value):
+        raise TypeError(f"loss must return a Value (one number for the batch), got {type(value).__name__}")
+    return value
+
+
+# --- the loop -------------------------------------------------------------------------------
+
+
+def _progress_bar(epochs: int, enabled: bool) -> Any:
+    """A tqdm bar over the epochs, or None when disabled or when tqdm is not installed."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=epochs, desc="training", unit="epoch", dynamic_ncols=True)
+
+
+def _check_positive_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} expects an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def fit(
+    model: Callable[[Any], Output],
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: LossFn,
+    optimizer: _Optimizer,
+    epochs: int,
+    batch_size: int | None = 0,
+    *,
+    X_val: Sequence[Sequence[float]] | None = None,
+    y_val: Sequence[Any] | None = None,
+    progress: bool = True,
+    seed: int = 0,
+    callback: Callable[[int, History], bool | None] | None = None,
+    schedule: _Schedule | None = None,
+    task: str | None = None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` for ``epochs`` epochs; return the :class:`History`.
+
+    ``loss(outputs, targets)`` is called once per minibatch with the list of model outputs and
+    the list of labels, exactly as given (``hinge_loss`` wants ±1 labels, ``cross_entropy``
+    class indices, ``binary_cross_entropy`` 0/1), and must return one Value.
+    ``batch_size`` 0 or None trains on the whole set at once; minibatches are reshuffled every
+    epoch from ``random.Random(seed)``, so a run is reproducible. After each
+    ``optimizer.step()`` the optional ``schedule`` (for example ``LinearDecay``) is stepped.
+
+    ``task`` fixes how accuracy is measured (see the module docs); None infers it. With
+    ``X_val``/``y_val`` the validation loss and accuracy are measured after every epoch.
+    ``callback(epoch, history)`` runs after each epoch (epoch counts from 0) and may return
+    True to stop early. ``progress=True`` shows a tqdm bar over the epochs with the live
+    loss and accuracy (nothing happens if tqdm is not installed).
+
+    A loss that turns nan or infinite stops training with a FloatingPointError: the
+    learning rate is too high, or the loss is fed the wrong labels.
+    """
+    rows, labels = _check_samples(X, y, "X", "y")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val go together: give both or neither")
+    val: tuple[list[tuple[Any, ...]], list[Any]] | None = None
+    if X_val is not None:
+        val = _check_samples(X_val, y_val, "X_val", "y_val")
+    epochs = _check_positive_int(epochs, "epochs", 1)
+    if batch_size is not None:
+        _check_positive_int(batch_size, "batch_size", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed expects an int, got {type(seed).__name__}")
+    task = _check_task(task)
+    if not callable(loss):
+        raise TypeError(f"loss expects a function loss(outputs, targets) -> Value, got {type(loss).__name__}")
+    for method in ("zero_grad", "step"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(f"optimizer expects an object with zero_grad() and step(), got {type(optimizer).__name__}")
+
+    with no_grad():
+        n = _n_outputs(model(rows[0]))
+    task = task or infer_task(n, labels)
+    _check_labels(labels, task, n, "y")
+    if val is not None:
+        _check_labels(val[1], task, n, "y_val")
+    classify = task != "regression"
+
+    history = History(task=task)
+    rng = random.Random(seed)
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in range(epochs):
+            total, correct = 0.0, 0
+            for step, (xb, yb) in enumerate(batches(rows, labels, batch_size, shuffle=True, seed=rng.getrandbits(32))):
+                outputs = [model(x) for x in xb]
+                batch_loss = _loss_value(loss, outputs, yb)
+                if not math.isfinite(batch_loss.data):
+                    raise FloatingPointError(
+                        f"fit: the loss became {batch_loss.data} at epoch {epoch + 1}, batch {step + 1}: "
+                        "training diverged (lower the learning rate?)"
+                    )
+                optimizer.zero_grad()
+                batch_loss.backward()
+                optimizer.step()
+                if schedule is not None:
+                    schedule.step()
+                total += batch_loss.data * len(xb)
+                if classify:
+                    correct += _count_correct(outputs, yb, task)
+            history.loss.append(total / len(rows))
+            if classify:
+                history.accuracy.append(correct / len(rows))
+            if val is not None:
+                val_loss, val_acc = evaluate(model, val[0], val[1], loss, task)
+                history.val_loss.append(val_loss)
+                if val_acc is not None:
+                    history.val_accuracy.append(val_acc)
+            if bar is not None:
+                bar.set_postfix(_postfix(history), refresh=False)
+                bar.update(1)
+            if callback is not None and callback(epoch, history):
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _postfix(history: History) -> dict[str, str]:
+    shown = {"loss": f"{history.loss[-1]:.4f}"}
+    if history.accuracy:
+        shown["acc"] = f"{history.accuracy[-1]:.3f}"
+    if history.val_loss:
+        shown["val_loss"] = f"{history.val_loss[-1]:.4f}"
+    if history.val_accuracy:
+        shown["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+    return shown
