@@ -60,6 +60,8 @@ from typing import Any
 
 from autograd import Value, dot, no_grad, sum_values
 
+from .module import Module
+
 __all__ = ["RBM", "softplus"]
 
 
@@ -86,7 +88,7 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-class RBM:
+class RBM(Module):
     """A Bernoulli–Bernoulli restricted Boltzmann machine with ``n_visible`` and ``n_hidden`` units.
 
     Parameters, all Values so that autodiff can train them: ``W`` (``n_visible`` lists of
@@ -98,6 +100,8 @@ class RBM:
 
     States are lists of floats 0.0/1.0 (probabilities are accepted where the docs say so).
     See the module docstring for the energy, the free energy and contrastive divergence.
+    It is a :class:`~nn.module.Module`, so ``state_dict()``, ``save(path)`` and ``load(path)``
+    work as for an MLP.
 
     >>> rbm = RBM(4, 2, seed=0)
     >>> len(rbm.parameters())    # 4·2 weights + 4 + 2 biases
@@ -130,13 +134,11 @@ class RBM:
     # --- parameters ---
 
     def parameters(self) -> list[Value]:
-        """All trainable Values: W row by row, then a, then b."""
+        """All trainable Values: W row by row, then a, then b (the order of ``named_parameters()``)."""
         return [w for row in self.W for w in row] + self.a + self.b
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0.0 (leaf gradients accumulate across backward calls)."""
-        for p in self.parameters():
-            p.grad = 0.0
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "RBM", "n_visible": self.n_visible, "n_hidden": self.n_hidden}
 
     # --- checks ---
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import close
@@ -181,3 +182,19 @@ def test_rbm_rejects_bad_arguments_naming_them(
 ) -> None:
     with pytest.raises(error, match=words):
         call(make_rbm())
+
+
+def test_rbm_is_a_module_that_saves_and_loads(tmp_path: Path) -> None:
+    rbm = make_rbm()
+    names = [name for name, _ in rbm.named_parameters()]
+    assert names[:2] == ["W.0.0", "W.0.1"] and names[-1] == "b.2" and len(names) == 4 * 3 + 4 + 3
+    assert [v for _, v in rbm.named_parameters()] == rbm.parameters()
+    path = tmp_path / "rbm.json"
+    rbm.save(path)
+    other = RBM(4, 3, seed=99)
+    other.load(path)
+    assert other.state_dict() == rbm.state_dict()
+    v = [1.0, 0.0, 0.0, 1.0]
+    assert other.free_energy(v).data == rbm.free_energy(v).data
+    with pytest.raises(ValueError, match="does not fit this model"):
+        RBM(5, 3).load(path)
