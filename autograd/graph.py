@@ -26,7 +26,8 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
 
     The order is deterministic: a depth-first walk that takes parents in operand order.
     With ``include_leaves=False`` only nodes made by an op are listed (the ones whose
-    gradient ``backward`` recomputes), which is all ``backward`` needs.
+    gradient ``backward`` recomputes), which is all ``backward`` needs; ``root`` itself is
+    always listed, last, even when it is a leaf.
 
     >>> from autograd import Value
     >>> a = Value(2.0, label="a"); b = a * a; c = b + a
