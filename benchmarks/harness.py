@@ -7,6 +7,8 @@ engine's leftover cycles are never charged to the next measurement.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import os
 import platform
@@ -122,22 +124,36 @@ def traced_bytes(build: Callable[[], Any]) -> int:
     return after - before
 
 
-def resident_bytes() -> int | None:
-    """The process's resident set size, from /proc/self/statm (Linux), or None elsewhere."""
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                     "keepcost")
+    ]
+
+
+def malloc_in_use() -> int | None:
+    """Bytes that C's malloc has handed out and not had back (glibc's mallinfo2), or None.
+
+    This is where a C++ library such as PyTorch keeps its objects, and what tracemalloc cannot
+    see. (Python's own small objects live in arenas that are not counted here.)
+    """
     try:
-        with open("/proc/self/statm", encoding="utf-8") as f:
-            pages = int(f.read().split()[1])
-    except (OSError, IndexError, ValueError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
         return None
-    return pages * os.sysconf("SC_PAGE_SIZE")
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return int(info.uordblks + info.hblkhd)
 
 
-def resident_growth(build: Callable[[], Any]) -> int | None:
-    """How much the resident set grows while ``build()``'s result is alive (all allocators)."""
+def malloc_growth(build: Callable[[], Any]) -> int | None:
+    """How much C's malloc holds for what ``build()`` returns, or None where mallinfo2 is missing."""
     gc.collect()
-    before = resident_bytes()
+    before = malloc_in_use()
     kept = build()
-    after = resident_bytes()
+    after = malloc_in_use()
     del kept
     gc.collect()
     if before is None or after is None:

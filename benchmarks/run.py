@@ -23,6 +23,7 @@ Every time is the median of several runs after a warm-up; ratios divide by value
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import sys
@@ -36,8 +37,8 @@ from harness import (
     fmt_ratio,
     fmt_seconds,
     machine_line,
+    malloc_growth,
     measure,
-    resident_growth,
     say,
     table,
     traced_bytes,
@@ -186,12 +187,27 @@ def deepest(chain: Callable[[int], float], ok: int | None, failed: int) -> int:
     return low
 
 
+class ValuegradGcPaused(Valuegrad):
+    """valuegrad with CPython's cyclic garbage collector paused while a chain is built and
+    backpropagated. valuegrad's nodes cannot form reference cycles, so the collector finds
+    nothing in them; this row shows how much of the time per op is its scanning."""
+
+    name = "valuegrad, gc paused"
+
+    def chain(self, n: int) -> float:
+        gc.disable()
+        try:
+            return super().chain(n)
+        finally:
+            gc.enable()
+
+
 def workload_b(cfg: Config) -> dict[str, Any]:
     say("(b) a chain of N ops, y ← y·a + b (N/2 multiplications and N/2 additions), forward and backward: "
         "time per op")
     results: dict[str, Any] = {}
     rows: list[list[str]] = []
-    for engine in engines():
+    for engine in [*engines()[:1], ValuegradGcPaused(), *engines()[1:]]:
         missing = _missing(engine)
         if missing:
             rows.append([engine.name, *["-"] * len(cfg.chain_sizes), "-", missing])
@@ -235,6 +251,8 @@ def workload_b(cfg: Config) -> dict[str, Any]:
             depth_text = f"≥ {depth:,} (cap)"
         if engine.name.startswith("plain"):
             note = "forward pass only, no graph"
+        elif isinstance(engine, ValuegradGcPaused):
+            note = "gc.disable() around each run"
         rows.append([engine.name, *cells, depth_text, note])
         results[engine.name] = {"seconds_per_op": {str(n): t for n, t in per_op.items()}, "deepest": depth,
                                 "deepest_is_cap": failed is None}
@@ -248,6 +266,12 @@ def workload_b(cfg: Config) -> dict[str, Any]:
         results["valuegrad_growth"] = growth
         say(f"  valuegrad backpropagates N = {_power(int(top))}; time per op there is {growth:.2f}× that at "
             f"N = {_power(int(mid))} (target ≤ 1.5×: {_verdict(growth <= 1.5)})")
+        paused = results.get(ValuegradGcPaused.name, {}).get("seconds_per_op", {})
+        if paused.get(top) and paused.get(mid):
+            growth_paused = paused[top] / paused[mid]
+            results["valuegrad_growth_gc_paused"] = growth_paused
+            say(f"  with the cyclic collector paused it is {growth_paused:.2f}×: the rest is CPython's collector "
+                "scanning the growing graph")
     return results
 
 
@@ -281,9 +305,9 @@ def workload_c(cfg: Config) -> dict[str, Any]:
         for kind in KINDS:
             try:
                 if engine.name.startswith("PyTorch 0-d"):
-                    grown = resident_growth(lambda kind=kind, engine=engine: engine.build_chain(kind, n))
+                    grown = malloc_growth(lambda kind=kind, engine=engine: engine.build_chain(kind, n))
                     per_op = grown / n if grown is not None else None
-                    note = "resident memory growth: tracemalloc cannot see PyTorch's C++ allocations"
+                    note = "C heap (glibc mallinfo2): tracemalloc cannot see PyTorch's C++ allocations"
                 else:
                     per_op = traced_bytes(lambda kind=kind, engine=engine: engine.build_chain(kind, n)) / n
                 figures[kind] = per_op
@@ -366,6 +390,15 @@ WORKLOADS: dict[str, Callable[[Config], dict[str, Any]]] = {
 }
 
 
+def _import_peers() -> None:
+    """Import every peer that is installed now, so that importing is never timed."""
+    for module in ("micrograd.engine", "micrograd.nn", "sklearn.datasets", "nn"):
+        try:
+            __import__(module)
+        except ImportError:
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time valuegrad beside micrograd, PyTorch and plain floats.")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds (proves the script works)")
@@ -381,8 +414,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch = torch_or_none()
     if torch is not None:
         torch.set_num_threads(1)  # the scalar and small-batch work here gains nothing from threads
+    _import_peers()
+    # The peers' modules hold a few hundred thousand objects. Frozen, they are not rescanned by
+    # every collection that the engines' own allocations trigger: each engine pays for its own.
+    gc.collect()
+    gc.freeze()
     line = machine_line() + ("; torch threads: 1" if torch is not None else "")
     say(line)
+    say(f"gc: {gc.get_freeze_count():,} import-time objects frozen (gc.freeze()), so each collection scans only "
+        "what the benchmark builds")
     say(f"mode: {'quick (tiny sizes, figures mean nothing)' if args.quick else 'full'}")
     report: dict[str, Any] = {"machine": line, "quick": args.quick}
     for name in chosen:
