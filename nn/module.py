@@ -171,6 +171,7 @@ class Module:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
+                os.fchmod(f.fileno(), 0o644)  # mkstemp makes the file private (0600); a model file is not
                 f.write(text)
                 f.write("\n")
                 f.flush()

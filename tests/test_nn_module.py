@@ -337,3 +337,13 @@ def test_import_nn_pulls_in_no_heavy_dependencies():
     code = "import sys, nn; print(sorted(m for m in ('matplotlib', 'tqdm', 'sklearn', 'torch', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_saved_file_is_readable_by_others_like_any_written_file(tmp_path):
+    import stat
+
+    from nn import MLP
+
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
