@@ -11,7 +11,7 @@ EXTRAS := dev,viz,notebooks,datasets,bench
 .PHONY: help setup system-deps test lint typecheck pytest demo bench notebooks clean
 
 help:
-	@echo "make demo       set up, then train the demo model and draw a neuron's graph"
+	@echo "make demo       set up, then train an MLP on the moons and draw a neuron's backprop"
 	@echo "make test       set up, then run ruff, mypy, pytest and the notebooks"
 	@echo "make bench      set up, then run the benchmarks beside micrograd and PyTorch"
 	@echo "make notebooks  set up, then open Jupyter Lab on notebooks/"
@@ -45,8 +45,11 @@ test: setup
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
+# The main job: train an MLP on the two moons (progress bar, accuracy, model.json, loss.png,
+# boundary.png in runs/moons), then draw one neuron's graph and its backprop player (runs/neuron).
 demo: setup
-	$(PY) -m autograd demo --out demo-out
+	$(PY) -m nn train --dataset moons --out runs/moons
+	$(PY) -m autograd demo --out runs/neuron
 
 bench: setup
 	$(PY) benchmarks/run.py
@@ -55,4 +58,4 @@ notebooks: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs *.egg-info
