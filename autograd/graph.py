@@ -9,7 +9,8 @@ No function here recurses, so a chain of a million ops is as easy as a chain of 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Iterator, TypeVar
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -19,6 +20,34 @@ def parents(node: Value) -> Iterator[Value]:
     """The Values that receive ``node``'s gradient, in operand order, duplicates kept."""
     for p, _ in zip(node._args, node._partials):
         yield p
+
+
+N = TypeVar("N", bound=Hashable)
+
+
+def postorder(start: N, next_nodes: Callable[[N], Iterable[N]]) -> list[N]:
+    """Every node reachable from ``start`` through ``next_nodes``, each after those it reaches.
+
+    A depth-first walk with an explicit stack (no recursion), taking ``next_nodes(node)`` in
+    order, so the result is deterministic. Drawing uses it to walk operands;
+    :func:`topological_order` is the same walk over parents, written out for speed.
+    """
+    order: list[N] = []
+    # A node is in `done` once the nodes it reaches are listed (False while they are walked).
+    done: dict[N, bool] = {}
+    stack = [start]
+    while stack:
+        node = stack[-1]
+        state = done.get(node)
+        if state is None:
+            done[node] = False
+            stack.extend(n for n in next_nodes(node) if n not in done)
+        else:
+            stack.pop()
+            if state is False:
+                done[node] = True
+                order.append(node)
+    return order
 
 
 def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
@@ -34,8 +63,11 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     >>> [n.label or n.op for n in topological_order(c)]
     ['a', 'mul', 'add']
     """
+    if include_leaves:
+        return postorder(root, parents)
+    # The walk of postorder() written out, because backward() runs it on every call. A leaf's
+    # _partials is empty, so leaves are skipped before the dict lookup: most edges lead to leaves.
     order: list[Value] = []
-    # A node is in `done` once its parents are listed (False while they are being walked).
     done: dict[Value, bool] = {}
     stack = [root]
     push = stack.append
@@ -44,14 +76,9 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
         state = done.get(node)
         if state is None:
             done[node] = False
-            if include_leaves:
-                for p, _ in zip(node._args, node._partials):
-                    if p not in done:
-                        push(p)
-            else:  # a leaf's _partials is empty: skip it before the dict lookup (most edges are leaves)
-                for p, _ in zip(node._args, node._partials):
-                    if p._partials and p not in done:
-                        push(p)
+            for p, _ in zip(node._args, node._partials):
+                if p._partials and p not in done:
+                    push(p)
         else:
             stack.pop()
             if state is False:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import Value
-from .graph import topological_order
+from .graph import postorder, topological_order
 from .ops import OPS
 
 __all__ = [
@@ -137,24 +137,13 @@ def _distances(start: Value, depth: int) -> dict[Value, int]:
 
 def _walk(start: Value, dist: dict[Value, int] | None, depth: int | None) -> list[Value]:
     """Every Value that ``start`` was computed from (within ``depth`` ops), operands first."""
-    order: list[Value] = []
-    done: dict[Value, bool] = {}
-    stack = [start]
-    while stack:
-        node = stack[-1]
-        state = done.get(node)
-        if state is None:
-            done[node] = False
-            if dist is None or dist[node] < (depth or 0):
-                for x in node.operands:
-                    if isinstance(x, Value) and x not in done:
-                        stack.append(x)
-        else:
-            stack.pop()
-            if state is False:
-                done[node] = True
-                order.append(node)
-    return order
+
+    def operand_values(node: Value) -> list[Value]:
+        if dist is not None and dist[node] >= (depth or 0):
+            return []
+        return [x for x in node.operands if isinstance(x, Value)]
+
+    return postorder(start, operand_values)
 
 
 def _reaches(root: Value, target: Value) -> bool:

@@ -282,3 +282,11 @@ def test_star_import_shadows_no_builtin():
     namespace: dict = {}
     exec("from autograd import *", namespace)
     assert {"Value", "dot", "sum_values", "grad", "no_grad"} <= set(namespace)
+
+
+def test_postorder_walks_any_graph_without_recursion():
+    from autograd.graph import postorder
+
+    # a diamond-rich DAG on integers: node n reaches n-1 and n-2, 100,000 deep
+    order = postorder(100_000, lambda n: [n - 1, n - 2] if n >= 2 else [])
+    assert order == list(range(100_001))  # each node after every node it reaches
