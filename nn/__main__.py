@@ -46,8 +46,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                 "lr": {"adam": 0.05, "sgd": 0.1}},
     "xor": {"samples": 300, "noise": 0.05, "hidden": [16, 16], "epochs": 100, "batch_size": 0,
             "lr": {"adam": 0.05, "sgd": 0.1}},
-    "spirals": {"samples": 300, "noise": 0.2, "hidden": [32, 32], "epochs": 150, "batch_size": 0,
-                "lr": {"adam": 0.02, "sgd": 0.1}},
+    "spirals": {"samples": 300, "noise": 0.2, "hidden": [16, 16], "epochs": 150, "batch_size": 0,
+                "lr": {"adam": 0.03, "sgd": 0.1}},
     "digits": {"samples": None, "noise": None, "hidden": [32], "epochs": 10, "batch_size": 32,
                "lr": {"adam": 0.01, "sgd": 0.05}},
 }
@@ -92,8 +92,9 @@ def _number(kind: Callable[[str], Any], low: float, low_open: bool, high: float 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # the console script `valuegrad` and `python -m nn` are the same program: name it as it was run
     parser = argparse.ArgumentParser(
-        prog="python -m nn",
+        prog="valuegrad" if os.path.basename(sys.argv[0]) == "valuegrad" else "python -m nn",
         description="valuegrad's neural networks from the command line.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -106,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dataset", choices=DATASETS, default="moons", help="what to learn (default: moons)")
     p.add_argument("--hidden", type=_hidden_sizes, default=None, metavar="SIZES",
-                   help="hidden layer sizes, comma-separated (default: 16,16; spirals 32,32; digits 32)")
+                   help="hidden layer sizes, comma-separated (default: 16,16; digits 32)")
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden-layer activation (default: relu)")
     p.add_argument("--init", choices=INITS, default=None,
                    help="weight initialisation (default: he for relu, xavier for tanh and sigmoid)")
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bce or hinge for the two-class sets (default bce), cross-entropy for spirals and digits")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
     p.add_argument("--lr", type=_number(float, 0.0, True), default=None,
-                   help="learning rate > 0 (default: adam 0.05 for the 2-D sets, 0.02 spirals, 0.01 digits)")
+                   help="learning rate > 0 (default: adam 0.05 for the 2-D sets, 0.03 spirals, 0.01 digits)")
     p.add_argument("--momentum", type=_number(float, 0.0, False, 1.0, True), default=0.9,
                    help="SGD momentum in [0, 1) (default: 0.9)")
     p.add_argument("--weight-decay", type=_number(float, 0.0, False), default=0.0, metavar="L2",
@@ -160,8 +161,6 @@ def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         parser.error(f"--loss {args.loss} is for two classes; {args.dataset} has several: use --loss cross-entropy")
     if not multiclass and args.loss == "cross-entropy":
         parser.error(f"--loss cross-entropy is for several classes; {args.dataset} has two: use bce or hinge")
-    if args.dataset == "spirals" and args.samples < 3:
-        parser.error("--samples must be at least 3 for spirals (one point per class)")
     if args.out is None:
         args.out = os.path.join("runs", args.dataset)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import require
 
 from autograd import Value, is_grad_enabled, sum_values
 from nn import MLP, SGD, Adam, LinearDecay, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
@@ -314,3 +316,54 @@ def test_fit_accepts_any_callable_model() -> None:
     history = fit(line, X, y, mse_loss, SGD([w, b], lr=0.3), epochs=200, progress=False)
     assert history.task == "regression"
     assert abs(w.data - 3.0) < 1e-6 and abs(b.data + 1.0) < 1e-6
+
+
+# --- plots -----------------------------------------------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_history_draws_one_panel_for_regression_and_two_for_classification(tmp_path: Path) -> None:
+    require("matplotlib")
+    from nn.plots import plot_history
+
+    regression = History(task="regression", loss=[1.0, 0.5, 0.25], val_loss=[1.1, 0.6, 0.3])
+    classification = History(task="binary", loss=[1.0, 0.5], accuracy=[0.5, 0.9])
+    assert len(plot_history(regression).axes) == 1
+    fig = plot_history(classification, tmp_path / "h.png", title="t")
+    assert len(fig.axes) == 2
+    assert (tmp_path / "h.png").read_bytes()[:8] == PNG_MAGIC
+    with pytest.raises(ValueError, match="the history is empty"):
+        plot_history(History(task="binary"))
+    with pytest.raises(TypeError, match="history expects the History returned by fit"):
+        plot_history([1.0, 0.5])  # type: ignore[arg-type]
+
+
+def test_plot_decision_boundary_for_two_and_three_classes(tmp_path: Path) -> None:
+    require("matplotlib")
+    from nn.plots import plot_decision_boundary
+
+    X, y = make_spirals(n=30, classes=3, seed=0)
+    fig = plot_decision_boundary(MLP(2, [4, 3], seed=0), X, y, tmp_path / "b3.png", resolution=10)
+    assert (tmp_path / "b3.png").read_bytes()[:8] == PNG_MAGIC and len(fig.axes) == 1
+    model = linear_model([1.0, -1.0], 0.0)
+    plot_decision_boundary(model, [[0.0, 1.0], [1.0, 0.0]], [-1, 1], tmp_path / "b2.png", resolution=5)
+    assert (tmp_path / "b2.png").read_bytes()[:8] == PNG_MAGIC
+    with pytest.raises(ValueError, match="needs 2-D samples"):
+        plot_decision_boundary(model, [[0.0, 1.0, 2.0]], [1])
+    with pytest.raises(ValueError, match="resolution must be an int >= 2"):
+        plot_decision_boundary(model, [[0.0, 1.0]], [1], resolution=1)
+
+
+def test_confusion_matrix_counts_and_plot(tmp_path: Path) -> None:
+    require("matplotlib")
+    from nn.plots import confusion_matrix, plot_confusion
+
+    assert confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2]) == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert confusion_matrix([0], [0], classes=3) == [[1, 0, 0], [0, 0, 0], [0, 0, 0]]
+    with pytest.raises(ValueError, match="same length"):
+        confusion_matrix([0, 1], [0])
+    with pytest.raises(ValueError, match=r"class indices \(ints >= 0\), got -1 at y_pred\[0\]"):
+        confusion_matrix([0], [-1])
+    plot_confusion([0, 1, 1], [0, 1, 0], tmp_path / "c.png", classes=2)
+    assert (tmp_path / "c.png").read_bytes()[:8] == PNG_MAGIC
