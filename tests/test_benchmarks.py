@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import require
@@ -99,3 +100,66 @@ def test_an_unknown_workload_is_refused() -> None:
     proc = run_bench("--quick", "--only", "a,z")
     assert proc.returncode == 2
     assert "--only" in proc.stderr and "'a,z'" in proc.stderr
+
+
+# --- the helpers, without running any engine ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bench_modules() -> tuple[Any, Any]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import harness
+        import run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return harness, run
+
+
+@pytest.mark.parametrize("limit", [2, 3, 777, 994, 5000])
+def test_deepest_finds_the_longest_chain_that_survives(bench_modules: tuple[Any, Any], limit: int) -> None:
+    _, run = bench_modules
+
+    def chain(n: int) -> float:
+        if n > limit:
+            raise RecursionError("maximum recursion depth exceeded")
+        return 0.0
+
+    # the search walks even lengths (the chain is built from y·a + b pairs)
+    assert run.deepest(chain, None, 10 * limit) == limit - limit % 2
+
+
+def test_table_aligns_numbers_right_and_names_left(bench_modules: tuple[Any, Any]) -> None:
+    harness, _ = bench_modules
+    text = harness.table(["engine", "time", "note"], [["a", "1 ms", "x"], ["longer", "100 ms", "yy"]])
+    lines = text.splitlines()
+    assert lines[0] == "engine    time  note"
+    assert lines[2] == "a         1 ms  x"
+    assert lines[3] == "longer  100 ms  yy"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(1.25, "1.25 s"), (0.00307, "3.07 ms"), (412e-6, "412 µs"), (35e-9, "35 ns"), (None, "-")]
+)
+def test_fmt_seconds_picks_a_unit_with_three_digits(bench_modules: tuple[Any, Any], seconds: Any, text: str) -> None:
+    harness, _ = bench_modules
+    assert harness.fmt_seconds(seconds) == text
+
+
+def test_traced_bytes_counts_what_the_build_keeps(bench_modules: tuple[Any, Any]) -> None:
+    harness, _ = bench_modules
+    n = 10_000
+    held = harness.traced_bytes(lambda: [float(i) + 0.5 for i in range(n)])
+    # each float is 24 bytes and the list holds a pointer to it: 32 per item, plus the list's slack
+    assert 32 * n <= held <= 40 * n
+
+
+def test_measure_takes_the_median_and_runs_setup_before_every_call(bench_modules: tuple[Any, Any]) -> None:
+    harness, _ = bench_modules
+    calls: list[str] = []
+    budget = harness.Budget(min_runs=3, max_runs=3, seconds=0.0, warmup=1)
+    timing = harness.measure(lambda: calls.append("run") or len(calls), budget, setup=lambda: calls.append("setup"))
+    assert calls == ["setup", "run"] * 4
+    assert timing.runs == 3 and len(timing.times) == 3
+    assert timing.median == sorted(timing.times)[1]
+    assert timing.result == 2  # the warm-up's return value
