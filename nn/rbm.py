@@ -14,9 +14,9 @@ Each joint state has an energy
 
     E(v, h) = −aᵀv − bᵀh − vᵀWh
 
-with a visible bias a ∈ ℝᵐ and a hidden bias b ∈ ℝᵏ, and the Boltzmann distribution over
-states is p(v, h) = exp(−E(v, h)) / Z: low energy means high probability. Summing out h
-gives p(v) = exp(−F(v)) / Z with the **free energy**
+with a visible bias a ∈ ℝᵐ and a hidden bias b ∈ ℝᵏ. The Boltzmann distribution over states,
+p ∝ exp(−E/T), here with temperature T = 1, is p(v, h) = exp(−E(v, h)) / Z: low energy means
+high probability. Summing out h gives p(v) = exp(−F(v)) / Z with the **free energy**
 
     F(v) = −aᵀv − Σⱼ softplus(bⱼ + (vᵀW)ⱼ),    softplus(x) = log(1 + eˣ).
 
