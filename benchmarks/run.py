@@ -53,7 +53,7 @@ class Config:
     moons: int
     hidden: list[int]
     chain_sizes: list[int]
-    chain_cap_torch: int
+    once_from: int
     depth_cap: int
     memory_ops: int
     digits: int | None
@@ -67,7 +67,7 @@ FULL = Config(
     moons=64,
     hidden=[16, 16],
     chain_sizes=[10**3, 10**4, 10**5, 10**6],
-    chain_cap_torch=10**5,
+    once_from=10**6,
     depth_cap=10**6,
     memory_ops=10**5,
     digits=None,
@@ -81,7 +81,7 @@ QUICK = Config(
     moons=8,
     hidden=[4, 4],
     chain_sizes=[10**2, 10**3],
-    chain_cap_torch=10**3,
+    once_from=10**3,
     depth_cap=10**4,
     memory_ops=10**3,
     digits=64,
@@ -92,6 +92,8 @@ QUICK = Config(
 )
 
 BATCH = 32
+#: One run without warm-up, for work that takes seconds.
+ONCE = Budget(min_runs=1, max_runs=1, seconds=0.0, warmup=0)
 
 
 def engines() -> list[Any]:
@@ -218,16 +220,15 @@ def workload_b(cfg: Config) -> dict[str, Any]:
         note = ""
         survived: int | None = None
         failed: int | None = None
-        cap = cfg.chain_cap_torch if engine.name.startswith("PyTorch") else max(cfg.chain_sizes)
         try:
             for n in cfg.chain_sizes:
-                if n > cap:
-                    cells.append("(skipped)")
-                    continue
                 if failed is not None:
                     cells.append("-")
                     continue
                 budget = cfg.slow_budget if n >= 10**5 else cfg.budget
+                if isinstance(engine, TorchScalar) and n >= cfg.once_from:
+                    budget = ONCE  # about 10 s a run
+                    note = f"N = {_power(n)}: one run, no warm-up"
                 try:
                     timing = measure(lambda n=n, engine=engine: engine.chain(n), budget)
                 except RecursionError:
@@ -249,7 +250,7 @@ def workload_b(cfg: Config) -> dict[str, Any]:
         else:
             depth = survived or 0
             depth_text = f"≥ {depth:,} (cap)"
-        if engine.name.startswith("plain"):
+        if isinstance(engine, PlainFloats):
             note = "forward pass only, no graph"
         elif isinstance(engine, ValuegradGcPaused):
             note = "gc.disable() around each run"
@@ -352,7 +353,7 @@ def workload_d(cfg: Config) -> dict[str, Any]:
             if isinstance(engine, TorchScalar):
                 part = min(cfg.torch_scalar_batches, nb)
                 task = engine.digits_epoch(init_weights(sizes), xs, ys, BATCH, max_batches=part)
-                timing = measure(task.run, Budget(min_runs=1, max_runs=1, seconds=0.0, warmup=0), setup=task.reset)
+                timing = measure(task.run, ONCE, setup=task.reset)
                 seconds = timing.median * nb / part
                 note = f"timed on {part} of {nb} minibatches, scaled to the epoch"
             else:
