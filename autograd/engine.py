@@ -466,13 +466,20 @@ def _grad_values_data(seq: tuple[Any, ...]) -> list[float] | None:
     return datas if len(datas) == len(seq) else None
 
 
-def _numbers_data(seq: tuple[Any, ...]) -> tuple[float, ...] | None:
-    """``seq`` as a tuple of floats if every item is a plain number, else None."""
+def _constants_data(seq: tuple[Any, ...]) -> tuple[float, ...] | None:
+    """``seq`` as a tuple of floats if every item is a constant (a plain number, or a Value
+    that needs no gradient, such as one made under ``no_grad()``), else None."""
     if len([x for x in seq if x.__class__ is float]) == len(seq):
         return seq
-    if set(map(type, seq)) <= _PLAIN_NUMBERS:
-        return tuple(map(float, seq))
-    return None
+    out = []
+    for x in seq:
+        if x.__class__ is Value and x._op is CONST:
+            out.append(x.data)
+        elif type(x) in _PLAIN_NUMBERS:
+            out.append(float(x))
+        else:
+            return None
+    return tuple(out)
 
 
 def sum_values(values: Iterable[Operand]) -> Value:
@@ -513,8 +520,9 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     backpropagate than the 2n ops of ``w1*x1 + w2*x2 + ...``, and gives the same gradients.
 
     When every ``wᵢ`` and ``xᵢ`` needs a gradient the node's operands are
-    ``(w1..wn, x1..xn, bias)`` (op ``dot``); when one side is all constants, for instance
-    the raw inputs of a first layer, they are ``(w1..wn, bias, c1..cn)`` (op ``affine``).
+    ``(w1..wn, x1..xn, bias)`` (op ``dot``); when one side is all constants (numbers, or
+    Values that need no gradient), for instance the raw inputs of a first layer, they are
+    ``(w1..wn, bias, c1..cn)`` with the constants as floats (op ``affine``).
     Any other mix is built from ``*`` and :func:`sum_values`, with the same result.
 
     >>> w = [Value(0.5), Value(-1.0)]
@@ -545,10 +553,14 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     # one side needs gradients, the other is all plain numbers (a first layer's inputs): an
     # affine map of the side that needs gradients, with the numbers stored after it
     if wd is not None:
-        grad_side, grad_data, cs = ws, wd, _numbers_data(xs)
+        grad_side, grad_data, cs = ws, wd, _constants_data(xs)
     elif xd is not None:
-        grad_side, grad_data, cs = xs, xd, _numbers_data(ws)
-    else:
+        grad_side, grad_data, cs = xs, xd, _constants_data(ws)
+    else:  # nothing on either side needs a gradient: with a constant bias, so does the result
+        cs = _constants_data(ws)
+        xc = _constants_data(xs)
+        if cs is not None and xc is not None and not b_grad:
+            return _record(DOT, sum(map(mul, cs, xc), b_data), (), (), 0)
         cs = None
     if cs is not None:
         partials = cs + (1.0,) if b_grad else cs

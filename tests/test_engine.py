@@ -272,6 +272,21 @@ def test_fused_dot_and_sum_are_single_nodes_with_correct_gradients():
     assert sum_values([]).data == 0.0
 
 
+def test_dot_with_constant_values_is_one_affine_node_and_constants_get_no_gradient():
+    ws = [Value(w) for w in (0.5, -1.0)]
+    cs = [Value(2.0, requires_grad=False), 3]  # a constant Value (as no_grad() makes) and an int
+    b = Value(0.25)
+    out = dot(ws, cs, b)
+    assert out.op == "affine" and out.parents == (*ws, b) and out.data == 0.5 * 2 - 3.0 + 0.25
+    out.backward()
+    assert [w.grad for w in ws] == [2.0, 3.0] and b.grad == 1.0 and cs[0].grad == 0.0
+    both_constant = dot(cs, cs, 1.0)
+    assert not both_constant.requires_grad and both_constant.data == 4.0 + 9.0 + 1.0
+    with no_grad():
+        hidden = [Value(1.0) * 2.0, Value(-1.0) * 1.0]  # constants, made under no_grad()
+        assert dot(ws, hidden, b).data == 0.5 * 2.0 + 1.0 + 0.25
+
+
 def test_star_import_shadows_no_builtin():
     import builtins
 
