@@ -24,6 +24,8 @@ from .layers import MLP, Layer, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from .module import Module
 from .optim import SGD, Adam, LinearDecay
+from .rbm import RBM
+from .train import History, accuracy, fit, predict
 
 __all__ = [
     "Module",
@@ -39,4 +41,9 @@ __all__ = [
     "SGD",
     "Adam",
     "LinearDecay",
+    "RBM",
+    "fit",
+    "History",
+    "predict",
+    "accuracy",
 ]
