@@ -9,6 +9,7 @@ No function here recurses, so a chain of a million ops is as easy as a chain of 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Iterator, TypeVar
 
@@ -65,23 +66,38 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     """
     if include_leaves:
         return postorder(root, parents)
-    # The walk of postorder() written out, because backward() runs it on every call. A leaf's
-    # _partials is empty, so leaves are skipped before the dict lookup: most edges lead to leaves.
+    # The collector is paused during the walk: its bookkeeping (a tuple and an iterator per node
+    # on the path) cannot form reference cycles, but on a deep graph a million of them are alive
+    # at once, and every collection they trigger would scan the whole graph again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parents_first(root)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parents_first(root: Value) -> list[Value]:
+    """postorder()'s walk over the parents that are not leaves, written out for backward's speed.
+
+    Each stack entry holds a node and an iterator over its parents not walked yet, last operand
+    first as postorder's stack pops them, so the order is the same. A node is pushed once and is
+    listed when its iterator runs out (postorder pushes a node once per child that reaches it).
+    A leaf's _partials is empty, so leaves are skipped before the set lookup: most edges lead
+    to leaves.
+    """
     order: list[Value] = []
-    done: dict[Value, bool] = {}
-    stack = [root]
-    push = stack.append
+    seen = {root}
+    stack = [(root, reversed(root._args[: len(root._partials)]))]
     while stack:
-        node = stack[-1]
-        state = done.get(node)
-        if state is None:
-            done[node] = False
-            for p, _ in zip(node._args, node._partials):
-                if p._partials and p not in done:
-                    push(p)
-        else:
+        node, todo = stack[-1]
+        for p in todo:
+            if p._partials and p not in seen:
+                seen.add(p)
+                stack.append((p, reversed(p._args[: len(p._partials)])))
+                break
+        else:  # every parent is listed: the node can follow them
             stack.pop()
-            if state is False:
-                done[node] = True
-                order.append(node)
+            order.append(node)
     return order
