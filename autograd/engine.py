@@ -423,8 +423,19 @@ class Value:
             return
         for node in reversed(order):
             g = node.grad
-            for p, d in zip(node._args, node._partials):
-                p.grad += d * g
+            if g or not _all_finite(node._partials):
+                for p, d in zip(node._args, node._partials):
+                    p.grad += d * g
+            # else nothing flows: every term d · 0 is 0 (a dead ReLU, a point past the margin)
+
+
+def _all_finite(xs: tuple[float, ...]) -> bool:
+    """No ±inf or nan in ``xs`` (then d · 0 is 0 for each; but 0 · inf is nan, which must flow).
+
+    Their sum is finite only then (an overflowing sum just says False, which is safe).
+    """
+    total = sum(xs)
+    return total - total == 0.0
 
 
 def _compare(other: Any) -> float:
