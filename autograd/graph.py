@@ -54,7 +54,8 @@ def postorder(start: N, next_nodes: Callable[[N], Iterable[N]]) -> list[N]:
 def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     """Every node that ``root``'s gradient reaches, each after all of its parents.
 
-    The order is deterministic: a depth-first walk that takes parents in operand order.
+    The order is deterministic: a depth-first walk over parents that finishes the last
+    operand's subtree first (for `a.tanh() + b.exp()`: b, exp, a, tanh, add).
     With ``include_leaves=False`` only nodes made by an op are listed (the ones whose
     gradient ``backward`` recomputes), which is all ``backward`` needs; ``root`` itself is
     always listed, last, even when it is a leaf.
