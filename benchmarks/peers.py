@@ -32,7 +32,6 @@ LR = 0.05
 DIGITS_LR = 0.1
 
 
-
 @dataclass
 class Task:
     """Work to time: ``run()`` does it once and returns its loss; ``reset()`` (untimed) puts the
@@ -40,6 +39,22 @@ class Task:
 
     run: Callable[[], float]
     reset: Callable[[], None]
+
+
+def chain(y: Any, x: Any, kind: str, n: int) -> Any:
+    """Record n ops on any engine's scalars: ``y ← y + x``, ``y ← y · x`` or ``y ← tanh y``."""
+    if kind == "add":
+        for _ in range(n):
+            y = y + x
+    elif kind == "mul":
+        for _ in range(n):
+            y = y * x
+    elif kind == "tanh":
+        for _ in range(n):
+            y = y.tanh()
+    else:
+        raise ValueError(f"build_chain: kind must be add, mul or tanh, got {kind!r}")
+    return y
 
 
 def _no_reset() -> None:
@@ -132,20 +147,7 @@ class Valuegrad:
         return a.grad
 
     def build_chain(self, kind: str, n: int) -> Any:
-        x = Value(1.0)
-        y = Value(0.5)
-        if kind == "add":
-            for _ in range(n):
-                y = y + x
-        elif kind == "mul":
-            for _ in range(n):
-                y = y * x
-        elif kind == "tanh":
-            for _ in range(n):
-                y = y.tanh()
-        else:
-            raise ValueError(f"build_chain: kind must be add, mul or tanh, got {kind!r}")
-        return y
+        return chain(Value(0.5), Value(1.0), kind, n)
 
 
 # --- micrograd 0.1.0 -------------------------------------------------------------------------
@@ -208,17 +210,9 @@ class Micrograd:
     def build_chain(self, kind: str, n: int) -> Any:
         from micrograd.engine import Value as MValue
 
-        x = MValue(1.0)
-        y = MValue(0.5)
-        if kind == "add":
-            for _ in range(n):
-                y = y + x
-        elif kind == "mul":
-            for _ in range(n):
-                y = y * x
-        else:
-            raise NotApplicable(f"n/a: micrograd 0.1.0 has no {kind}")
-        return y
+        if kind == "tanh":
+            raise NotApplicable("n/a: micrograd 0.1.0 has no tanh")
+        return chain(MValue(0.5), MValue(1.0), kind, n)
 
 
 # --- PyTorch ---------------------------------------------------------------------------------
@@ -331,18 +325,7 @@ class TorchScalar:
         t = self.torch
         x = t.tensor(1.0, dtype=t.float64, requires_grad=True)
         y = t.tensor(0.5, dtype=t.float64, requires_grad=True)
-        if kind == "add":
-            for _ in range(n):
-                y = y + x
-        elif kind == "mul":
-            for _ in range(n):
-                y = y * x
-        elif kind == "tanh":
-            for _ in range(n):
-                y = y.tanh()
-        else:
-            raise ValueError(f"build_chain: kind must be add, mul or tanh, got {kind!r}")
-        return y
+        return chain(y, x, kind, n)
 
 
 class TorchVector:
