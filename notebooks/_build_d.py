@@ -180,7 +180,8 @@ f(x) = x^4 - 3x^2 + x, \qquad f'(x) = 4x^3 - 6x + 1, \qquad f''(x) = 12x^2 - 6.
 $$
 
 **Gradient descent** steps downhill by a fixed fraction $\eta$ (the learning rate) of the slope:
-$x_{k+1} = x_k - \eta\, f'(x_k)$. It only knows the slope, so it cannot tell how far the minimum is.
+$x_{k+1} = x_k - \eta\, f'(x_k)$. It only knows the slope, so it cannot tell how far the minimum is: this is
+what the source text means by calling it a "greedy (short-sighted)" search.
 
 **Newton's method** also uses the curvature. Near $x_k$, $f$ looks like its second-order Taylor polynomial
 
@@ -188,7 +189,9 @@ $$
 f(x_k + s) \approx f(x_k) + f'(x_k)\,s + \tfrac12 f''(x_k)\,s^2,
 $$
 
-and when $f''(x_k) > 0$ this parabola has its lowest point at $s = -f'(x_k)/f''(x_k)$. Newton jumps straight there:
+and when $f''(x_k) > 0$ this parabola has its lowest point at $s = -f'(x_k)/f''(x_k)$. Newton jumps straight
+there. It is still local, since the parabola is only a model of $f$ near $x_k$, but it sees one order further
+than the slope:
 
 $$
 x_{k+1} = x_k - \frac{f'(x_k)}{f''(x_k)}.
@@ -357,10 +360,11 @@ f'(x) \approx \frac{f(x + \varepsilon) - f(x - \varepsilon)}{2\varepsilon}
 $$
 
 has an error proportional to $\varepsilon^2$ (the $f''$ terms of the two Taylor expansions cancel), plus a
-rounding error of about $10^{-16}/\varepsilon$. `gradcheck(fn, inputs)` computes each partial derivative this way
-(with $\varepsilon = 10^{-6}$), compares it with the engine's, and returns `True` when every one agrees within
-`atol + rtol·|numeric|`; otherwise it raises `GradcheckError` naming the input and both numbers. It is slow, two
-evaluations per input, so it is a test tool, not a way to train.
+rounding error of about $10^{-16}\,|f(x)|/\varepsilon$ from subtracting two nearly equal numbers.
+`gradcheck(fn, inputs)` computes each partial derivative this way (with $\varepsilon = 10^{-6}$), compares it
+with the engine's, and returns `True` when every one agrees within `atol + rtol·|numeric|`; otherwise it raises
+`GradcheckError` naming the input and both numbers. It is slow, two evaluations per input, so it is a test tool,
+not a way to train.
 
 `fn` takes one `Value` per input and returns a `Value`:
 """),
