@@ -1,0 +1,585 @@
+"""Build, execute and save walkthrough 04_training (a generator, so the notebook is reviewable as code).
+
+Usage, from the repository root::
+
+    .venv/bin/python notebooks/_build_f.py            # build, execute, save with outputs
+    .venv/bin/python notebooks/_build_f.py --no-exec  # write it without outputs
+
+The notebook runs top to bottom in a fresh ``python3`` kernel with nbclient, with ``notebooks/``
+as its working directory, and is saved with its outputs. Cell ids are fixed and timing metadata
+is not recorded, so building twice gives the same file.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+NAME = "04_training"
+
+CELLS: list[tuple[str, str]] = [
+    ("md", r"""
+# 04 · Training: loss functions, gradient descent and optimizers
+
+**What you will learn**
+
+- what a loss function is for, and four of them from `nn`: `mse_loss`, `hinge_loss`, `binary_cross_entropy` and
+  `cross_entropy`, with the task each one suits;
+- the difference between the **sum** of squared errors and the **mean** squared error, and why it matters for the
+  learning rate;
+- gradient descent as a greedy step downhill, drawn as a path on a two-parameter loss surface, and why that path
+  zigzags;
+- how to train a small MLP on the two-moons data with `fit`, and how its decision boundary takes shape;
+- plain gradient descent against momentum and Adam on the same problem;
+- what a learning rate that is too small, about right, or too large does to the loss curve.
+
+Every random number comes from a seeded generator, so the outputs are the same on every run. The whole notebook
+runs in about ten seconds.
+"""),
+    ("code", r"""
+%matplotlib inline
+import math
+import random
+
+import matplotlib.pyplot as plt
+
+from autograd import Value, no_grad
+from nn import MLP, SGD, Adam, binary_cross_entropy, cross_entropy, fit, hinge_loss, mse_loss
+from nn.data import make_moons, train_test_split
+from nn.plots import plot_history
+
+plt.rcParams["figure.dpi"] = 72
+random.seed(0)
+"""),
+    ("md", r"""
+## 1. A loss turns every prediction into one number
+
+A model makes many predictions, and each may be wrong by a different amount. Training needs **one** number
+$\mathcal{L}$ that says how wrong the model is overall, and that number must be a differentiable function of
+every parameter. Then one call of `L.backward()` gives $\partial \mathcal{L} / \partial p$ for every parameter
+$p$, and we know which way to nudge each one.
+
+Which loss to use depends on the task:
+
+| task | model output | loss in `nn` |
+|---|---|---|
+| regression (real targets) | one real number $\hat y$ | `mse_loss` |
+| two classes, labels $\pm 1$ | a score $s$ | `hinge_loss` |
+| two classes, labels $0/1$ | a logit $z$, with $p = \sigma(z)$ | `binary_cross_entropy` |
+| $K$ classes, labels $0 \dots K-1$ | $K$ logits $z_1 \dots z_K$ | `cross_entropy` |
+
+Each of them takes the predictions (as `Value`s) and the targets (as numbers) and returns one `Value`.
+
+### 1.1 Sum of squared errors or mean squared error?
+
+For targets $y_1, \dots, y_n$ and predictions $\hat y_1, \dots, \hat y_n$ there are two common forms:
+
+$$
+\mathrm{SSE} = \sum_{i=1}^{n} (y_i - \hat y_i)^2,
+\qquad
+\mathrm{MSE} = \frac{1}{n} \sum_{i=1}^{n} (y_i - \hat y_i)^2 = \frac{\mathrm{SSE}}{n}.
+$$
+
+One of the source texts (seed 002) writes the plain sum $\sum (y_i - \hat y_i)^2$ and calls it "MSE". That sum
+is the **sum of squared errors**. The **mean** squared error divides it by $n$. Both have the same minimum,
+since dividing by a constant moves no point of the surface sideways, but their gradients differ by that
+constant:
+
+$$
+\frac{\partial\, \mathrm{SSE}}{\partial \hat y_i} = 2(\hat y_i - y_i),
+\qquad
+\frac{\partial\, \mathrm{MSE}}{\partial \hat y_i} = \frac{2}{n}(\hat y_i - y_i).
+$$
+
+With the SSE, a batch twice as large gives gradients about twice as large, so a learning rate that worked
+before now takes steps twice as long. The mean keeps the gradient's size independent of $n$. That is why
+`mse_loss` returns the mean by default; `reduction="sum"` gives the SSE.
+"""),
+    ("code", r"""
+preds = [Value(2.5), Value(0.0), Value(2.1), Value(7.8)]
+targets = [3.0, -0.5, 2.0, 7.0]
+n = len(preds)
+
+mse = mse_loss(preds, targets)                     # the mean, the default
+sse = mse_loss(preds, targets, reduction="sum")    # the sum of squared errors
+print(f"SSE = {sse.data:.4f}   MSE = {mse.data:.4f}   SSE / n = {sse.data / n:.4f}")
+assert math.isclose(sse.data, n * mse.data, rel_tol=1e-12)
+assert math.isclose(sse.data, sum((t - p.data) ** 2 for p, t in zip(preds, targets)), rel_tol=1e-12)
+
+sse.backward()
+grads_sse = [p.grad for p in preds]
+for p in preds:
+    p.grad = 0.0                                   # leaf gradients accumulate: reset them
+mse.backward()
+grads_mse = [p.grad for p in preds]
+print("∂SSE/∂ŷ =", [round(g, 4) for g in grads_sse])
+print("∂MSE/∂ŷ =", [round(g, 4) for g in grads_mse])
+for p, t, gs, gm in zip(preds, targets, grads_sse, grads_mse):
+    assert math.isclose(gs, 2 * (p.data - t), rel_tol=1e-12)
+    assert math.isclose(gs, n * gm, rel_tol=1e-12)  # the sum's gradient is n times the mean's
+"""),
+    ("md", r"""
+### 1.2 Losses for classification
+
+For classification the model outputs scores, not the labels themselves.
+
+**Hinge loss** (labels $y_i = \pm 1$, scores $s_i$), the max-margin loss of support vector machines:
+
+$$
+\mathcal{L}_{\text{hinge}} = \frac1n \sum_i \max(0,\ 1 - y_i s_i).
+$$
+
+A point on the right side with margin at least 1 ($y_i s_i \ge 1$) costs nothing and sends no gradient. Inside
+the margin, or on the wrong side, it costs $1 - y_i s_i$.
+
+**Binary cross-entropy** (labels $y_i \in \{0, 1\}$, logits $z_i$, probability $p_i = \sigma(z_i)$) is the
+negative log-likelihood of the labels:
+
+$$
+\mathcal{L}_{\text{BCE}} = -\frac1n \sum_i \big[ y_i \log p_i + (1 - y_i) \log (1 - p_i) \big]
+= \frac1n \sum_i \big[ \log(1 + e^{z_i}) - y_i z_i \big],
+\qquad
+\frac{\partial \mathcal{L}_{\text{BCE}}}{\partial z_i} = \frac{\sigma(z_i) - y_i}{n}.
+$$
+
+`binary_cross_entropy` takes the logits, not the probabilities, and uses the right-hand form, so it never takes
+the log of a probability that has rounded to 0.
+
+**Cross-entropy** ($K$ classes, logits $z_1 \dots z_K$, true class $t$) is the negative log of the probability
+that the softmax gives to the right class:
+
+$$
+\mathcal{L}_{\text{CE}} = -\log \frac{e^{z_t}}{\sum_j e^{z_j}} = \log \sum_j e^{z_j} - z_t,
+\qquad
+\frac{\partial \mathcal{L}_{\text{CE}}}{\partial z_j} = \operatorname{softmax}(z)_j - [j = t].
+$$
+
+With two classes, only the difference of the two logits matters, and cross-entropy is exactly the binary
+cross-entropy of that difference. The cell below checks each formula against the library.
+"""),
+    ("code", r"""
+def sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z))
+
+# hinge: right with margin, inside the margin, wrong side
+scores = [Value(2.0), Value(0.4), Value(-0.5)]
+labels = [1, 1, 1]
+h = hinge_loss(scores, labels)
+h.backward()
+print(f"hinge = {h.data:.4f}; gradients {[round(s.grad, 4) for s in scores]}")
+assert math.isclose(h.data, (0.0 + 0.6 + 1.5) / 3, rel_tol=1e-12)
+assert [s.grad for s in scores] == [0.0, -1 / 3, -1 / 3]  # the point outside the margin sends nothing
+
+# binary cross-entropy from logits
+logits = [Value(1.5), Value(-0.3), Value(0.8)]
+ys = [1, 0, 0]
+bce = binary_cross_entropy(logits, ys)
+bce.backward()
+by_hand = -sum(y * math.log(sigmoid(z.data)) + (1 - y) * math.log(1 - sigmoid(z.data)) for z, y in zip(logits, ys)) / 3
+print(f"BCE = {bce.data:.6f}   by hand = {by_hand:.6f}")
+assert math.isclose(bce.data, by_hand, rel_tol=1e-12)
+for z, y in zip(logits, ys):
+    assert math.isclose(z.grad, (sigmoid(z.data) - y) / 3, rel_tol=1e-12)
+
+# cross-entropy over three classes, the true class is 2
+zs = [Value(1.0), Value(-1.0), Value(0.5)]
+ce = cross_entropy(zs, 2)
+ce.backward()
+total = sum(math.exp(z.data) for z in zs)
+softmax = [math.exp(z.data) / total for z in zs]
+print(f"CE = {ce.data:.6f}   -log softmax(z)[2] = {-math.log(softmax[2]):.6f}")
+print("∂CE/∂z =", [round(z.grad, 4) for z in zs], "   softmax − one-hot =", [round(p - (j == 2), 4) for j, p in enumerate(softmax)])
+assert math.isclose(ce.data, -math.log(softmax[2]), rel_tol=1e-12)
+for j, z in enumerate(zs):
+    assert math.isclose(z.grad, softmax[j] - (j == 2), rel_tol=1e-12, abs_tol=1e-15)
+
+# two classes: cross-entropy of (z0, z1) is the BCE of the difference z1 − z0
+z0, z1 = 0.3, 1.7
+assert math.isclose(cross_entropy([Value(z0), Value(z1)], 1).data, binary_cross_entropy(Value(z1 - z0), 1).data, rel_tol=1e-12)
+"""),
+    ("md", r"""
+### 1.3 How each loss treats one positive example
+
+Take one example of the positive class (target $1$, or $+1$ for the hinge) and let its score $s$ vary. The
+squared error $(s - 1)^2$ is a regression loss: it wants $s = 1$ exactly, so it also punishes a score of $3$, a
+confident and **correct** answer. The hinge loss is zero from $s = 1$ on. The cross-entropy $\log(1 + e^{-s})$
+keeps shrinking as $s$ grows but never pushes back. That is why squared error is a poor choice for
+classification, and hinge or cross-entropy are used instead.
+"""),
+    ("code", r"""
+grid = [-3 + 6 * i / 120 for i in range(121)]
+curves = {
+    "squared error (s − 1)²": [mse_loss(Value(s), 1.0).data for s in grid],
+    "hinge max(0, 1 − s)": [hinge_loss(Value(s), 1).data for s in grid],
+    "cross-entropy log(1 + e^(−s))": [binary_cross_entropy(Value(s), 1).data for s in grid],
+}
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+for name, values in curves.items():
+    ax.plot(grid, values, label=name)
+ax.set(xlabel="score s of a positive example", ylabel="loss", ylim=(-0.2, 6))
+ax.axvline(0, color="gray", lw=0.6)
+ax.legend(fontsize=8)
+plt.show()
+
+at = {s: (mse_loss(Value(s), 1.0).data, hinge_loss(Value(s), 1).data, binary_cross_entropy(Value(s), 1).data) for s in (1.0, 3.0)}
+print("s = 3:  squared error %.3f, hinge %.3f, cross-entropy %.3f" % at[3.0])
+assert at[3.0][0] > at[1.0][0]                 # squared error punishes a confident correct score
+assert at[3.0][1] == 0.0                        # the hinge does not
+assert at[3.0][2] < at[1.0][2]                  # and cross-entropy keeps rewarding it
+"""),
+    ("md", r"""
+## 2. Gradient descent: a greedy step downhill
+
+The gradient $\nabla \mathcal{L}(\theta)$ points in the direction in which the loss rises fastest. Gradient
+descent repeats one update,
+
+$$
+\theta_{k+1} = \theta_k - \eta\, \nabla \mathcal{L}(\theta_k),
+$$
+
+where $\eta > 0$ is the **learning rate**. Why this direction? Near $\theta$ the loss is close to its
+first-order Taylor polynomial, $\mathcal{L}(\theta + \Delta) \approx \mathcal{L}(\theta) + \nabla
+\mathcal{L}(\theta) \cdot \Delta$, and among all steps $\Delta$ of a given length the one that lowers this most
+points along $-\nabla \mathcal{L}$ (by the Cauchy–Schwarz inequality).
+
+One of the source texts (seed 000) calls gradient descent "a greedy (short-sighted) algorithm". That is a fair
+description: each step uses only the slope at the current point. It does not know where the minimum is, only
+which way is downhill right here.
+
+To see this we need a loss with only two parameters, so that we can draw it. Fit a line $\hat y = w x + b$ to
+20 noisy points with the mean squared error. The loss surface over $(w, b)$ is a bowl, a quadratic whose lowest
+point is the least-squares line, which we can compute exactly. Each step below gets its gradient from
+valuegrad's `backward()`.
+"""),
+    ("code", r"""
+rng = random.Random(0)
+n_pts = 20
+xs = [0.5 + 2.0 * i / (n_pts - 1) for i in range(n_pts)]
+ys = [2.0 * x - 1.0 + rng.gauss(0.0, 0.3) for x in xs]
+
+def line_loss(w, b):
+    return mse_loss([w * x + b for x in xs], ys)
+
+# the exact minimum: the least-squares line
+mx, my = sum(xs) / n_pts, sum(ys) / n_pts
+mxx, mxy = sum(x * x for x in xs) / n_pts, sum(x * y for x, y in zip(xs, ys)) / n_pts
+w_star = (mxy - mx * my) / (mxx - mx * mx)
+b_star = my - w_star * mx
+
+# the Hessian of the MSE is constant: 2·[[mean x², mean x], [mean x, 1]]; its largest eigenvalue sets the step limit
+tr, det = 2 * mxx + 2.0, 4 * (mxx - mx * mx)
+lam_max = tr / 2 + math.sqrt(tr * tr / 4 - det)
+lam_min = tr / 2 - math.sqrt(tr * tr / 4 - det)
+lr = 1.6 / lam_max
+
+w, b = Value(-1.0, label="w"), Value(3.0, label="b")
+path, losses = [(w.data, b.data)], []
+for step in range(100):
+    w.grad = b.grad = 0.0
+    L = line_loss(w, b)
+    L.backward()
+    if step == 0:   # check backward against the formula ∂L/∂w = (2/n) Σ (wx + b − y)·x
+        resid = [w.data * x + b.data - y for x, y in zip(xs, ys)]
+        assert math.isclose(w.grad, 2 / n_pts * sum(r * x for r, x in zip(resid, xs)), rel_tol=1e-12)
+        assert math.isclose(b.grad, 2 / n_pts * sum(resid), rel_tol=1e-12)
+    losses.append(L.data)
+    w.data -= lr * w.grad
+    b.data -= lr * b.grad
+    path.append((w.data, b.data))
+
+print(f"least squares: w* = {w_star:.4f}, b* = {b_star:.4f}")
+print(f"after 100 steps: w = {w.data:.4f}, b = {b.data:.4f}; loss {losses[0]:.3f} -> {losses[-1]:.4f}")
+print(f"Hessian eigenvalues {lam_max:.3f} and {lam_min:.3f}; learning rate {lr:.3f} = 1.6 / λ_max")
+
+# the first step against the direction of the minimum
+step0 = (path[1][0] - path[0][0], path[1][1] - path[0][1])
+to_min = (w_star - path[0][0], b_star - path[0][1])
+cos = (step0[0] * to_min[0] + step0[1] * to_min[1]) / (math.hypot(*step0) * math.hypot(*to_min))
+print(f"angle between the first step and the way to the minimum: {math.degrees(math.acos(cos)):.0f}°")
+assert all(b_ < a for a, b_ in zip(losses, losses[1:]))          # every step goes downhill
+assert math.hypot(w.data - w_star, b.data - b_star) < 0.05        # and it ends near the minimum
+assert cos < 0.5                                                  # but the first step does not aim at it
+"""),
+    ("code", r"""
+ws_grid = [-1.5 + 5.0 * i / 59 for i in range(60)]
+bs_grid = [-2.5 + 6.0 * j / 59 for j in range(60)]
+with no_grad():   # the surface is only drawn, so no graph is needed
+    surface = [[line_loss(a, c).data for a in ws_grid] for c in bs_grid]
+levels = [0.1 * 2 ** (k / 2) for k in range(16)]
+
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharey=True)
+for ax, k in zip(axes, (3, 15, 100)):
+    ax.contour(ws_grid, bs_grid, surface, levels=levels, cmap="viridis", linewidths=0.7)
+    ax.plot([p[0] for p in path[: k + 1]], [p[1] for p in path[: k + 1]], "o-", color="crimson", ms=2.5, lw=1)
+    ax.plot(w_star, b_star, "k*", ms=10)
+    ax.set(title=f"after {k} steps, loss {line_loss(*path[k]).data:.3f}", xlabel="w")
+axes[0].set_ylabel("b")
+plt.show()
+"""),
+    ("md", r"""
+The path shows the greedy nature of the method. Each step is perpendicular to the contour line it starts from,
+because that is the steepest direction, but the bowl is a long, narrow valley: the first step is far from
+pointing at the minimum (★). Across the valley, where the curvature is large, each step overshoots and the path
+zigzags. Along the valley, where the curvature is small, it creeps forward.
+
+For a quadratic loss this is exact. Along each eigenvector of the Hessian (curvature $\lambda$), the distance to
+the minimum is multiplied by $1 - \eta \lambda$ at every step. Here $\eta \lambda_{\max} = 1.6$, so across the
+valley the factor is $-0.6$: the sign flips each step (the zigzag) and the size shrinks. Along the valley it is
+$1 - \eta \lambda_{\min} \approx 0.95$, slow. If $\eta \lambda_{\max} > 2$, the factor across the valley is
+larger than 1 in size and every step lands further up the opposite wall: gradient descent **diverges**. So the
+largest stable learning rate is $2 / \lambda_{\max}$, set by the steepest direction, while the speed is set by
+the flattest. The next cell checks both sides of that limit.
+"""),
+    ("code", r"""
+def descend(lr, steps):
+    w, b = Value(-1.0), Value(3.0)
+    for _ in range(steps):
+        w.grad = b.grad = 0.0
+        L = line_loss(w, b)
+        L.backward()
+        w.data -= lr * w.grad
+        b.data -= lr * b.grad
+    return line_loss(w, b).data
+
+start = line_loss(Value(-1.0), Value(3.0)).data
+below, above = descend(1.9 / lam_max, 40), descend(2.1 / lam_max, 40)
+print(f"start {start:.3f};  η = 1.9/λ_max: {below:.4f};  η = 2.1/λ_max: {above:.3g}")
+assert below < start < above
+"""),
+    ("md", r"""
+## 3. Training an MLP on the two moons
+
+Now the real thing: a small multi-layer perceptron with hundreds of parameters instead of two. We cannot draw
+its loss surface any more, but every step works the same way. The data are 160 points on two interleaving half
+circles, a problem that no straight line can separate. We keep a quarter of them aside, with the same share of
+each class (`stratify=True`), to measure accuracy on points the model never trained on.
+
+The model `MLP(2, [8, 8, 1])` has two hidden layers of eight ReLU units and one output, a logit $z$: it predicts
+class 1 when $z > 0$, that is when $\sigma(z) > \tfrac12$. Its loss is the binary cross-entropy.
+
+`fit(model, X, y, loss, optimizer, epochs, batch_size, ...)` runs the training loop: forward every sample of a
+batch, compute the loss, `zero_grad()`, `backward()`, `optimizer.step()`. An **epoch** is one pass over the
+training set. With `batch_size=0` each epoch is one step on the whole training set, which is plain (full-batch)
+gradient descent; with small batches it would be *stochastic* gradient descent. The `callback(epoch, history)`
+runs after each epoch; we use it to record the model's scores on a grid at a few moments, to see the decision
+boundary take shape.
+"""),
+    ("code", r"""
+X, y = make_moons(n=160, noise=0.12, seed=1)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0, stratify=True)
+print(f"{len(X_train)} training points, {len(X_test)} test points; class 1 in the training set: {sum(y_train)}")
+
+EPOCHS = 100
+gx = [-1.6 + 4.2 * i / 39 for i in range(40)]
+gy = [-1.2 + 2.9 * j / 39 for j in range(40)]
+
+@no_grad()
+def scores_on_grid(model):
+    return [[model((a, c)).data for a in gx] for c in gy]
+
+model = MLP(2, [8, 8, 1], seed=0)
+print(model, "with", len(model.parameters()), "parameters")
+snapshots = {0: scores_on_grid(model)}
+
+def snapshot(epoch, history):
+    if epoch + 1 in (5, 25, EPOCHS):
+        snapshots[epoch + 1] = scores_on_grid(model)
+
+hist_adam = fit(model, X_train, y_train, binary_cross_entropy, Adam(model.parameters(), lr=0.02), EPOCHS,
+                batch_size=0, X_val=X_test, y_val=y_test, progress=False, callback=snapshot)
+print(f"final training loss {hist_adam.loss[-1]:.4f}, training accuracy {hist_adam.accuracy[-1]:.3f}, "
+      f"test accuracy {hist_adam.val_accuracy[-1]:.3f}")
+assert hist_adam.loss[-1] < 0.1 * hist_adam.loss[0]
+assert hist_adam.val_accuracy[-1] >= 0.95 and hist_adam.val_loss[-1] < 0.1 * hist_adam.val_loss[0]
+plot_history(hist_adam, title="MLP(2, [8, 8, 1]) on the moons, Adam")
+"""),
+    ("md", r"""
+The left panel uses a logarithmic loss axis, since the loss falls by orders of magnitude. The test loss stays
+above the training loss, as it usually does, but it falls too, and the test accuracy reaches that of the
+training set: what the model learned carries over to points it has never seen.
+
+Below, the decision boundary (black line, where the logit is $0$) at four moments of the same run. At epoch 0
+the random weights give a positive logit everywhere on the grid, so every point is called class 1 and there is
+no boundary to draw. After a few epochs the boundary is a rough, nearly straight cut; the bends that follow the
+moons come later, and they are what brings the loss down by the last factor of ten.
+"""),
+    ("code", r"""
+Xtr0 = [p[0] for p in X_train]
+Xtr1 = [p[1] for p in X_train]
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
+for ax, (epoch, zz) in zip(axes, sorted(snapshots.items())):
+    flat = [v for row in zz for v in row]
+    ax.contourf(gx, gy, zz, levels=[min(flat + [0.0]) - 1, 0.0, max(flat + [0.0]) + 1], cmap="coolwarm", alpha=0.35)
+    if min(flat) < 0 < max(flat):
+        ax.contour(gx, gy, zz, levels=[0.0], colors="k", linewidths=1)
+    ax.scatter(Xtr0, Xtr1, c=y_train, cmap="coolwarm", s=10, edgecolors="k", linewidths=0.3)
+    ax.set(title=f"epoch {epoch}", xlabel="x₁")
+axes[0].set_ylabel("x₂")
+plt.show()
+assert sorted(snapshots) == [0, 5, 25, EPOCHS]
+assert min(v for row in snapshots[0] for v in row) > 0   # epoch 0: class 1 everywhere
+"""),
+    ("md", r"""
+## 4. Plain gradient descent, momentum, and Adam
+
+All three optimizers read the same gradients $g = \nabla \mathcal{L}(\theta)$; they differ in the step they take.
+
+- **Gradient descent** (`SGD(params, lr)`): $\theta \leftarrow \theta - \eta\, g$.
+- **Momentum** (`SGD(params, lr, momentum=μ)`): a velocity $v \leftarrow \mu v + g$ accumulates past gradients,
+  and $\theta \leftarrow \theta - \eta\, v$. Where the gradient keeps pointing the same way, the steps grow, up to
+  $\eta / (1 - \mu)$ times the gradient (10 times for $\mu = 0.9$). Where it flips sign, as across the valley of
+  section 2, the flips cancel in $v$ and the zigzag is damped.
+- **Adam** (`Adam(params, lr)`): running averages of the gradient, $m$, and of its square, $v$, give every
+  parameter its own step $\eta\, \hat m / (\sqrt{\hat v} + \epsilon)$ (the hats correct the bias of starting the
+  averages at zero). A parameter whose gradient is tiny still moves by up to about $\eta$ per step, so flat
+  directions are not left behind.
+
+The runs below start from the same initial weights (`seed=0`) on the same data, for the same number of
+epochs. The Adam curve is the run of section 3, which also started from `seed=0`.
+"""),
+    ("code", r"""
+def train(optimizer_for, epochs=EPOCHS, **kwargs):
+    m = MLP(2, [8, 8, 1], seed=0)
+    return fit(m, X_train, y_train, binary_cross_entropy, optimizer_for(m.parameters()), epochs,
+               batch_size=0, progress=False, **kwargs)
+
+runs = {
+    "gradient descent, lr 0.1": train(lambda ps: SGD(ps, lr=0.1)).loss,
+    "momentum 0.9, lr 0.1": train(lambda ps: SGD(ps, lr=0.1, momentum=0.9)).loss,
+    "Adam, lr 0.02": hist_adam.loss,
+}
+fig, ax = plt.subplots(figsize=(5.5, 3.4))
+for name, curve in runs.items():
+    ax.plot(range(1, len(curve) + 1), curve, label=name)
+ax.set(xlabel="epoch", ylabel="training loss (BCE)", yscale="log")
+ax.legend(fontsize=8)
+plt.show()
+for name, curve in runs.items():
+    print(f"{name:26s} loss after {len(curve)} epochs: {curve[-1]:.4f}")
+final = [curve[-1] for curve in runs.values()]
+assert len({curve[0] for curve in runs.values()}) == 1   # same weights, same data: the same first loss
+assert final[2] < final[1] < final[0]
+"""),
+    ("md", r"""
+All three runs start from the same loss, since the initial weights are the same. On this problem, momentum beats
+plain gradient descent by far, and Adam does better still. One part of momentum's lead is simply its larger
+effective step ($\eta / (1 - \mu) = 1$ here), and the next section shows that plain gradient descent with a
+learning rate of 1 also does much better than with 0.1. Such rankings depend on the problem and on each
+optimizer's learning rate. Adam is a common default because it is less sensitive to that choice, not because it
+always wins.
+
+## 5. The learning rate: too small, about right, too large
+
+Plain gradient descent on the same model and data, with three learning rates:
+
+- **too small** ($\eta = 0.02$): every step is safe, and the loss falls at every epoch, but slowly;
+- **about right** ($\eta = 1$): fast progress;
+- **too large** ($\eta = 4$): steps overshoot, as in section 2 with $\eta \lambda_{\max} > 2$, and the loss
+  jumps up and down. A network is not a quadratic, so instead of growing without bound the loss may bounce
+  around, or settle at a poor value after some ReLU units have been pushed where they never activate again.
+  If the loss becomes `inf` or `nan`, `fit` stops with a `FloatingPointError`.
+"""),
+    ("code", r"""
+LR_EPOCHS = 60
+lr_runs = {lr: train(lambda ps, lr=lr: SGD(ps, lr=lr), epochs=LR_EPOCHS).loss for lr in (0.02, 1.0, 4.0)}
+labels = {0.02: "too small, η = 0.02", 1.0: "about right, η = 1", 4.0: "too large, η = 4"}
+fig, ax = plt.subplots(figsize=(5.5, 3.4))
+for lr, curve in lr_runs.items():
+    ax.plot(range(1, LR_EPOCHS + 1), curve, label=labels[lr])
+ax.set(xlabel="epoch", ylabel="training loss (BCE)")
+ax.legend(fontsize=8)
+plt.show()
+
+def rises(curve):
+    return sum(after > before for before, after in zip(curve, curve[1:]))
+
+for lr, curve in lr_runs.items():
+    print(f"{labels[lr]:22s} final loss {curve[-1]:.4f}; the loss went up in {rises(curve):2d} of {LR_EPOCHS - 1} epochs")
+small, right, large = lr_runs[0.02], lr_runs[1.0], lr_runs[4.0]
+assert right[-1] < min(small[-1], large[-1])      # the middle one ends lowest
+assert rises(small) == 0 and small[-1] > 0.5      # the small one never goes up, but is still far behind
+assert rises(large) >= 10                         # the large one oscillates
+"""),
+    ("md", r"""
+## Summary
+
+- A **loss** reduces all of a model's errors to one differentiable number; `backward()` then gives its
+  derivative with respect to every parameter. Use the squared error for regression, and the hinge loss,
+  binary cross-entropy or cross-entropy for classification.
+- $\sum_i (y_i - \hat y_i)^2$ is the **sum of squared errors**. The **mean** squared error divides it by $n$.
+  They have the same minimum, but the sum's gradient grows with $n$, so it changes which learning rate works.
+- **Gradient descent**, $\theta \leftarrow \theta - \eta \nabla \mathcal{L}$, is greedy: each step follows the
+  local slope, so in a narrow valley it zigzags. On a quadratic it converges exactly when
+  $\eta < 2/\lambda_{\max}$.
+- `fit` wraps the loop (forward, loss, `zero_grad`, `backward`, `step`); a callback can watch the model as
+  it learns.
+- **Momentum** damps the zigzag and speeds up along consistent directions. **Adam** scales each parameter's step
+  by its own gradient history.
+- The **learning rate** matters most: too small is slow, too large oscillates or diverges.
+
+## Exercises
+
+1. Train the moons model of section 5 with `lambda outs, ys: binary_cross_entropy(outs, ys) * len(ys)` (a sum
+   instead of a mean) and $\eta = 1$. What happens, and which learning rate gives back the curve of the mean?
+2. In section 2, start gradient descent from $(w, b) = (3, -2)$ with $\eta = 1.95/\lambda_{\max}$, then with
+   momentum (keep a velocity yourself). Draw both paths on the contour plot. Which one reaches $(w^*, b^*)$
+   first?
+3. Train the moons model with `SGD(lr=0.1)` and `batch_size=16` instead of the full batch. Compare the loss curve
+   with the full-batch one. Why is it noisier, and why can it still go down faster per epoch?
+"""),
+]
+
+
+def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """The notebook, without outputs; cell ids are fixed so that rebuilding gives the same file."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, (kind, source) in enumerate(cells):
+        source = source.strip("\n")
+        cell = new_markdown_cell(source) if kind == "md" else new_code_cell(source)
+        cell["id"] = f"f04-{i:02d}"
+        nb.cells.append(cell)
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode) -> float:
+    """Run every cell in a fresh python3 kernel with cwd notebooks/; return the wall time in seconds."""
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}, record_timing=False
+    )
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def check_outputs(nb: nbformat.NotebookNode) -> None:
+    """Refuse to save a notebook with an error output or anything written to stderr."""
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise SystemExit(f"{NAME}: cell {i} raised {output.get('ename')}: {output.get('evalue')}")
+            if output.get("name") == "stderr":
+                raise SystemExit(f"{NAME}: cell {i} wrote to stderr: {output.get('text', '')[:300]}")
+
+
+def main(argv: list[str]) -> None:
+    path = HERE / f"{NAME}.ipynb"
+    nb = build(CELLS)
+    if "--no-exec" not in argv:
+        seconds = execute(nb)
+        check_outputs(nb)
+        print(f"{NAME}: executed in {seconds:.1f} s", flush=True)
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    print(f"{NAME}: wrote {path.stat().st_size / 1024:.0f} KiB", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
