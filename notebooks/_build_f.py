@@ -49,7 +49,7 @@ import random
 
 import matplotlib.pyplot as plt
 
-from autograd import Value, no_grad
+from autograd import Value, grad, no_grad
 from nn import MLP, SGD, Adam, binary_cross_entropy, cross_entropy, fit, hinge_loss, mse_loss
 from nn.data import make_moons, train_test_split
 from nn.plots import plot_history
@@ -255,7 +255,9 @@ which way is downhill right here.
 To see this we need a loss with only two parameters, so that we can draw it. Fit a line $\hat y = w x + b$ to
 20 noisy points with the mean squared error. The loss surface over $(w, b)$ is a bowl, a quadratic whose lowest
 point is the least-squares line, which we can compute exactly. Each step below gets its gradient from
-valuegrad's `backward()`.
+valuegrad's `backward()`. The cell also computes the loss's **Hessian**, the matrix of its second derivatives,
+by hand and with the engine's `grad(..., create_graph=True)`; for a quadratic it is the same at every point,
+and we need it to explain the path.
 """),
     ("code", r"""
 rng = random.Random(0)
@@ -277,6 +279,13 @@ tr, det = 2 * mxx + 2.0, 4 * (mxx - mx * mx)
 lam_max = tr / 2 + math.sqrt(tr * tr / 4 - det)
 lam_min = tr / 2 - math.sqrt(tr * tr / 4 - det)
 lr = 1.6 / lam_max
+
+# the same Hessian from the engine: grad with create_graph=True, then grad again (see notebook 07)
+wv, bv = Value(0.3), Value(-0.2)
+gw, gb = grad(line_loss(wv, bv), [wv, bv], create_graph=True)
+hessian = [[h.data for h in grad(g, [wv, bv])] for g in (gw, gb)]
+expected = [[2 * mxx, 2 * mx], [2 * mx, 2.0]]
+assert all(math.isclose(h, e, rel_tol=1e-12) for hr, er in zip(hessian, expected) for h, e in zip(hr, er))
 
 w, b = Value(-1.0, label="w"), Value(3.0, label="b")
 path, losses = [(w.data, b.data)], []
@@ -313,12 +322,13 @@ with no_grad():   # the surface is only drawn, so no graph is needed
     surface = [[line_loss(a, c).data for a in ws_grid] for c in bs_grid]
 levels = [0.1 * 2 ** (k / 2) for k in range(16)]
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(11, 4), sharey=True)
 for ax, k in zip(axes, (3, 15, 100)):
     ax.contour(ws_grid, bs_grid, surface, levels=levels, cmap="viridis", linewidths=0.7)
     ax.plot([p[0] for p in path[: k + 1]], [p[1] for p in path[: k + 1]], "o-", color="crimson", ms=2.5, lw=1)
     ax.plot(w_star, b_star, "k*", ms=10)
     ax.set(title=f"after {k} steps, loss {line_loss(*path[k]).data:.3f}", xlabel="w")
+    ax.set_aspect("equal")   # so that "perpendicular to the contours" looks it
 axes[0].set_ylabel("b")
 plt.show()
 """),
@@ -505,6 +515,7 @@ small, right, large = lr_runs[0.02], lr_runs[1.0], lr_runs[4.0]
 assert right[-1] < min(small[-1], large[-1])      # the middle one ends lowest
 assert rises(small) == 0 and small[-1] > 0.5      # the small one never goes up, but is still far behind
 assert rises(large) >= 10                         # the large one oscillates
+assert right[-1] < runs["gradient descent, lr 0.1"][-1]   # η = 1 in 60 epochs beats η = 0.1 in 100
 """),
     ("md", r"""
 ## Summary
