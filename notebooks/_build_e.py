@@ -41,8 +41,8 @@ CELLS: list[tuple[str, str]] = [
 - why gradients are *added* (`+=`) and never assigned, and why a training loop must zero them before each
   `backward()`.
 
-Nothing here is random (the one random initialisation is seeded), so every output is the same on every run, and
-the whole notebook runs in a few seconds.
+The only random numbers (the initial weights of an `nn.Neuron`, which we overwrite anyway) come from a seeded
+generator, so every output is the same on every run; the whole notebook runs in a few seconds.
 """),
     ("code", r"""
 %matplotlib inline
@@ -61,12 +61,6 @@ from autograd.viz import backprop_frames, backprop_steps, draw_dot, show_backpro
 from nn import Neuron
 
 random.seed(0)
-
-
-def fit(graph):
-    # graphviz scales a drawing down (never up) to fit 10×5 inches, about the width of a notebook cell
-    graph.graph_attr["size"] = "10,5"
-    return graph
 """),
     ("md", r"""
 ## 1. A `Value` remembers how it was made
@@ -107,10 +101,11 @@ assert a.is_leaf and a.grad == 0.0
 These records link every Value to the Values it was computed from: a directed acyclic graph, the
 **computational graph**. `draw_dot` draws it. Each Value is a box `label | data | grad`; each operation is a small
 oval of its own, with arrows from its operands into it and from it to its result. Leaves that need a gradient are
-blue, the output is green, and a plain number such as `10` is a small lilac box.
+blue, the output is green, and a plain number such as `10` is a small lilac box. Here `show_grad=False` leaves the
+gradients out, since nothing has computed them yet.
 """),
     ("code", r"""
-fit(draw_dot(d, show_grad=False))
+draw_dot(d, show_grad=False)
 """),
     ("md", r"""
 ## 2. One neuron and its loss, as a graph
@@ -161,7 +156,7 @@ def neuron_loss(x1, x2, w1, w2, b):
 p1, p2, s, n, o, e, L = neuron_loss(x1, x2, w1, w2, b)
 print(f"n = {n.data:.6f}   o = tanh(n) = {o.data:.6f}   L = (o - 1)² = {L.data:.6f}")
 assert math.isclose(o.data, 1 / math.sqrt(2), rel_tol=1e-12)
-fit(draw_dot(L, show_grad=False))
+draw_dot(L, show_grad=False, rankdir="TB")   # top to bottom: a long chain reads better this way
 """),
     ("md", r"""
 ## 3. The chain rule, by hand
@@ -183,8 +178,8 @@ $$
 $$
 
 Each factor is a **local** derivative: it involves only one operation and the numbers next to it, which is why a
-program can compute it. Working from the top down, we keep a running product, the gradient of $L$ with respect to
-the node we have reached. Below, everything is plain Python floats read from `.data`; no `backward()` yet.
+program can compute it. Working backwards from the output, we keep a running product, the gradient
+of $L$ with respect to the node we have reached. Below, everything is plain Python floats read from `.data`; no `backward()` yet.
 """),
     ("code", r"""
 # local derivatives, one per edge of the graph (plain floats)
@@ -254,12 +249,8 @@ print(f"finite difference {numeric:+.9f}   backward() {w1.grad:+.9f}")
 assert math.isclose(numeric, w1.grad, rel_tol=1e-7)
 """),
     ("md", r"""
-The drawing now shows every gradient next to its value:
-"""),
-    ("code", r"""
-fit(draw_dot(L))
-"""),
-    ("md", r"""
+`draw_dot(L)` would now show every gradient next to its value; the last frame in section 5 is exactly that drawing.
+
 > **About the source texts.** One of them describes backpropagation as "the process of adjusting the weights and
 > biases". Strictly, backpropagation only *computes* the gradients, as above; changing the weights with them is a
 > separate step, done by an optimizer such as gradient descent ($w \leftarrow w - \eta\,\partial L/\partial w$).
@@ -275,20 +266,23 @@ are plain numbers, so the fused node is an `affine` node and only the weights an
 """),
     ("code", r"""
 neuron = Neuron(2, activation="tanh", rng=random.Random(0))
-for param, value in zip(neuron.parameters(), [w1.data, w2.data, b.data]):
-    param.data = value                 # copy our weights into it (the initial ones were random)
+for param, ours in zip(neuron.parameters(), [w1, w2, b]):
+    param.data, param.label = ours.data, ours.label    # copy our weights into it (the initial ones were random)
 
 out = neuron([x1.data, x2.data])
-loss = (out - t) ** 2
-loss.backward()
+err = out - t
+loss = err**2
 fused = out.parents[0]
+for node, name in [(fused, "n"), (out, "o"), (err, "e"), (loss, "L")]:
+    node.label = name
+loss.backward()
 print(f"the fused node: op {fused.op!r}, {len(fused.parents)} parents, local grads {fused.local_grads}")
 print(f"grads: w = {[p.grad for p in neuron.w]}, b = {neuron.b.grad}")
 
 assert math.isclose(loss.data, L.data, rel_tol=1e-12)
 for param, ours in zip(neuron.parameters(), [w1, w2, b]):
     assert math.isclose(param.grad, ours.grad, rel_tol=1e-12, abs_tol=1e-15)
-fit(draw_dot(loss))
+draw_dot(loss)
 """),
     ("md", r"""
 ## 4. Topological order: who must be finished before whom
@@ -367,15 +361,15 @@ backward pass in a dictionary.
 Here are the first frame, one from the middle (the $\tanh$ node), and the last:
 """),
     ("code", r"""
-frames = backprop_frames(L)
-steps = backprop_steps(L)
+frames = backprop_frames(L, rankdir="TB")
+steps = backprop_steps(L, rankdir="TB")
 print(f"{len(frames)} frames: the seed, then one per op node ({len(ops_only)} op nodes)")
 assert len(frames) == len(steps) == 1 + len(ops_only)
 
 for k in (0, 3, len(frames) - 1):
     print()
     print(steps[k].caption)
-    display(fit(frames[k]))
+    display(frames[k])
 """),
     ("code", r"""
 # the last step knows every gradient, and they are the ones backward() left in .grad
@@ -428,8 +422,8 @@ Take $b = a + a$. Then $\frac{db}{da} = 2$: nudging $a$ by $h$ moves *both* oper
 delivers its own contribution, and the multivariable chain rule says to sum them:
 
 $$
-\frac{\partial L}{\partial a} = \sum_{\text{children } c \text{ of } a} \frac{\partial L}{\partial c}\cdot
-\frac{\partial c}{\partial a} .
+\frac{\partial L}{\partial a} = \sum_{\text{children } k \text{ of } a} \frac{\partial L}{\partial k}\cdot
+\frac{\partial k}{\partial a} .
 $$
 
 A backward pass that *assigns* each contribution (`grad = ...`) keeps only the last one. Early versions of tinygrad
