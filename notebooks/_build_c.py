@@ -333,6 +333,9 @@ $$
 - \big\langle v_i\, p(h_j{=}1 \mid \mathbf{v}) \big\rangle_{\text{samples}} .
 $$
 
+CD-$k$ is a biased estimate of the likelihood gradient (a short chain started at the data has not reached the
+model's distribution), but the bias shrinks as $k$ grows, and in practice CD-1 already trains small RBMs well.
+
 Below we build $L$ ourselves from `rbm.gibbs` and `rbm.free_energy`, call `backward()`, and check every weight
 gradient against that formula.
 """),
@@ -479,7 +482,8 @@ can be fed to another RBM or to a classifier; stacking RBMs this way was how dee
 (Hinton, Osindero and Teh, 2006).
 """),
     ("code", r"""
-free = {tuple(v): rbm.free_energy(v).data for v in all_images}
+with no_grad():
+    free = {tuple(v): rbm.free_energy(v).data for v in all_images}
 mean_data = sum(free[v] for v in training) / len(training)
 mean_other = sum(f for v, f in free.items() if v not in training) / (len(free) - len(training))
 print(f"mean free energy: training images {mean_data:.2f}, the other 498 images {mean_other:.2f}")
@@ -499,7 +503,7 @@ each claim and what is right.
 | an RBM replaces the complete graph "with *hidden layers*, and assigning one layer as the input and one as the output layer" | An RBM has exactly **one visible layer and one hidden layer**, with every visible unit connected to every hidden unit and **no connections inside a layer** (section 3). The visible layer is not an "input" and the hidden layer is not an "output": the model is symmetric, and information flows both ways in Gibbs sampling. |
 | the RBM "would predict outputs following a softmax PDF, for classification tasks" | An RBM is a **generative, unsupervised** model of $p(\mathbf{v})$. It is trained on unlabelled data by **contrastive divergence** (section 4), not by backpropagating a supervised loss. Its features can later be used by a classifier. |
 | the likelihood of a vertex being "on" is "given by the corresponding PDF, the *Softmax Function*" | The distribution over the network's joint states is the **Boltzmann distribution** $p \propto e^{-E/T}$ (a probability *mass* function: the states are discrete). A single binary unit is on with probability **$\sigma(\text{input}/T)$, the logistic sigmoid** of its input; the softmax is the $K$-state form of the same formula (section 2). |
-| the Hamiltonian is "named after Irish Physicist Rowan Hamilton" | It is named after **William Rowan Hamilton** (1805–1865), an Irish **mathematician and physicist**, who reformulated classical mechanics in 1833; quantum mechanics later borrowed his name for the energy operator. It is the total energy of a whole system, not of "a subatomic particle". |
+| the Hamiltonian is "named after Irish Physicist Rowan Hamilton" | It is named after **William Rowan Hamilton** (1805–1865), an Irish **mathematician and physicist**, who reformulated classical mechanics in the 1830s; quantum mechanics later borrowed his name for the energy operator. It is the total energy of a whole system, not of "a subatomic particle". |
 | deep learning "is almost always a Supervised Learning Technique, as it requires labelled training data" | Much of deep learning is **self-supervised or unsupervised**: language models predict the next word of unlabelled text, autoencoders and diffusion models learn from unlabelled images, and RBMs themselves (like the one above) learn from data with no labels at all. |
 
 One more historical note: the restricted architecture was first described by Paul Smolensky (1986, under the name
@@ -534,8 +538,9 @@ deep belief networks (2006).
    compare its direction (cosine similarity) with one CD-1 gradient, then with the average of 50 CD-1 gradients.
    What does that tell you about the noise in CD?
 3. **Capacity.** Train RBMs with 1, 2, 4 and 8 hidden units on bars and stripes (same seed, epochs and learning rate)
-   and plot the exact probability they give the training set. How many hidden units does it take to model 14 images,
-   and why can an RBM with $k$ hidden units not be worse than one with fewer?
+   and plot the exact probability they give the training set. How many hidden units does it take to model 14 images?
+   Show that the *best* RBM with $k$ hidden units is never worse than the best one with fewer (hint: what does a
+   hidden unit with all-zero weights add to $F(\mathbf{v})$?), and explain why training may still not find it.
 """),
 ]
 
