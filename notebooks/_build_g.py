@@ -65,7 +65,7 @@ random.seed(0)
 read row by row into a list of 64 numbers, with the ink scaled to $[0, 1]$ (0 is blank paper, 1 is full ink).
 The labels are the ints 0 … 9.
 
-We hold out a quarter of the images as a **test set** that no method below looks at while it is being built. The
+We hold out a quarter of the images as a **test set** that no method below learns from. The
 split is *stratified*: every digit keeps its share in both parts.
 """),
     ("code", r"""
@@ -184,11 +184,11 @@ print(f"\nrule-based accuracy: train {rules_train_acc:.3f}, test {rules_test_acc
 assert 0.3 < rules_test_acc < 0.75
 """),
     ("md", r"""
-Nine rules, hours of squinting in real life, and the classifier is right on roughly three test digits out of five.
-Look at the table of averages: for most features the ten digits differ by a few hundredths to a tenth, while
-single images scatter far more than that, so every threshold cuts through several digits at once. The rules that *do* work
-(the hole in a 0, the empty top right of a 6) are the easy cases. Where does it fail? Row $t$ of the confusion
-matrix counts how the test images of digit $t$ were classified:
+Eight tests and a fallback, hours of squinting in real life, and the classifier is right on roughly three test
+digits out of five. Look at the table of averages: for most features the ten digits differ by a few hundredths
+to a tenth, while single images scatter far more than that, so every threshold cuts through several digits at
+once. The rules that *do* work (the hole in a 0, the empty top right of a 6) are the easy cases. Where does it
+fail? Row $t$ of the confusion matrix counts how the test images of digit $t$ were classified:
 """),
     ("code", r"""
 rules_cm = confusion_matrix(y_test, rules_test, classes=10)
@@ -244,17 +244,18 @@ print(f"softmax([{a}, {b}])[0] = {p_first:.6f} = sigmoid({a} - ({b}))")
 The last check is worth stating. With two states the softmax is the sigmoid of the difference of the logits,
 $p_1 = \sigma(z_1 - z_2)$. That is why a single binary unit, on or off, has an on-probability given by the
 **logistic sigmoid** of its input, as in a Boltzmann machine; the softmax is the same idea for $K$ states. (A text
-this project learns from calls the softmax "the corresponding PDF" of a unit being on. The precise statement is
-the one above: the Boltzmann distribution over the states, $p \propto e^{-E/T}$; sigmoid for two states, softmax
-for $K$.)
+this project learns from calls the softmax "the corresponding PDF" of a unit being on. Over a finite set of
+states it is a probability *mass* function, not a density, and the precise statement is the one above: the
+Boltzmann distribution over the states, $p \propto e^{-E/T}$; the sigmoid for two states, the softmax for $K$.)
 
 ### Computing it without overflow
 
 Floating point cannot hold $e^{1000}$: it is `inf`. A naive softmax of logits like $1000$ and $-1000$ therefore
-computes $\infty / \infty$, which is `nan`. The fix uses a property of the formula: adding the same constant $c$
-to every logit changes nothing, because $e^{z_k - c} / \sum_j e^{z_j - c} = e^{z_k} / \sum_j e^{z_j}$. With
-$c = \max_j z_j$ every exponent is at most $0$, the largest term is exactly $1$, and nothing overflows.
-`nn.softmax` does this, and so does `log_softmax`, which returns
+computes $\infty / \infty$ for the largest one, which is `nan`, and the "probabilities" no longer sum to one.
+The fix uses a property of the formula: adding the same constant $c$ to every logit changes nothing, because
+$e^{z_k - c} / \sum_j e^{z_j - c} = e^{z_k} / \sum_j e^{z_j}$. With $c = \max_j z_j$ every exponent is at most
+$0$, the largest term is exactly $1$, and nothing overflows. `nn.softmax` does this, and so does `log_softmax`,
+which returns
 $\log p_k = (z_k - c) - \log \sum_j e^{z_j - c}$ directly (taking the log *after* a softmax would turn an
 underflowed $p_k = 0$ into $-\infty$).
 """),
@@ -333,12 +334,15 @@ logits: $64 \cdot 16 + 16 + 16 \cdot 10 + 10 = 1{,}210$ parameters, every one a 
 minibatch training: each step forwards 32 images into one graph, takes the mean cross-entropy, backpropagates,
 and lets **Adam** update every parameter. `task="multiclass"` tells it that a prediction is the argmax of the ten
 outputs. We pass the test set as validation data only to *watch* it after each epoch; it never produces a
-gradient.
+gradient. (In a real project, choices such as the number of epochs are made on a separate validation set carved
+out of the training data, and the test set is looked at once, at the end. Here the point is to see learning
+happen.)
 
 A caution about what the network is. The universal approximation theorem, often quoted here, says that one
-hidden layer with a non-linear activation can approximate any **continuous function on a compact set** (such as
-$[0,1]^{64}$) to any accuracy, **given enough hidden units**. It does not say that 16 units are enough, nor that
-gradient descent will find the weights. Whether training works is an experiment, so we measure.
+hidden layer with a non-linear (strictly: non-polynomial, such as ReLU, tanh or sigmoid) activation can
+approximate any **continuous function on a compact set** (such as $[0,1]^{64}$) to any accuracy, **given enough
+hidden units**. It does not say that 16 units are enough, nor that gradient descent will find the weights.
+Whether training works is an experiment, so we measure.
 """),
     ("code", r"""
 model = MLP(64, [16, 10], seed=0)
@@ -366,9 +370,9 @@ assert abs(history.val_accuracy[0] - rules_test_acc) < 0.1      # one epoch: abo
     ("md", r"""
 After a single epoch the network is already about as accurate as the rules. Within a few more the test loss
 falls far below the $\log 10 \approx 2.303$ of guessing, and the learned model is right on more than nine test
-digits in ten, against three in five for the rules. Nobody told it where a 0 has
-its hole: each of the 16 hidden units learned its own weighted template over all 64 pixels, and the output layer
-learned how to combine them. (The training time is printed in the summary at the end.)
+digits in ten, against three in five for the rules. Nobody told it where a 0 has its hole: each of the 16
+hidden units learned its own weighted template over all 64 pixels, and the output layer learned how to combine
+them.
 
 The softmax turns the model's logits into probabilities we can read. Here is one test image:
 """),
@@ -394,7 +398,9 @@ assert sum(cm[d][d] for d in range(10)) / len(y_test) == test_acc     # the diag
 
 pairs = sorted(((cm[t][p], t, p) for t in range(10) for p in range(10) if t != p), reverse=True)
 print("most frequent mistakes (count, true -> predicted):", [(c, f"{t}->{p}") for c, t, p in pairs[:4]])
-plot_confusion(y_test, y_pred, classes=10, title="learned MLP on the test set")
+figure = plot_confusion(y_test, y_pred, classes=10, title="learned MLP on the test set")
+figure.set_size_inches(5.0, 4.2)
+figure
 """),
     ("md", r"""
 The off-diagonal counts are small and scattered; compare the rules' matrix above, where whole rows leaked into
@@ -427,7 +433,7 @@ confident mistake is the more worrying kind, and the one cross-entropy punishes 
   the sigmoid.
 - Subtracting the largest logit first leaves the softmax unchanged and keeps it finite at logits of $\pm 1000$,
   where the naive formula gives `nan`. Use `log_softmax` rather than the log of a softmax.
-- **Cross-entropy** $-\log p_t$ starts near $\log 10$ for ten classes, and its gradient with respect to the
+- **Cross-entropy** $-\log p_t$ is $\log 10$ for a uniform guess over ten classes, and its gradient with respect to the
   logits is $\text{softmax}(z) - \text{onehot}(t)$.
 - A 1,210-parameter MLP trained for a few epochs with `fit` and `Adam` gets over 90% of the test digits right;
   the confusion matrix and the misclassified images show where it still struggles.
