@@ -14,14 +14,9 @@ notebook gives the same file.
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from _nbtools import build_notebook
 
-HERE = Path(__file__).resolve().parent
 NAME = "06_boltzmann_machines"
 
 CELLS: list[tuple[str, str]] = [
@@ -545,54 +540,6 @@ deep belief networks (2006).
 ]
 
 
-def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
-    """Turn (kind, source) pairs into a notebook with stable cell ids."""
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, src) in enumerate(cells):
-        src = src.strip("\n")
-        cell = new_markdown_cell(src) if kind == "md" else new_code_cell(src)
-        cell["id"] = f"nb06-{i:02d}"
-        nb.cells.append(cell)
-    return nb
-
-
-def execute(nb: nbformat.NotebookNode) -> float:
-    """Run ``nb`` in place in a fresh python3 kernel (cwd notebooks/); return the wall time in seconds."""
-    client = NotebookClient(
-        nb,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(HERE)}},
-        record_timing=False,
-    )
-    start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
-
-
-def check(nb: nbformat.NotebookNode) -> None:
-    """Fail the build if any cell raised or wrote to stderr."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                raise SystemExit(f"{NAME}: a cell raised {out.get('ename')}: {out.get('evalue')}")
-            if out.get("name") == "stderr":
-                raise SystemExit(f"{NAME}: a cell wrote to stderr: {out.get('text', '')[:300]}")
-
-
-def main(argv: list[str]) -> None:
-    path = HERE / f"{NAME}.ipynb"
-    nb = build(CELLS)
-    if "--no-exec" not in argv:
-        seconds = execute(nb)
-        check(nb)
-        print(f"{NAME}: executed in {seconds:.1f} s", flush=True)
-    nbformat.validate(nb)
-    nbformat.write(nb, path)
-    print(f"{NAME}: wrote {path.stat().st_size / 1024:.0f} KiB", flush=True)
-
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    build_notebook(NAME, CELLS, "nb06", sys.argv[1:])

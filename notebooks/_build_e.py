@@ -12,17 +12,10 @@ is not recorded, so building twice gives the same file.
 
 from __future__ import annotations
 
-import json
-import re
 import sys
-import time
-from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from _nbtools import build_notebook
 
-HERE = Path(__file__).resolve().parent
 NAME = "02_values_and_backprop"
 
 CELLS: list[tuple[str, str]] = [
@@ -551,71 +544,6 @@ assert max(bad[3:]) > bad[2]                         # then the stale gradients 
 ]
 
 
-def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
-    """The notebook, without outputs; cell ids are fixed so that rebuilding gives the same file."""
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, source) in enumerate(cells):
-        source = source.strip("\n")
-        cell = new_markdown_cell(source) if kind == "md" else new_code_cell(source)
-        cell["id"] = f"e02-{i:02d}"
-        nb.cells.append(cell)
-    return nb
-
-
-def execute(nb: nbformat.NotebookNode) -> float:
-    """Run every cell in a fresh python3 kernel with cwd notebooks/; return the wall time in seconds."""
-    client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}, record_timing=False
-    )
-    start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
-
-
-def check_outputs(nb: nbformat.NotebookNode) -> None:
-    """Refuse to save a notebook with an error output or anything written to stderr."""
-    for i, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                raise SystemExit(f"{NAME}: cell {i} raised {output.get('ename')}: {output.get('evalue')}")
-            if output.get("name") == "stderr":
-                raise SystemExit(f"{NAME}: cell {i} wrote to stderr: {output.get('text', '')[:300]}")
-
-
-def make_reproducible(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The executed notebook with its run-to-run noise replaced, so that rebuilding gives the same file.
-
-    Two things change between runs without meaning anything: the memory address in a Digraph's text
-    form (``<graphviz.graphs.Digraph at 0x7f...>``, shown only where SVG cannot be) and the random
-    ids that ipywidgets gives the slider's models. Addresses are dropped; widget ids are renumbered
-    in order of appearance, consistently in the outputs and in the saved widget state.
-    """
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if isinstance(data.get("text/plain"), str):
-                data["text/plain"] = re.sub(r" at 0x[0-9a-f]+>", ">", data["text/plain"])
-    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    text = json.dumps(nb)
-    for i, model_id in enumerate(state):
-        text = text.replace(model_id, f"{NAME}-widget-{i:02d}")
-    return nbformat.from_dict(json.loads(text))
-
-
-def main(argv: list[str]) -> None:
-    path = HERE / f"{NAME}.ipynb"
-    nb = build(CELLS)
-    if "--no-exec" not in argv:
-        seconds = execute(nb)
-        check_outputs(nb)
-        nb = make_reproducible(nb)
-        print(f"{NAME}: executed in {seconds:.1f} s", flush=True)
-    nbformat.validate(nb)
-    nbformat.write(nb, path)
-    print(f"{NAME}: wrote {path.stat().st_size / 1024:.0f} KiB", flush=True)
-
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    build_notebook(NAME, CELLS, "e02", sys.argv[1:])
