@@ -85,7 +85,8 @@ Three corrections to the source text (seed 002), which writes these maps too:
 - it calls $T_1(\mathbf x) = \sigma(W_1\mathbf x)$ a linear mapping. $\mathbf x \mapsto W_1\mathbf x$ is linear;
   adding a bias makes it *affine*; applying $\sigma$ makes it *nonlinear*, and section 2 shows that this is the
   whole point;
-- it leaves out the biases $\mathbf b_1, \mathbf b_2$. Section 3 shows what a layer loses without them.
+- it mentions biases in words but leaves $\mathbf b_1, \mathbf b_2$ out of its formulas. Section 3 shows what a
+  layer loses without them.
 
 ### One neuron is one row
 
@@ -328,8 +329,8 @@ plt.show()
     ("md", r"""
 Two things to read off the plots:
 
-- the sigmoid's slope is at most $\tfrac14$, so each sigmoid layer a gradient passes through shrinks it by at
-  least a factor of 4. Through many layers it *vanishes*. tanh's slope reaches 1 at the origin, but it also goes
+- the sigmoid's slope is at most $\tfrac14$, so a gradient flowing back through a sigmoid is multiplied by at most
+  $\tfrac14$ (the weights then scale it again). Through many layers with moderate weights it *vanishes*. tanh's slope reaches 1 at the origin, but it also goes
   to 0 once $|z|$ is large, when the unit *saturates*;
 - ReLU's slope is exactly 1 wherever the unit is on, so it passes gradients through unchanged, and exactly 0
   wherever it is off. A unit that is off for every input gets no gradient at all and never recovers (a "dead"
@@ -354,7 +355,8 @@ does *not* say:
 - "any function": a function with a jump cannot be approximated uniformly by continuous networks (near the jump
   the error stays at least half its height), and on an unbounded domain it fails too (a tanh network is bounded,
   so it cannot follow $x^2$ over all of $\mathbb R$);
-- "any nonlinear activation": a polynomial activation of degree $d$ only ever gives polynomials of degree $d$;
+- "any nonlinear activation": a polynomial is nonlinear too, but with a polynomial activation of degree $d$ a
+  one-hidden-layer network is itself a polynomial of degree at most $d$, however many units it has;
 - how many units: $k$ may have to be huge, growing fast with $m$ and with $1/\varepsilon$;
 - anything about **learning**: it says good weights *exist*. It does not say that gradient descent finds them, nor
   that weights fitted to finitely many samples behave well between them.
