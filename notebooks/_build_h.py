@@ -13,14 +13,9 @@ metadata is recorded, so two builds give the same file.
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from _nbtools import build_notebook
 
-HERE = Path(__file__).resolve().parent
 NAME = "03_neurons_to_mlp"
 
 CELLS: list[tuple[str, str]] = [
@@ -443,50 +438,6 @@ fit; whether training finds it within a given budget is another question.
 ]
 
 
-def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
-    """The notebook without outputs; fixed cell ids make a rebuild give the same file."""
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, source) in enumerate(cells):
-        source = source.strip("\n")
-        cell = new_markdown_cell(source) if kind == "md" else new_code_cell(source)
-        cell["id"] = f"h03-{i:02d}"
-        nb.cells.append(cell)
-    return nb
-
-
-def execute(nb: nbformat.NotebookNode) -> float:
-    """Run every cell in a fresh python3 kernel with cwd notebooks/; return the wall time in seconds."""
-    client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}, record_timing=False
-    )
-    start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
-
-
-def check_outputs(nb: nbformat.NotebookNode) -> None:
-    """Refuse to save a notebook with an error output or anything written to stderr."""
-    for i, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                raise SystemExit(f"{NAME}: cell {i} raised {output.get('ename')}: {output.get('evalue')}")
-            if output.get("name") == "stderr":
-                raise SystemExit(f"{NAME}: cell {i} wrote to stderr: {output.get('text', '')[:300]}")
-
-
-def main(argv: list[str]) -> None:
-    path = HERE / f"{NAME}.ipynb"
-    nb = build(CELLS)
-    if "--no-exec" not in argv:
-        seconds = execute(nb)
-        check_outputs(nb)
-        print(f"{NAME}: executed in {seconds:.1f} s", flush=True)
-    nbformat.validate(nb)
-    nbformat.write(nb, path)
-    print(f"{NAME}: wrote {path.stat().st_size / 1024:.0f} KiB", flush=True)
-
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    build_notebook(NAME, CELLS, "h03", sys.argv[1:])
