@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.valuegrad-installed
 TORCH  := torch==2.13.0
 EXTRAS := dev,viz,notebooks,datasets,bench
 
-.PHONY: help setup system-deps test lint typecheck pytest demo bench notebooks clean
+.PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks clean
 
 help:
 	@echo "make demo       set up, then train an MLP on the moons and draw a neuron's backprop"
@@ -25,11 +25,15 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-# The Graphviz `dot` binary: installed with apt-get when we are root, otherwise we say how.
+# System programs: installed with apt-get when we are root, otherwise we say how. The demo
+# draws with Graphviz's `dot`; the tests also open the backprop player in headless Chromium.
 system-deps:
-	@bash .ci/system-deps.sh
+	@bash .ci/system-deps.sh graphviz chromium
 
 setup: $(STAMP) system-deps
+
+setup-demo: $(STAMP)
+	@bash .ci/system-deps.sh graphviz
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -47,7 +51,7 @@ test: setup
 
 # The main job: train an MLP on the two moons (progress bar, accuracy, model.json, loss.png,
 # boundary.png in runs/moons), then draw one neuron's graph and its backprop player (runs/neuron).
-demo: setup
+demo: setup-demo
 	$(PY) -m nn train --dataset moons --out runs/moons
 	$(PY) -m autograd demo --out runs/neuron
 

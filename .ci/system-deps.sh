@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Installs the system programs the tests and the demo use, or says how to.
+# Installs the system programs valuegrad's demo and tests use, or says how to.
+#   system-deps.sh graphviz           Graphviz's `dot`, for drawing (make demo)
+#   system-deps.sh graphviz chromium  and headless Chromium, for the player's browser test (make test)
 # Under CI=true a missing program is a failure, never a silent skip.
 set -euo pipefail
 
 missing=()
-command -v dot >/dev/null 2>&1 || missing+=(graphviz)
-# The HTML backprop player is tested in a real headless Chromium.
-{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || missing+=(chromium chromium-driver)
+for want in "$@"; do
+    case "$want" in
+        graphviz) command -v dot >/dev/null 2>&1 || missing+=(graphviz) ;;
+        chromium) { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } \
+                      || missing+=(chromium chromium-driver) ;;
+        *) echo "system-deps.sh: unknown component '$want' (expected graphviz or chromium)" >&2; exit 2 ;;
+    esac
+done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -20,7 +27,7 @@ fi
 cat >&2 <<MSG
 Missing system packages: ${missing[*]}
   Debian/Ubuntu: sudo apt-get install ${missing[*]}
-  macOS:         brew install graphviz   (and Chromium for the player's browser test)
+  macOS:         brew install graphviz   (and Chromium, for the player's browser test)
   conda:         conda install graphviz
 Drawing needs Graphviz's 'dot'; without it draw_dot still builds the DOT source.
 MSG
