@@ -1,15 +1,4 @@
-"""Build, execute and save walkthrough 06_boltzmann_machines (a generator, so the notebook is reviewable as code).
-
-Usage, from the repository root::
-
-    .venv/bin/python notebooks/_build_c.py            # build, execute, check, save
-    .venv/bin/python notebooks/_build_c.py --no-exec  # write it without outputs
-
-The notebook is executed top to bottom in a fresh ``python3`` kernel with nbclient (working
-directory ``notebooks/``) and saved with its outputs. The build fails if a cell raises or writes
-to stderr. Cell ids are stable and no timing metadata is recorded, so rebuilding an unchanged
-notebook gives the same file.
-"""
+"""Walkthrough 06_boltzmann_machines: ``.venv/bin/python notebooks/_build_c.py [--no-exec]`` (see ``_nbtools.py``)."""
 
 from __future__ import annotations
 

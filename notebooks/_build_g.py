@@ -1,14 +1,4 @@
-"""Build, execute and save walkthrough 05_digits_softmax (a generator, so the notebook is reviewable as code).
-
-Usage, from the repository root::
-
-    .venv/bin/python notebooks/_build_g.py            # build, execute, save with outputs
-    .venv/bin/python notebooks/_build_g.py --no-exec  # write it without outputs
-
-The notebook runs top to bottom in a fresh ``python3`` kernel with nbclient, with ``notebooks/``
-as its working directory, and is saved with its outputs. Cell ids are fixed and timing metadata
-is not recorded, so building twice gives the same file.
-"""
+"""Walkthrough 05_digits_softmax: ``.venv/bin/python notebooks/_build_g.py [--no-exec]`` (see ``_nbtools.py``)."""
 
 from __future__ import annotations
 
