@@ -34,6 +34,20 @@ def require_program(name: str) -> str:
     return path  # type: ignore[return-value]
 
 
+def hide_module(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    """Make ``import module`` (and its submodules) fail with ImportError, as if it were not installed."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without(name: str, *args: object, **kwargs: object) -> object:
+        if name == module or name.startswith(module + "."):
+            raise ImportError(f"No module named '{module}'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without)
+
+
 def close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     """Equal within tolerance, where nan equals nan and inf equals inf of the same sign."""
     if a != a or b != b:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import require
+from conftest import hide_module, require
 
 from nn import data
 
@@ -127,16 +127,7 @@ def test_load_digits_matches_sklearn_scaled_to_unit_interval() -> None:
 
 
 def test_load_digits_without_sklearn_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_sklearn(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "sklearn" or name.startswith("sklearn."):
-            raise ImportError("No module named 'sklearn'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_sklearn)
+    hide_module(monkeypatch, "sklearn")
     with pytest.raises(ImportError, match=r'pip install "valuegrad\[datasets\]"'):
         data.load_digits()
 

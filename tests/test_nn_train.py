@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
 import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
+from conftest import hide_module, require
 
 from autograd import Value, is_grad_enabled, sum_values
 from nn import MLP, SGD, Adam, LinearDecay, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
@@ -187,14 +186,7 @@ def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]
 def test_progress_without_tqdm_trains_without_a_bar(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real_import = builtins.__import__
-
-    def no_tqdm(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "tqdm" or name.startswith("tqdm."):
-            raise ImportError("No module named 'tqdm'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+    hide_module(monkeypatch, "tqdm")
     X, y = small_moons()
     model = MLP(2, [3, 1], seed=0)
     history = fit(model, X, y, binary_cross_entropy, SGD(model.parameters(), lr=0.1), epochs=2, progress=True)
