@@ -84,12 +84,19 @@ def player(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
 
 
 def shown(driver: Any) -> tuple[int, str]:
-    """The one visible frame's step number and caption."""
-    from selenium.webdriver.common.by import By
+    """The one visible frame's step number and caption.
 
-    visible = [f for f in driver.find_elements(By.CSS_SELECTOR, "figure.vg-frame") if f.is_displayed()]
-    assert len(visible) == 1
-    return int(visible[0].get_attribute("data-step")), visible[0].find_element(By.TAG_NAME, "figcaption").text
+    Read in one script, as a single snapshot of the page: checking frame by frame from the test
+    takes one round-trip each, and while Play runs its timer can move on between two of them.
+    """
+    visible = driver.execute_script(
+        "return Array.from(document.querySelectorAll('figure.vg-frame'))"
+        ".filter(f => getComputedStyle(f).display !== 'none')"
+        ".map(f => [f.dataset.step, f.querySelector('figcaption').textContent]);"
+    )
+    assert len(visible) == 1, f"{len(visible)} frames visible at once"
+    step, caption = visible[0]
+    return int(step), " ".join(caption.split())
 
 
 def test_next_prev_slider_and_keys_change_the_frame_and_caption(browser: Any, player: tuple[Path, int]) -> None:
