@@ -160,6 +160,16 @@ def _record(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...]
     return result
 
 
+def stored_operands(node: Value) -> tuple[Any, ...]:
+    """``node``'s operands in the order ``node._op.fn`` takes them: its parents first (one per
+    local partial), then its constant operands (floats, or Values that need no gradient).
+
+    This is the one place outside the hot loops that knows how a node stores its operands;
+    tools that walk the graph (replay, higher-order gradients) go through it.
+    """
+    return node._args
+
+
 def _data(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
@@ -683,5 +693,5 @@ class V:
 
 def symbolic_partials(node: Value) -> tuple[Any, ...]:
     """``node``'s local partials rebuilt as Values (or numbers), differentiable again."""
-    _, partials = node._op.fn(V, *node._args)
-    return tuple(partials[: len(node._partials)])
+    _, partials = node._op.fn(V, *stored_operands(node))
+    return tuple(partials[: len(node.local_grads)])

@@ -110,10 +110,10 @@ def grad(output: Value, inputs: Inputs, create_graph: bool = False) -> tuple[Val
     grads: dict[Value, Any] = {output: Value(1.0, requires_grad=False) if create_graph else 1.0}
     for node in reversed(topological_order(output)):
         g = grads.get(node)
-        if g is None or not node._partials:
+        if g is None or node.is_leaf:
             continue
-        partials = symbolic_partials(node) if create_graph else node._partials
-        for p, d in zip(node._args, partials):
+        partials = symbolic_partials(node) if create_graph else node.local_grads
+        for p, d in zip(node.parents, partials):
             contribution = d * g
             previous = grads.get(p)
             grads[p] = contribution if previous is None else previous + contribution
