@@ -7,6 +7,19 @@ leaves, and at each node applies the chain rule, once, for every parent ``p``::
 
     p.grad += (∂node/∂p) · node.grad
 
+How a node stores them (this is what makes a node cost about 120 bytes, not 200):
+
+* an op of one or two operands (``+``, ``*``, ``tanh``, ...) keeps them in the slots ``_a``
+  and ``_b``, and their partials in ``_da`` and ``_db``. An operand that is a constant (a
+  number, or a Value that needs no gradient) has no partial: its ``_d`` slot is None.
+  Parents come first, so a constant is only ever in ``_b``;
+* an n-ary op (``sum_values``, ``dot``) keeps the tuple of its operands in ``_a`` and the
+  tuple of its parents' partials in ``_da``: the first ``len(_da)`` operands are its
+  parents, and constants follow them;
+* a leaf has None in all four.
+
+Labels live in a side table, because most nodes never get one.
+
 Nodes hold numbers and references to their operands, never closures, so nothing refers back
 to its own node: a graph is freed by reference counting the moment its last reference goes.
 """
@@ -83,6 +96,8 @@ class AnomalyError(RuntimeError):
     """Raised under ``detect_anomaly()`` when an op's value or gradient becomes nan."""
 
 
+#: Each labelled Value's label (a side table: most nodes have none, and a slot would cost every node).
+_LABELS: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
 #: Where each node made under ``detect_anomaly()`` was created, as "file:line".
 _CREATED: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -126,31 +141,42 @@ def _operand_error(symbol: str, a: Any, b: Any) -> TypeError:
 _new = object.__new__
 
 
-def _node(data: float, op: Op, args: tuple[Any, ...], partials: tuple[Any, ...]) -> Value:
-    """A new op node; the first len(partials) of ``args`` are its parents."""
+def _node(data: float, op: Op, a: Any, da: Any, b: Any, db: Any) -> Value:
+    """A new node made by ``op``, its operands and partials stored as the module docstring says."""
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v.label = ""
     v._op = op
-    v._args = args
-    v._partials = partials
+    v._a = a
+    v._da = da
+    v._b = b
+    v._db = db
     return v
 
 
 def _constant(data: float) -> Value:
-    return _node(data, CONST, (), ())
+    return _node(data, CONST, None, None, None, None)
+
+
+def _stored(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...], k: int) -> Value:
+    """A node of ``op`` whose first ``k`` operands in ``args`` are parents, with ``partials``
+    for (at least) them, stored in the slots or the tuples that fit ``op``."""
+    if op.arity is None or op.arity > 2:
+        return _node(out, op, args, partials if k == len(partials) else partials[:k], None, None)
+    return _node(
+        out, op, args[0], partials[0], args[1] if len(args) == 2 else None, partials[1] if k == 2 else None
+    )
 
 
 def _record(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...], k: int) -> Value:
     """Record ``op``'s result. The first ``k`` operands in ``args`` need a gradient."""
     mode = _MODE.get()
     if mode is _NORMAL and k:  # the common case first
-        return _node(out, op, args, partials if k == len(partials) else partials[:k])
+        return _stored(op, out, args, partials, k)
     if k == 0 or not mode.grad_enabled:
         result = _constant(out)
     else:
-        result = _node(out, op, args, partials if k == len(partials) else partials[:k])
+        result = _stored(op, out, args, partials, k)
     if mode.anomaly:
         where = _user_location()
         if out != out and k:
@@ -167,7 +193,11 @@ def stored_operands(node: Value) -> tuple[Any, ...]:
     This is the one place outside the hot loops that knows how a node stores its operands;
     tools that walk the graph (replay, higher-order gradients) go through it.
     """
-    return node._args
+    a = node._a
+    if a is None or a.__class__ is tuple:
+        return a or ()
+    b = node._b
+    return (a,) if b is None else (a, b)
 
 
 def _data(x: Any) -> float:
@@ -189,7 +219,7 @@ def _binary(op: Op, a: Value, b: Any) -> Value:
     out, partials = op.fn(F, a.data, b_data)
     if a._op is not CONST:
         if _MODE.get() is _NORMAL:  # the common case, kept short
-            return _node(out, op, (a, b), partials if b_grad else partials[:1])
+            return _node(out, op, a, partials[0], b, partials[1] if b_grad else None)
         return _record(op, out, (a, b), partials, 2 if b_grad else 1)
     if b_grad:  # a constant first operand: store b first, under the swapped op
         return _record(SWAPPED[op], out, (b, a), (partials[1],), 1)
@@ -209,7 +239,7 @@ def _reflected(op: Op, a: Any, b: Value) -> Value:
 def _unary(op: Op, a: Value) -> Value:
     out, partials = op.fn(F, a.data)
     if a._op is not CONST and _MODE.get() is _NORMAL:
-        return _node(out, op, (a,), partials)
+        return _node(out, op, a, partials[0], None, None)
     return _record(op, out, (a,), partials, int(a._op is not CONST))
 
 
@@ -235,30 +265,45 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_args", "_partials", "__weakref__")
+    __slots__ = ("data", "grad", "_op", "_a", "_da", "_b", "_db", "__weakref__")
 
     data: float
     grad: float
-    label: str
     _op: Op
-    _args: tuple[Any, ...]
-    _partials: tuple[Any, ...]
+    _a: Any  # see the module docstring for these four
+    _da: Any
+    _b: Any
+    _db: Any
 
     def __init__(self, data: Number, label: str = "", requires_grad: bool = True) -> None:
         if type(data) is not float:
             if isinstance(data, Value):
                 raise TypeError("Value expects a real number, got Value (use .data, or .detach())")
             data = _as_float(data, "Value")
-        if not isinstance(label, str):
-            raise TypeError(f"label expects a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
-        self.label = label
         self._op = LEAF if requires_grad else CONST
-        self._args = ()
-        self._partials = ()
+        self._a = self._da = self._b = self._db = None
+        if label:
+            self.label = label
+        elif not isinstance(label, str):
+            raise TypeError(f"label expects a str, got {type(label).__name__}")
 
     # --- what a node is ---
+
+    @property
+    def label(self) -> str:
+        """A name to show when the graph is drawn (``""`` if none). Any Value can be given one."""
+        return _LABELS.get(self, "")
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"label expects a str, got {type(text).__name__}")
+        if text:
+            _LABELS[self] = text
+        else:
+            _LABELS.pop(self, None)
 
     @property
     def op(self) -> str:
@@ -272,7 +317,12 @@ class Value:
         Duplicates are kept: ``a + a`` has parents ``(a, a)``. Constant operands (numbers,
         and Values with ``requires_grad=False``) are in :attr:`operands` but not here.
         """
-        return self._args[: len(self._partials)]
+        a = self._a
+        if a is None:
+            return ()
+        if a.__class__ is tuple:
+            return a[: len(self._da)]
+        return (a,) if self._db is None else (a, self._b)
 
     @property
     def operands(self) -> tuple[Value | float, ...]:
@@ -282,16 +332,21 @@ class Value:
         """
         order = self._op.order
         if order is None:
-            return self._args
+            return stored_operands(self)
         natural: list[Any] = [None] * len(order)
-        for stored, position in zip(self._args, order):
+        for stored, position in zip(stored_operands(self), order):
             natural[position] = stored
         return tuple(natural)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """The local partial derivative ∂self/∂p for each of :attr:`parents`, in order."""
-        return self._partials
+        a = self._a
+        if a is None:
+            return ()
+        if a.__class__ is tuple:
+            return self._da
+        return (self._da,) if self._db is None else (self._da, self._db)
 
     @property
     def is_leaf(self) -> bool:
@@ -421,7 +476,7 @@ class Value:
         seed = _as_float(gradient, "gradient")
         if self._op is CONST:
             raise ValueError("backward() called on a Value that does not require grad (a constant)")
-        if not self._partials:  # a leaf: its gradient with respect to itself is 1
+        if self._a is None:  # a leaf: its gradient with respect to itself is 1
             self.grad += seed
             return
         order = topological_order(self, include_leaves=False)
@@ -431,12 +486,20 @@ class Value:
         if _MODE.get().anomaly:
             _backward_checked(order)
             return
+        # The chain rule, p.grad += ∂node/∂p · node.grad, for the two ways a node stores its parents.
         for node in reversed(order):
             g = node.grad
-            if g or not _all_finite(node._partials):
-                for p, d in zip(node._args, node._partials):
+            if not g and _all_finite(node.local_grads):
+                continue  # nothing flows: every term d · 0 is 0 (a dead ReLU, a point past the margin)
+            a = node._a
+            if a.__class__ is tuple:
+                for p, d in zip(a, node._da):
                     p.grad += d * g
-            # else nothing flows: every term d · 0 is 0 (a dead ReLU, a point past the margin)
+            else:
+                a.grad += node._da * g
+                db = node._db
+                if db is not None:
+                    node._b.grad += db * g
 
 
 def _all_finite(xs: tuple[float, ...]) -> bool:
@@ -462,10 +525,10 @@ def _backward_checked(order: list[Value]) -> None:
     for node in reversed(order):
         g = node.grad
         where = _CREATED.get(node, "an unknown place (made outside detect_anomaly())")
-        inputs = ", ".join(repr(_data(a)) for a in node._args)
+        inputs = ", ".join(repr(_data(a)) for a in stored_operands(node))
         if g != g:
             raise AnomalyError(f"the gradient flowing into op '{node.op}' ({inputs}) is nan; it was made at {where}")
-        for i, (p, d) in enumerate(zip(node._args, node._partials)):
+        for i, (p, d) in enumerate(zip(node.parents, node.local_grads)):
             contribution = d * g
             if contribution != contribution:
                 raise AnomalyError(
@@ -519,7 +582,7 @@ def sum_values(values: Iterable[Operand]) -> Value:
     if datas is not None:  # the fast path: every term needs a gradient
         out = sum(datas, 0.0)
         if _MODE.get() is _NORMAL:
-            return _node(out, SUM, vals, _ops.ones(len(vals)))
+            return _node(out, SUM, vals, _ops.ones(len(vals)), None, None)
         return _record(SUM, out, vals, _ops.ones(len(vals)), len(vals))
     grads: list[Value] = []
     consts: list[Value | float] = []

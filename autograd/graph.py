@@ -1,8 +1,9 @@
 """Walking the computational graph, iteratively: shared by ``backward`` and by drawing.
 
-A node's *parents* are the operands that receive its gradient. The engine stores them first
-among ``node._args``, one local partial each in ``node._partials``, so ``zip(_args,
-_partials)`` visits exactly the parents and stops before any constant operand.
+A node's *parents* are the operands that receive its gradient (``node.parents``). The walk
+that ``backward`` uses reads the engine's storage directly (see :mod:`autograd.engine`): a
+leaf has ``_a is None``, an n-ary node keeps its operands in the tuple ``_a``, and a node of
+one or two operands keeps them in ``_a`` and ``_b``.
 
 No function here recurses, so a chain of a million ops is as easy as a chain of ten.
 """
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 
 def parents(node: Value) -> Iterator[Value]:
     """The Values that receive ``node``'s gradient, in operand order, duplicates kept."""
-    for p, _ in zip(node._args, node._partials):
-        yield p
+    yield from node.parents
 
 
 N = TypeVar("N", bound=Hashable)
@@ -85,20 +85,30 @@ def _parents_first(root: Value) -> list[Value]:
     Each stack entry holds a node and an iterator over its parents not walked yet, last operand
     first as postorder's stack pops them, so the order is the same. A node is pushed once and is
     listed when its iterator runs out (postorder pushes a node once per child that reaches it).
-    A leaf's _partials is empty, so leaves are skipped before the set lookup: most edges lead
-    to leaves.
+    Leaves (``_a is None``) are skipped before the set lookup: most edges lead to leaves.
     """
     order: list[Value] = []
     seen = {root}
-    stack = [(root, reversed(root._args[: len(root._partials)]))]
+    stack = [(root, _reversed_parents(root))]
     while stack:
         node, todo = stack[-1]
         for p in todo:
-            if p._partials and p not in seen:
+            if p._a is not None and p not in seen:
                 seen.add(p)
-                stack.append((p, reversed(p._args[: len(p._partials)])))
+                stack.append((p, _reversed_parents(p)))
                 break
         else:  # every parent is listed: the node can follow them
             stack.pop()
             order.append(node)
     return order
+
+
+def _reversed_parents(node: Value) -> Iterator[Value]:
+    a = node._a
+    if a is None:  # a leaf (only ever the root here)
+        return iter(())
+    if a.__class__ is tuple:
+        return reversed(a[: len(node._da)])
+    if node._db is None:
+        return iter((a,))
+    return iter((node._b, a))

@@ -13,6 +13,7 @@ from fractions import Fraction
 import pytest
 
 from autograd import Value, dot, enable_grad, is_grad_enabled, no_grad, sum_values
+from autograd.engine import stored_operands
 from autograd.graph import topological_order
 
 # --- construction and errors -----------------------------------------------------------------
@@ -168,9 +169,10 @@ def test_nodes_hold_no_closures_and_no_reference_to_themselves():
     a = Value(2.0)
     b = (a * a).tanh()
     for node in topological_order(b):
-        assert node not in node._args
-        assert not any(callable(x) for x in node._args)
-        assert gc.get_referents(node).count(node) == 0
+        held = [x for x in gc.get_referents(node) if x is not Value]  # every slot's content
+        assert node not in stored_operands(node)
+        assert not any(callable(x) for x in held)
+        assert held.count(node) == 0
 
 
 # --- grad modes and graph cutting ---------------------------------------------------------------
