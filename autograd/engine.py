@@ -36,7 +36,7 @@ from operator import mul
 from typing import Any, Iterable, Union
 
 from . import ops as _ops
-from .graph import topological_order
+from .graph import backward_order
 from .ops import (
     ABS,
     ADD,
@@ -479,9 +479,7 @@ class Value:
         if self._a is None:  # a leaf: its gradient with respect to itself is 1
             self.grad += seed
             return
-        order = topological_order(self, include_leaves=False)
-        for node in order:
-            node.grad = 0.0
+        order = backward_order(self)  # every node in it has grad 0.0
         self.grad = seed
         if _MODE.get().anomaly:
             _backward_checked(order)

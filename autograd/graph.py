@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -112,3 +112,58 @@ def _reversed_parents(node: Value) -> Iterator[Value]:
     if node._db is None:
         return iter((a,))
     return iter((node._b, a))
+
+
+# The marks of backward_order's walk, kept in each node's grad slot while it runs.
+_OPEN: Any = object()  # the node's parents are being walked
+_DONE: Any = object()  # the node is listed
+
+
+def backward_order(root: Value) -> list[Value]:
+    """``topological_order(root, include_leaves=False)``, for ``backward``: every listed node's
+    ``grad`` is left at 0.0, ready for the chain rule to add into.
+
+    The same depth-first walk, but a node's state is marked in its ``grad`` slot (which
+    backward resets to 0.0 anyway) instead of in a set, and the stack holds nodes, not
+    iterators: no allocation per node, which makes it about twice as fast on a chain of a
+    million ops. A node is pushed once per child that finds it unwalked; the first pop opens
+    it (its parents are pushed above it), the second lists it, any later copy is skipped. (A
+    parent is never open when it is reached: open nodes are the path being walked, and a
+    parent on it would be a cycle.)
+    Not for a graph that another thread is backpropagating at the same moment.
+    """
+    order: list[Value] = []
+    stack = [root]
+    push = stack.append
+    node = root
+    try:
+        while stack:
+            node = stack.pop()
+            g = node.grad
+            if g is _OPEN:  # its parents are listed
+                node.grad = _DONE
+                order.append(node)
+                continue
+            if g is _DONE:  # a second path reached it before it was listed
+                continue
+            node.grad = _OPEN
+            push(node)
+            a = node._a
+            # parents pushed in operand order, so the last operand's subtree is walked first
+            if a.__class__ is tuple:
+                stack.extend([p for p in a[: len(node._da)] if p._a is not None and p.grad is not _DONE])
+            else:
+                if a._a is not None and a.grad is not _DONE:
+                    push(a)
+                if node._db is not None:
+                    b = node._b
+                    if b._a is not None and b.grad is not _DONE:
+                        push(b)
+    except BaseException:  # interrupted: leave no mark behind
+        for n in (*order, *stack, node):
+            if n.grad is _OPEN or n.grad is _DONE:
+                n.grad = 0.0
+        raise
+    for n in order:
+        n.grad = 0.0
+    return order

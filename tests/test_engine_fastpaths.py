@@ -15,7 +15,7 @@ import pytest
 from conftest import close, require
 
 from autograd import Value, dot, sum_values
-from autograd.graph import parents, postorder, topological_order
+from autograd.graph import backward_order, parents, postorder, topological_order
 
 
 def random_graph(seed: int, size: int = 40) -> tuple[list[Value], Value]:
@@ -62,6 +62,46 @@ def test_backwards_walk_is_the_generic_postorder_without_leaves(seed: int) -> No
 def test_backwards_walk_of_a_leaf_is_the_leaf() -> None:
     x = Value(1.5)
     assert topological_order(x, include_leaves=False) == [x]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_backward_order_is_the_same_walk_and_leaves_every_listed_grad_at_zero(seed: int) -> None:
+    leaves, root = random_graph(seed)
+    root.backward()  # every grad nonzero somewhere, so that the zeroing is seen
+    expected = topological_order(root, include_leaves=False)
+    before = [x.grad for x in leaves]
+    assert backward_order(root) == expected
+    assert all(n.grad == 0.0 and type(n.grad) is float for n in expected)
+    assert [x.grad for x in leaves] == before  # leaves are neither walked nor touched
+
+
+def test_backward_order_walks_a_node_whose_grad_a_user_set_to_an_int() -> None:
+    x = Value(2.0)
+    h = x * x
+    h.grad = 0  # micrograd-style code writes ints; it must not look like a walk mark
+    y = h.tanh() + h
+    assert backward_order(y) == [h, y._a, y]
+
+
+class _Interrupting:
+    """An operand that interrupts the walk the moment it is looked at."""
+
+    @property
+    def _a(self) -> None:
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_backward_order_leaves_no_mark_in_any_grad() -> None:
+    x = Value(0.5)
+    inner = [(x * float(i)).tanh() for i in range(1, 5)]
+    node = sum_values(inner)
+    node._a = (*node._a, _Interrupting())  # the walk reaches it after the first parent's subtree
+    node._da = (*node._da, 1.0)
+    root = node * 2.0
+    with pytest.raises(KeyboardInterrupt):
+        backward_order(root)
+    for n in (root, node, *inner, *(t._a for t in inner)):
+        assert type(n.grad) is float, n
 
 
 @pytest.mark.parametrize("seed", range(30))
