@@ -15,7 +15,7 @@ The same ``import autograd`` name is used by the unrelated HIPS ``autograd`` pac
 the two in separate environments.
 """
 
-from .engine import AnomalyError, Value, apply, dot, sum_values
+from .engine import AnomalyError, Value, apply, dot, matvec, sum_values
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -32,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value",
     "dot",
+    "matvec",
     "sum_values",
     "apply",
     "no_grad",

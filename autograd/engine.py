@@ -63,7 +63,7 @@ from .ops import (
 Number = Union[int, float]
 Operand = Union["Value", int, float]
 
-__all__ = ["Value", "dot", "sum_values", "apply", "AnomalyError"]
+__all__ = ["Value", "dot", "matvec", "sum_values", "apply", "AnomalyError"]
 
 
 # --- grad mode and anomaly mode -------------------------------------------------------------
@@ -616,9 +616,44 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     """
     ws = tuple(ws)
     xs = tuple(xs)
+    if len(xs) != len(ws):
+        raise ValueError(f"dot: ws and xs must have the same length, got {len(ws)} and {len(xs)}")
+    xd = _grad_values_data(xs)
+    return _dot(ws, xs, xd, _constants_data(xs) if xd is None else None, bias, "dot")
+
+
+def matvec(rows: Iterable[Iterable[Operand]], xs: Iterable[Operand], biases: Iterable[Operand] | None = None) -> list[Value]:
+    """``[dot(row, xs, b) for row, b in zip(rows, biases)]``: a matrix times a vector, plus a bias.
+
+    Each entry is one fused :func:`dot` node, exactly as ``dot`` would record it; the
+    checks on ``xs``, which every row shares, are done once. This is a layer of neurons
+    before its activation: row i holds the weights of neuron i.
+
+    >>> W = [[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)]]
+    >>> [v.data for v in matvec(W, [3.0, 4.0], [Value(0.5), Value(0.0)])]
+    [11.5, -1.0]
+    """
+    xs = tuple(xs)
+    xd = _grad_values_data(xs)
+    xc = _constants_data(xs) if xd is None else None
+    rows = [tuple(row) for row in rows]
+    bs: list[Any] = [None] * len(rows) if biases is None else list(biases)
+    if len(bs) != len(rows):
+        raise ValueError(f"matvec: rows and biases must have the same length, got {len(rows)} and {len(bs)}")
+    out = []
+    for i, (ws, b) in enumerate(zip(rows, bs)):
+        if len(ws) != len(xs):
+            raise ValueError(f"matvec: every row must have len(xs) = {len(xs)} entries, got {len(ws)} in row {i}")
+        out.append(_dot(ws, xs, xd, xc, b, "matvec"))
+    return out
+
+
+def _dot(
+    ws: tuple[Any, ...], xs: tuple[Any, ...], xd: list[float] | None, xc: tuple[float, ...] | None, bias: Any, who: str
+) -> Value:
+    """:func:`dot` once ``xs`` is checked: ``xd`` is its data if every item needs a gradient
+    (else None), and ``xc`` its floats if every item is a constant (else None)."""
     n = len(ws)
-    if len(xs) != n:
-        raise ValueError(f"dot: ws and xs must have the same length, got {n} and {len(xs)}")
     if bias is None:
         tail: tuple[Any, ...] = ()
         b_data, b_grad = 0.0, False
@@ -626,23 +661,21 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
         tail = (bias,)
         b_data, b_grad = bias.data, bias._op is not CONST
     else:
-        b_data = _as_float(bias, "dot: bias")
+        b_data = _as_float(bias, f"{who}: bias")
         tail, b_grad = (b_data,), False
 
     wd = _grad_values_data(ws)
-    xd = _grad_values_data(xs)
     if wd is not None and xd is not None:
         partials = (*xd, *wd, 1.0) if b_grad else (*xd, *wd)
         return _record(DOT, sum(map(mul, wd, xd), b_data), ws + xs + tail, partials, len(partials))
     # one side needs gradients, the other is all plain numbers (a first layer's inputs): an
     # affine map of the side that needs gradients, with the numbers stored after it
     if wd is not None:
-        grad_side, grad_data, cs = ws, wd, _constants_data(xs)
+        grad_side, grad_data, cs = ws, wd, xc
     elif xd is not None:
         grad_side, grad_data, cs = xs, xd, _constants_data(ws)
     else:  # nothing on either side needs a gradient: with a constant bias, so does the result
         cs = _constants_data(ws)
-        xc = _constants_data(xs)
         if cs is not None and xc is not None and not b_grad:
             return _record(DOT, sum(map(mul, cs, xc), b_data), (), (), 0)
         cs = None
@@ -653,9 +686,9 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     terms: list[Operand] = []
     for i, (w, x) in enumerate(zip(ws, xs)):
         if not isinstance(w, Value):
-            w = _as_float(w, f"dot: ws[{i}]")
+            w = _as_float(w, f"{who}: ws[{i}]")
         if not isinstance(x, Value):
-            x = _as_float(x, f"dot: xs[{i}]")
+            x = _as_float(x, f"{who}: xs[{i}]")
         terms.append(w * x)
     if bias is not None:
         terms.append(bias)

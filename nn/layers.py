@@ -26,7 +26,7 @@ import random
 from collections.abc import Sequence
 from typing import Any, Callable, Union
 
-from autograd import Value, dot
+from autograd import Value, dot, matvec
 
 from .functional import activation_function
 from .module import Module, PathLike, read_model_file
@@ -202,10 +202,10 @@ class Layer(Module):
 
     def _forward(self, x: Sequence[Input]) -> list[Value]:
         """The layer on an input already checked: the hot loop of a forward pass."""
+        neurons = self.neurons
+        outs = matvec([n.w for n in neurons], x, [n.b for n in neurons])  # one dot node per neuron
         act = self._act
-        if act is None:
-            return [dot(n.w, x, n.b) for n in self.neurons]
-        return [act(dot(n.w, x, n.b)) for n in self.neurons]
+        return outs if act is None else [act(v) for v in outs]
 
     def parameters(self) -> list[Value]:
         return _unique([p for n in self.neurons for p in (*n.w, n.b)], self)

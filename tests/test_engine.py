@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import math
+import random
 import sys
 import threading
 import weakref
@@ -12,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from autograd import Value, dot, enable_grad, is_grad_enabled, no_grad, sum_values
+from autograd import Value, dot, enable_grad, is_grad_enabled, matvec, no_grad, sum_values
 from autograd.engine import stored_operands
 from autograd.graph import topological_order
 
@@ -307,3 +308,42 @@ def test_postorder_walks_any_graph_without_recursion():
     # a diamond-rich DAG on integers: node n reaches n-1 and n-2, 100,000 deep
     order = postorder(100_000, lambda n: [n - 1, n - 2] if n >= 2 else [])
     assert order == list(range(100_001))  # each node after every node it reaches
+
+
+# --- matvec: the rows of a layer, sharing their input -------------------------------------------
+
+
+@pytest.mark.parametrize("inputs", ["values", "numbers", "mixed"])
+def test_matvec_records_exactly_the_dot_nodes_of_each_row(inputs: str) -> None:
+    rng = random.Random(3)
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(4)] for _ in range(3)]
+    biases = [Value(rng.uniform(-1, 1)), 0.5, None]
+    raw = [rng.uniform(-2, 2) for _ in range(4)]
+    xs: list = {
+        "values": [Value(v) for v in raw],
+        "numbers": raw,
+        "mixed": [Value(raw[0]), raw[1], Value(raw[2], requires_grad=False), raw[3]],
+    }[inputs]
+    got = matvec(rows, xs, biases)
+    want = [dot(w, xs, b) for w, b in zip(rows, biases)]
+    for g, w in zip(got, want):
+        assert (g.op, g.data, g.local_grads) == (w.op, w.data, w.local_grads)
+        assert [type(x) for x in g.operands] == [type(x) for x in w.operands]
+    sum_values(got).backward()
+    first = [p.grad for row in rows for p in row]
+    for row in rows:
+        for p in row:
+            p.grad = 0.0
+    sum_values(want).backward()
+    assert [p.grad for row in rows for p in row] == first
+
+
+def test_matvec_without_biases_and_its_errors() -> None:
+    W = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]]
+    assert [v.data for v in matvec(W, [1.0, -1.0])] == [-1.0, -1.0]
+    with pytest.raises(ValueError, match=r"row 1"):
+        matvec([[1.0, 2.0], [1.0]], [Value(1.0), Value(2.0)])
+    with pytest.raises(ValueError, match=r"rows and biases must have the same length, got 2 and 1"):
+        matvec(W, [1.0, 2.0], [Value(0.0)])
+    with pytest.raises(TypeError, match=r"matvec: bias expects a real number, got str"):
+        matvec(W, [1.0, 2.0], ["b", 0.0])
