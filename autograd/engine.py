@@ -636,12 +636,12 @@ def matvec(rows: Iterable[Iterable[Operand]], xs: Iterable[Operand], biases: Ite
     xs = tuple(xs)
     xd = _grad_values_data(xs)
     xc = _constants_data(xs) if xd is None else None
-    rows = [tuple(row) for row in rows]
-    bs: list[Any] = [None] * len(rows) if biases is None else list(biases)
-    if len(bs) != len(rows):
-        raise ValueError(f"matvec: rows and biases must have the same length, got {len(rows)} and {len(bs)}")
+    matrix = [tuple(row) for row in rows]
+    bs: list[Any] = [None] * len(matrix) if biases is None else list(biases)
+    if len(bs) != len(matrix):
+        raise ValueError(f"matvec: rows and biases must have the same length, got {len(matrix)} and {len(bs)}")
     out = []
-    for i, (ws, b) in enumerate(zip(rows, bs)):
+    for i, (ws, b) in enumerate(zip(matrix, bs)):
         if len(ws) != len(xs):
             raise ValueError(f"matvec: every row must have len(xs) = {len(xs)} entries, got {len(ws)} in row {i}")
         out.append(_dot(ws, xs, xd, xc, b, "matvec"))
