@@ -26,6 +26,7 @@ from .functional import (
     is_grad_enabled,
     no_grad,
 )
+from .tape import Tape, record
 
 __version__ = "0.1.0"
 
@@ -44,4 +45,6 @@ __all__ = [
     "GradcheckError",
     "detect_anomaly",
     "AnomalyError",
+    "record",
+    "Tape",
 ]
