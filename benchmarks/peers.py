@@ -16,6 +16,7 @@ becomes the text of its row in the table.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import mul
@@ -23,7 +24,7 @@ from typing import Any
 
 from fixtures import Weights, batches, flat
 
-from autograd import Value, dot
+from autograd import Value, dot, record, sum_values
 
 #: The L2 penalty and the learning rate of the hinge-loss step, as in micrograd's demo.
 ALPHA = 1e-4
@@ -39,6 +40,8 @@ class Task:
 
     run: Callable[[], float]
     reset: Callable[[], None]
+    #: Seconds of untimed work done once before the runs (recording a tape), if any.
+    setup_seconds: float | None = None
 
 
 def chain(y: Any, x: Any, kind: str, n: int) -> Any:
@@ -148,6 +151,77 @@ class Valuegrad:
 
     def build_chain(self, kind: str, n: int) -> Any:
         return chain(Value(0.5), Value(1.0), kind, n)
+
+
+class ValuegradReplay:
+    """valuegrad with the step recorded once (``autograd.record``, untimed) and replayed: no Values built."""
+
+    name = "valuegrad replay"
+
+    def missing(self) -> str | None:
+        return None
+
+    def hinge_step(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> Task:
+        from nn import SGD, hinge_loss
+
+        model = valuegrad_mlp(weights)
+        params = model.parameters()
+        optimizer = SGD(params, lr=LR)
+
+        def loss_fn(points: list[list[Any]], labels: list[Any]) -> Any:
+            # the valuegrad row's loss, with the data as the tape's inputs
+            return hinge_loss([model(x) for x in points], labels) + ALPHA * dot(params, params)
+
+        start = time.perf_counter()
+        tape = record(loss_fn, xs, ys)
+        recording = time.perf_counter() - start
+
+        def step() -> float:
+            optimizer.zero_grad()
+            loss = tape(xs, ys)
+            optimizer.step()
+            return loss
+
+        return Task(step, _resetter(params, weights), recording)
+
+    def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Task:
+        from nn import SGD
+
+        model = valuegrad_mlp(weights)
+        params = model.parameters()
+        optimizer = SGD(params, lr=DIGITS_LR)
+        classes = len(weights[-1])
+        onehot = [[float(j == y) for j in range(classes)] for y in ys]
+
+        def loss_fn(rows: list[list[Any]], targets: list[list[Any]]) -> Any:
+            # cross-entropy from one-hot float targets t (Σ t = 1): log Σⱼ e^zⱼ − Σⱼ tⱼzⱼ. A class index
+            # cannot be an input of a tape, and the max logit is not subtracted: it would be a
+            # number read off the data, fixed at record time. The logits here stay far below
+            # exp's overflow at 709.
+            losses = []
+            for x, t in zip(rows, targets):
+                z = model(x)
+                losses.append(sum_values([zi.exp() for zi in z]).log() - dot(z, t))
+            return sum_values(losses) * (1.0 / len(losses))
+
+        chosen = batches(len(xs), batch)
+        tapes: dict[int, Any] = {}  # one tape per batch size: the last batch may be smaller
+        start = time.perf_counter()
+        for rows in chosen:
+            if len(rows) not in tapes:
+                tapes[len(rows)] = record(loss_fn, [xs[i] for i in rows], [onehot[i] for i in rows])
+        recording = time.perf_counter() - start
+
+        def epoch() -> float:
+            total = 0.0
+            for rows in chosen:
+                optimizer.zero_grad()
+                loss = tapes[len(rows)]([xs[i] for i in rows], [onehot[i] for i in rows])
+                optimizer.step()
+                total += loss * len(rows)
+            return total / len(xs)
+
+        return Task(epoch, _resetter(params, weights), recording)
 
 
 # --- micrograd 0.1.0 -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "run.py"
 ENGINES = ["valuegrad", "micrograd 0.1.0", "PyTorch 0-d tensors", "PyTorch vectorised", "plain floats, forward only"]
 #: Rows that only some tables have.
-EXTRA = {"(b)": ["valuegrad, gc paused"]}
+EXTRA = {"(a)": ["valuegrad replay"], "(b)": ["valuegrad, gc paused"], "(d)": ["valuegrad replay"]}
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -70,8 +70,21 @@ def test_quick_run_prints_a_row_per_engine(quick: tuple[str, dict], title: str) 
 
 def test_every_engine_computes_the_same_first_training_loss(quick: tuple[str, dict]) -> None:
     _, report = quick
-    losses = [report["a"][e]["first_loss"] for e in ENGINES]
+    losses = [report["a"][e]["first_loss"] for e in [*ENGINES, *EXTRA["(a)"]]]
     assert max(losses) - min(losses) <= 1e-9 * max(1.0, abs(losses[0]))
+
+
+def test_the_replayed_step_computes_exactly_the_normal_steps_loss(quick: tuple[str, dict]) -> None:
+    _, report = quick
+    assert report["a"]["valuegrad replay"]["first_loss"] == report["a"]["valuegrad"]["first_loss"]
+    assert report["a"]["valuegrad replay"]["setup_seconds"] > 0  # the recording, reported apart
+
+
+def test_the_replayed_digits_epoch_trains_like_the_normal_one(quick: tuple[str, dict]) -> None:
+    _, report = quick
+    # the replay row writes the cross-entropy without the max shift: equal up to rounding
+    assert abs(report["d"]["valuegrad replay"]["mean_loss"] - report["d"]["valuegrad"]["mean_loss"]) <= 1e-9
+    assert report["d"]["replay_loss_gap"] <= 1e-9
 
 
 def test_micrograds_recursion_limit_is_reported_not_raised(quick: tuple[str, dict]) -> None:
