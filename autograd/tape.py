@@ -256,10 +256,10 @@ class _Writer:
         return name
 
     # Each node kind gives its forward lines, and its backward: the pushes (parent slot, the
-    # source of its partial, None for a partial of exactly 1.0) and the source of the partials
-    # for the "is any of them inf or nan?" test (None when that is known at record time).
+    # source of its partial, None for a partial of exactly 1.0), the sources of all its partials
+    # (for the "is any of them inf or nan?" test), and whether they are finite whatever the data.
 
-    def node(self, node: Value) -> tuple[list[str], list[tuple[int, str | None]], str | None, bool]:
+    def node(self, node: Value) -> tuple[list[str], list[tuple[int, str | None]], list[str], bool]:
         """Forward lines, pushes, partials source, and whether the partials are surely finite."""
         out = f"v{self.slot[node]}"
         operands = stored_operands(node)
@@ -270,7 +270,7 @@ class _Writer:
             return self.fused(node, out, operands, k, parents)
         if op is SUM:
             terms = [self.operand(x) for x in operands]
-            return _sum_lines(out, "0.0", terms), [(p, None) for p in parents], None, True
+            return _sum_lines(out, "0.0", terms), [(p, None) for p in parents], [], True
         # any other op: its formula from the table, on floats
         slot = self.slot[node]
         partials = [f"d{slot}_{j}" if j < k else "_" for j in range(len(operands))]
@@ -280,11 +280,11 @@ class _Writer:
         if op not in _BUILTIN_OPS:
             lines.append(f"{out} = float({out})")  # as apply() stores it
         pushes: list[tuple[int, str | None]] = [(p, partials[j]) for j, p in enumerate(parents)]
-        return lines, pushes, ", ".join(partials[:k]), False
+        return lines, pushes, partials[:k], False
 
     def fused(
         self, node: Value, out: str, operands: tuple[Any, ...], k: int, parents: list[int]
-    ) -> tuple[list[str], list[tuple[int, str | None]], str | None, bool]:
+    ) -> tuple[list[str], list[tuple[int, str | None]], list[str], bool]:
         """``dot`` (operands w₁..wₙ, x₁..xₙ[, b]) and ``affine`` (w₁..wₙ[, b], c₁..cₙ): their
         partials are their operands, so nothing but the value is computed forward."""
         n = len(operands) // 2
@@ -302,7 +302,7 @@ class _Writer:
             partials = [*xs, "1.0"][:k]
             surely_finite = _all_finite((*coefficients, *([1.0] if k > n else [])))
         pushes = [(p, None if d == "1.0" else d) for p, d in zip(parents, partials)]
-        return _dot_lines(out, bias, ws, xs), pushes, ", ".join(partials), surely_finite
+        return _dot_lines(out, bias, ws, xs), pushes, partials, surely_finite
 
     def source(self, output: Value) -> str:
         """The whole function."""
@@ -315,6 +315,8 @@ class _Writer:
         if params:
             body.append(f"{', '.join(params)}, = P")
         backward: list[list[str]] = []  # one block per node, in the order backward visits them
+        checked: dict[str, None] = {}  # every partial that a zero-gradient test may read
+        longest = 1
         for node in self.nodes:
             forward, pushes, partials, surely_finite = self.node(node)
             body.extend(forward)
@@ -327,7 +329,10 @@ class _Writer:
             if surely_finite:
                 backward.append([f"if {g}:", *("    " + line for line in block)])
             else:  # as Value.backward: a zero gradient pushes nothing, unless a partial is inf or nan
-                backward.append([f"if {g} or not fin(({partials},)):", *("    " + line for line in block)])
+                checked.update(dict.fromkeys(partials))
+                longest = max(longest, len(partials))
+                test = f"if {g} or not finite and not fin(({', '.join(partials)},)):"
+                backward.append([test, *("    " + line for line in block)])
         root = f"v{self.slot[output]}"
         body += ["if G is None:", f"    return {root}"]
         root_slot = self.slot[output]
@@ -337,6 +342,13 @@ class _Writer:
             inner = [f"g{self.slot[n]}" for n in self.nodes if self.needs_grad[self.slot[n]] and n is not output]
             for i in range(0, len(inner), _TERMS_PER_LINE):
                 body.append(" = ".join([*inner[i : i + _TERMS_PER_LINE], "0.0"]))
+            if checked:
+                # One test for the whole tape instead of one per node with a zero gradient: when
+                # the |partials| add up to less than 1e300 / (the most partials of one node), no
+                # node's partials hold an inf or a nan or can overflow their sum, so fin() would
+                # say True for every node, and `finite` spares calling it. Otherwise each node
+                # is tested as backward() does it.
+                body.append(f"finite = sum(map(abs, ({', '.join(checked)},))) < {1e300 / longest!r}")
             if output.is_leaf:  # a parameter returned as it is: backward() adds 1 to its grad
                 body.append(f"g{root_slot} += 1.0")
             else:

@@ -379,6 +379,20 @@ def test_a_dead_relu_pushes_nothing_so_a_negative_zero_grad_stays() -> None:
     assert math.copysign(1.0, w.grad) == -1.0
 
 
+def test_partials_whose_sum_overflows_count_as_not_finite_as_in_backward() -> None:
+    # backward() tests a zero-gradient node's partials by their sum: here (x, x, w, w), and 2·9e307
+    # overflows, so it pushes 9e307 · 0 = +0.0, which turns a -0.0 already in .grad into +0.0
+    w = Value(-1.0)
+    fn = lambda x: dot([w, w], [x, x]).relu()  # noqa: E731  # relu(-inf): a zero gradient for the dot
+    tape = record(fn, 1.0)
+    for x in (9e307, 1e308, 1e307, 1.0):
+        w.grad = -0.0
+        assert_replay_is_exact(tape, fn, [w], x)
+    w.grad = -0.0
+    tape(9e307)
+    assert math.copysign(1.0, w.grad) == 1.0
+
+
 def test_fused_sums_start_from_positive_zero_as_sum_does() -> None:
     # sum(terms, 0.0) is 0.0 + t₁ + ...: with every term -0.0 the result is +0.0, so 1/result is +inf
     w = Value(-0.0)
