@@ -398,13 +398,21 @@ class Tape:
         writer = _Writer(inputs, self.parameters, self._nodes)
         #: The Python source of the function a replay runs: straight-line code, one variable per number.
         self.source = writer.source(output)
-        filename = f"<tape {next(_tape_ids)} of {getattr(fn, '__qualname__', type(fn).__name__)}>"
-        # registered with linecache, so that a traceback through a replay shows its line, until the tape goes
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        weakref.finalize(self, linecache.cache.pop, filename, None)
+        self._filename = f"<tape {next(_tape_ids)} of {getattr(fn, '__qualname__', type(fn).__name__)}>"
         namespace = dict(writer.names)
-        exec(compile(self.source, filename, "exec"), namespace)
-        self._run: Callable[..., Any] = namespace["run"]
+        exec(compile(self.source, self._filename, "exec"), namespace)
+        self._code: Callable[..., Any] = namespace["run"]
+
+    def _run(self, xs: list[float], data: list[float], grads: list[float] | None) -> Any:
+        try:
+            return self._code(xs, data, grads)
+        except BaseException:
+            # Give linecache the source, so that the traceback shows the tape's line (an op that
+            # raised, say): only now, as its lines take more memory than the tape's code.
+            if self._filename not in linecache.cache:
+                linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
+                weakref.finalize(self, linecache.cache.pop, self._filename, None)
+            raise
 
     def __len__(self) -> int:
         return len(self._nodes)
