@@ -43,7 +43,7 @@ for any numbers, because they are ops. But a Python ``if`` on ``.data`` is decid
     tape = record(loss_fn, 2.0)   # took the first branch
     tape(-3.0)                    # still computes x * w = -3w: the if is not re-run
 
-Write ``(x * w).abs()`` (or ``x.relu()``) instead and the tape is right for every ``x``.
+Write ``abs(x) * w`` instead: ``abs`` is an op, so the tape is right for every ``x``.
 The same goes for a number read off ``.data`` and used as a constant: ``nn.cross_entropy``
 subtracts the largest logit as a plain number (to keep ``exp`` from overflowing), so a tape
 of it keeps the recorded maximum. It agrees with the normal path only to rounding, and
@@ -60,7 +60,15 @@ reverse topological order, each pushing ``parent.grad += partial * grad`` to its
 operand order, skipping a node whose gradient is 0 unless one of its partials is inf or nan.
 Float arithmetic is deterministic, so the results are identical, down to the sign of zero.
 :func:`record` checks this once on the recorded numbers against the engine and refuses a
-function it cannot reproduce.
+function it cannot reproduce. (One known case: ``sum_values`` with a plain number *before* a
+term that needs a gradient, because the engine adds in your order but stores the numbers
+last. Put the numbers last.)
+
+What it costs: recording runs the function and ``backward()`` once and compiles the tape's
+code, about half a second and 7 MB for micrograd's demo step (64 points, an MLP of 337
+parameters, 4,357 op nodes); each replay then takes about a sixth of a normal step, since
+no node is allocated. Under ``detect_anomaly()`` a replay runs the normal path instead, so
+that the engine checks every op and names the one that made a nan.
 """
 
 from __future__ import annotations
@@ -390,12 +398,8 @@ class Tape:
         self._nodes = [] if output.is_leaf else topological_order(output, include_leaves=False)
         reached = [output] if output.is_leaf else [p for node in self._nodes for p in node.parents]
         is_input = set(inputs)
-        #: The leaves that receive gradients: every leaf the output depends on that needs a
-        #: gradient and is not an input, in the order the graph reaches them.
-        self.parameters: list[Value] = list(
-            dict.fromkeys(p for p in reached if p.is_leaf and p.requires_grad and p not in is_input)
-        )
-        writer = _Writer(inputs, self.parameters, self._nodes)
+        self._params = tuple(dict.fromkeys(p for p in reached if p.is_leaf and p.requires_grad and p not in is_input))
+        writer = _Writer(inputs, list(self._params), self._nodes)
         #: The Python source of the function a replay runs: straight-line code, one variable per number.
         self.source = writer.source(output)
         self._filename = f"<tape {next(_tape_ids)} of {getattr(fn, '__qualname__', type(fn).__name__)}>"
@@ -414,6 +418,12 @@ class Tape:
                 weakref.finalize(self, linecache.cache.pop, self._filename, None)
             raise
 
+    @property
+    def parameters(self) -> list[Value]:
+        """The leaves that receive gradients: every leaf the output depends on that needs a gradient
+        and is not an input, in the order the graph reaches them (a new list each time)."""
+        return list(self._params)
+
     def __len__(self) -> int:
         return len(self._nodes)
 
@@ -431,7 +441,7 @@ class Tape:
         xs = self._inputs(args, "tape")
         if mode.anomaly:
             return self._normal_path(xs, backward=True)
-        params = self.parameters
+        params = self._params
         loss, grads = self._run(xs, [p.data for p in params], [p.grad for p in params])
         for p, g in zip(params, grads):
             p.grad = g
@@ -442,7 +452,7 @@ class Tape:
         xs = self._inputs(args, "tape.forward")
         if _MODE.get().anomaly:
             return self._normal_path(xs, backward=False)
-        return self._run(xs, [p.data for p in self.parameters], None)
+        return self._run(xs, [p.data for p in self._params], None)
 
     def _inputs(self, args: tuple[Any, ...], who: str) -> list[float]:
         """The numbers in ``args`` as one list of floats, after checking them against the recording."""
@@ -557,7 +567,7 @@ def _same(a: float, b: float) -> bool:
 
 def _check_against_engine(tape: Tape, xs: list[float]) -> None:
     """Replay on the recorded numbers; the loss and the gradients must be the engine's."""
-    params = tape.parameters
+    params = tape._params
     saved = [p.grad for p in params]
     try:
         for p in params:

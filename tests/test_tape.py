@@ -486,6 +486,8 @@ def test_forward_leaves_every_grad_alone_and_the_output_is_the_recorded_graph() 
     assert tape.forward(1.0, 0.0) == 9.0
     assert "3 ops" in repr(tape) and "1 parameters" in repr(tape)
     assert "def run(X, P, G):" in tape.source
+    tape.parameters.append(Value(5.0))  # a copy: the tape's own list cannot be changed by mistake
+    assert tape.parameters == [w] and tape(1.0, 0.0) == 9.0
 
 
 def test_ints_are_numbers_like_floats() -> None:
@@ -530,7 +532,7 @@ def test_a_python_if_on_data_is_decided_once_at_record_time() -> None:
     tape = record(fn, 2.0)
     assert tape.forward(-3.0) == -3.0  # the recorded branch, x * w, not the normal path's 3.0
     assert fn(Value(-3.0)).data == 3.0
-    fixed = record(lambda x: abs(x * w), 2.0)  # an op instead of an if: right for every x
+    fixed = record(lambda x: abs(x) * w, 2.0)  # an op instead of an if: right for every x
     assert fixed.forward(-3.0) == 3.0
 
 
