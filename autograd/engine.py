@@ -584,16 +584,16 @@ def sum_values(values: Iterable[Operand]) -> Value:
         return _record(SUM, out, vals, _ops.ones(len(vals)), len(vals))
     grads: list[Value] = []
     consts: list[Value | float] = []
-    out = 0.0
     for i, v in enumerate(vals):
         if isinstance(v, Value):
-            out += v.data
             (grads if v._op is not CONST else consts).append(v)
         else:
-            x = _as_float(v, f"sum_values: item {i}")
-            out += x
-            consts.append(x)
-    return _record(SUM, out, (*grads, *consts), _ops.ones(len(grads)), len(grads))
+            consts.append(_as_float(v, f"sum_values: item {i}"))
+    stored = (*grads, *consts)
+    # added in the order stored (terms that need a gradient first), so the node's operands
+    # reproduce its value to the last bit
+    out = sum([_data(x) for x in stored], 0.0)
+    return _record(SUM, out, stored, _ops.ones(len(grads)), len(grads))
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:

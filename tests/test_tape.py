@@ -253,12 +253,6 @@ def test_every_op_replays_exactly_on_ordinary_and_special_numbers(name: str, arr
             assert_replay_is_exact(tape, fn, [p], x)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="engine: sum_values() adds its terms in the caller's order but stores the constants last, so the "
-    "stored operands cannot reproduce the rounding; record() notices and refuses (reported to the lead)",
-)
 def test_sum_values_with_a_number_before_a_value_is_exact() -> None:
     w = Value(0.1)
     fn = lambda x: sum_values([x, 1e16, w, -1e16])  # noqa: E731
