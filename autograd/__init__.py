@@ -23,6 +23,7 @@ from .functional import (
     grad,
     gradcheck,
     gradgradcheck,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
+    "is_anomaly_enabled",
     "grad",
     "gradcheck",
     "gradgradcheck",

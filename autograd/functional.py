@@ -61,6 +61,11 @@ def is_grad_enabled() -> bool:
     return _MODE.get().grad_enabled
 
 
+def is_anomaly_enabled() -> bool:
+    """Whether ``detect_anomaly()`` is on right now (in this thread or asyncio task)."""
+    return _MODE.get().anomaly
+
+
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
     """Stop at the first nan, in an op's result or in a gradient, and say where it came from.

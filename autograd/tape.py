@@ -83,7 +83,8 @@ from itertools import count
 from operator import mul
 from typing import Any, Union
 
-from .engine import _MODE, Value, _all_finite, stored_operands
+from .engine import Value, _all_finite, stored_operands
+from .functional import is_anomaly_enabled, is_grad_enabled
 from .graph import topological_order
 from .ops import AFFINE, DOT, OPS, SUM, SWAPPED, F, Op
 
@@ -432,14 +433,13 @@ class Tape:
 
     def __call__(self, *args: Any) -> float:
         """Replay forward and backward: returns the loss and adds into each parameter's ``.grad``."""
-        mode = _MODE.get()
-        if not mode.grad_enabled:
+        if not is_grad_enabled():
             raise RuntimeError(
                 "tape(...) computes gradients, but gradients are off (inside no_grad()); "
                 "use tape.forward(...) to evaluate"
             )
         xs = self._inputs(args, "tape")
-        if mode.anomaly:
+        if is_anomaly_enabled():
             return self._normal_path(xs, backward=True)
         params = self._params
         loss, grads = self._run(xs, [p.data for p in params], [p.grad for p in params])
@@ -450,7 +450,7 @@ class Tape:
     def forward(self, *args: Any) -> float:
         """Replay the forward pass only: the loss at ``args`` and the parameters' current data."""
         xs = self._inputs(args, "tape.forward")
-        if _MODE.get().anomaly:
+        if is_anomaly_enabled():
             return self._normal_path(xs, backward=False)
         return self._run(xs, [p.data for p in self._params], None)
 
@@ -523,7 +523,7 @@ def record(fn: Callable[..., Any], *args: Any) -> Tape:
     """
     if not callable(fn):
         raise TypeError(f"record: fn expects a function, got {type(fn).__name__}")
-    if not _MODE.get().grad_enabled:
+    if not is_grad_enabled():
         raise RuntimeError(
             "record: gradients are off (inside no_grad()), so there is no graph to record; call it outside no_grad()"
         )

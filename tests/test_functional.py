@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from autograd import AnomalyError, GradcheckError, Value, apply, detect_anomaly, grad, gradcheck, gradgradcheck
+from autograd import AnomalyError, GradcheckError, Value, apply, detect_anomaly, grad, gradcheck, gradgradcheck, no_grad
 from autograd.ops import Op
 
 
@@ -122,3 +122,14 @@ def test_detect_anomaly_names_the_op_whose_backward_makes_nan():
     # outside detect_anomaly the same graph just gives nan, as in PyTorch
     z.backward()
     assert math.isnan(x.grad)
+
+
+def test_is_anomaly_enabled_follows_detect_anomaly_and_restores() -> None:
+    from autograd import is_anomaly_enabled
+
+    assert is_anomaly_enabled() is False
+    with detect_anomaly():
+        assert is_anomaly_enabled() is True
+        with no_grad():
+            assert is_anomaly_enabled() is True  # the two modes are independent
+    assert is_anomaly_enabled() is False
