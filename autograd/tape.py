@@ -60,9 +60,7 @@ reverse topological order, each pushing ``parent.grad += partial * grad`` to its
 operand order, skipping a node whose gradient is 0 unless one of its partials is inf or nan.
 Float arithmetic is deterministic, so the results are identical, down to the sign of zero.
 :func:`record` checks this once on the recorded numbers against the engine and refuses a
-function it cannot reproduce. (One known case: ``sum_values`` with a plain number *before* a
-term that needs a gradient, because the engine adds in your order but stores the numbers
-last. Put the numbers last.)
+function it cannot reproduce (a user-defined op that is not deterministic, say).
 
 What it costs: recording runs the function and ``backward()`` once and compiles the tape's
 code, about half a second and 7 MB for micrograd's demo step (64 points, an MLP of 337
@@ -581,9 +579,8 @@ def _check_against_engine(tape: Tape, xs: list[float]) -> None:
     if not _same(loss, tape.output.data):
         raise RuntimeError(
             f"record: replayed on the recorded numbers, the tape computes {loss!r} where the engine computed "
-            f"{tape.output.data!r}, so it cannot be trusted. Known causes: a user-defined op that is not "
-            "deterministic; sum_values() with a constant before a term that needs a gradient (the engine adds "
-            "them in your order but stores the constants last: put the constants last)"
+            f"{tape.output.data!r}, so it cannot be trusted (a user-defined op that is not deterministic, or a "
+            "fused op's node made with apply() instead of sum_values()/dot()?)"
         )
     for i, (p, g, e) in enumerate(zip(params, grads, expected)):
         if not _same(g, e):
