@@ -15,7 +15,7 @@ The same ``import autograd`` name is used by the unrelated HIPS ``autograd`` pac
 the two in separate environments.
 """
 
-from .engine import AnomalyError, Value, apply, dot, matvec, sum_values
+from .engine import AnomalyError, Value, apply, dot, logsumexp, matvec, sum_values
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -36,6 +36,7 @@ __all__ = [
     "dot",
     "matvec",
     "sum_values",
+    "logsumexp",
     "apply",
     "no_grad",
     "enable_grad",

@@ -596,6 +596,54 @@ def sum_values(values: Iterable[Operand]) -> Value:
     return _record(SUM, out, stored, _ops.ones(len(grads)), len(grads))
 
 
+def logsumexp(values: Iterable[Operand]) -> Value:
+    """log Σᵢ e^xᵢ, recorded as one node (op ``logsumexp``); ∂/∂xᵢ = e^xᵢ / Σⱼ e^xⱼ = softmax(x)ᵢ.
+
+    It is computed as m + log Σᵢ e^(xᵢ − m) with m = max xᵢ, the same number, but no exp
+    can overflow: ``logsumexp([1000, 1000])`` is 1000 + log 2, where ``e^1000`` alone is
+    inf. The shift is part of the op's formula (:data:`autograd.ops.LOGSUMEXP`), not a
+    number your code reads off ``.data``, so a recorded tape picks the largest operand again
+    on every replay. Special values are those of PyTorch's ``torch.logsumexp``: all −inf
+    gives −inf, any +inf gives +inf, any nan gives nan.
+
+    Numbers (and Values that need no gradient) may be mixed in; as in :func:`sum_values`,
+    the node stores them after the terms that need a gradient, and computes in that order.
+
+    >>> xs = [Value(0.0), Value(0.0), Value(1000.0)]
+    >>> out = logsumexp(xs)
+    >>> out.data
+    1000.0
+    >>> out.backward()
+    >>> [x.grad for x in xs]          # the softmax: all the weight on the largest
+    [0.0, 0.0, 1.0]
+    >>> round(logsumexp([Value(1.0), 2.0, 3.0]).data, 6)
+    3.407606
+    """
+    wanted = "an iterable of Values or numbers"
+    if isinstance(values, (Value, str, bytes)):
+        raise TypeError(f"logsumexp: values expects {wanted}, got {type(values).__name__}")
+    try:
+        vals = tuple(values)
+    except TypeError:
+        raise TypeError(f"logsumexp: values expects {wanted}, got {type(values).__name__}") from None
+    if not vals:
+        raise ValueError("logsumexp: values expects at least one Value or number, got an empty sequence")
+    datas = _grad_values_data(vals)
+    if datas is not None:  # the common case: every term needs a gradient
+        out, partials = _ops.LOGSUMEXP.fn(F, *datas)
+        return _record(_ops.LOGSUMEXP, out, vals, partials, len(vals))
+    grads: list[Value] = []
+    consts: list[Value | float] = []
+    for i, v in enumerate(vals):
+        if isinstance(v, Value):
+            (grads if v._op is not CONST else consts).append(v)
+        else:
+            consts.append(_as_float(v, f"logsumexp: item {i}"))
+    stored = (*grads, *consts)
+    out, partials = _ops.LOGSUMEXP.fn(F, *[_data(x) for x in stored])
+    return _record(_ops.LOGSUMEXP, out, stored, partials, len(grads))
+
+
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
     """Σ wᵢ·xᵢ (+ bias), recorded as a single node: the fused op of a neuron.
 

@@ -260,6 +260,20 @@ def _affine(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
     return out, (*cs, 1.0, *ws) if has_bias else (*cs, *ws)
 
 
+def _logsumexp(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
+    # log Σ e^xᵢ = m + log Σ e^(xᵢ − m) for any number m. With m the largest operand every
+    # exponent is at most 0, so no exp overflows and the largest term is exactly 1. m is read
+    # off the numbers inside the formula, so a replayed tape picks it again for its own numbers.
+    m = M.val(max(xs))  # Values compare by their data, so max() serves both namespaces
+    if m - m != 0.0:  # ±inf or nan: shifting gains nothing (inf − inf is nan), so do not, as PyTorch
+        m = 0.0
+    exp = M.exp
+    exps = [exp(x - m) for x in xs]
+    out = M.log(sum(exps[1:], exps[0])) + m
+    # ∂out/∂xᵢ = e^xᵢ / Σⱼ e^xⱼ = e^(xᵢ − out): the softmax, from the result as PyTorch computes it
+    return out, tuple([exp(x - out) for x in xs])
+
+
 _ONES: dict[int, tuple[float, ...]] = {}
 
 
@@ -301,11 +315,16 @@ AFFINE = Op(
     "affine", "w·x+b", _affine, None, ((0.5, -1.0, 2.0, 0.3, 0.1), (1.5, -0.2, 0.9, 2.0)),
     "Σ wᵢcᵢ (+ b) with constant cᵢ; ∂/∂wᵢ = cᵢ, ∂/∂b = 1",
 )
+LOGSUMEXP = Op(
+    "logsumexp", "logsumexp", _logsumexp, None,
+    ((0.5, -1.0, 2.0), (3.0,), (-0.3, -0.3), (1.2, 4.0, -2.5, 0.0)),
+    "log Σ e^aᵢ = m + log Σ e^(aᵢ − m), m = max aᵢ; ∂/∂aᵢ = e^(aᵢ − out) = softmax(a)ᵢ",
+)
 
 #: Every primitive by name. Tests are parametrised over this table.
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SUM, DOT, AFFINE)
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SUM, DOT, AFFINE, LOGSUMEXP)
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.

@@ -445,6 +445,8 @@ def _partial_formula(node: Value, j: int, names: _Layout) -> str | None:
         return unary[op]
     if op == "sum":
         return "1"
+    if op == "logsumexp":  # e^(xⱼ − out): the softmax, read off the result
+        return f"exp({names.name(ops[j])} − {names.name(node)})"
     n = len(ops) // 2
     if op == "dot":  # operands (w1..wn, x1..xn[, b])
         if j < n:

@@ -3,11 +3,12 @@
 The activations act on one Value; :func:`softmax` and :func:`log_softmax` turn a list of
 scores (*logits*) into a probability distribution, or its log.
 
-Both subtract the largest logit first. The softmax does not change when every logit moves
-by the same amount, ``softmax(z) = softmax(z − c)``, and with ``c = max z`` every exponent
-is at most 0, so ``exp`` can neither overflow (``exp(1000)`` is ``inf``) nor make every term
-underflow to 0 at once. The max is subtracted as a plain number, a constant: the gradient
-through it would be zero anyway, because the result does not depend on ``c``.
+Both are built on the log-sum-exp, ``log Σⱼ e^zⱼ``, which :func:`autograd.logsumexp`
+records as one node: ``log softmax(z)ᵢ = zᵢ − logsumexp(z)``. Computed naively, ``e^1000``
+is ``inf``; the op subtracts the largest logit first (the result does not change when every
+logit moves by the same amount), so nothing overflows. That shift lives inside the op's
+formula, not in this module: no number is read off ``.data`` here, so a tape made with
+:func:`autograd.record` recomputes it for every new input.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
-from autograd import Value, sum_values
+from autograd import Value, logsumexp
 
 __all__ = ["relu", "tanh", "sigmoid", "linear", "softmax", "log_softmax", "ACTIVATIONS", "activation_function"]
 
@@ -108,19 +109,12 @@ def _as_values(logits: Any, where: str) -> list[Value]:
     return out
 
 
-def _shifted_exps(zs: list[Value]) -> tuple[float, list[Value]]:
-    """The largest logit m, and e^(zᵢ − m) for every logit (each ≤ 1, the largest = 1)."""
-    m = max(z.data for z in zs)
-    if m != m or m in (float("inf"), float("-inf")):
-        m = 0.0  # nothing to gain from shifting by nan or ±inf; let the special values propagate
-    return m, [(z - m).exp() for z in zs]
-
-
 def softmax(logits: Sequence[Scalar]) -> list[Value]:
     """softmax(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ: non-negative, summing to 1.
 
-    Computed as e^(zᵢ − m) / Σⱼ e^(zⱼ − m) with m = max z, which is the same number but never
-    overflows. The gradient is ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ).
+    Computed as e^(zᵢ − logsumexp(z)), the same number, which never overflows (the
+    log-sum-exp subtracts the largest logit inside its op). The gradient is
+    ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ). Plain numbers among the logits are constants.
 
     >>> [round(p.data, 4) for p in softmax([Value(1.0), Value(2.0), Value(3.0)])]
     [0.09, 0.2447, 0.6652]
@@ -128,13 +122,12 @@ def softmax(logits: Sequence[Scalar]) -> list[Value]:
     [1.0, 0.0]
     """
     zs = _as_values(logits, "softmax")
-    _, exps = _shifted_exps(zs)
-    total = sum_values(exps)
-    return [e / total for e in exps]
+    lse = logsumexp(zs)
+    return [(z - lse).exp() for z in zs]
 
 
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
-    """log softmax(z)ᵢ = zᵢ − log Σⱼ e^zⱼ = (zᵢ − m) − log Σⱼ e^(zⱼ − m), with m = max z.
+    """log softmax(z)ᵢ = zᵢ − log Σⱼ e^zⱼ = zᵢ − logsumexp(z).
 
     Taking the log of :func:`softmax` instead would give ``log(0) = -inf`` as soon as one
     probability underflows; this form stays finite. ∂/∂zⱼ = δᵢⱼ − softmax(z)ⱼ.
@@ -145,6 +138,5 @@ def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     [0.0, -2000.0]
     """
     zs = _as_values(logits, "log_softmax")
-    m, exps = _shifted_exps(zs)
-    log_total = sum_values(exps).log()
-    return [(z - m) - log_total for z in zs]
+    lse = logsumexp(zs)
+    return [z - lse for z in zs]

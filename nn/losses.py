@@ -7,11 +7,12 @@ Every loss here matches PyTorch (float64) in value and in gradient.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any, Union
 
-from autograd import Value, sum_values
+from autograd import Value, dot, logsumexp, sum_values
 
 from .functional import _as_values
 
@@ -140,35 +141,72 @@ def binary_cross_entropy(logits: Sequence[Scalar] | Scalar, targets: Sequence[Sc
     return _mean(terms)
 
 
-def _check_target(target: Any, k: int, where: str) -> int:
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(f"{where} expects an int class index, got {type(target).__name__} {target!r}")
-    index = int(target)
-    if not 0 <= index < k:
-        raise ValueError(f"{where} expects a class index in [0, {k - 1}] for {k} logits, got {index}")
-    return index
+def _check_target(target: Any, k: int, where: str) -> int | list[Any]:
+    """``target`` for ``k`` logits: an int class index, or ``k`` class probabilities (numbers or
+    Values) that are finite, non-negative and sum to 1 within 1e-9."""
+    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+        index = int(target)
+        if not 0 <= index < k:
+            raise ValueError(f"{where} expects a class index in [0, {k - 1}] for {k} logits, got {index}")
+        return index
+    wanted = f"an int class index, or a sequence of {k} class probabilities"
+    if isinstance(target, (Value, numbers.Number, str, bytes)):
+        raise TypeError(f"{where} expects {wanted}, got {type(target).__name__} {target!r}")
+    try:
+        probs = list(target)
+    except TypeError:
+        raise TypeError(f"{where} expects {wanted}, got {type(target).__name__}") from None
+    if len(probs) != k:
+        raise ValueError(f"{where} expects {k} class probabilities, one per logit, got {len(probs)}")
+    datas = []
+    for j, t in enumerate(probs):
+        if isinstance(t, bool) or not isinstance(t, (Value, numbers.Real)):
+            raise TypeError(f"{where}[{j}] expects a probability (a real number or a Value), got {type(t).__name__}")
+        d = _data(t)
+        if not (math.isfinite(d) and d >= 0.0):
+            raise ValueError(f"{where}[{j}] expects a finite, non-negative probability, got {d!r}")
+        datas.append(d)
+    total = math.fsum(datas)
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"{where} expects class probabilities that sum to 1 (within 1e-9), got a sum of {total!r}")
+    return probs
 
 
 def _one_cross_entropy(logits: Any, target: Any, where: str) -> Value:
     zs = _as_values(logits, where)
     t = _check_target(target, len(zs), f"{where}: target")
-    m = max(z.data for z in zs)
-    if m != m or m in (float("inf"), float("-inf")):
-        m = 0.0
-    # −log softmax(z)_t = log Σⱼ e^(zⱼ − m) + m − z_t: the logsumexp, shifted to stay finite
-    log_total = sum_values([(z - m).exp() for z in zs]).log()
-    return log_total - (zs[t] - m)
+    # −Σₖ tₖ log softmax(z)ₖ = −Σₖ tₖ (zₖ − logsumexp(z)) = logsumexp(z)·Σₖ tₖ − Σₖ tₖzₖ. For a class
+    # index the sum is the one logit z_t. The log-sum-exp op shifts by the largest logit inside its
+    # own formula, so no number is read off .data here.
+    lse = logsumexp(zs)
+    if isinstance(t, int):
+        return lse - zs[t]
+    # Σₖ tₖ is 1 (within 1e-9; exactly 1.0 for one-hot, so this is lse − Σₖ tₖzₖ to the last bit),
+    # but kept as a factor: it makes ∂/∂tₖ = logsumexp(z) − zₖ, PyTorch's gradient for targets
+    # that are themselves Values (a teacher's softmax, say).
+    return lse * sum_values(t) - dot(zs, t)
 
 
-def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
-    """Cross-entropy of class scores (logits) against the true class index.
+def cross_entropy(logits: Sequence[Any], target: int | Sequence[Any]) -> Value:
+    """Cross-entropy of class scores (logits) against the true class, or a distribution over classes.
 
-    For one sample: −log softmax(z)_t = log Σⱼ e^zⱼ − z_t, the negative log-probability the
-    model gives to the right class t. For a batch (a list of logit lists and a list of class
-    indices) the mean over samples. Computed through the log-sum-exp with the max subtracted,
-    so logits of ±1000 give finite losses and gradients. d/dzⱼ = softmax(z)ⱼ − [j = t].
+    For one sample with logits z and a class index t: −log softmax(z)_t = log Σⱼ e^zⱼ − z_t,
+    the negative log-probability the model gives to the right class. The target may instead be
+    a probability vector t of K numbers (one per logit: finite, ≥ 0, summing to 1 within 1e-9),
+    for instance one-hot ``[0.0, 0.0, 1.0]``; then the loss is
+    −Σₖ tₖ log softmax(z)ₖ = log Σⱼ e^zⱼ − Σₖ tₖzₖ (as Σₖ tₖ = 1), as PyTorch computes it for
+    probability targets. d/dzⱼ = softmax(z)ⱼ − tⱼ (for an index, tⱼ = [j = t]).
+
+    For a batch (a list of logit lists, and a list with one target per sample, each an index or a
+    probability vector) the mean over the samples. The log Σ e^z is :func:`autograd.logsumexp`,
+    one node that subtracts the largest logit inside its op: logits of ±1000 give finite losses
+    and gradients, and with probability targets the whole loss can be recorded with
+    :func:`autograd.record` and replayed on any new data (a class index cannot be an input of a
+    tape; a one-hot vector can).
 
     >>> round(cross_entropy([Value(1.0), Value(2.0), Value(3.0)], 2).data, 4)
+    0.4076
+    >>> round(cross_entropy([Value(1.0), Value(2.0), Value(3.0)], [0.0, 0.0, 1.0]).data, 4)
     0.4076
     >>> cross_entropy([[Value(1000.0), Value(-1000.0)], [Value(0.0), Value(0.0)]], [0, 1]).data == 0.5 * 0.6931471805599453
     True
@@ -180,10 +218,10 @@ def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
         raise ValueError("cross_entropy: logits must not be empty")
     if isinstance(rows[0], (Value, numbers.Number)):  # one sample
         return _one_cross_entropy(rows, target, "cross_entropy")
-    if isinstance(target, (numbers.Number, str, bytes)):
+    if isinstance(target, (Value, numbers.Number, str, bytes)):
         raise TypeError(
-            f"cross_entropy: for a batch of {len(rows)} samples, target expects a sequence of class indices, "
-            f"got {type(target).__name__}"
+            f"cross_entropy: for a batch of {len(rows)} samples, target expects a sequence of targets (class "
+            f"indices or probability vectors), got {type(target).__name__}"
         )
     targets = list(target)  # type: ignore[arg-type]  # a number was rejected just above
     if len(targets) != len(rows):

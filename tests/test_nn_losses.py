@@ -238,7 +238,7 @@ def test_cross_entropy_errors():
         cross_entropy(zs, 3)
     with pytest.raises(ValueError, match="got -1"):
         cross_entropy(zs, -1)
-    with pytest.raises(TypeError, match="int class index, got float"):
+    with pytest.raises(TypeError, match="an int class index, or a sequence of 3 class probabilities, got float"):
         cross_entropy(zs, 1.0)
     with pytest.raises(TypeError, match="bool"):
         cross_entropy(zs, True)
@@ -246,10 +246,111 @@ def test_cross_entropy_errors():
         cross_entropy([zs, zs], [0])
     with pytest.raises(ValueError, match=r"sample 1: target expects a class index in \[0, 2\]"):
         cross_entropy([zs, zs], [0, 5])
-    with pytest.raises(TypeError, match="target expects a sequence of class indices"):
+    with pytest.raises(TypeError, match=r"target expects a sequence of targets \(class indices or probability"):
         cross_entropy([zs, zs], 0)
     with pytest.raises(ValueError, match="must not be empty"):
         cross_entropy([], 0)
+
+
+# --- cross-entropy against a probability vector (one-hot or soft targets) ---
+
+SOFT = {
+    1: [[1.0]],
+    2: [[1.0, 0.0], [0.0, 1.0], [0.25, 0.75]],
+    3: [[0.0, 1.0, 0.0], [0.2, 0.3, 0.5], [0.0, 0.0, 1.0]],
+    4: [[0.0, 0.0, 0.0, 1.0], [0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]],
+}
+
+
+@pytest.mark.parametrize("logits", CASES)
+def test_cross_entropy_with_probability_targets_matches_torch(logits):
+    """Values, logit gradients and target gradients against F.cross_entropy with class probabilities."""
+    torch = _torch()
+    for probs in SOFT[len(logits)]:
+        zs, ts = _values(logits), _values(probs)
+        t, tt = _leaf(torch, logits), _leaf(torch, probs)
+        ours = cross_entropy(zs, ts)
+        theirs = torch.nn.functional.cross_entropy(t.unsqueeze(0), tt.unsqueeze(0))
+        _assert_matches(ours, zs, theirs, t)
+        for o, g in zip(ts, tt.grad.tolist()):  # ∂/∂tₖ = logsumexp(z) − zₖ
+            assert close(o.grad, g, RTOL, ATOL), (logits, probs, o.grad, g)
+        assert math.isfinite(ours.data)
+        plain = cross_entropy(_values(logits), probs)  # plain numbers as targets: the same loss
+        assert plain.data == ours.data
+
+
+@pytest.mark.parametrize("logits", CASES)
+def test_one_hot_targets_give_exactly_the_class_index_loss_and_gradients(logits):
+    for k in range(len(logits)):
+        by_index, by_vector = _values(logits), _values(logits)
+        a = cross_entropy(by_index, k)
+        b = cross_entropy(by_vector, [float(j == k) for j in range(len(logits))])
+        a.backward()
+        b.backward()
+        assert a.data == b.data
+        assert [z.grad for z in by_index] == [z.grad for z in by_vector]
+
+
+def test_cross_entropy_batch_mixes_indices_and_probability_vectors_and_matches_torch():
+    torch = _torch()
+    batch = [[0.5, -1.5, 2.0], [1000.0, -1000.0, 999.0], [-3.0, 0.0, 3.0], [800.0, -800.0, 0.0]]
+    targets = [2, [0.0, 0.0, 1.0], [0.5, 0.25, 0.25], 1]
+    dense = [[float(j == t) for j in range(3)] if isinstance(t, int) else t for t in targets]
+    zs = [_values(row) for row in batch]
+    t = _leaf(torch, batch)
+    ours = cross_entropy(zs, targets)
+    theirs = torch.nn.functional.cross_entropy(t, torch.tensor(dense, dtype=torch.float64))
+    ours.backward()
+    theirs.backward()
+    assert close(ours.data, theirs.item(), RTOL, ATOL), (ours.data, theirs.item())
+    for row, trow in zip(zs, t.grad.tolist()):
+        for o, g in zip(row, trow):
+            assert close(o.grad, g, RTOL, ATOL), (o.grad, g)
+
+
+def test_cross_entropy_probability_targets_are_checked_and_the_error_names_the_sample():
+    zs = _values([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="expects 3 class probabilities, one per logit, got 2"):
+        cross_entropy(zs, [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"target\[0\] expects a finite, non-negative probability, got -0.5"):
+        cross_entropy(zs, [-0.5, 1.0, 0.5])
+    for bad in (math.nan, math.inf):
+        with pytest.raises(ValueError, match=r"target\[1\] expects a finite, non-negative probability, got (nan|inf)"):
+            cross_entropy(zs, [0.0, bad, 0.0])
+    with pytest.raises(ValueError, match=r"sum to 1 \(within 1e-9\), got a sum of 0.9"):
+        cross_entropy(zs, [0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="got a sum of 1.000000001"):
+        cross_entropy(zs, [0.0, 0.000000001, 1.0])
+    cross_entropy(zs, [0.0, 1e-10, 1.0])  # within 1e-9 of 1: accepted
+    with pytest.raises(TypeError, match=r"target\[2\] expects a probability .* got bool"):
+        cross_entropy(zs, [0.0, 0.0, True])
+    with pytest.raises(TypeError, match=r"target\[0\] expects a probability .* got str"):
+        cross_entropy(zs, ["1", 0.0, 0.0])
+    with pytest.raises(TypeError, match="got str 'abc'"):
+        cross_entropy(zs, "abc")
+    with pytest.raises(TypeError, match="got Value"):
+        cross_entropy(zs, Value(1.0))
+    with pytest.raises(TypeError, match="got NoneType"):
+        cross_entropy(zs, None)
+    with pytest.raises(ValueError, match=r"cross_entropy: sample 1: target expects class probabilities that sum to 1"):
+        cross_entropy([zs, zs], [[0.0, 1.0, 0.0], [0.5, 0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"cross_entropy: sample 0: target\[1\] expects a finite, non-negative"):
+        cross_entropy([zs, zs], [[1.5, -0.5, 0.0], 2])
+    with pytest.raises(TypeError, match=r"for a batch of 2 samples, target expects a sequence of targets .* got Value"):
+        cross_entropy([zs, zs], Value(0.0))
+
+
+def test_softmax_and_log_softmax_read_no_data_one_logsumexp_node_each():
+    """The max shift lives in the logsumexp op: log_softmax is zᵢ − one logsumexp node."""
+    zs = _values([0.5, 1000.0, -3.0])
+    outs = log_softmax(zs)
+    (lse,) = {out.parents[1] for out in outs}
+    assert lse.op == "logsumexp" and lse.parents == tuple(zs)
+    assert [out.op for out in outs] == ["sub"] * 3 and [out.parents[0] for out in outs] == zs
+    probs = softmax(zs)  # e^(zᵢ − lse), one shared lse
+    assert [p.op for p in probs] == ["exp"] * 3
+    (shared,) = {p.parents[0].parents[1] for p in probs}
+    assert shared.op == "logsumexp" and shared.parents == tuple(zs)
 
 
 # --- properties over random logits ---
@@ -271,6 +372,31 @@ def test_cross_entropy_and_softmax_match_torch_on_random_logits(logits, data):
     assert close(sum(ps), 1.0, 1e-12, 1e-12)
     expected = torch.softmax(torch.tensor(logits, dtype=torch.float64), 0).tolist()
     assert all(close(p, e, RTOL, 1e-15) for p, e in zip(ps, expected))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    logits=st.lists(st.floats(-900.0, 900.0, allow_nan=False), min_size=1, max_size=6),
+    weights=st.lists(st.floats(0.0, 10.0, allow_nan=False), min_size=6, max_size=6),
+)
+def test_cross_entropy_with_soft_targets_matches_torch_on_random_logits(logits, weights):
+    torch = _torch()
+    w = weights[: len(logits)]
+    if sum(w) == 0.0:
+        w = [1.0] * len(logits)
+    probs = [x / math.fsum(w) for x in w]
+    if abs(math.fsum(probs) - 1.0) > 1e-9:
+        return
+    zs = _values(logits)
+    t = _leaf(torch, [logits])
+    theirs = torch.nn.functional.cross_entropy(t, torch.tensor([probs], dtype=torch.float64))
+    # logits up to ±900: their differences reach 1800, so compare relative to the loss's own size
+    ours = cross_entropy(zs, probs)
+    ours.backward()
+    theirs.backward()
+    assert close(ours.data, theirs.item(), RTOL, 1e-12 * max(1.0, max(abs(z) for z in logits)))
+    for o, g in zip(zs, t.grad[0].tolist()):
+        assert close(o.grad, g, RTOL, ATOL), (o.grad, g)
 
 
 @settings(max_examples=60, deadline=None)

@@ -25,6 +25,7 @@ from autograd import (
     apply,
     detect_anomaly,
     dot,
+    logsumexp,
     no_grad,
     record,
     sum_values,
@@ -166,21 +167,42 @@ def test_softmax_probabilities_and_their_log_replay_exactly() -> None:
         assert_replay_is_exact(tape, loss_fn, params, *digits_like_batch(rng))
 
 
-def test_nn_cross_entropy_keeps_its_recorded_max_shift() -> None:
-    # nn.cross_entropy subtracts max(z) as a number read off .data: the tape keeps the recorded one
-    w = Value(1.0)
-    labels = [0, 1]  # class indices stay in the closure: they cannot be inputs of a tape
+def test_nn_cross_entropy_with_one_hot_targets_replays_exactly_far_from_the_recording() -> None:
+    # nn.cross_entropy's max shift is inside the logsumexp op, so a replay picks each new batch's max
+    model = MLP(4, [8, 3], seed=1)
+    params = model.parameters()
 
-    def loss_fn(xs: Any) -> Value:
-        return cross_entropy([[w * x, -w * x] for x in xs], labels)
+    def loss_fn(X: Any, T: Any) -> Value:
+        return cross_entropy([model(x) for x in X], T)
 
-    tape = record(loss_fn, [1.0, 2.0])
-    assert tape([1.0, 2.0]) == loss_fn([1.0, 2.0]).data  # the recorded numbers: the same shift
-    w.grad = 0.0
-    assert math.isclose(tape.forward([1.5, -0.5]), loss_fn([1.5, -0.5]).data, rel_tol=1e-12)
-    # far from the recording, e^(z - recorded max) overflows where the normal path shifts again
-    assert math.isfinite(loss_fn([1000.0, 2.0]).data)
-    assert not math.isfinite(tape.forward([1000.0, 2.0]))
+    def far_batch(rng: random.Random, scale: float) -> tuple[list[list[float]], list[int]]:
+        return [[rng.uniform(-scale, scale) for _ in range(4)] for _ in range(6)], [rng.randrange(3) for _ in range(6)]
+
+    rng = random.Random(5)
+    X, labels = far_batch(rng, 1.0)
+    tape = record(loss_fn, X, onehot(labels, 3))
+    for scale in (1.0, 300.0, 600.0):
+        X, labels = far_batch(rng, scale)
+        T = onehot(labels, 3)
+        with no_grad():
+            largest = max(abs(z.data) for x in X for z in model(x))
+        if scale == 600.0:  # logits of several hundred: e^z alone overflows, e^(z − recorded max) would too
+            assert 709.8 < largest < 5000.0, largest
+        loss = assert_replay_is_exact(tape, loss_fn, params, X, T)
+        assert math.isfinite(loss)
+        # and the normal path as a user writes it, with raw float inputs and class indices: the same
+        # loss to the last bit; the gradients to rounding, because that graph has another shape, so
+        # backward() adds the samples' contributions into the shared weights in another order
+        for p in params:
+            p.grad = 0.0
+        normal = cross_entropy([model(x) for x in X], labels)
+        normal.backward()
+        expected = [p.grad for p in params]
+        for p in params:
+            p.grad = 0.0
+        assert tape(X, T) == normal.data
+        for p, g in zip(params, expected):
+            assert math.isclose(p.grad, g, rel_tol=1e-12, abs_tol=1e-15), (p.grad, g)
 
 
 # --- every op of the table, with constants on either side ------------------------------------
@@ -202,6 +224,7 @@ BUILD: dict[str, Callable[[Any, Any], Value]] = {
     "sum": lambda a, b: sum_values([a, a, b]),
     "dot": lambda a, b: dot([a, b], [b, a], a),
     "affine": lambda a, b: dot([a, b], [2.0, -3.0], 0.5),
+    "logsumexp": lambda a, b: logsumexp([a, b, a]),
 }
 UNARY = {name for name, op in OPS.items() if op.arity == 1}
 
