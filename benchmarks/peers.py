@@ -24,7 +24,7 @@ from typing import Any
 
 from fixtures import Weights, batches, flat
 
-from autograd import Value, dot, record, sum_values
+from autograd import Value, dot, record
 
 #: The L2 penalty and the learning rate of the hinge-loss step, as in micrograd's demo.
 ALPHA = 1e-4
@@ -185,7 +185,7 @@ class ValuegradReplay:
         return Task(step, _resetter(params, weights), recording)
 
     def digits_epoch(self, weights: Weights, xs: list[list[float]], ys: list[int], batch: int) -> Task:
-        from nn import SGD
+        from nn import SGD, cross_entropy
 
         model = valuegrad_mlp(weights)
         params = model.parameters()
@@ -194,15 +194,10 @@ class ValuegradReplay:
         onehot = [[float(j == y) for j in range(classes)] for y in ys]
 
         def loss_fn(rows: list[list[Any]], targets: list[list[Any]]) -> Any:
-            # cross-entropy from one-hot float targets t (Σ t = 1): log Σⱼ e^zⱼ − Σⱼ tⱼzⱼ. A class index
-            # cannot be an input of a tape, and the max logit is not subtracted: it would be a
-            # number read off the data, fixed at record time. The logits here stay far below
-            # exp's overflow at 709.
-            losses = []
-            for x, t in zip(rows, targets):
-                z = model(x)
-                losses.append(sum_values([zi.exp() for zi in z]).log() - dot(z, t))
-            return sum_values(losses) * (1.0 / len(losses))
+            # the valuegrad row's nn.cross_entropy, with one-hot float targets: a class index cannot be
+            # an input of a tape, a probability vector can. Its max shift is inside the logsumexp op,
+            # so every replay shifts by its own batch's largest logit.
+            return cross_entropy([model(x) for x in rows], targets)
 
         chosen = batches(len(xs), batch)
         tapes: dict[int, Any] = {}  # one tape per batch size: the last batch may be smaller
