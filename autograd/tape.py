@@ -44,10 +44,10 @@ for any numbers, because they are ops. But a Python ``if`` on ``.data`` is decid
     tape(-3.0)                    # still computes x * w = -3w: the if is not re-run
 
 Write ``abs(x) * w`` instead: ``abs`` is an op, so the tape is right for every ``x``.
-The same goes for a number read off ``.data`` and used as a constant: ``nn.cross_entropy``
-subtracts the largest logit as a plain number (to keep ``exp`` from overflowing), so a tape
-of it keeps the recorded maximum. It agrees with the normal path only to rounding, and
-overflows if the logits grow past about 700 above it.
+The same goes for a number read off ``.data`` and used as a constant. (This is why the
+overflow guard of ``autograd.logsumexp``, subtracting the largest value before taking exps,
+is inside that op's formula: a replay picks the new maximum every time, so ``nn.softmax``
+and ``nn.cross_entropy`` replay correctly for any logits.)
 
 Integers are numbers like floats: a class label in the arguments becomes an input Value,
 which cannot index a list, so recording such a function fails with a TypeError that says
