@@ -27,6 +27,7 @@ import gc
 import json
 import math
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -89,7 +90,7 @@ FULL = Config(
 QUICK = Config(
     moons=8,
     hidden=[4, 4],
-    chain_sizes=[10**2, 10**3],
+    chain_sizes=[10, 10**2, 10**3],
     once_from=10**3,
     depth_cap=10**4,
     memory_ops=10**3,
@@ -299,7 +300,37 @@ def workload_b(cfg: Config) -> dict[str, Any]:
             results["valuegrad_growth_gc_paused"] = growth_paused
             say(f"  with the cyclic collector paused it is {growth_paused:.2f}×: the rest is CPython's collector "
                 "scanning the growing graph")
+        engine = engines()[0]
+        for n in (int(mid), int(top)):
+            full, gc_seconds = collector_cost(lambda n=n: engine.chain(n))
+            results.setdefault("valuegrad_collector", {})[str(n)] = {"full_collections": full,
+                                                                     "seconds_per_op": gc_seconds / n}
+            say(f"  one valuegrad run at N = {_power(n)}: CPython ran {full} full collection(s); all its "
+                f"collections took {fmt_seconds(gc_seconds / n)} per op")
     return results
+
+
+def collector_cost(run: Callable[[], Any]) -> tuple[int, float]:
+    """Run ``run()`` once; return how many full (generation 2) collections CPython's cyclic
+    collector made meanwhile, and the seconds spent in all of its collections."""
+    full = 0
+    seconds = 0.0
+    started = 0.0
+
+    def hook(phase: str, info: dict[str, int]) -> None:
+        nonlocal full, seconds, started
+        if phase == "start":
+            started = time.perf_counter()
+        else:
+            seconds += time.perf_counter() - started
+            full += info["generation"] == 2
+
+    gc.callbacks.append(hook)
+    try:
+        run()
+    finally:
+        gc.callbacks.remove(hook)
+    return full, seconds
 
 
 def _power(n: int) -> str:

@@ -7,6 +7,7 @@ command-line options work.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -128,6 +129,22 @@ def bench_modules() -> tuple[Any, Any]:
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     return harness, run
+
+
+def test_the_chain_reports_its_growth_and_the_collectors_share(quick: tuple[str, dict]) -> None:
+    stdout, report = quick
+    assert report["b"]["valuegrad_growth"] > 0 and report["b"]["valuegrad_growth_gc_paused"] > 0
+    for n in ("10", "1000"):  # the sizes the growth compares (10⁴ and 10⁶ in a full run)
+        cost = report["b"]["valuegrad_collector"][n]
+        assert cost["full_collections"] >= 0 and cost["seconds_per_op"] >= 0
+    assert "full collection(s)" in stdout
+
+
+def test_collector_cost_counts_full_collections(bench_modules: tuple[Any, Any]) -> None:
+    _, run = bench_modules
+    assert run.collector_cost(lambda: None) == (0, 0.0)
+    full, seconds = run.collector_cost(lambda: gc.collect())  # one explicit full collection
+    assert full == 1 and seconds > 0
 
 
 @pytest.mark.parametrize("limit", [2, 3, 777, 994, 5000])
