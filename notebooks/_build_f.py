@@ -22,7 +22,9 @@ CELLS: list[tuple[str, str]] = [
   zigzags;
 - how to train a small MLP on the two-moons data with `fit`, and how its decision boundary takes shape;
 - plain gradient descent against momentum and Adam on the same problem;
-- what a learning rate that is too small, about right, or too large does to the loss curve.
+- what a learning rate that is too small, about right, or too large does to the loss curve;
+- why a training step in pure Python is slow, and how `autograd.record` replays the same step, with the same
+  numbers to the last bit, without building a graph; and what a recorded step cannot replay (a Python `if`).
 
 Every random number comes from a seeded generator, so the outputs are the same on every run. The whole notebook
 runs in about ten seconds.
@@ -31,11 +33,17 @@ runs in about ten seconds.
 %matplotlib inline
 import math
 import random
+import re
+import textwrap
+import time
+from collections import Counter
 
 import matplotlib.pyplot as plt
 
-from autograd import Value, grad, no_grad
-from nn import MLP, SGD, Adam, binary_cross_entropy, cross_entropy, fit, hinge_loss, mse_loss
+from autograd import Value, dot, grad, no_grad, record
+from autograd.graph import topological_order
+from autograd.ops import OPS, F
+from nn import MLP, SGD, Adam, LinearDecay, accuracy, binary_cross_entropy, cross_entropy, fit, hinge_loss, mse_loss
 from nn.data import make_moons, train_test_split
 from nn.plots import plot_history
 
@@ -503,6 +511,322 @@ assert rises(large) >= 10                         # the large one oscillates
 assert right[-1] < runs["gradient descent, lr 0.1"][-1]   # η = 1 in 60 epochs beats η = 0.1 in 100
 """),
     ("md", r"""
+## 6. Record once, replay: the same step without building a graph
+
+Every training step so far did the same three things: run the model on the data, which builds a graph of `Value`
+nodes; call `backward()` on that graph; throw the graph away. The next step builds the same graph again, node for
+node, and only the numbers in it are different. In pure Python, building the graph is most of the cost of a step.
+Each node is a Python object that has to be allocated and filled in with its operands and its local partial
+derivatives; `backward()` then has to find every node again, in topological order, before the graph is freed.
+
+How many nodes are there? Take micrograd's demo step: 64 points of the moons, the model `MLP(2, [16, 16, 1])`
+with its 337 parameters, and the hinge loss with labels $\pm 1$, plus micrograd's small L2 penalty
+$\alpha \sum_p p^2$ with $\alpha = 10^{-4}$ (as one fused node, `dot(params, params)`). `topological_order(loss)`
+lists every node that leads to the loss, leaves included.
+"""),
+    ("code", r"""
+Xd, yd = make_moons(n=64, noise=0.1, seed=0)
+Yd = [2.0 * c - 1.0 for c in yd]            # labels 0/1 -> -1/+1 for the hinge loss
+demo = MLP(2, [16, 16, 1], seed=0)
+demo_params = demo.parameters()
+ALPHA = 1e-4
+
+def demo_loss(points, labels):
+    scores = [demo(x) for x in points]
+    return hinge_loss(scores, labels) + ALPHA * dot(demo_params, demo_params)
+
+loss = demo_loss(Xd, Yd)
+nodes = topological_order(loss)
+op_nodes = [v for v in nodes if not v.is_leaf]
+print(f"{len(nodes):,} nodes: {len(op_nodes):,} op nodes and {len(nodes) - len(op_nodes)} leaves (the parameters)")
+print(f"about {len(op_nodes) / len(Xd):.0f} op nodes per point; by kind:", dict(Counter(v.op for v in op_nodes)))
+assert len(nodes) - len(op_nodes) == len(demo_params) == 337
+assert len(op_nodes) > 60 * len(Xd)
+"""),
+    ("md", r"""
+Almost every node belongs to one point: each point passes through 33 neurons (16 + 16 + 1), each neuron is one
+fused node for $w \cdot x + b$ (`affine` in the first layer, where $x$ holds plain numbers, `dot` after it), the
+32 hidden neurons add a `relu` each, and the point's hinge term $\max(0, 1 - y s)$ adds three more. The leaves are
+the 337 parameters: the data are plain numbers here, not nodes. Every step of training builds all these nodes
+again.
+
+### What `record` does
+
+`record(loss_fn, X, Y)` runs `loss_fn(X, Y)` once, on the normal engine, and keeps what the graph did as a
+**tape**: the graph's ops written out as straight-line Python code on plain floats, the forward pass first and
+then the backward pass in the order `backward()` uses. Calling `tape(X, Y)` replays both passes for new numbers
+without creating a single `Value`. It returns the loss as a float and adds each parameter's gradient into its
+`.grad`, just as `loss.backward()` does.
+
+Two kinds of numbers enter a replay:
+
+- **inputs**: every number inside the arguments (here `X` and `Y`, nested lists of numbers). While recording,
+  each of them becomes an input `Value`; a replay reads them from the new arguments, which must have the same
+  shape as the recorded ones (64 points of 2 coordinates, and 64 labels).
+- **parameters**: every leaf the loss depends on that needs a gradient and is not an input; here the 337
+  weights and biases (`tape.parameters`). A replay reads their `.data` at the moment it runs, so after
+  `optimizer.step()` the next replay uses the new weights.
+
+Is the replay exact? It runs the same op formulas on the same floats in the same order as `backward()`, so it
+should give the same numbers, not just close ones. The cell below checks this with `==` twice: on the recorded
+batch, and on a new batch after an SGD step has moved the weights. Leaf gradients accumulate, so they are zeroed
+before each pass.
+"""),
+    ("code", r"""
+start = time.perf_counter()
+tape = record(demo_loss, Xd, Yd)
+record_seconds = time.perf_counter() - start
+print(tape)
+assert set(tape.parameters) == set(demo_params) and len(tape) == len(op_nodes)
+
+def normal_pass(points, labels):
+    demo.zero_grad()
+    loss = demo_loss(points, labels)
+    loss.backward()
+    return loss.data, [p.grad for p in demo_params]
+
+def replay_pass(points, labels):
+    demo.zero_grad()
+    loss = tape(points, labels)
+    return loss, [p.grad for p in demo_params]
+
+X_new, y_new = make_moons(n=64, noise=0.1, seed=7)
+Y_new = [2.0 * c - 1.0 for c in y_new]
+for what, points, labels in [("recorded batch", Xd, Yd), ("new batch, new weights", X_new, Y_new)]:
+    if points is X_new:
+        SGD(demo_params, lr=0.1).step()       # move the weights: a replay reads them when it runs
+    loss_normal, grads_normal = normal_pass(points, labels)
+    loss_replay, grads_replay = replay_pass(points, labels)
+    same = sum(a == b for a, b in zip(grads_normal, grads_replay))
+    print(f"{what:22s}: loss {loss_normal:.12f} (normal) {loss_replay:.12f} (replay); {same} of 337 gradients equal")
+    assert loss_replay == loss_normal and grads_replay == grads_normal
+"""),
+    ("md", r"""
+### How much faster?
+
+A replay does the same arithmetic as a normal step and none of the bookkeeping: no node objects, no topological
+sort, no graph to free. The cell below times ten training steps each way (zero the gradients, compute the loss
+and the gradients, one SGD step), both from the same starting weights, and checks that the two runs took exactly
+the same steps. Expect the replay to be several times faster. The exact ratio depends on the machine and on
+what else it is doing at the time, which is why nothing here asserts it; run the cell again and the figures
+will change a little. Recording is not free either, since it builds the graph once and compiles the tape's code,
+so a tape pays off for a step that runs many times.
+"""),
+    ("code", r"""
+start_weights = [p.data for p in demo_params]
+opt = SGD(demo_params, lr=0.05)
+
+def normal_step():
+    opt.zero_grad()
+    loss = demo_loss(Xd, Yd)
+    loss.backward()
+    opt.step()
+    return loss.data
+
+def replay_step():
+    opt.zero_grad()
+    loss = tape(Xd, Yd)
+    opt.step()
+    return loss
+
+def time_steps(step, n=10):
+    for p, w0 in zip(demo_params, start_weights):
+        p.data = w0
+    start = time.perf_counter()
+    losses = [step() for _ in range(n)]
+    return (time.perf_counter() - start) / n, losses
+
+normal_seconds, normal_losses = time_steps(normal_step)
+replay_seconds, replay_losses = time_steps(replay_step)
+assert replay_losses == normal_losses          # the same ten steps, to the last bit
+print(f"normal step {1e3 * normal_seconds:.1f} ms, replayed step {1e3 * replay_seconds:.1f} ms: "
+      f"the replay is {normal_seconds / replay_seconds:.1f} times faster on this run")
+print(f"recording took {record_seconds:.2f} s, about {record_seconds / normal_seconds:.0f} normal steps")
+"""),
+    ("md", r"""
+### Reading the tape
+
+`tape.source` is the Python function that a replay runs, `run(X, P, G)`: `X` holds the input numbers, `P` the
+parameters' data and `G` their gradients. For this step it has tens of thousands of lines, so here are the first
+twelve, each cut at 100 characters:
+"""),
+    ("code", r"""
+lines = tape.source.splitlines()
+
+def show(chunk, width=100):
+    for line in chunk:
+        print(line if len(line) <= width else line[: width - 4] + " ...")
+
+print(f"tape.source: {len(lines):,} lines for {len(tape):,} op nodes\n")
+show(lines[:12])
+"""),
+    ("md", r"""
+Every number of the graph is a local variable, named after its **slot**. Slots are numbered inputs first (here
+`v0` to `v191`: the 128 coordinates of the points, then the 64 labels), then the parameters (`v192` to `v528`),
+then one slot per op node, in topological order.
+
+- `v7` is the **value** of slot 7;
+- `g7` is the **gradient** of the loss with respect to slot 7, built up by the backward pass;
+- `d7_0` is a **local partial derivative**: $\partial v_7 / \partial (\text{its first operand})$, computed
+  together with `v7` on the forward line.
+
+After the `def` line, two lines unpack the inputs and the parameters. The long sum is the L2 penalty,
+`dot(params, params)`: a fused node is written as one sum of products, in the order the engine adds them. Then
+come the nodes of the points, such as `v531 = ...`, a neuron's $w \cdot x + b$ on one point (a `dot` node needs
+no `d` variables: its partials are its own operands), and the `relu` of it on the next line. That line calls `op1(F, v531)`, where `op1` is the op
+table's own formula for relu, `OPS["relu"].fn`, and `F` is the table's namespace of float math. It is the same
+function the engine calls when it builds a relu node, and it returns the value and the local partial in one go,
+so the tape has no formula of its own that could drift from the engine's:
+"""),
+    ("code", r"""
+print("relu in the op table:", OPS["relu"].doc)
+print("OPS['relu'].fn(F, -2.0) =", OPS["relu"].fn(F, -2.0), "  OPS['relu'].fn(F, 1.5) =", OPS["relu"].fn(F, 1.5))
+assert OPS["relu"].fn(F, -2.0) == (0.0, (0.0,)) and OPS["relu"].fn(F, 1.5) == (1.5, (1.0,))
+
+# where the backward pass starts: the loss's own gradient is 1
+root = next(i for i, line in enumerate(lines) if re.fullmatch(r" +g\d+ = 1\.0", line))
+show(lines[root : root + 9])
+"""),
+    ("md", r"""
+The backward pass sets the gradient of the loss to 1, then visits the nodes from the loss back to the leaves, and
+for each node pushes its gradient to each of its operands: `g_operand += d * g_node`, the chain rule, once per
+edge of the graph. (A partial of exactly 1, as for the sum node, is left out of the product.) The test in front
+of each block skips a node whose gradient is 0, as `backward()` does, since it would only add zeros; it pushes
+anyway when one of the node's partials is inf or nan, because then $0 \cdot \infty$ is nan and skipping would
+change the result. (For a node whose partials cannot be inf or nan, such as the sum, the test is just `if g:`.) `finite` is one cheap test, done once per replay, that says no partial of the whole tape is
+inf or nan.
+
+### What a tape cannot replay: decisions taken in Python
+
+A tape keeps the **ops** that your function did on the recorded numbers, not your Python code. `relu`, `abs` and
+the other ops of the table run their formula again on every replay, so they decide afresh for the new numbers. A
+Python `if` on `.data` is not an op. It runs once, while recording, and the tape keeps only the branch it took.
+
+A small example: the absolute error $|w x - t|$, written once with an `if` and once with `abs()`. Both are recorded
+at $x = 3,\ t = 1$, where the error $w x - t = 2$ is positive, and then replayed at other points.
+"""),
+    ("code", r"""
+w_abs = Value(1.0)
+
+def abs_error_with_if(x, t):
+    e = w_abs * x - t
+    if e.data >= 0:            # a Python decision: taken once, at record time
+        return e
+    return -e
+
+def abs_error_with_op(x, t):
+    return abs(w_abs * x - t)  # abs is an op: its formula runs again on every replay
+
+tape_if = record(abs_error_with_if, 3.0, 1.0)
+tape_op = record(abs_error_with_op, 3.0, 1.0)
+for x, t in [(3.0, 1.0), (0.0, 1.0), (-2.0, 1.0)]:
+    truth = abs_error_with_if(Value(x), t).data     # without a tape, the if runs again
+    print(f"x = {x:4}, t = {t}: |wx - t| = {truth};  tape with if: {tape_if.forward(x, t):5};  "
+          f"tape with abs(): {tape_op.forward(x, t)}")
+    assert tape_op.forward(x, t) == truth
+assert tape_if.forward(0.0, 1.0) == -1.0           # it kept the branch "e >= 0": a negative absolute error
+"""),
+    ("md", r"""
+Nothing warns about the wrong replay. `record` checks its tape against the engine once, on the recorded numbers,
+and there the branch was the right one. So the rule for a function you record is: compute with ops only, and
+never read `.data` to take a decision or to make a constant. The same rule explains two things about losses.
+
+- **Class labels.** `cross_entropy(logits, 2)` takes the logit of class 2: the label is used as a list index,
+  which is a Python decision. While recording, every number in the arguments is an input `Value`, and a `Value`
+  cannot be an index, so `record` refuses with a TypeError that says what to do instead. Give each target as a
+  one-hot vector of floats, such as `[0.0, 0.0, 1.0]`, which `cross_entropy` also accepts: the loss is then
+  $\operatorname{logsumexp}(z) - \sum_k t_k z_k$, plain arithmetic on the target's numbers, which can be inputs.
+  For a one-hot target it is the same loss, to the last bit.
+- **Overflow.** Softmax and cross-entropy need $\log \sum_j e^{z_j}$, and $e^{z}$ overflows past
+  $z \approx 709.8$. The usual guard subtracts the largest logit first:
+  $\log \sum_j e^{z_j} = m + \log \sum_j e^{z_j - m}$ with $m = \max_j z_j$. If $m$ were read off `.data` in
+  Python, a tape would keep the recorded batch's $m$ as a constant, and a later batch with larger logits would
+  overflow. In valuegrad the shift is inside the formula of the `logsumexp` op, so every replay picks its own
+  maximum, as the cell below checks with logits of $\pm 1000$.
+"""),
+    ("code", r"""
+def ce_with_index(logits, label):
+    return cross_entropy(logits, label)
+
+try:
+    record(ce_with_index, [1.0, 2.0], 1)
+except TypeError as error:
+    print(textwrap.fill(f"TypeError: {error}", 110), "\n")
+else:
+    raise AssertionError("a class index should not be accepted as an input of a tape")
+
+u = [Value(0.5), Value(-0.5)]
+
+def ce_one_hot(x, target):
+    return cross_entropy([u[0] * x, u[1] * x], target)    # two logits, x/2 and -x/2
+
+assert ce_one_hot(Value(3.0), [0.0, 1.0]).data == cross_entropy([u[0] * 3.0, u[1] * 3.0], 1).data
+ce_tape = record(ce_one_hot, 1.0, [0.0, 1.0])
+print("the tape's line for it:", *[line.strip() for line in ce_tape.source.splitlines() if "logsumexp" in line])
+for x in (1.0, 2000.0, -2000.0):
+    for p in u:
+        p.grad = 0.0
+    normal = ce_one_hot(Value(x), [0.0, 1.0])
+    normal.backward()
+    grads_normal = [p.grad for p in u]
+    for p in u:
+        p.grad = 0.0
+    replayed = ce_tape(x, [0.0, 1.0])
+    print(f"logits ({x / 2:7}, {-x / 2:7}): loss {replayed:.6f}, gradients {[p.grad for p in u]}")
+    assert math.isfinite(replayed) and replayed == normal.data and [p.grad for p in u] == grads_normal
+"""),
+    ("md", r"""
+### Training with a tape
+
+Finally, a whole training run on a tape, with micrograd's recipe: `MLP(2, [16, 16, 1])`, the hinge loss with
+labels $\pm 1$ plus the L2 penalty, and 100 steps of full-batch gradient descent, with a learning rate that falls
+in a straight line from 1.0 to 0.1 (`LinearDecay`). The data are the 120 training points of section 3, and the 40
+test points are kept aside as before. The loop is the usual one, with `tape(X, Y)` where the forward pass and
+`loss.backward()` were.
+"""),
+    ("code", r"""
+tape_model = MLP(2, [16, 16, 1], seed=0)
+params = tape_model.parameters()
+Y_train = [2.0 * c - 1.0 for c in y_train]
+
+def loss_fn(points, labels):
+    return hinge_loss([tape_model(x) for x in points], labels) + ALPHA * dot(params, params)
+
+train_tape = record(loss_fn, X_train, Y_train)
+opt = SGD(params, lr=1.0)
+schedule = LinearDecay(opt, start=1.0, end=0.1, steps=100)
+tape_losses = []
+for step in range(100):
+    opt.zero_grad()
+    tape_losses.append(train_tape(X_train, Y_train))
+    opt.step()
+    schedule.step()
+
+train_acc, test_acc = accuracy(tape_model, X_train, y_train), accuracy(tape_model, X_test, y_test)
+print(f"loss {tape_losses[0]:.4f} -> {tape_losses[-1]:.4f}; training accuracy {train_acc:.3f}, test accuracy {test_acc:.3f}")
+
+fig, (ax_loss, ax_map) = plt.subplots(1, 2, figsize=(10, 3.4))
+ax_loss.plot(range(1, 101), tape_losses)
+ax_loss.set(xlabel="step", ylabel="hinge loss + L2", yscale="log", title="100 replayed steps")
+zz = scores_on_grid(tape_model)
+ax_map.contourf(gx, gy, zz, levels=[min(min(r) for r in zz) - 1, 0.0, max(max(r) for r in zz) + 1],
+                cmap="coolwarm", alpha=0.35)
+ax_map.contour(gx, gy, zz, levels=[0.0], colors="k", linewidths=1)
+ax_map.scatter([p[0] for p in X_test], [p[1] for p in X_test], c=y_test, cmap="coolwarm", s=14,
+               edgecolors="k", linewidths=0.3)
+ax_map.set(title="decision boundary, test points", xlabel="x₁", ylabel="x₂")
+plt.show()
+assert tape_losses[-1] < 0.1 * tape_losses[0]
+assert train_acc >= 0.95 and test_acc >= 0.9
+"""),
+    ("md", r"""
+A tape fits a step whose structure is fixed and that runs many times: the same model, the same loss and the same
+batch shape. A batch of another size is a different graph, so it needs its own tape (for minibatches, one tape per
+batch size, since the last batch is often smaller). If you change anything that the tape baked in, a number in a
+closure or the model's layers, record again. And when a replay gives a nan, run it under `detect_anomaly()`: the
+tape then takes the normal path, so the engine checks every op and names the one that made it.
+"""),
+    ("md", r"""
 ## Summary
 
 - A **loss** reduces all of a model's errors to one differentiable number; `backward()` then gives its
@@ -518,6 +842,12 @@ assert right[-1] < runs["gradient descent, lr 0.1"][-1]   # η = 1 in 60 epochs 
 - **Momentum** damps the zigzag and speeds up along consistent directions. **Adam** scales each parameter's step
   by its own gradient history.
 - The **learning rate** matters most: too small is slow, too large oscillates or diverges.
+- A training step builds thousands of `Value` nodes and throws them away. **`record(loss_fn, X, Y)`** runs the
+  step once and keeps its ops as straight-line code on floats; `tape(X, Y)` replays the forward and backward
+  passes on new inputs and on the parameters' current values, with the same loss and gradients as `backward()`
+  to the last bit, several times faster. A tape replays ops, not Python: a decision on `.data` (an `if`, a class
+  index, a constant read off a number) is fixed at record time, so write it with ops (`abs`, `relu`,
+  `logsumexp`) and give class targets as one-hot vectors.
 
 ## Exercises
 
@@ -528,6 +858,12 @@ assert right[-1] < runs["gradient descent, lr 0.1"][-1]   # η = 1 in 60 epochs 
    first?
 3. Train the moons model with `SGD(lr=0.1)` and `batch_size=16` instead of the full batch. Compare the loss curve
    with the full-batch one. Why is it noisier, and why can it still go down faster per epoch?
+4. In section 6, write the hinge term with a Python `if` instead of `relu` (a term of 0 when `1 - y * s.data <= 0`,
+   else `1 - y * s`), record the training loss, and train for 100 steps on the tape. Compare each replayed loss
+   with the normal path's at the same weights. When do they start to differ, and for which points?
+5. Train the tape model of section 6 with minibatches of 32 points (`nn.data.batches`, 120 training points, so the
+   last batch has 24). What does a tape recorded on 32 points say when you give it 24? Keep one tape per batch
+   size, and check that 10 epochs give the same weights as the same loop with `loss.backward()`.
 """),
 ]
 
