@@ -52,6 +52,7 @@ from .ops import (
     POW,
     RELU,
     SIGMOID,
+    SOFTPLUS,
     SUB,
     SUM,
     SWAPPED,
@@ -434,6 +435,10 @@ class Value:
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e^−x); d/dx σ(x) = σ(x)(1 − σ(x)). Finite for any input."""
         return _unary(SIGMOID, self)
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), a smooth ReLU; d/dx = σ(x). Computed so that no exp overflows (``softplus(1000)`` is 1000)."""
+        return _unary(SOFTPLUS, self)
 
     def relu(self) -> Value:
         """max(0, x); its derivative is 1 for x > 0 and 0 otherwise (0 at the kink, as PyTorch)."""

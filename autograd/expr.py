@@ -40,7 +40,7 @@ from .ops import OPS, F
 __all__ = ["ExpressionError", "parse_bindings", "check", "evaluate", "FUNCTIONS"]
 
 #: The functions an expression may call, each with one argument.
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "abs")
+FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "softplus", "relu", "abs")
 MAX_LENGTH = 2000
 MAX_NODES = 500
 MAX_EXPONENT = 100.0
@@ -240,6 +240,7 @@ _METHODS: dict[str, Callable[[Value], Value]] = {
     "log": Value.log,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
+    "softplus": Value.softplus,
     "relu": Value.relu,
     "abs": Value.__abs__,
 }

@@ -231,6 +231,16 @@ def _relu(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
     return out, (0.0 if out <= 0 else 1.0,)
 
 
+def _softplus(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
+    # log(1 + e^a) with no exp that can overflow: for a >= 0 it is a + log(1 + e^-a). The choice is
+    # made inside the op, so a recorded tape makes it again for every new number.
+    if M.val(a) >= 0:
+        out = a + M.log(1.0 + M.exp(-a))
+    else:
+        out = M.log(1.0 + M.exp(a))
+    return out, (M.sigmoid(a),)
+
+
 def _sum(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
     out = xs[0] if xs else 0.0
     for x in xs[1:]:
@@ -306,6 +316,7 @@ LOG = Op("log", "log", _log, 1, _POSITIVE, "ln a; ∂/∂a = 1/a")
 TANH = Op("tanh", "tanh", _tanh, 1, _ANY, "tanh a; ∂/∂a = 1 - tanh² a")
 SIGMOID = Op("sigmoid", "σ", _sigmoid, 1, _ANY, "σ(a) = 1/(1+e^-a); ∂/∂a = σ(a)(1 - σ(a))")
 RELU = Op("relu", "relu", _relu, 1, ((-2.1,), (-0.4,), (0.6,), (3.3,)), "max(0, a); ∂/∂a = 1 if a > 0 else 0")
+SOFTPLUS = Op("softplus", "softplus", _softplus, 1, _ANY, "log(1 + e^a); ∂/∂a = σ(a)")
 SUM = Op("sum", "Σ", _sum, None, ((0.5, -1.0, 2.0), (3.0,)), "a₁ + … + aₙ; every ∂/∂aᵢ = 1")
 DOT = Op(
     "dot", "w·x+b", _dot, None, ((0.5, -1.0, 2.0, 0.3, 0.1), (1.5, -0.2, 0.9, 2.0)),
@@ -324,7 +335,7 @@ LOGSUMEXP = Op(
 #: Every primitive by name. Tests are parametrised over this table.
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SUM, DOT, AFFINE, LOGSUMEXP)
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SUM, DOT, AFFINE, LOGSUMEXP)
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.

@@ -438,6 +438,7 @@ def _partial_formula(node: Value, j: int, names: _Layout) -> str | None:
         "tanh": f"1 − tanh²({a})",
         "sigmoid": f"σ({a})·(1 − σ({a}))",
         "relu": f"(1 if {a} > 0 else 0)",
+        "softplus": f"σ({a})",
     }
     if op in binary and len(ops) == 2:
         return binary[op][j]

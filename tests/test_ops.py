@@ -108,6 +108,7 @@ UNARY = {
     "tanh": (Value.tanh, lambda t, a: a.tanh()),
     "sigmoid": (Value.sigmoid, lambda t, a: a.sigmoid()),
     "relu": (Value.relu, lambda t, a: t.relu(a)),
+    "softplus": (Value.softplus, lambda t, a: t.nn.functional.softplus(a)),
 }
 BINARY = {
     "add": (lambda a, b: a + b, lambda t, a, b: a + b),

@@ -32,7 +32,7 @@ from autograd import (
 )
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
-from nn import MLP, cross_entropy
+from nn import MLP, binary_cross_entropy, cross_entropy
 from nn.data import make_moons
 
 INF, NAN = math.inf, math.nan
@@ -167,6 +167,19 @@ def test_softmax_probabilities_and_their_log_replay_exactly() -> None:
         assert_replay_is_exact(tape, loss_fn, params, *digits_like_batch(rng))
 
 
+def test_nn_binary_cross_entropy_replays_exactly_for_logits_of_either_sign() -> None:
+    # its softplus chooses its overflow-free form inside the op, so the choice is made again on replay
+    w = Value(1.0)
+
+    def loss_fn(x: Any, t: Any) -> Value:
+        return binary_cross_entropy([w * x], [t])
+
+    tape = record(loss_fn, 2.0, 1.0)  # a logit >= 0
+    for x, t in ((-800.0, 1.0), (-3.0, 0.0), (0.0, 1.0), (750.0, 0.0), (2.5, 0.25)):
+        loss = assert_replay_is_exact(tape, loss_fn, [w], x, t)
+        assert math.isfinite(loss)
+
+
 def test_nn_cross_entropy_with_one_hot_targets_replays_exactly_far_from_the_recording() -> None:
     # nn.cross_entropy's max shift is inside the logsumexp op, so a replay picks each new batch's max
     model = MLP(4, [8, 3], seed=1)
@@ -220,6 +233,7 @@ BUILD: dict[str, Callable[[Any, Any], Value]] = {
     "log": lambda a, b: a.log() * b,
     "tanh": lambda a, b: a.tanh() * b,
     "sigmoid": lambda a, b: a.sigmoid() * b,
+    "softplus": lambda a, b: (a * b).softplus(),
     "relu": lambda a, b: a.relu() * b,
     "sum": lambda a, b: sum_values([a, a, b]),
     "dot": lambda a, b: dot([a, b], [b, a], a),
