@@ -492,8 +492,8 @@ except AnomalyError as error:
    to reach $(1, 1)$. How many steps does gradient descent with $\eta = 10^{-3}$ need?
 2. **A softplus op.** Write `softplus = Op("softplus", ...)` with value $\log(1 + e^a)$ and partial
    $\sigma(a) = 1/(1 + e^{-a})$, using only `M.log`, `M.exp` and `M.sigmoid`. Check it with `gradcheck` and
-   `gradgradcheck` at a few points. Then replace the partial with `M.sigmoid(M.val(a))`: which check fails, and
-   why?
+   `gradgradcheck` at a few points, and compare it with the built-in `Value.softplus` (which also keeps `e^a`
+   from overflowing: how?). Then replace the partial with `M.sigmoid(M.val(a))`: which check fails, and why?
 3. **Predict, then run.** For `x = Value(0.0)`, what do `(abs(x) ** 0.5).backward()` and
    `((x * x) ** 0.5).backward()` leave in `x.grad`? Which op does `detect_anomaly()` name in each case, and is
    the true derivative of either function defined at $0$?
