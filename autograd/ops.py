@@ -224,9 +224,13 @@ def _sigmoid(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
     return s, (s * (1.0 - s),)
 
 
+_ONE = (1.0,)
+
+
 def _relu(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
-    # PyTorch zeroes the gradient where a <= 0, so at nan the gradient passes through. The test
-    # reads the output, which is <= 0 exactly where a is (and nan where a is nan).
+    if M.val(a) > 0:  # the active side: a passes through, with slope 1
+        return a, _ONE
+    # PyTorch zeroes the gradient where a <= 0, so at nan (where relu gives nan) it passes through
     out = M.relu(a)
     return out, (0.0 if out <= 0 else 1.0,)
 
