@@ -182,6 +182,24 @@ def _rebuild(spec: Spec, leaves: Iterator[Any]) -> Any:
     return spec[0](_rebuild(s, leaves) for s in spec[1])
 
 
+def _value_spec(x: Any, where: str, found: list[Value]) -> Spec:
+    """The structure of ``x``, a Value or nested lists/tuples of them; appends its Values to ``found``."""
+    if isinstance(x, Value):
+        found.append(x)
+        return None
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"record: {where} expects a Value or a list/tuple of Values, got {type(x).__name__}")
+    items = tuple(_value_spec(item, f"{where}[{i}]", found) for i, item in enumerate(x))
+    return (type(x), items, all(item is None for item in items))
+
+
+def _values_in(x: Any) -> list[Value]:
+    """The Values of ``x`` (a Value or nested lists/tuples of them), in order."""
+    found: list[Value] = []
+    _value_spec(x, "extras", found)
+    return found
+
+
 def _argument_names(fn: Callable[..., Any], n: int) -> list[str]:
     """Names for ``fn``'s first ``n`` arguments, for messages and labels: its parameters' names
     when its signature says them, else ``args[0]``, ``args[1]``, ..."""
@@ -311,8 +329,8 @@ class _Writer:
         pushes = [(p, None if d == "1.0" else d) for p, d in zip(parents, partials)]
         return _dot_lines(out, bias, ws, xs), pushes, partials, surely_finite
 
-    def source(self, output: Value) -> str:
-        """The whole function."""
+    def source(self, output: Value, extras: list[Value]) -> str:
+        """The whole function. It returns ``(loss, grads or None, extras)``, each extra a value."""
         first_param = len(self.inputs)
         params = [f"v{first_param + i}" for i in range(len(self.params))]
         lines = ["def run(X, P, G):"]
@@ -341,7 +359,8 @@ class _Writer:
                 test = f"if {g} or not finite and not fin(({', '.join(partials)},)):"
                 backward.append([test, *("    " + line for line in block)])
         root = f"v{self.slot[output]}"
-        body += ["if G is None:", f"    return {root}"]
+        reported = "(" + "".join(f"v{self.slot[e]}, " for e in extras) + ")"
+        body += ["if G is None:", f"    return {root}, None, {reported}"]
         root_slot = self.slot[output]
         if self.needs_grad[root_slot]:
             if params:
@@ -362,7 +381,7 @@ class _Writer:
                 body.append(f"g{root_slot} = 1.0")
             for block in reversed(backward):
                 body.extend(block)
-        body.append(f"return {root}, ({''.join('g' + p[1:] + ', ' for p in params)})")
+        body.append(f"return {root}, ({''.join('g' + p[1:] + ', ' for p in params)}), {reported}")
         return "\n".join(lines + ["    " + line for line in body]) + "\n"
 
 
@@ -387,7 +406,13 @@ class Tape:
     """
 
     def __init__(
-        self, fn: Callable[..., Any], names: list[str], specs: list[Spec], inputs: list[Value], output: Value
+        self,
+        fn: Callable[..., Any],
+        names: list[str],
+        specs: list[Spec],
+        inputs: list[Value],
+        output: Value,
+        extras: tuple[Spec, list[Value]] | None = None,
     ) -> None:
         self._fn = fn
         self._names = names
@@ -399,8 +424,16 @@ class Tape:
         is_input = set(inputs)
         self._params = tuple(dict.fromkeys(p for p in reached if p.is_leaf and p.requires_grad and p not in is_input))
         writer = _Writer(inputs, list(self._params), self._nodes)
+        self._extras = extras
+        reported = [] if extras is None else extras[1]
+        for i, v in enumerate(reported):
+            if v not in writer.slot:
+                raise ValueError(
+                    f"record: extra value {i} (data {v.data!r}) is not part of the loss's graph; extras must be "
+                    "Values the loss was computed from, such as the model's outputs"
+                )
         #: The Python source of the function a replay runs: straight-line code, one variable per number.
-        self.source = writer.source(output)
+        self.source = writer.source(output, reported)
         self._filename = f"<tape {next(_tape_ids)} of {getattr(fn, '__qualname__', type(fn).__name__)}>"
         namespace = dict(writer.names)
         exec(compile(self.source, self._filename, "exec"), namespace)
@@ -429,8 +462,12 @@ class Tape:
     def __repr__(self) -> str:
         return f"<Tape of {len(self)} ops, {len(self.parameters)} parameters>"
 
-    def __call__(self, *args: Any) -> float:
-        """Replay forward and backward: returns the loss and adds into each parameter's ``.grad``."""
+    def __call__(self, *args: Any) -> Any:
+        """Replay forward and backward: returns the loss and adds into each parameter's ``.grad``.
+
+        If the recorded function returned ``(loss, extras)``, this returns ``(loss, extras)`` too,
+        with each Value of the extras replaced by its number in this replay.
+        """
         if not is_grad_enabled():
             raise RuntimeError(
                 "tape(...) computes gradients, but gradients are off (inside no_grad()); "
@@ -440,17 +477,25 @@ class Tape:
         if is_anomaly_enabled():
             return self._normal_path(xs, backward=True)
         params = self._params
-        loss, grads = self._run(xs, [p.data for p in params], [p.grad for p in params])
+        loss, grads, reported = self._run(xs, [p.data for p in params], [p.grad for p in params])
         for p, g in zip(params, grads):
             p.grad = g
-        return loss
+        return self._result(loss, reported)
 
-    def forward(self, *args: Any) -> float:
-        """Replay the forward pass only: the loss at ``args`` and the parameters' current data."""
+    def forward(self, *args: Any) -> Any:
+        """Replay the forward pass only: the loss at ``args`` and the parameters' current data
+        (and the extras' numbers, as :meth:`__call__`)."""
         xs = self._inputs(args, "tape.forward")
         if is_anomaly_enabled():
             return self._normal_path(xs, backward=False)
-        return self._run(xs, [p.data for p in self._params], None)
+        loss, _, reported = self._run(xs, [p.data for p in self._params], None)
+        return self._result(loss, reported)
+
+    def _result(self, loss: float, reported: tuple[float, ...]) -> Any:
+        """The loss, or ``(loss, extras)`` with the extras' numbers in the structure ``fn`` returned."""
+        if self._extras is None:
+            return loss
+        return loss, _rebuild(self._extras[0], iter(reported))
 
     def _inputs(self, args: tuple[Any, ...], who: str) -> list[float]:
         """The numbers in ``args`` as one list of floats, after checking them against the recording."""
@@ -479,16 +524,20 @@ class Tape:
                 raise _not_a_number(where, x)
         return list(map(float, flat))
 
-    def _normal_path(self, xs: list[float], backward: bool) -> float:
+    def _normal_path(self, xs: list[float], backward: bool) -> Any:
         """The recorded function on input Values (and ``backward()``), as without a tape.
 
         It computes the same numbers as a replay as long as the function takes no decision on them.
         """
         leaves = iter([Value(x) for x in xs])
-        out = self._fn(*(_rebuild(spec, leaves) for spec in self._specs))
+        result = self._fn(*(_rebuild(spec, leaves) for spec in self._specs))
+        extras = self._extras
+        out = result if extras is None else result[0]
         if backward:
             out.backward()
-        return float(out.data)
+        if extras is None:
+            return float(out.data)
+        return float(out.data), _rebuild(extras[0], iter([v.data for v in _values_in(result[1])]))
 
 
 def record(fn: Callable[..., Any], *args: Any) -> Tape:
@@ -496,8 +545,11 @@ def record(fn: Callable[..., Any], *args: Any) -> Tape:
 
     Every number in ``args`` (numbers, or nested lists and tuples of them) is turned into an
     input leaf Value before ``fn`` is called, so ``fn`` sees Values where you passed numbers.
-    ``fn`` must return a Value that depends on an input or a parameter. What is replayed and
-    what is baked in: see the :mod:`autograd.tape` documentation.
+    ``fn`` must return a Value that depends on an input or a parameter (the loss), or a pair
+    ``(loss, extras)`` where ``extras`` is a Value, or a list/tuple (nested or not) of Values
+    that the loss was computed from, such as the model's outputs: a replay then returns
+    ``(loss, extras)`` with numbers in place of those Values. What is replayed and what is
+    baked in: see the :mod:`autograd.tape` documentation.
 
     The tape is checked once, on the recorded numbers: its loss and gradients must equal the
     engine's (``fn``'s result, and its ``backward()``, whose effect on the parameters' ``.grad``
@@ -544,14 +596,19 @@ def record(fn: Callable[..., Any], *args: Any) -> Tape:
             "pass one-hot float targets instead, or keep such numbers out of the arguments (numbers in a closure "
             "are constants of the tape)"
         ) from e
+    extras: tuple[Spec, list[Value]] | None = None
+    if isinstance(output, tuple) and len(output) == 2 and isinstance(output[0], Value):
+        output, reported = output
+        values: list[Value] = []
+        extras = (_value_spec(reported, "extras", values), values)
     if not isinstance(output, Value):
-        raise TypeError(f"record: fn must return a Value, got {type(output).__name__}")
+        raise TypeError(f"record: fn must return a Value, or a pair (loss Value, extras), got {type(output).__name__}")
     if not output.requires_grad:
         raise ValueError(
             "record: fn returned a Value that does not require grad (a constant): it depends on no input and "
             "no parameter, so there is nothing to replay"
         )
-    tape = Tape(fn, names, specs, inputs, output)
+    tape = Tape(fn, names, specs, inputs, output, extras)
     _check_against_engine(tape, [v.data for v in inputs])
     return tape
 
@@ -575,7 +632,9 @@ def _check_against_engine(tape: Tape, xs: list[float]) -> None:
     finally:
         for p, g in zip(params, saved):
             p.grad = g
-    loss, grads = tape._run(xs, [p.data for p in params], [0.0] * len(params))
+    loss, grads, reported = tape._run(xs, [p.data for p in params], [0.0] * len(params))
+    if tape._extras is not None and not all(map(_same, reported, [v.data for v in tape._extras[1]])):
+        raise RuntimeError("record: replayed on the recorded numbers, the tape's extras differ from the engine's")
     if not _same(loss, tape.output.data):
         raise RuntimeError(
             f"record: replayed on the recorded numbers, the tape computes {loss!r} where the engine computed "

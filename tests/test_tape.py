@@ -579,7 +579,7 @@ def test_record_refuses_inside_no_grad() -> None:
     ("fn", "args", "error", "message"),
     [
         ("not a function", (1.0,), TypeError, "record: fn expects a function, got str"),
-        (lambda x: 3.0, (1.0,), TypeError, "record: fn must return a Value, got float"),
+        (lambda x: 3.0, (1.0,), TypeError, r"record: fn must return a Value, or a pair \(loss Value, extras\), got float"),
         (lambda x: Value(2.0, requires_grad=False), (1.0,), ValueError, "does not require grad"),
         (lambda x: x, ("abc",), TypeError, r"x expects a number or a list/tuple of numbers, got str"),
         (lambda x: x[0], ([1.0, None],), TypeError, r"x\[1\] expects a number .* got NoneType"),
@@ -675,3 +675,51 @@ def test_a_traceback_through_a_replay_shows_the_line_of_the_tape() -> None:
     del tape, info
     gc.collect()
     assert filename not in linecache.cache  # forgotten with the tape
+
+
+# --- extras: values reported beside the loss ------------------------------------------------------
+
+
+def test_extras_are_replayed_with_the_loss_in_the_structure_fn_returned() -> None:
+    model = MLP(2, [4, 3], seed=2)
+    params = model.parameters()
+
+    def step(X: Any, T: Any) -> tuple[Value, list[list[Value]]]:
+        outputs = [model(x) for x in X]
+        return cross_entropy(outputs, T), outputs
+
+    rng = random.Random(4)
+
+    def batch() -> tuple[list[list[float]], list[list[float]]]:
+        return [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(5)], onehot(
+            [rng.randrange(3) for _ in range(5)], 3
+        )
+
+    tape = record(step, *batch())
+    for _ in range(3):
+        X, T = batch()
+        for p in params:
+            p.grad = 0.0
+        loss_v, outs_v = step(X, T)
+        loss_v.backward()
+        expected = [p.grad for p in params]
+        for p in params:
+            p.grad = 0.0
+        loss, outs = tape(X, T)
+        assert same(loss, loss_v.data) and all(same(p.grad, e) for p, e in zip(params, expected))
+        assert outs == [[o.data for o in row] for row in outs_v]
+        assert type(outs) is list and type(outs[0]) is list
+        f_loss, f_outs = tape.forward(X, T)
+        assert f_loss == loss and f_outs == outs
+        with detect_anomaly():  # the normal path gives the same shape
+            a_loss, a_outs = tape.forward(X, T)
+        assert a_loss == loss and a_outs == outs
+
+
+def test_extras_must_be_values_of_the_loss_graph() -> None:
+    w = Value(1.5)
+    other = Value(2.0)
+    with pytest.raises(ValueError, match=r"extra value 1 \(data 2.0\) is not part of the loss's graph"):
+        record(lambda x: (lambda h: (h.tanh(), (h, other * 1.0)))(w * x), 1.0)  # h is in the graph
+    with pytest.raises(TypeError, match=r"record: extras\[0\] expects a Value or a list/tuple of Values, got float"):
+        record(lambda x: (w * x, [3.0]), 1.0)
