@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seeds the data, the split, the weights and the shuffling")
     p.add_argument("--out", default=None, metavar="DIR", help="where to write the results (default: runs/DATASET)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--replay", action="store_true",
+                   help="record the training step once per batch size and replay it (autograd.record): the same "
+                        "training, several times faster")
     p.set_defaults(func=train_command, subparser=p)
     return parser
 
@@ -228,7 +231,8 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     start = time.perf_counter()
     try:
         history = fit(model, X_train, y_train, loss, optimizer, args.epochs, args.batch_size,
-                      X_val=X_test, y_val=y_test, progress=not args.no_progress, seed=args.seed, task=task)
+                      X_val=X_test, y_val=y_test, progress=not args.no_progress, seed=args.seed, task=task,
+                      replay=args.replay)
     except FloatingPointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from autograd import Value, no_grad
+from autograd import Tape, Value, no_grad, record
 
 from .data import batches
 
@@ -177,22 +177,27 @@ def _check_labels(labels: list[Any], task: str, n_outputs: int, name: str) -> No
 # --- predictions ----------------------------------------------------------------------------
 
 
+def _number(x: Any) -> float:
+    """An output's number: a Value's data, or the float a replayed tape gave."""
+    return x.data if isinstance(x, Value) else x
+
+
 def _predicted(out: Output, task: str) -> float:
     """The predicted label of one output: 1/0 for binary, the argmax for multiclass, the value for regression."""
     if task == "multiclass":
-        best, best_score = 0, out[0].data
+        best, best_score = 0, _number(out[0])
         for k in range(1, len(out)):
-            if out[k].data > best_score:
-                best, best_score = k, out[k].data
+            if _number(out[k]) > best_score:
+                best, best_score = k, _number(out[k])
         return best
     if task == "binary":
-        return 1 if out.data > 0.0 else 0
-    return float(out.data)
+        return 1 if _number(out) > 0.0 else 0
+    return float(_number(out))
 
 
 def _count_correct(outputs: list[Output], labels: list[Any], task: str) -> int:
     if task == "binary":  # positive is the label 1 under both conventions
-        return sum((out.data > 0.0) == (t == 1) for out, t in zip(outputs, labels, strict=True))
+        return sum((_number(out) > 0.0) == (t == 1) for out, t in zip(outputs, labels, strict=True))
     return sum(_predicted(out, task) == t for out, t in zip(outputs, labels, strict=True))
 
 
@@ -272,6 +277,39 @@ def _loss_value(loss: LossFn, outputs: list[Output], labels: list[Any]) -> Value
 # --- the loop -------------------------------------------------------------------------------
 
 
+class _ReplayedSteps:
+    """fit()'s training step as recorded tapes (:func:`autograd.record`), one per minibatch size.
+
+    A tape's arguments are the batch's inputs and targets, so every batch of a size replays
+    the same tape. Class-index targets cannot be inputs (an index picks a logit: a decision on
+    a number), so for ``"multiclass"`` the loss is given one-hot target vectors instead, which
+    ``nn.cross_entropy`` accepts.
+    """
+
+    def __init__(self, model: Callable[[Any], Output], loss: LossFn, task: str, n_outputs: int) -> None:
+        self.model, self.loss, self.task, self.n_outputs = model, loss, task, n_outputs
+        self.tapes: dict[int, Tape] = {}
+
+    def _step(self, xb: list[Any], targets: list[Any]) -> tuple[Value, list[Output]]:
+        outputs = [self.model(x) for x in xb]
+        return _loss_value(self.loss, outputs, targets), outputs
+
+    def __call__(self, xb: list[Any], yb: list[Any]) -> tuple[float, list[Output]]:
+        """Replay one step: add the batch's gradients into ``.grad``; return the loss and the outputs."""
+        targets = yb
+        if self.task == "multiclass":
+            targets = [[1.0 if k == t else 0.0 for k in range(self.n_outputs)] for t in yb]
+        tape = self.tapes.get(len(xb))
+        if tape is None:
+            try:
+                tape = self.tapes[len(xb)] = record(self._step, xb, targets)
+            except (TypeError, ValueError) as e:
+                one_hot = " (for 'multiclass' it is given one-hot target vectors)" if self.task == "multiclass" else ""
+                raise type(e)(f"fit(replay=True) could not record the training step{one_hot}: {e}") from e
+        loss, outputs = tape(xb, targets)
+        return loss, outputs
+
+
 def _progress_bar(epochs: int, enabled: bool) -> Any:
     """A tqdm bar over the epochs, or None when disabled or when tqdm is not installed."""
     if not enabled:
@@ -307,6 +345,7 @@ def fit(
     callback: Callable[[int, History], bool | None] | None = None,
     schedule: _Schedule | None = None,
     task: str | None = None,
+    replay: bool = False,
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` epochs; return the :class:`History`.
 
@@ -325,6 +364,14 @@ def fit(
 
     A loss that turns nan or infinite stops training with a FloatingPointError: the
     learning rate is too high, or the loss is fed the wrong labels.
+
+    ``replay=True`` records the training step once per minibatch size with
+    :func:`autograd.record` and replays it, building no graph: the same training, several
+    times faster (recording costs about as much as 50 to 100 ordinary steps). The losses and
+    gradients are the ordinary ones to the last bit, except that for ``"multiclass"`` the loss
+    is given one-hot target vectors (so it must accept them, as ``nn.cross_entropy`` does),
+    which changes the rounding slightly. The loss and the model must take no decision in
+    Python on the numbers (every loss in ``nn`` qualifies; see :mod:`autograd.tape`).
     """
     rows, labels = _check_samples(X, y, "X", "y")
     if (X_val is None) != (y_val is None):
@@ -351,6 +398,9 @@ def fit(
     if val is not None:
         _check_labels(val[1], task, n, "y_val")
     classify = task != "regression"
+    if not isinstance(replay, bool):
+        raise TypeError(f"replay expects True or False, got {type(replay).__name__}")
+    replayed = _ReplayedSteps(model, loss, task, n) if replay else None
 
     history = History(task=task)
     rng = random.Random(seed)
@@ -359,19 +409,25 @@ def fit(
         for epoch in range(epochs):
             total, correct = 0.0, 0
             for step, (xb, yb) in enumerate(batches(rows, labels, batch_size, shuffle=True, seed=rng.getrandbits(32))):
-                outputs = [model(x) for x in xb]
-                batch_loss = _loss_value(loss, outputs, yb)
-                if not math.isfinite(batch_loss.data):
+                if replayed is None:
+                    outputs: list[Output] = [model(x) for x in xb]
+                    graph = _loss_value(loss, outputs, yb)
+                    batch_loss = graph.data
+                else:
+                    optimizer.zero_grad()
+                    batch_loss, outputs = replayed(xb, yb)  # forward and backward at once
+                if not math.isfinite(batch_loss):
                     raise FloatingPointError(
-                        f"fit: the loss became {batch_loss.data} at epoch {epoch + 1}, batch {step + 1}: "
+                        f"fit: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}: "
                         "training diverged (lower the learning rate?)"
                     )
-                optimizer.zero_grad()
-                batch_loss.backward()
+                if replayed is None:
+                    optimizer.zero_grad()
+                    graph.backward()
                 optimizer.step()
                 if schedule is not None:
                     schedule.step()
-                total += batch_loss.data * len(xb)
+                total += batch_loss * len(xb)
                 if classify:
                     correct += _count_correct(outputs, yb, task)
             history.loss.append(total / len(rows))

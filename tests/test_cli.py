@@ -74,6 +74,19 @@ def test_train_is_deterministic_under_the_seed(tmp_path: Path, capsys: pytest.Ca
     assert state_a == state_b
 
 
+@pytest.mark.parametrize("dataset", ["xor", "circles"])
+def test_train_with_replay_saves_the_same_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dataset: str
+) -> None:
+    args = ["train", "--epochs", "3", "--samples", "40", "--no-progress", "--dataset", dataset, "--batch-size", "16"]
+    assert main([*args, "--out", str(tmp_path / "normal")]) == 0
+    assert main([*args, "--replay", "--out", str(tmp_path / "replay")]) == 0
+    capsys.readouterr()
+    normal = json.loads((tmp_path / "normal" / "model.json").read_text())["state"]
+    replayed = json.loads((tmp_path / "replay" / "model.json").read_text())["state"]
+    assert replayed == normal  # a binary task: the same steps to the last bit
+
+
 def test_train_spirals_uses_cross_entropy_and_sgd_with_tanh(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -359,3 +359,47 @@ def test_confusion_matrix_counts_and_plot(tmp_path: Path) -> None:
         confusion_matrix([0], [-1])
     plot_confusion([0, 1, 1], [0, 1, 0], tmp_path / "c.png", classes=2)
     assert (tmp_path / "c.png").read_bytes()[:8] == PNG_MAGIC
+
+
+# --- replay=True: the same training on recorded tapes ---------------------------------------------
+
+
+def _train(replay: bool, loss: Any, X: Any, y: Any, nouts: list[int], batch_size: int | None, epochs: int = 4) -> Any:
+    model = MLP(len(X[0]), nouts, seed=3)
+    history = fit(model, X, y, loss, SGD(model.parameters(), lr=0.1, momentum=0.5), epochs, batch_size,
+                  progress=False, seed=1, X_val=X[:10], y_val=y[:10], replay=replay)
+    return history, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize("loss,labels", [(hinge_loss, "pm1"), (binary_cross_entropy, "01"), (mse_loss, "real")])
+@pytest.mark.parametrize("batch_size", [None, 16])  # 60 points: 16 leaves a last batch of 12, a second tape
+def test_replay_trains_exactly_as_the_normal_loop(loss: Any, labels: str, batch_size: int | None) -> None:
+    X, y01 = small_moons()
+    y: list[Any] = {"pm1": [2 * t - 1 for t in y01], "01": y01, "real": [0.5 * t - x[0] for t, x in zip(y01, X)]}[labels]
+    normal, normal_weights = _train(False, loss, X, y, [8, 1], batch_size)
+    replayed, replayed_weights = _train(True, loss, X, y, [8, 1], batch_size)
+    assert replayed_weights == normal_weights  # every step the same, to the last bit
+    assert (replayed.loss, replayed.accuracy, replayed.val_loss) == (normal.loss, normal.accuracy, normal.val_loss)
+
+
+def test_replay_of_a_multiclass_fit_gives_one_hot_targets_and_trains_alike() -> None:
+    X, y = make_spirals(n=60, classes=3, noise=0.1, seed=0)
+    normal, normal_weights = _train(False, cross_entropy, X, y, [8, 3], 12)
+    replayed, replayed_weights = _train(True, cross_entropy, X, y, [8, 3], 12)
+    # one-hot targets give the class index's losses, but another graph shape, so rounding differs
+    assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(replayed.loss, normal.loss, strict=True))
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(replayed_weights, normal_weights))
+    assert replayed.accuracy == normal.accuracy
+
+
+def test_replay_names_itself_when_the_step_cannot_be_recorded() -> None:
+    X, y = make_spirals(n=15, classes=3, noise=0.1, seed=0)
+    model = MLP(2, [4, 3], seed=0)
+
+    def picky_loss(outputs: list[Any], labels: list[Any]) -> Value:  # indexes with the labels
+        return sum_values([-out[t] for out, t in zip(outputs, labels)])
+
+    with pytest.raises(TypeError, match=r"fit\(replay=True\) could not record the training step \(for 'multiclass'"):
+        fit(model, X, y, picky_loss, SGD(model.parameters(), lr=0.1), 1, progress=False, replay=True)
+    with pytest.raises(TypeError, match=r"replay expects True or False, got str"):
+        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=0.1), 1, progress=False, replay="yes")
