@@ -318,12 +318,7 @@ class Value:
         Duplicates are kept: ``a + a`` has parents ``(a, a)``. Constant operands (numbers,
         and Values with ``requires_grad=False``) are in :attr:`operands` but not here.
         """
-        a = self._a
-        if a is None:
-            return ()
-        if a.__class__ is tuple:
-            return a[: len(self._da)]
-        return (a,) if self._db is None else (a, self._b)
+        return stored_operands(self)[: len(self.local_grads)]
 
     @property
     def operands(self) -> tuple[Value | float, ...]:
@@ -587,18 +582,24 @@ def sum_values(values: Iterable[Operand]) -> Value:
         if _MODE.get() is _NORMAL:
             return _node(out, SUM, vals, _ops.ones(len(vals)), None, None)
         return _record(SUM, out, vals, _ops.ones(len(vals)), len(vals))
+    stored, k = _grads_first(vals, "sum_values")
+    # added in the order stored (terms that need a gradient first), so the node's operands
+    # reproduce its value to the last bit
+    out = sum([_data(x) for x in stored], 0.0)
+    return _record(SUM, out, stored, _ops.ones(k), k)
+
+
+def _grads_first(vals: tuple[Any, ...], who: str) -> tuple[tuple[Any, ...], int]:
+    """The operands of an n-ary op as a node stores them: the Values that need a gradient, in
+    order, then the constants (numbers as floats, and Values that need none); and their count."""
     grads: list[Value] = []
     consts: list[Value | float] = []
     for i, v in enumerate(vals):
         if isinstance(v, Value):
             (grads if v._op is not CONST else consts).append(v)
         else:
-            consts.append(_as_float(v, f"sum_values: item {i}"))
-    stored = (*grads, *consts)
-    # added in the order stored (terms that need a gradient first), so the node's operands
-    # reproduce its value to the last bit
-    out = sum([_data(x) for x in stored], 0.0)
-    return _record(SUM, out, stored, _ops.ones(len(grads)), len(grads))
+            consts.append(_as_float(v, f"{who}: item {i}"))
+    return (*grads, *consts), len(grads)
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:
@@ -637,16 +638,9 @@ def logsumexp(values: Iterable[Operand]) -> Value:
     if datas is not None:  # the common case: every term needs a gradient
         out, partials = _ops.LOGSUMEXP.fn(F, *datas)
         return _record(_ops.LOGSUMEXP, out, vals, partials, len(vals))
-    grads: list[Value] = []
-    consts: list[Value | float] = []
-    for i, v in enumerate(vals):
-        if isinstance(v, Value):
-            (grads if v._op is not CONST else consts).append(v)
-        else:
-            consts.append(_as_float(v, f"logsumexp: item {i}"))
-    stored = (*grads, *consts)
+    stored, k = _grads_first(vals, "logsumexp")
     out, partials = _ops.LOGSUMEXP.fn(F, *[_data(x) for x in stored])
-    return _record(_ops.LOGSUMEXP, out, stored, partials, len(grads))
+    return _record(_ops.LOGSUMEXP, out, stored, partials, k)
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:

@@ -10,7 +10,6 @@ No function here recurses, so a chain of a million ops is as easy as a chain of 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
@@ -30,8 +29,9 @@ def postorder(start: N, next_nodes: Callable[[N], Iterable[N]]) -> list[N]:
     """Every node reachable from ``start`` through ``next_nodes``, each after those it reaches.
 
     A depth-first walk with an explicit stack (no recursion), taking ``next_nodes(node)`` in
-    order, so the result is deterministic. Drawing uses it to walk operands;
-    :func:`topological_order` is the same walk over parents, written out for speed.
+    order, so the result is deterministic. Drawing uses it to walk operands, and
+    :func:`topological_order` to walk parents; :func:`backward_order` is the same walk,
+    written out for speed.
     """
     order: list[N] = []
     # A node is in `done` once the nodes it reaches are listed (False while they are walked).
@@ -57,61 +57,18 @@ def topological_order(root: Value, include_leaves: bool = True) -> list[Value]:
     The order is deterministic: a depth-first walk over parents that finishes the last
     operand's subtree first (for `a.tanh() + b.exp()`: b, exp, a, tanh, add).
     With ``include_leaves=False`` only nodes made by an op are listed (the ones whose
-    gradient ``backward`` recomputes), which is all ``backward`` needs; ``root`` itself is
-    always listed, last, even when it is a leaf.
+    gradient ``backward`` recomputes: :func:`backward_order` is this walk, written for speed);
+    ``root`` itself is always listed, last, even when it is a leaf.
 
     >>> from autograd import Value
     >>> a = Value(2.0, label="a"); b = a * a; c = b + a
     >>> [n.label or n.op for n in topological_order(c)]
     ['a', 'mul', 'add']
     """
+    order = postorder(root, parents)
     if include_leaves:
-        return postorder(root, parents)
-    # The collector is paused during the walk: its bookkeeping (a tuple and an iterator per node
-    # on the path) cannot form reference cycles, but on a deep graph a million of them are alive
-    # at once, and every collection they trigger would scan the whole graph again.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _parents_first(root)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _parents_first(root: Value) -> list[Value]:
-    """postorder()'s walk over the parents that are not leaves, written out for backward's speed.
-
-    Each stack entry holds a node and an iterator over its parents not walked yet, last operand
-    first as postorder's stack pops them, so the order is the same. A node is pushed once and is
-    listed when its iterator runs out (postorder pushes a node once per child that reaches it).
-    Leaves (``_a is None``) are skipped before the set lookup: most edges lead to leaves.
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, _reversed_parents(root))]
-    while stack:
-        node, todo = stack[-1]
-        for p in todo:
-            if p._a is not None and p not in seen:
-                seen.add(p)
-                stack.append((p, _reversed_parents(p)))
-                break
-        else:  # every parent is listed: the node can follow them
-            stack.pop()
-            order.append(node)
-    return order
-
-
-def _reversed_parents(node: Value) -> Iterator[Value]:
-    a = node._a
-    if a is None:  # a leaf (only ever the root here)
-        return iter(())
-    if a.__class__ is tuple:
-        return reversed(a[: len(node._da)])
-    if node._db is None:
-        return iter((a,))
-    return iter((node._b, a))
+        return order
+    return [n for n in order if not n.is_leaf or n is root]
 
 
 # The marks of backward_order's walk, kept in each node's grad slot while it runs.

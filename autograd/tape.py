@@ -118,15 +118,26 @@ def _not_a_number(where: str, x: Any) -> TypeError:
     return TypeError(f"{where} expects a number or a list/tuple of numbers, got {type(x).__name__}{hint}")
 
 
-def _spec_of(x: Any, where: str, paths: list[str]) -> Spec:
-    """The structure of the argument ``x``; appends the position of each of its numbers to ``paths``."""
-    if _is_number(x):
-        paths.append(where)
+def _structure(
+    x: Any, where: str, is_item: Callable[[Any], bool], found: list[tuple[str, Any]], error: Callable[[str, Any], Exception]
+) -> Spec:
+    """The structure of ``x``: an item (``is_item``), or nested lists/tuples of items. Appends
+    each item, with its position, to ``found``; anything else raises ``error(position, it)``."""
+    if is_item(x):
+        found.append((where, x))
         return None
     if not isinstance(x, (list, tuple)):
-        raise _not_a_number(where, x)
-    items = tuple(_spec_of(item, f"{where}[{i}]", paths) for i, item in enumerate(x))
+        raise error(where, x)
+    items = tuple(_structure(item, f"{where}[{i}]", is_item, found, error) for i, item in enumerate(x))
     return (type(x), items, all(item is None for item in items))
+
+
+def _spec_of(x: Any, where: str, paths: list[str]) -> Spec:
+    """The structure of the argument ``x``; appends the position of each of its numbers to ``paths``."""
+    found: list[tuple[str, Any]] = []
+    spec = _structure(x, where, _is_number, found, _not_a_number)
+    paths.extend(position for position, _ in found)
+    return spec
 
 
 def _flatten(x: Any, spec: Spec, out: list[Any]) -> bool:
@@ -182,15 +193,16 @@ def _rebuild(spec: Spec, leaves: Iterator[Any]) -> Any:
     return spec[0](_rebuild(s, leaves) for s in spec[1])
 
 
-def _value_spec(x: Any, where: str, found: list[Value]) -> Spec:
-    """The structure of ``x``, a Value or nested lists/tuples of them; appends its Values to ``found``."""
-    if isinstance(x, Value):
-        found.append(x)
-        return None
-    if not isinstance(x, (list, tuple)):
-        raise TypeError(f"record: {where} expects a Value or a list/tuple of Values, got {type(x).__name__}")
-    items = tuple(_value_spec(item, f"{where}[{i}]", found) for i, item in enumerate(x))
-    return (type(x), items, all(item is None for item in items))
+def _not_a_value(where: str, x: Any) -> TypeError:
+    return TypeError(f"record: {where} expects a Value or a list/tuple of Values, got {type(x).__name__}")
+
+
+def _value_spec(x: Any, where: str, values: list[Value]) -> Spec:
+    """The structure of ``x``, a Value or nested lists/tuples of them; appends its Values to ``values``."""
+    found: list[tuple[str, Any]] = []
+    spec = _structure(x, where, lambda v: isinstance(v, Value), found, _not_a_value)
+    values.extend(v for _, v in found)
+    return spec
 
 
 def _values_in(x: Any) -> list[Value]:
