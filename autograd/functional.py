@@ -1,9 +1,10 @@
 """What PyTorch users expect around the engine: ``no_grad``, ``grad``, ``gradcheck``,
-``gradgradcheck`` and ``detect_anomaly``.
+``gradgradcheck`` and ``detect_anomaly``; and ``gc_paused`` for building big graphs fast.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "detect_anomaly",
+    "gc_paused",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -64,6 +66,43 @@ def is_grad_enabled() -> bool:
 def is_anomaly_enabled() -> bool:
     """Whether ``detect_anomaly()`` is on right now (in this thread or asyncio task)."""
     return _MODE.get().anomaly
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector inside the block; restore it on the way out.
+
+    Every node is a Python object that the collector tracks, and while a graph grows the
+    collector keeps rescanning all of it, to find reference cycles that valuegrad's graphs
+    never have (a node refers only to its operands, never back). On a chain of a million ops
+    that rescanning is nearly half of the time, and in ``python -m nn train`` about a sixth.
+    Reference counting still frees every graph the moment its last reference goes, so
+    pausing the collector loses nothing; ``nn.fit`` pauses it during each training step.
+
+    It only ever re-enables a collector that it paused: inside a block where the collector
+    is already off (``gc.disable()``, or an outer ``gc_paused()``) it does nothing. The
+    collector is one switch for the whole process, so another thread's objects wait too.
+
+    >>> import gc
+    >>> from autograd import Value, gc_paused
+    >>> with gc_paused():
+    ...     y = Value(0.5)
+    ...     for _ in range(100_000):
+    ...         y = y * 1.0
+    ...     y.backward()
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @contextmanager

@@ -55,6 +55,8 @@ from peers import (
     torch_or_none,
 )
 
+from autograd import gc_paused
+
 
 @dataclass
 class Config:
@@ -224,11 +226,8 @@ class ValuegradGcPaused(Valuegrad):
     name = "valuegrad, gc paused"
 
     def chain(self, n: int) -> float:
-        gc.disable()
-        try:
+        with gc_paused():
             return super().chain(n)
-        finally:
-            gc.enable()
 
 
 def workload_b(cfg: Config) -> dict[str, Any]:
@@ -280,7 +279,7 @@ def workload_b(cfg: Config) -> dict[str, Any]:
         if isinstance(engine, PlainFloats):
             note = "forward pass only, no graph"
         elif isinstance(engine, ValuegradGcPaused):
-            note = "gc.disable() around each run"
+            note = "autograd.gc_paused() around each run"
         rows.append([engine.name, *cells, depth_text, note])
         results[engine.name] = {"seconds_per_op": {str(n): t for n, t in per_op.items()}, "deepest": depth,
                                 "deepest_is_cap": failed is None}
