@@ -58,7 +58,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, dot, no_grad, sum_values
+from autograd import Value, dot, gc_paused, no_grad, sum_values
 
 from .module import Module
 
@@ -325,6 +325,7 @@ class RBM(Module):
 
         Each epoch shuffles the data with the RBM's own generator and takes one
         :meth:`cd_step` per minibatch of ``batch_size`` samples (0: the whole set at once).
+        CPython's cyclic collector is paused during each step (see :func:`autograd.gc_paused`).
         """
         rows = self._data(data)
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -337,6 +338,7 @@ class RBM(Module):
             order = list(range(len(rows)))
             self.rng.shuffle(order)
             for start in range(0, len(order), size):
-                self.cd_step([rows[i] for i in order[start : start + size]], k=k, lr=lr)
+                with gc_paused():  # each step's graph is freed inside: see autograd.gc_paused
+                    self.cd_step([rows[i] for i in order[start : start + size]], k=k, lr=lr)
             history.append(self.reconstruction_error(rows))
         return history

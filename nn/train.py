@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from autograd import Tape, Value, no_grad, record
+from autograd import Tape, Value, gc_paused, no_grad, record
 
 from .data import batches
 
@@ -287,12 +287,17 @@ class _ReplayedSteps:
     """
 
     def __init__(self, model: Callable[[Any], Output], loss: LossFn, task: str, n_outputs: int) -> None:
-        self.model, self.loss, self.task, self.n_outputs = model, loss, task, n_outputs
+        self.task, self.n_outputs = task, n_outputs
         self.tapes: dict[int, Tape] = {}
 
-    def _step(self, xb: list[Any], targets: list[Any]) -> tuple[Value, list[Output]]:
-        outputs = [self.model(x) for x in xb]
-        return _loss_value(self.loss, outputs, targets), outputs
+        # A tape keeps the function it recorded, so this one must not refer to self (which keeps
+        # the tapes): that would be a reference cycle, and the tapes and their graphs would
+        # outlive fit() until the cyclic collector ran.
+        def step(xb: list[Any], targets: list[Any]) -> tuple[Value, list[Output]]:
+            outputs = [model(x) for x in xb]
+            return _loss_value(loss, outputs, targets), outputs
+
+        self._step = step
 
     def __call__(self, xb: list[Any], yb: list[Any]) -> tuple[float, list[Output]]:
         """Replay one step: add the batch's gradients into ``.grad``; return the loss and the outputs."""
@@ -409,27 +414,18 @@ def fit(
         for epoch in range(epochs):
             total, correct = 0.0, 0
             for step, (xb, yb) in enumerate(batches(rows, labels, batch_size, shuffle=True, seed=rng.getrandbits(32))):
-                if replayed is None:
-                    outputs: list[Output] = [model(x) for x in xb]
-                    graph = _loss_value(loss, outputs, yb)
-                    batch_loss = graph.data
-                else:
-                    optimizer.zero_grad()
-                    batch_loss, outputs = replayed(xb, yb)  # forward and backward at once
+                # The step's graph is built and freed inside, so the collector never scans it.
+                with gc_paused():
+                    batch_loss, batch_correct = _train_step(model, loss, optimizer, replayed, xb, yb, task)
                 if not math.isfinite(batch_loss):
                     raise FloatingPointError(
                         f"fit: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}: "
                         "training diverged (lower the learning rate?)"
                     )
-                if replayed is None:
-                    optimizer.zero_grad()
-                    graph.backward()
-                optimizer.step()
                 if schedule is not None:
                     schedule.step()
                 total += batch_loss * len(xb)
-                if classify:
-                    correct += _count_correct(outputs, yb, task)
+                correct += batch_correct
             history.loss.append(total / len(rows))
             if classify:
                 history.accuracy.append(correct / len(rows))
@@ -447,6 +443,34 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _train_step(
+    model: Callable[[Any], Output],
+    loss: LossFn,
+    optimizer: _Optimizer,
+    replayed: _ReplayedSteps | None,
+    xb: list[Any],
+    yb: list[Any],
+    task: str,
+) -> tuple[float, int]:
+    """One minibatch: forward, loss, backward and, if the loss is finite, the optimizer's
+    step. Returns the loss and the number classified correctly (0 for regression); the
+    graph is freed when it returns."""
+    if replayed is None:
+        outputs: list[Output] = [model(x) for x in xb]
+        graph = _loss_value(loss, outputs, yb)
+        batch_loss = graph.data
+        if math.isfinite(batch_loss):
+            optimizer.zero_grad()
+            graph.backward()
+    else:
+        optimizer.zero_grad()
+        batch_loss, outputs = replayed(xb, yb)  # forward and backward at once
+    if not math.isfinite(batch_loss):
+        return batch_loss, 0
+    optimizer.step()
+    return batch_loss, 0 if task == "regression" else _count_correct(outputs, yb, task)
 
 
 def _postfix(history: History) -> dict[str, str]:

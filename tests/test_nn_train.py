@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -403,3 +405,80 @@ def test_replay_names_itself_when_the_step_cannot_be_recorded() -> None:
         fit(model, X, y, picky_loss, SGD(model.parameters(), lr=0.1), 1, progress=False, replay=True)
     with pytest.raises(TypeError, match=r"replay expects True or False, got str"):
         fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=0.1), 1, progress=False, replay="yes")
+
+
+# --- the collector during training -----------------------------------------------------------
+
+
+class RecordingSGD(SGD):
+    """SGD that notes whether the cyclic collector was on at each step."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collector: list[bool] = []
+
+    def step(self) -> None:
+        self.collector.append(gc.isenabled())
+        super().step()
+
+
+@pytest.mark.parametrize("replay", [False, True])
+def test_fit_pauses_the_collector_in_each_step(replay: bool) -> None:
+    X, y = small_moons()
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = RecordingSGD(model.parameters(), lr=0.1)
+    in_loss: list[bool] = []
+
+    def loss(outputs: list[Value], targets: list[int]) -> Value:
+        in_loss.append(gc.isenabled())
+        return binary_cross_entropy(outputs, targets)
+
+    seen_in_callback: list[bool] = []
+    gc.enable()
+    fit(model, X, y, loss, optimizer, epochs=2, batch_size=16, progress=False, replay=replay,
+        callback=lambda epoch, history: seen_in_callback.append(gc.isenabled()))
+    assert gc.isenabled()
+    assert optimizer.collector == [False] * 8  # 2 epochs of 4 batches (16, 16, 16, 12)
+    # the loss only runs inside steps (where a tape is recorded, once per batch size, too)
+    assert len(in_loss) == (2 if replay else 8) and not any(in_loss)
+    assert seen_in_callback == [True, True]  # the user's callback runs with the collector as it was
+
+
+@pytest.mark.parametrize("replay", [False, True])
+def test_fit_frees_every_graph_by_reference_counting_and_leaves_a_collector_that_was_off_off(replay: bool) -> None:
+    """With the collector off throughout, a graph that is gone was freed by reference counting:
+    each step's graph when the step ends, and the recorded tapes' graphs when fit returns."""
+    X, y = small_moons()
+    model = MLP(2, [3, 1], seed=0)
+    graphs: list[weakref.ref[Value]] = []
+    alive_at_step: list[int] = []
+
+    def loss(outputs: list[Value], targets: list[int]) -> Value:
+        alive_at_step.append(sum(ref() is not None for ref in graphs))
+        value = binary_cross_entropy(outputs, targets)
+        graphs.append(weakref.ref(value))
+        return value
+
+    gc.disable()
+    try:
+        fit(model, X, y, loss, SGD(model.parameters(), lr=0.1), epochs=2, batch_size=16, progress=False,
+            replay=replay)
+        assert not gc.isenabled()
+        if not replay:
+            assert alive_at_step == [0] * 8  # the last step's graph is gone when the next begins
+        assert len(graphs) == (2 if replay else 8) and all(ref() is None for ref in graphs)
+    finally:
+        gc.enable()
+
+
+def test_fit_turns_the_collector_back_on_when_training_diverges() -> None:
+    X, y = small_moons()
+    model = MLP(2, [3, 1], seed=0)
+
+    def broken(outputs: list[Value], targets: list[int]) -> Value:
+        return sum_values(outputs) * float("nan")
+
+    gc.enable()
+    with pytest.raises(FloatingPointError):
+        fit(model, X, y, broken, SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+    assert gc.isenabled()

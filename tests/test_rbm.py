@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import close
@@ -149,6 +151,22 @@ def test_training_is_deterministic_under_a_seed() -> None:
         runs.append([p.data for p in rbm.parameters()])
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
+
+
+def test_fit_pauses_the_collector_during_each_step_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    rbm = RBM(9, 4, seed=0)
+    during: list[bool] = []
+    cd_step = rbm.cd_step
+
+    def noting(*args: Any, **kwargs: Any) -> float:
+        during.append(gc.isenabled())
+        return cd_step(*args, **kwargs)
+
+    monkeypatch.setattr(rbm, "cd_step", noting)
+    gc.enable()
+    rbm.fit(bars_and_stripes(3), epochs=2, batch_size=4)
+    assert during == [False] * 8  # 14 patterns in batches of 4: 4 steps per epoch
+    assert gc.isenabled()
 
 
 def test_cd_step_returns_the_gap_and_moves_parameters_against_its_gradient() -> None:
