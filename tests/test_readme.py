@@ -1,0 +1,78 @@
+"""The README's Python examples run, and print what their comments say they print."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCKS = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), flags=re.S | re.M)
+
+#: Blocks that are excerpts (they use names the reader is meant to supply), by their first line.
+EXCERPTS = {
+    "from autograd.viz import draw_dot, draw_backprop, show_backprop",  # draws o, loss, hidden
+    "from autograd import record",  # X, Y and batches are the reader's own data
+}
+
+
+def run(marker: str) -> dict[str, Any]:
+    """Execute the one README block containing ``marker``; return its namespace."""
+    found = [b for b in BLOCKS if marker in b]
+    assert len(found) == 1, f"{len(found)} README blocks contain {marker!r}"
+    namespace: dict[str, Any] = {"__name__": "readme"}
+    exec(compile(found[0], f"README.md block with {marker!r}", "exec"), namespace)
+    return namespace
+
+
+def test_the_30_second_example_gives_the_numbers_in_its_comments(capsys: pytest.CaptureFixture[str]) -> None:
+    ns = run("o = (x1 * w1 + x2 * w2 + b).tanh()")
+    o, w1, x1 = ns["o"], ns["w1"], ns["x1"]
+    assert o.data == pytest.approx(1 / math.sqrt(2), rel=1e-12)  # 0.7071...
+    slope = 1 - o.data**2
+    assert w1.grad == pytest.approx(ns["x1"].data * slope, rel=1e-12) == pytest.approx(1.0, rel=1e-12)
+    assert x1.grad == pytest.approx(ns["w1"].data * slope, rel=1e-12) == pytest.approx(-1.5, rel=1e-12)
+    assert capsys.readouterr().out.splitlines()[0].startswith("0.7071")
+
+
+def test_the_higher_order_example() -> None:
+    ns = run("grad(x**3, x, create_graph=True)")
+    assert ns["dy"].data == 12.0 and ns["d2y"].data == 12.0  # 3x², 6x at x = 2
+
+
+def test_the_mlp_example_has_337_parameters_and_takes_a_step() -> None:
+    ns = run("model = MLP(2, [16, 16, 1])")
+    params = ns["model"].parameters()
+    assert len(params) == 337
+    assert any(p.grad != 0.0 for p in params)
+
+
+def test_the_fit_example_reaches_test_accuracy_one(capsys: pytest.CaptureFixture[str]) -> None:
+    ns = run("history = fit(")
+    assert ns["accuracy"](ns["model"], ns["X_test"], ns["y_test"]) == 1.0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "1.0"
+
+
+def test_the_rbm_example_lowers_the_reconstruction_error_as_its_comment_says() -> None:
+    ns = run("rbm = RBM(9, 8, seed=0)")
+    rbm, data = ns["rbm"], ns["data"]
+    assert rbm.reconstruction_error(data) == pytest.approx(0.01, abs=0.005)  # "0.25 → 0.01"
+    assert len(ns["dreams"]) == 10 and all(len(d) == 9 for d in ns["dreams"])
+
+
+def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
+    """A new example must be given a test here (or be listed as an excerpt)."""
+    markers = [
+        "o = (x1 * w1 + x2 * w2 + b).tanh()",
+        "grad(x**3, x, create_graph=True)",
+        "model = MLP(2, [16, 16, 1])",
+        "history = fit(",
+        "rbm = RBM(9, 8, seed=0)",
+    ]
+    for block in BLOCKS:
+        first = block.splitlines()[0]
+        assert first in EXCERPTS or any(m in block for m in markers), f"untested README block: {first!r}"
+    assert len(BLOCKS) == len(markers) + len(EXCERPTS)
