@@ -22,7 +22,8 @@ CELLS: list[tuple[str, str]] = [
 - how to watch backpropagation happen step by step with `backprop_frames`, `show_backprop` and
   `python -m autograd draw ... --backprop player.html`;
 - why gradients are *added* (`+=`) and never assigned, and why a training loop must zero them before each
-  `backward()`.
+  `backward()`;
+- why the walk must not recurse (graphs get deep), and why a graph is freed the moment you drop it.
 
 The only random numbers (the initial weights of an `nn.Neuron`, which we overwrite anyway) come from a seeded
 generator, so every output is the same on every run; the whole notebook runs in a few seconds.
@@ -502,6 +503,96 @@ assert good_grads[0] == bad_grads[0]                 # the first step is the sam
 assert max(bad[3:]) > bad[2]                         # then the stale gradients push it back up
 """),
     ("md", r"""
+## 8. Deep graphs, and when a graph is freed
+
+The walk that `topological_order` and `backward()` do keeps its own stack of nodes. The textbook way to write it is
+recursive: visit a node's parents, then list the node. That is short, but each level of the graph is a level of
+Python's call stack, and Python stops at a fixed depth (`sys.getrecursionlimit()`, 1,000 frames by default). A
+graph is as deep as its longest path, and long paths are common: an RNN unrolled over a long sequence, an
+optimisation loop that keeps the graph, or just `sum()` over a long list, which adds one term at a time.
+
+Here is the recursive walk, on a chain of 5,000 ops, and valuegrad's `backward()` on the same chain:
+"""),
+    ("code", r"""
+def recursive_order(root):
+    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for parent in node.parents:
+                visit(parent)      # one Python frame per level of the graph
+            order.append(node)
+
+    visit(root)
+    return order
+
+
+x = Value(0.5, label="x")
+y = x
+for _ in range(5_000):
+    y = y * 1.0001             # y = x · 1.0001^5000, so dy/dx = 1.0001^5000
+
+try:
+    recursive_order(y)
+    outcome = "no error"
+except RecursionError as error:
+    outcome = f"RecursionError ({error})"
+print(f"recursive walk on 5,000 ops: {outcome}")
+
+y.backward()
+print(f"backward() on the same chain: dy/dx = {x.grad:.10f}   (1.0001^5000 = {1.0001 ** 5000:.10f})")
+assert outcome.startswith("RecursionError")
+assert math.isclose(x.grad, 1.0001 ** 5000, rel_tol=1e-11)    # 5,000 roundings of about 1e-16 each, at most
+"""),
+    ("md", r"""
+**When is a graph freed?** A node refers to its operands and to nothing else: no node refers back to a node made
+after it, and there are no closures that capture their node. So a graph contains no *reference cycle*, and
+CPython's reference counting frees all of it the moment the last name pointing at its output goes away.
+
+CPython also has a second, *cyclic* garbage collector for the objects that reference counting cannot free (a
+cycle keeps its own counts above zero). Every so often it scans every object it tracks, and every `Value` is such
+an object, so while a big graph grows the collector scans it again and again, and finds nothing. The cell below
+switches that collector off with `gc_paused()`, builds a chain of 200,000 ops and drops it: a weak reference to the
+output (one that does not keep it alive) is dead at once, so reference counting alone freed it. It also counts the
+collections the collector would have run while the chain was built:
+"""),
+    ("code", r"""
+import gc
+import weakref
+
+from autograd import gc_paused
+
+
+def build_and_drop(n):
+    # the number of collections CPython runs while a chain of n ops is built, and whether the chain is freed at once
+    before = sum(generation["collections"] for generation in gc.get_stats())
+    y = Value(0.5)
+    for _ in range(n):
+        y = y * 1.0
+    y.backward()
+    after = sum(generation["collections"] for generation in gc.get_stats())
+    output = weakref.ref(y)
+    del y
+    return after - before, output() is None
+
+
+with gc_paused():
+    paused_collections, freed = build_and_drop(200_000)
+running_collections, _ = build_and_drop(200_000)
+print(f"collector paused:  {paused_collections} collections; the chain freed by reference counting alone: {freed}")
+print(f"collector running: {running_collections} collections, each scanning nodes that can never be garbage")
+assert freed and paused_collections == 0
+assert running_collections > 100       # a young collection every 700 or so new objects, at least
+"""),
+    ("md", r"""
+Nothing is lost by pausing: valuegrad's graphs never needed the cyclic collector, and it runs again as soon as the
+block ends. On a chain of a million ops its scanning costs nearly half of the time (the README's *Performance*
+section measures it), which is why `nn.fit` pauses it during each training step. micrograd, by contrast, stores
+each node's backward rule as a closure that refers to the node itself: every node is in a cycle, and its graphs
+are only freed when the cyclic collector gets round to them.
+"""),
+    ("md", r"""
 ## Summary
 
 - Every operation on `Value`s records its result, its parents and its local derivatives. Together these records
@@ -518,6 +609,9 @@ assert max(bad[3:]) > bad[2]                         # then the stale gradients 
 - Gradients are added (`+=`), never assigned: `a + a` has derivative 2, and `(a + a) + (a + a)` has 4. For the
   same reason leaf gradients accumulate across `backward()` calls, so training loops call `zero_grad()` before
   each `backward()`.
+- The walk keeps its own stack, so a graph can be as deep as memory allows; a recursive walk stops near 1,000
+  levels. Nodes refer only to their operands, so a graph has no reference cycle and is freed by reference
+  counting as soon as it is dropped; `gc_paused()` spares big graphs the cyclic collector's useless scans.
 
 ## Exercises
 
@@ -530,6 +624,9 @@ assert max(bad[3:]) > bad[2]                         # then the stale gradients 
 3. **Accumulate on purpose.** Build two losses $L_1$ and $L_2$ that share the parameter $w$. Call
    `L1.backward()` then `L2.backward()` without zeroing, and show that `w.grad` equals the gradient of
    $L_1 + L_2$ from a single `backward()`. When is this useful in training?
+4. **Sum is a chain.** `sum(values)` adds one term at a time. How deep is the graph of `sum(xs)` for 10,000
+   Values `xs`, and how deep is `autograd.sum_values(xs)`? Check with `len(topological_order(...,
+   include_leaves=False))` and with `recursive_order` from section 8.
 """),
 ]
 
