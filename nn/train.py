@@ -370,6 +370,11 @@ def fit(
     A loss that turns nan or infinite stops training with a FloatingPointError: the
     learning rate is too high, or the loss is fed the wrong labels.
 
+    Each step (forward, loss, backward, update) runs inside :func:`autograd.gc_paused`: its
+    graph is built and freed by reference counting before CPython's cyclic collector could
+    scan it, which makes training about a sixth faster. The collector runs as usual between
+    steps, in ``callback`` and in the validation pass.
+
     ``replay=True`` records the training step once per minibatch size with
     :func:`autograd.record` and replays it, building no graph: the same training, several
     times faster (recording costs about as much as 50 to 100 ordinary steps). The losses and
