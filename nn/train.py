@@ -421,12 +421,7 @@ def fit(
             for step, (xb, yb) in enumerate(batches(rows, labels, batch_size, shuffle=True, seed=rng.getrandbits(32))):
                 # The step's graph is built and freed inside, so the collector never scans it.
                 with gc_paused():
-                    batch_loss, batch_correct = _train_step(model, loss, optimizer, replayed, xb, yb, task)
-                if not math.isfinite(batch_loss):
-                    raise FloatingPointError(
-                        f"fit: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}: "
-                        "training diverged (lower the learning rate?)"
-                    )
+                    batch_loss, batch_correct = _train_step(model, loss, optimizer, replayed, xb, yb, task, (epoch, step))
                 if schedule is not None:
                     schedule.step()
                 total += batch_loss * len(xb)
@@ -458,22 +453,28 @@ def _train_step(
     xb: list[Any],
     yb: list[Any],
     task: str,
+    position: tuple[int, int],
 ) -> tuple[float, int]:
-    """One minibatch: forward, loss, backward and, if the loss is finite, the optimizer's
-    step. Returns the loss and the number classified correctly (0 for regression); the
-    graph is freed when it returns."""
+    """One minibatch, the ``position = (epoch, step)``-th: forward, loss, backward and the
+    optimizer's step. Returns the loss and the number classified correctly (0 for
+    regression); the graph is freed when it returns. A loss that is not finite raises
+    before any parameter changes."""
     if replayed is None:
         outputs: list[Output] = [model(x) for x in xb]
         graph = _loss_value(loss, outputs, yb)
         batch_loss = graph.data
-        if math.isfinite(batch_loss):
-            optimizer.zero_grad()
-            graph.backward()
     else:
         optimizer.zero_grad()
         batch_loss, outputs = replayed(xb, yb)  # forward and backward at once
     if not math.isfinite(batch_loss):
-        return batch_loss, 0
+        epoch, step = position
+        raise FloatingPointError(
+            f"fit: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}: "
+            "training diverged (lower the learning rate?)"
+        )
+    if replayed is None:
+        optimizer.zero_grad()
+        graph.backward()
     optimizer.step()
     return batch_loss, 0 if task == "regression" else _count_correct(outputs, yb, task)
 

@@ -173,8 +173,10 @@ def test_a_non_finite_loss_stops_training_with_a_clear_error() -> None:
     def broken(outputs: list[Value], targets: list[int]) -> Value:
         return sum_values(outputs) * float("nan")
 
+    before = [p.data for p in model.parameters()]
     with pytest.raises(FloatingPointError, match="loss became nan at epoch 1, batch 1"):
         fit(model, X, y, broken, SGD(model.parameters(), lr=0.1), epochs=3, progress=False)
+    assert [p.data for p in model.parameters()] == before  # no step was taken with the nan loss
 
 
 def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
