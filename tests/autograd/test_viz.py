@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import require, require_program
+from helpers import require, require_program
 
 from autograd import Value, dot, viz
 from autograd.graph import topological_order

@@ -12,7 +12,7 @@ import math
 import random
 
 import pytest
-from conftest import close, require
+from helpers import close, require
 
 from autograd import Value, dot, sum_values
 from autograd.graph import backward_order, parents, postorder, topological_order

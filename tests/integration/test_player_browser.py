@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IN_CI, require, require_program
+from helpers import IN_CI, require, require_program
 
 from autograd import Value, dot
 

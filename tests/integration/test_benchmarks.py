@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
+from helpers import require
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 ENGINES = ["valuegrad", "micrograd 0.1.0", "PyTorch 0-d tensors", "PyTorch vectorised", "plain floats, forward only"]
 #: Rows that only some tables have.

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import require
+from helpers import require
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 #: Each notebook must run in a fresh kernel within this many seconds (the issue's limit).
 LIMIT_SECONDS = 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from conftest import close, require
+from helpers import close, require
 
 from autograd import Value, dot
 from nn import MLP

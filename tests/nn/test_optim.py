@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import close, require
+from helpers import close, require
 
 from autograd import Value, is_grad_enabled
 from nn import MLP, SGD, Adam, LinearDecay, Module, mse_loss

@@ -6,7 +6,7 @@ import math
 import random
 
 import pytest
-from conftest import close, require
+from helpers import close, require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

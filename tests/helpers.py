@@ -1,10 +1,15 @@
-"""Shared test helpers: optional components, and the tolerances the tests compare with."""
+"""Shared test helpers: optional components, tolerances, and finite differences.
+
+Every test module imports what it needs from here (``from helpers import close, require``);
+``pytest`` puts ``tests/`` on the path (``pythonpath`` in ``pyproject.toml``).
+"""
 
 from __future__ import annotations
 
 import importlib
 import os
 import shutil
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 import pytest
@@ -55,3 +60,25 @@ def close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     if a in (float("inf"), float("-inf")) or b in (float("inf"), float("-inf")):
         return a == b
     return abs(a - b) <= atol + rtol * abs(b)
+
+
+#: The step of a central finite difference. Its error is about h²·f''' + ε/h: near 1e-10 here.
+FD_STEP = 1e-6
+#: What a central difference with :data:`FD_STEP` is compared with: safe for smooth functions of
+#: numbers of order 1 (the ops' domains, small networks).
+FD_RTOL, FD_ATOL = 1e-6, 1e-7
+#: Comparing with PyTorch float64: the same IEEE operations, rounded in another order.
+TORCH_RTOL, TORCH_ATOL = 1e-12, 1e-14
+
+
+def finite_difference(f: Callable[[list[float]], float], point: Sequence[float], i: int, h: float = FD_STEP) -> float:
+    """The central difference (f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h: ∂f/∂xᵢ at ``point``."""
+    up, down = list(point), list(point)
+    up[i] += h
+    down[i] -= h
+    return (f(up) - f(down)) / (2 * h)
+
+
+def numeric_gradient(f: Callable[[list[float]], float], point: Sequence[float], h: float = FD_STEP) -> list[float]:
+    """Every ∂f/∂xᵢ at ``point`` by central differences."""
+    return [finite_difference(f, point, i, h) for i in range(len(point))]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import hide_module, require
+from helpers import hide_module, require
 
 from nn import data
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from conftest import close, require
+from helpers import close, require
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import random
 import statistics
 
 import pytest
-from conftest import close
+from helpers import close
 
 from autograd import Value, gradcheck
 from nn import MLP, Layer, Neuron

@@ -12,7 +12,7 @@ import random
 from typing import Any
 
 import pytest
-from conftest import close, require
+from helpers import close, require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import close
+from helpers import close
 
 from autograd import Value, gradcheck
 from nn.data import bars_and_stripes

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import hide_module, require
+from helpers import hide_module, require
 
 from autograd import Value, is_grad_enabled, sum_values
 from nn import MLP, SGD, Adam, LinearDecay, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss

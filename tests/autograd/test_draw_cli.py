@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require, require_program
+from helpers import require, require_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd.__main__ import main
 from autograd.expr import MAX_LENGTH, MAX_NODES, ExpressionError, check, evaluate, parse_bindings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = "tanh(x1*w1 + x2*w2 + b)"
 AT = "x1=2,w1=-3,x2=0,w2=1,b=6.88"
 

@@ -9,26 +9,16 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import close, require
+from helpers import FD_ATOL, FD_RTOL, close, finite_difference, numeric_gradient, require
 
 from autograd import Value, apply, dot, grad, sum_values
 from autograd.engine import V
 from autograd.ops import OPS, F
 
-H = 1e-6
-# Central differences are accurate to about h² · f''' + ε/h: 1e-7 relative is safe here.
-FD_RTOL, FD_ATOL = 1e-6, 1e-7
-
 
 def numeric_partials(fn, point):
     """Central finite differences of fn(F, *point)'s value with respect to each operand."""
-    out = []
-    for i in range(len(point)):
-        up, down = list(point), list(point)
-        up[i] += H
-        down[i] -= H
-        out.append((fn(F, *up)[0] - fn(F, *down)[0]) / (2 * H))
-    return out
+    return numeric_gradient(lambda xs: fn(F, *xs)[0], point)
 
 
 CASES = [(name, point) for name, op in OPS.items() for point in op.domain]
@@ -75,10 +65,7 @@ def test_symbolic_partials_match_second_finite_differences(name, point):
         assert close(value, op.fn(F, *point)[1][i], rtol=1e-12)
         second = grad(d, leaves) if isinstance(d, Value) else [Value(0.0)] * len(leaves)
         for j in range(len(point)):
-            up, down = list(point), list(point)
-            up[j] += H
-            down[j] -= H
-            numeric = (op.fn(F, *up)[1][i] - op.fn(F, *down)[1][i]) / (2 * H)
+            numeric = finite_difference(lambda xs, i=i: op.fn(F, *xs)[1][i], point, j)
             assert abs(second[j].data - numeric) <= 1e-5 + 1e-5 * abs(numeric), (name, point, i, j)
 
 
