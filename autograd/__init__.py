@@ -15,19 +15,19 @@ The same ``import autograd`` name is used by the unrelated HIPS ``autograd`` pac
 the two in separate environments.
 """
 
-from .engine import AnomalyError, Value, apply, dot, logsumexp, matvec, sum_values
-from .functional import (
-    GradcheckError,
+from .engine import Value
+from .functional import grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .mode import (
+    AnomalyError,
     detect_anomaly,
     enable_grad,
     gc_paused,
-    grad,
-    gradcheck,
-    gradgradcheck,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
 )
+from .nary import apply, dot, logsumexp, matvec, sum_values
 from .tape import Tape, record
 
 __version__ = "0.1.0"

@@ -22,7 +22,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .engine import Value, dot
+from .engine import Value
+from .nary import dot
 
 _GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot")
 

@@ -1,20 +1,26 @@
-"""Walking the computational graph, iteratively: shared by ``backward`` and by drawing.
+"""The computational graph: walking it, and **the chain rule**, written once as the textbook does.
 
-A node's *parents* are the operands that receive its gradient (``node.parents``). The walk
-that ``backward`` uses reads the engine's storage directly (see :mod:`autograd.engine`): a
+:func:`chain_rule` is the readable reference of backpropagation. The backprop player's
+frames, ``detect_anomaly()``'s checked backward and ``grad(..., create_graph=True)`` all run
+it; ``Value.backward`` holds the one other, tuned copy, and a test checks on random graphs
+that the two give the same gradients, bit for bit.
+
+A node's *parents* are the operands that receive its gradient (``node.parents``), with its
+local partial derivatives in ``node.local_grads``. The walk that ``backward`` uses
+(:func:`backward_order`) reads the engine's storage directly (see :mod:`autograd.engine`): a
 leaf has ``_a is None``, an n-ary node keeps its operands in the tuple ``_a``, and a node of
 one or two operands keeps them in ``_a`` and ``_b``.
 
-No function here recurses, so a chain of a million ops is as easy as a chain of ten.
+No function here recurses, so a chain of a million ops is as easy as a chain of ten. Nothing
+here imports the engine: a node is anything with ``parents`` and ``local_grads``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING, Any, Iterator, TypeVar
+from typing import Any, Iterator, TypeVar
 
-if TYPE_CHECKING:
-    from .engine import Value
+Value = Any  # a Value; the engine imports this module, so this module does not import it
 
 
 def parents(node: Value) -> Iterator[Value]:
@@ -116,11 +122,80 @@ def backward_order(root: Value) -> list[Value]:
                     b = node._b
                     if b._a is not None and b.grad is not _DONE:
                         push(b)
-    except BaseException:  # interrupted: leave no mark behind
+        for n in order:
+            n.grad = 0.0
+    except BaseException:  # interrupted, even while resetting: leave no mark behind
         for n in (*order, *stack, node):
             if n.grad is _OPEN or n.grad is _DONE:
                 n.grad = 0.0
         raise
-    for n in order:
-        n.grad = 0.0
     return order
+
+
+class _Zero:
+    """The zero that a gradient made of Values starts from: adding to it adds no node."""
+
+    def __add__(self, other: Any) -> Any:
+        return other
+
+    __radd__ = __add__
+
+
+#: Where the gradients that ``grad(..., create_graph=True)`` builds as Values start.
+NO_NODE_ZERO: Any = _Zero()
+
+Partials = Callable[[Any], Iterable[Any]]
+Watch = Callable[[Any, Any, list[tuple[Any, Any, Any]]], None]
+
+
+def _local_grads(node: Any) -> Iterable[Any]:
+    return node.local_grads
+
+
+def chain_rule(
+    root: Value,
+    seed: Any = 1.0,
+    partials: Partials = _local_grads,
+    zero: Any = 0.0,
+    watch: Watch | None = None,
+    grads: dict[Value, Any] | None = None,
+) -> dict[Value, Any]:
+    """Backpropagation: ∂root/∂node for every node that ``root`` depends on, in a new dict.
+
+    The chain rule, read off the graph in reverse topological order::
+
+        grad[root] = seed
+        for node, from the root back to the leaves:
+            for each parent p of node, with local derivative ∂node/∂p:
+                grad[p] += ∂node/∂p · grad[node]
+
+    Each node is visited after every node it feeds, so its own gradient is complete when it
+    is passed on. ``+=`` is what makes a Value used twice (``a + a``) get both contributions.
+    Every gradient starts at ``zero``, or at its value in ``grads`` if that dict is given (it
+    is then filled in and returned: ``backward()`` under ``detect_anomaly()`` starts the leaves
+    at their ``.grad``, since a leaf's gradient accumulates).
+
+    ``partials(node)`` gives a node's local derivatives (its stored floats by default;
+    ``grad(create_graph=True)`` passes the op table's formulas on Values, with ``zero`` an
+    additive identity that adds no node). ``watch(node, grad, pushes)``, if given, sees each
+    node once its pushes are done, ``pushes`` being ``[(parent, local, new grad[parent])]``:
+    the backprop player draws a frame there, and ``detect_anomaly()`` checks for nan.
+    Nothing here reads or writes ``.grad``.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); y = x * x + x     # dy/dx = 2x + 1 = 7
+    >>> chain_rule(y)[x]
+    7.0
+    """
+    if grads is None:
+        grads = {}
+    grads[root] = seed
+    for node in reversed(topological_order(root, include_leaves=False)):
+        g = grads[node]  # complete: every node that feeds it was visited before
+        pushes = []
+        for p, local in zip(node.parents, partials(node)):
+            grads[p] = grads.get(p, zero) + local * g  # the chain rule
+            pushes.append((p, local, grads[p]))
+        if watch is not None:
+            watch(node, g, pushes)
+    return grads

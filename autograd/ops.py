@@ -1,168 +1,37 @@
-"""The op table: every primitive's forward value and local partial derivatives, defined once.
+"""THE op table: everything valuegrad knows about each primitive op, in one entry per op.
 
-Each primitive is an :class:`Op` whose function ``fn(M, *operands)`` returns
-``(out, partials)``: the op's value, and one local partial derivative ``∂out/∂operandᵢ``
-per operand. ``M`` is a small math namespace, so the same formula serves twice:
+An entry (an :class:`Op`) holds the op's formula, ``fn(M, *operands) -> (out, partials)``:
+its value and one local partial derivative ``∂out/∂operandᵢ`` per operand, written with the
+functions of a math namespace ``M``. The same formula serves twice:
 
 * with :data:`F` (plain floats) it runs on every forward pass, and the engine stores the
   float partials on the node for ``backward()``;
-* with the engine's Value namespace it builds the partials as Values, which is how
-  ``grad(..., create_graph=True)`` gives derivatives that can be differentiated again.
+* with the Value namespace (``autograd.engine.V``) it builds the partials as Values, which is
+  how ``grad(..., create_graph=True)`` gives derivatives that can be differentiated again.
 
-:data:`F` follows IEEE 754 and PyTorch float64: ``1/0 = inf``, ``0/0 = nan``,
-``log(0) = -inf``, ``exp(1000) = inf``. No ``ZeroDivisionError``, ``OverflowError`` or
-``ValueError`` from :mod:`math` escapes it.
+Both namespaces are built from this table: ``M.exp`` is the ``exp`` op, on floats or on
+Values. Everything else that needs to know about an op reads it here too: the ``V``
+namespace, the ``draw`` command's functions (:mod:`autograd.expr`), the captions of the
+backprop player (:mod:`autograd.viz`), the code of a recorded tape (:mod:`autograd.tape`),
+micrograd's ``_op`` strings, and the tests, which are parametrised over :data:`OPS`
+(finite differences, special values, PyTorch float64, replay). Adding an op is one entry
+here, plus one line in :class:`~autograd.engine.Value` if it should be a method.
 
-The chain rule is not here: it is written once, in ``Value.backward``.
+The chain rule is not here: it is written once, readably, in :func:`autograd.graph.chain_rule`
+(and once more, tuned, in ``Value.backward``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
-INF = math.inf
-NAN = math.nan
+from . import ieee
+from .primitive import Formula, Linear, Op, ones, total, weighted_total
 
-
-class F:
-    """Float math with IEEE 754 special values instead of Python exceptions.
-
-    Every function takes and returns plain floats. ``val`` is the identity here; the Value
-    namespace overrides it to read ``.data``, so formulas can branch on numbers in both.
-    """
-
-    @staticmethod
-    def val(x: float) -> float:
-        return x
-
-    @staticmethod
-    def div(a: float, b: float) -> float:
-        """a / b, with x/±0 = ±inf and 0/0 = nan as in IEEE 754."""
-        try:
-            return a / b
-        except ZeroDivisionError:
-            if a == 0 or a != a:
-                return NAN
-            return math.copysign(INF, a) * math.copysign(1.0, b)
-
-    @staticmethod
-    def exp(x: float) -> float:
-        """e**x, which is inf past about 709.78."""
-        try:
-            return math.exp(x)
-        except OverflowError:
-            return INF
-
-    @staticmethod
-    def log(x: float) -> float:
-        """Natural log: log(0) = -inf, log(x < 0) = nan."""
-        if x > 0:
-            return math.log(x)
-        if x == 0:
-            return -INF
-        return NAN
-
-    @staticmethod
-    def tanh(x: float) -> float:
-        return math.tanh(x)
-
-    @staticmethod
-    def abs(x: float) -> float:
-        return abs(x)
-
-    @staticmethod
-    def relu(x: float) -> float:
-        """max(0, x), which passes nan through as PyTorch does."""
-        return x if x > 0 or x != x else 0.0
-
-    @staticmethod
-    def sigmoid(x: float) -> float:
-        """1 / (1 + e^-x), computed so that no exp() can overflow."""
-        if x >= 0:
-            return 1.0 / (1.0 + math.exp(-x))
-        e = math.exp(x)  # also reached by nan, which stays nan
-        return e / (1.0 + e)
-
-    @staticmethod
-    def pow(a: float, b: float) -> float:
-        """a**b as C's pow (and PyTorch) define it: 0**0 = 1, (-8)**(1/3) = nan, 0**-1 = inf."""
-        try:
-            return math.pow(a, b)
-        except ValueError:  # 0 to a negative power, or a negative base to a non-integer power
-            if a == 0:
-                return math.copysign(INF, a) if _is_odd_integer(b) else INF
-            return NAN
-        except OverflowError:
-            return -INF if a < 0 and _is_odd_integer(b) else INF
-
-
-def _is_odd_integer(x: float) -> bool:
-    return math.isfinite(x) and x == int(x) and int(x) % 2 == 1
-
-
-Formula = Callable[..., tuple[Any, tuple[Any, ...]]]
-
-
-class Op:
-    """One primitive: a name, a symbol to draw, and ``fn(M, *operands) -> (out, partials)``.
-
-    ``arity`` is the number of operands, or ``None`` for n-ary ops. ``domain`` gives, for the
-    tests, a few operand tuples where the op is smooth (away from kinks and poles), so that
-    each op is checked against finite differences without anyone writing a new test.
-
-    The engine keeps the operands that need a gradient first in a node, constants after.
-    When an op's operands come in another order (``2 - x``), it records a *permuted* variant
-    of the op: ``order[i]`` is the natural position of the i-th stored operand.
-
-    A user-defined op is an ``Op`` recorded with :func:`autograd.apply`.
-    """
-
-    __slots__ = ("name", "symbol", "fn", "arity", "domain", "doc", "order", "_variants")
-
-    def __init__(
-        self,
-        name: str,
-        symbol: str,
-        fn: Formula,
-        arity: int | None,
-        domain: tuple[tuple[float, ...], ...] = (),
-        doc: str = "",
-        order: tuple[int, ...] | None = None,
-    ) -> None:
-        self.name = name
-        self.symbol = symbol
-        self.fn = fn
-        self.arity = arity
-        self.domain = domain
-        self.doc = doc
-        self.order = order
-        self._variants: dict[tuple[int, ...], Op] = {}
-
-    def __repr__(self) -> str:
-        return f"<op {self.name}{' permuted ' + str(self.order) if self.order else ''}>"
-
-    def permuted(self, order: tuple[int, ...]) -> Op:
-        """This op with its operands stored in another order (cached per order).
-
-        ``order[i]`` is the natural position of stored operand i; the variant's formula
-        puts the operands back in place, calls this op's, and reorders the partials.
-        """
-        variant = self._variants.get(order)
-        if variant is None:
-            base = self.fn
-
-            def fn(M: Any, *stored: Any) -> tuple[Any, tuple[Any, ...]]:
-                natural = [0.0] * len(stored)
-                for i, position in enumerate(order):
-                    natural[position] = stored[i]
-                out, partials = base(M, *natural)
-                return out, tuple(partials[position] for position in order)
-
-            variant = self._variants[order] = Op(self.name, self.symbol, fn, self.arity, (), self.doc, order)
-        return variant
-
+__all__ = ["Op", "OPS", "SWAPPED", "LEAF", "CONST", "F", "ones", "total", "weighted_total"]
 
 # --- the formulas -------------------------------------------------------------------------
 # Each returns (value, partials). They use only + - * on operands and the functions of M,
@@ -245,33 +114,37 @@ def _softplus(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
     return out, (M.sigmoid(a),)
 
 
-def _sum(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
-    out = xs[0] if xs else 0.0
-    for x in xs[1:]:
-        out = out + x
-    return out, ones(len(xs))
+def _sum_parts(xs: Sequence[Any]) -> Linear:
+    return None, xs, None, ones(len(xs))
 
 
-def _dot(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
-    # operands (w1..wn, x1..xn[, b]): every wᵢ and xᵢ needs a gradient
+def _dot_parts(xs: Sequence[Any]) -> Linear:
+    # operands (w1..wn, x1..xn[, b]): every wᵢ and xᵢ needs a gradient; ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ
     n = len(xs) // 2
     ws, vs = xs[:n], xs[n : 2 * n]
-    out = xs[2 * n] if len(xs) % 2 else 0.0
-    for w, v in zip(ws, vs):
-        out = out + w * v
-    return out, (*vs, *ws) + ((1.0,) if len(xs) % 2 else ())
+    if len(xs) % 2:
+        return ws, vs, xs[2 * n], (*vs, *ws, 1.0)
+    return ws, vs, None, (*vs, *ws)
 
 
-def _affine(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
-    # operands (w1..wn[, b], c1..cn): Σ wᵢcᵢ + b where the coefficients cᵢ are constants
+def _affine_parts(xs: Sequence[Any]) -> Linear:
+    # operands (w1..wn[, b], c1..cn): Σ wᵢcᵢ + b where the coefficients cᵢ are constants; the
+    # cᵢ are constants in the graph, but the table still gives their partials, ∂/∂cᵢ = wᵢ
     n = len(xs) // 2
     has_bias = len(xs) % 2
     ws, cs = xs[:n], xs[n + has_bias :]
-    out = xs[n] if has_bias else 0.0
-    for w, c in zip(ws, cs):
-        out = out + w * c
-    # the cᵢ are constants in the graph, but the table still gives their partials, ∂/∂cᵢ = wᵢ
-    return out, (*cs, 1.0, *ws) if has_bias else (*cs, *ws)
+    if has_bias:
+        return ws, cs, xs[n], (*cs, 1.0, *ws)
+    return ws, cs, None, (*cs, *ws)
+
+
+def _linear_formula(parts: Callable[[Sequence[Any]], Linear]) -> Formula:
+    def fn(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
+        ws, inputs, bias, partials = parts(xs)
+        start = 0.0 if bias is None else bias
+        return (total(inputs, start) if ws is None else weighted_total(ws, inputs, start)), partials
+
+    return fn
 
 
 def _logsumexp(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -288,63 +161,128 @@ def _logsumexp(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
     return out, tuple([exp(x - out) for x in xs])
 
 
-_ONES: dict[int, tuple[float, ...]] = {}
-
-
-def ones(n: int) -> tuple[float, ...]:
-    """A shared tuple of n ones: the partials of a sum, allocated once per length."""
-    t = _ONES.get(n)
-    if t is None:
-        t = _ONES[n] = (1.0,) * n
-    return t
-
-
 # --- the table ----------------------------------------------------------------------------
 
 _SMOOTH_PAIRS = ((0.7, -1.3), (2.5, 0.4), (-1.1, 3.2))
 _POSITIVE = ((0.3,), (1.7,), (4.2,))
 _ANY = ((-2.1,), (-0.4,), (0.6,), (3.3,))
+_LINEAR_POINTS = ((0.5, -1.0, 2.0, 0.3, 0.1), (1.5, -0.2, 0.9, 2.0))
 
-ADD = Op("add", "+", _add, 2, _SMOOTH_PAIRS, "a + b; ∂/∂a = 1, ∂/∂b = 1")
-SUB = Op("sub", "-", _sub, 2, _SMOOTH_PAIRS, "a - b; ∂/∂a = 1, ∂/∂b = -1")
-MUL = Op("mul", "*", _mul, 2, _SMOOTH_PAIRS, "a · b; ∂/∂a = b, ∂/∂b = a")
-DIV = Op("div", "/", _div, 2, _SMOOTH_PAIRS, "a / b; ∂/∂a = 1/b, ∂/∂b = -a/b²")
+
+def _joined(separator: str) -> Callable[[Sequence[str], str], str]:
+    return lambda names, out: separator.join(names)
+
+
+ADD = Op(
+    "add", "+", _add, 2, _SMOOTH_PAIRS, "a + b; ∂/∂a = 1, ∂/∂b = 1",
+    infix="+", expression="{a} + {b}", partials_text=("1", "1"), micrograd="+", torch=lambda t, a, b: a + b,
+)  # fmt: skip
+SUB = Op(
+    "sub", "-", _sub, 2, _SMOOTH_PAIRS, "a - b; ∂/∂a = 1, ∂/∂b = -1",
+    infix="-", expression="{a} − {b}", partials_text=("1", "-1"), micrograd="-", torch=lambda t, a, b: a - b,
+)  # fmt: skip
+MUL = Op(
+    "mul", "*", _mul, 2, _SMOOTH_PAIRS, "a · b; ∂/∂a = b, ∂/∂b = a",
+    infix="*", expression="{a}·{b}", partials_text=("{b}", "{a}"), micrograd="*", torch=lambda t, a, b: a * b,
+)  # fmt: skip
+DIV = Op(
+    "div", "/", _div, 2, _SMOOTH_PAIRS, "a / b; ∂/∂a = 1/b, ∂/∂b = -a/b²",
+    infix="/", value=ieee.div, expression="{a} / {b}", partials_text=("1/{b}", "−{a}/{b}²"), micrograd="/",
+    torch=lambda t, a, b: a / b,
+)  # fmt: skip
 POW = Op(
-    "pow", "**", _pow, 2, ((0.7, 1.3), (2.5, -0.4), (1.5, 3.0)),
-    "a^b; ∂/∂a = b·a^(b-1), ∂/∂b = a^b · ln a",
-)
-NEG = Op("neg", "-", _neg, 1, _ANY, "-a; ∂/∂a = -1")
-ABS = Op("abs", "abs", _abs, 1, ((-2.1,), (-0.4,), (0.6,)), "|a|; ∂/∂a = sign(a), 0 at 0")
-EXP = Op("exp", "exp", _exp, 1, _ANY, "e^a; ∂/∂a = e^a")
-LOG = Op("log", "log", _log, 1, _POSITIVE, "ln a; ∂/∂a = 1/a")
-TANH = Op("tanh", "tanh", _tanh, 1, _ANY, "tanh a; ∂/∂a = 1 - tanh² a")
-SIGMOID = Op("sigmoid", "σ", _sigmoid, 1, _ANY, "σ(a) = 1/(1+e^-a); ∂/∂a = σ(a)(1 - σ(a))")
-RELU = Op("relu", "relu", _relu, 1, ((-2.1,), (-0.4,), (0.6,), (3.3,)), "max(0, a); ∂/∂a = 1 if a > 0 else 0")
-SOFTPLUS = Op("softplus", "softplus", _softplus, 1, _ANY, "log(1 + e^a); ∂/∂a = σ(a)")
-SUM = Op("sum", "Σ", _sum, None, ((0.5, -1.0, 2.0), (3.0,)), "a₁ + … + aₙ; every ∂/∂aᵢ = 1")
+    "pow", "**", _pow, 2, ((0.7, 1.3), (2.5, -0.4), (1.5, 3.0)), "a^b; ∂/∂a = b·a^(b-1), ∂/∂b = a^b · ln a",
+    infix="**", value=ieee.pow, expression="{a} ^ {b}", partials_text=("{b}·{a}^({b} − 1)", "{a}^{b}·ln {a}"),
+    micrograd="**{b}", torch=lambda t, a, b: t.pow(a, b),
+)  # fmt: skip
+NEG = Op(
+    "neg", "-", _neg, 1, _ANY, "-a; ∂/∂a = -1",
+    infix="-", expression="−{a}", partials_text=("-1",), micrograd="neg", torch=lambda t, a: -a,
+)  # fmt: skip
+ABS = Op(
+    "abs", "abs", _abs, 1, ((-2.1,), (-0.4,), (0.6,)), "|a|; ∂/∂a = sign(a), 0 at 0",
+    method="abs", value=abs, expression="|{a}|", partials_text=("sign({a})",), torch=lambda t, a: t.abs(a),
+)  # fmt: skip
+EXP = Op(
+    "exp", "exp", _exp, 1, _ANY, "e^a; ∂/∂a = e^a",
+    method="exp", value=ieee.exp, partials_text=("exp({a})",), torch=lambda t, a: t.exp(a),
+)  # fmt: skip
+LOG = Op(
+    "log", "log", _log, 1, _POSITIVE, "ln a; ∂/∂a = 1/a",
+    method="log", value=ieee.log, partials_text=("1/{a}",), torch=lambda t, a: t.log(a),
+)  # fmt: skip
+TANH = Op(
+    "tanh", "tanh", _tanh, 1, _ANY, "tanh a; ∂/∂a = 1 - tanh² a",
+    method="tanh", value=math.tanh, partials_text=("1 − tanh²({a})",), torch=lambda t, a: t.tanh(a),
+)  # fmt: skip
+SIGMOID = Op(
+    "sigmoid", "σ", _sigmoid, 1, _ANY, "σ(a) = 1/(1+e^-a); ∂/∂a = σ(a)(1 - σ(a))",
+    method="sigmoid", value=ieee.sigmoid, partials_text=("σ({a})·(1 − σ({a}))",), micrograd="sigmoid",
+    torch=lambda t, a: t.sigmoid(a),
+)  # fmt: skip
+RELU = Op(
+    "relu", "relu", _relu, 1, ((-2.1,), (-0.4,), (0.6,), (3.3,)), "max(0, a); ∂/∂a = 1 if a > 0 else 0",
+    method="relu", value=ieee.relu, partials_text=("(1 if {a} > 0 else 0)",), micrograd="ReLU",
+    torch=lambda t, a: t.relu(a),
+)  # fmt: skip
+SOFTPLUS = Op(
+    "softplus", "softplus", _softplus, 1, _ANY, "log(1 + e^a); ∂/∂a = σ(a)",
+    method="softplus", partials_text=("σ({a})",), torch=lambda t, a: t.nn.functional.softplus(a),
+)  # fmt: skip
+SUM = Op(
+    "sum", "Σ", _linear_formula(_sum_parts), None, ((0.5, -1.0, 2.0), (3.0,)), "a₁ + … + aₙ; every ∂/∂aᵢ = 1",
+    linear=_sum_parts, micrograd="+", torch=lambda t, *xs: t.stack(xs).sum(),
+)  # fmt: skip
 DOT = Op(
-    "dot", "w·x+b", _dot, None, ((0.5, -1.0, 2.0, 0.3, 0.1), (1.5, -0.2, 0.9, 2.0)),
-    "Σ wᵢxᵢ (+ b); ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1",
-)
+    "dot", "w·x+b", _linear_formula(_dot_parts), None, _LINEAR_POINTS, "Σ wᵢxᵢ (+ b); ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1",
+    linear=_dot_parts, micrograd="dot",
+    torch=lambda t, *xs: _torch_linear(t, _dot_parts(xs)),
+)  # fmt: skip
 AFFINE = Op(
-    "affine", "w·x+b", _affine, None, ((0.5, -1.0, 2.0, 0.3, 0.1), (1.5, -0.2, 0.9, 2.0)),
+    "affine", "w·x+b", _linear_formula(_affine_parts), None, _LINEAR_POINTS,
     "Σ wᵢcᵢ (+ b) with constant cᵢ; ∂/∂wᵢ = cᵢ, ∂/∂b = 1",
-)
+    linear=_affine_parts, micrograd="dot", torch=lambda t, *xs: _torch_linear(t, _affine_parts(xs)),
+)  # fmt: skip
 LOGSUMEXP = Op(
-    "logsumexp", "logsumexp", _logsumexp, None,
-    ((0.5, -1.0, 2.0), (3.0,), (-0.3, -0.3), (1.2, 4.0, -2.5, 0.0)),
+    "logsumexp", "logsumexp", _logsumexp, None, ((0.5, -1.0, 2.0), (3.0,), (-0.3, -0.3), (1.2, 4.0, -2.5, 0.0)),
     "log Σ e^aᵢ = m + log Σ e^(aᵢ − m), m = max aᵢ; ∂/∂aᵢ = e^(aᵢ − out) = softmax(a)ᵢ",
-)
+    partials_text=lambda names, out: [f"exp({x} − {out})" for x in names],
+    torch=lambda t, *xs: t.logsumexp(t.stack(xs), 0),
+)  # fmt: skip
 
-#: Every primitive by name. Tests are parametrised over this table.
+
+def _torch_linear(t: Any, parts: Linear) -> Any:
+    ws, xs, bias, _ = parts
+    out = (t.stack(ws) * t.stack(xs)).sum()
+    return out if bias is None else out + bias
+
+
+#: Every primitive by name: the table itself. Everything per-op is read from here.
 OPS: dict[str, Op] = {
     op.name: op
     for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SUM, DOT, AFFINE, LOGSUMEXP)
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.
-SWAPPED: dict[Op, Op] = {op: op.permuted((1, 0)) for op in (ADD, SUB, MUL, DIV, POW)}
+SWAPPED: dict[Op, Op] = {op: op.permuted((1, 0)) for op in OPS.values() if op.arity == 2}
 
 #: The ops of leaves: parameters and inputs that need a gradient, and constants that do not.
-LEAF = Op("", "", _sum, 0)
-CONST = Op("", "", _sum, 0)
+LEAF = Op("", "", _linear_formula(_sum_parts), 0)
+CONST = Op("", "", _linear_formula(_sum_parts), 0)
+
+
+def _val(x: Any) -> Any:
+    return x
+
+
+def _from_formula(op: Op) -> Callable[..., Any]:
+    formula = op.fn
+    return lambda *xs: formula(F, *xs)[0]
+
+
+#: The float namespace: ``F.<name>`` is each op of the table on plain floats (its ``value``
+#: function, or its formula's value), following IEEE 754 and PyTorch float64; ``F.val`` reads a
+#: number (the identity here; the Value namespace reads ``.data``), so formulas can branch on it.
+F: Any = SimpleNamespace(val=_val)
+for _op in OPS.values():
+    setattr(F, _op.name, _op.value if _op.value is not None else _from_formula(_op))

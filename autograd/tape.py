@@ -81,9 +81,9 @@ from itertools import count
 from operator import mul
 from typing import Any, Union
 
-from .engine import Value, _all_finite, stored_operands
-from .functional import is_anomaly_enabled, is_grad_enabled
+from .engine import Value, _all_finite, op_of, stored_operands
 from .graph import topological_order
+from .mode import is_anomaly_enabled, is_grad_enabled
 from .ops import AFFINE, DOT, OPS, SUM, SWAPPED, F, Op
 
 __all__ = ["record", "Tape"]
@@ -302,7 +302,7 @@ class _Writer:
         operands = stored_operands(node)
         k = len(node.local_grads)
         parents = [self.slot[p] for p in operands[:k]]
-        op = node._op
+        op = op_of(node)
         if op is DOT or op is AFFINE:
             return self.fused(node, out, operands, k, parents)
         if op is SUM:
@@ -327,7 +327,7 @@ class _Writer:
         n = len(operands) // 2
         has_bias = len(operands) % 2 == 1
         names = [self.operand(x) for x in operands]
-        if node._op is DOT:
+        if op_of(node) is DOT:
             ws, xs = names[:n], names[n : 2 * n]
             bias = names[2 * n] if has_bias else "0.0"
             partials = [*xs, *ws, "1.0"][:k]  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1

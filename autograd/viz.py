@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Value
+from .engine import Value, op_of
 from .graph import postorder, topological_order
 from .ops import OPS
 
@@ -333,7 +333,7 @@ def _parent_positions(node: Value) -> list[int]:
 def _op_table_entry(node: Value) -> Any:
     """The Op that made ``node``: from the op table, or (a user-defined op) the node's own."""
     op = OPS.get(node.op)
-    return op if op is not None else getattr(node, "_op", None)
+    return op if op is not None else op_of(node)
 
 
 def draw_dot(

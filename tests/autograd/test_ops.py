@@ -12,7 +12,7 @@ import pytest
 from helpers import FD_ATOL, FD_RTOL, close, finite_difference, numeric_gradient, require
 
 from autograd import Value, apply, dot, grad, sum_values
-from autograd.engine import V
+from autograd.nary import V
 from autograd.ops import OPS, F
 
 
