@@ -1,0 +1,206 @@
+"""The code of a tape: the recorded graph written out as one straight-line Python function.
+
+Each node's forward line calls its op's formula from the op table (``op.fn(F, ...)``); the
+fused linear ops (``op.linear`` in the table: ``sum``, ``dot``, ``affine``) are written as
+sums, adding in the order their formulas add. The backward lines are the chain rule in
+``Value.backward``'s order, ``g_parent += partial * g_node``, skipping a node whose gradient
+is 0 unless one of its partials is inf or nan, as ``backward()`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from operator import mul
+from typing import Any
+
+from ..engine import Value, _all_finite, op_of, stored_operands
+from ..ops import OPS, SWAPPED, F, Op
+
+#: Ops of the table that the engine records as they are; any other op came from ``apply``,
+#: which stores ``float(out)``, so the tape does too.
+_BUILTIN_OPS = frozenset([*OPS.values(), *SWAPPED.values()])
+
+#: Python 3.12 made ``sum()`` of floats compensated (Neumaier); before, it added left to right.
+#: The engine evaluates its fused nodes with ``sum()``, so the tape must add exactly as ``sum()``
+#: does: with a chain of ``+`` where that is the same (and about twice as fast), else with ``sum()``.
+_SUM_IS_LEFT_TO_RIGHT = sum([1e16, 1.0, -1e16], 0.0) == 0.0
+
+#: Terms per line in a long sum: the compiler recurses on nested ``a + b + ...`` expressions.
+_TERMS_PER_LINE = 64
+
+
+
+
+
+def _literal(x: float, names: dict[str, Any]) -> str:
+    """Python source for the float ``x``: a literal, or a name bound to it (inf and nan have none)."""
+    if math.isfinite(x):
+        text = repr(x)
+        return f"({text})" if text.startswith("-") else text
+    name = f"k{len(names)}"
+    names[name] = x
+    return name
+
+
+def _sum_lines(target: str, start: str, terms: list[str]) -> list[str]:
+    """Lines that set ``target`` to ``sum(terms, start)``, adding in the same order as ``sum()``."""
+    if not _SUM_IS_LEFT_TO_RIGHT:
+        return [f"{target} = sum(({', '.join(terms)},), {start})"]
+    lines = []
+    for i in range(0, max(len(terms), 1), _TERMS_PER_LINE):
+        chunk = terms[i : i + _TERMS_PER_LINE]
+        lines.append(f"{target} = {' + '.join([start if i == 0 else target, *chunk])}")
+    return lines
+
+
+def _dot_lines(target: str, start: str, left: list[str], right: list[str]) -> list[str]:
+    """Lines for the engine's ``sum(map(mul, left, right), start)``."""
+    if _SUM_IS_LEFT_TO_RIGHT:
+        return _sum_lines(target, start, [f"{a} * {b}" for a, b in zip(left, right)])
+    return [f"{target} = sum(map(mul, ({', '.join(left)},), ({', '.join(right)},)), {start})"]
+
+
+class _Writer:
+    """Turns the recorded graph into the source of one function, ``run(X, P, G)``.
+
+    ``X`` holds the input numbers, ``P`` the parameters' data and ``G`` their grads (None for a
+    forward pass only). Every number of the graph is a local variable: ``v7`` is the value of
+    slot 7 (inputs first, then parameters, then op nodes in topological order), ``g7`` its
+    gradient, ``d7_0`` its first local partial when an op formula computes it at run time.
+    """
+
+    def __init__(self, inputs: list[Value], params: list[Value], nodes: list[Value]) -> None:
+        self.slot: dict[Value, int] = {}
+        for v in (*inputs, *params, *nodes):
+            self.slot.setdefault(v, len(self.slot))
+        self.inputs, self.params, self.nodes = inputs, params, nodes
+        self.names: dict[str, Any] = {"F": F, "fin": _all_finite, "mul": mul}
+        self.op_names: dict[Op, str] = {}
+        # Which slots lead to a parameter: only they need a gradient (not inputs, say).
+        first_param = len(inputs)
+        self.needs_grad = [first_param <= i < first_param + len(params) for i in range(len(self.slot))]
+        for node in nodes:
+            if any(self.needs_grad[self.slot[p]] for p in node.parents):
+                self.needs_grad[self.slot[node]] = True
+
+    def operand(self, x: Any) -> str:
+        """An operand in the source: a slot's variable, or a constant baked in."""
+        if isinstance(x, Value) and x in self.slot:
+            return f"v{self.slot[x]}"
+        return _literal(x.data if isinstance(x, Value) else float(x), self.names)
+
+    def op_name(self, op: Op) -> str:
+        name = self.op_names.get(op)
+        if name is None:
+            name = self.op_names[op] = f"op{len(self.op_names)}"
+            self.names[name] = op.fn
+        return name
+
+    # Each node kind gives its forward lines, and its backward: the pushes (parent slot, the
+    # source of its partial, None for a partial of exactly 1.0), the sources of all its partials
+    # (for the "is any of them inf or nan?" test), and whether they are finite whatever the data.
+
+    def node(self, node: Value) -> tuple[list[str], list[tuple[int, str | None]], list[str], bool]:
+        """Forward lines, pushes, partials source, and whether the partials are surely finite."""
+        out = f"v{self.slot[node]}"
+        operands = stored_operands(node)
+        k = len(node.local_grads)
+        parents = [self.slot[p] for p in operands[:k]]
+        op = op_of(node)
+        if op.linear is not None:  # a fused linear op (not permuted: the engine stores them in place)
+            return self.linear(op, out, operands, k, parents)
+        # any other op: its formula from the table, on floats
+        slot = self.slot[node]
+        partials = [f"d{slot}_{j}" if j < k else "_" for j in range(len(operands))]
+        args = ", ".join(["F", *(self.operand(x) for x in operands)])
+        unpacked = f"({', '.join(partials)},)"
+        lines = [f"{out}, {unpacked} = {self.op_name(op)}({args})  # {op.name}"]
+        if op not in _BUILTIN_OPS:
+            lines.append(f"{out} = float({out})")  # as apply() stores it
+        pushes: list[tuple[int, str | None]] = [(p, partials[j]) for j, p in enumerate(parents)]
+        return lines, pushes, partials[:k], False
+
+    def linear(
+        self, op: Op, out: str, operands: tuple[Any, ...], k: int, parents: list[int]
+    ) -> tuple[list[str], list[tuple[int, str | None]], list[str], bool]:
+        """A fused linear op, laid out by its table entry (``op.linear``): its value is a sum, and
+        its partials are operands or constants, so nothing but the value is computed forward."""
+        assert op.linear is not None
+        ws, xs, bias, partials = op.linear(operands)
+        start = "0.0" if bias is None else self.operand(bias)
+        terms = [self.operand(x) for x in xs]
+        if ws is None:
+            lines = _sum_lines(out, start, terms)
+        else:
+            lines = _dot_lines(out, start, [self.operand(w) for w in ws], terms)
+        mine = partials[:k]
+        # a partial that is a number (a constant coefficient, or 1) is finite whatever the data
+        surely_finite = not any(self.is_variable(d) for d in mine) and _all_finite(tuple(_number(d) for d in mine))
+        sources = [self.operand(d) for d in mine]
+        pushes = [(p, None if d.__class__ is float and d == 1.0 else src) for p, d, src in zip(parents, mine, sources)]
+        return lines, pushes, [] if surely_finite else sources, surely_finite
+
+    def is_variable(self, x: Any) -> bool:
+        """Whether ``x`` is a number of the tape that changes from one replay to the next."""
+        return isinstance(x, Value) and x in self.slot
+
+    def source(self, output: Value, extras: list[Value]) -> str:
+        """The whole function. It returns ``(loss, grads or None, extras)``, each extra a value."""
+        first_param = len(self.inputs)
+        params = [f"v{first_param + i}" for i in range(len(self.params))]
+        lines = ["def run(X, P, G):"]
+        body: list[str] = []
+        if self.inputs:
+            body.append(f"{', '.join(f'v{i}' for i in range(len(self.inputs)))}, = X")
+        if params:
+            body.append(f"{', '.join(params)}, = P")
+        backward: list[list[str]] = []  # one block per node, in the order backward visits them
+        checked: dict[str, None] = {}  # every partial that a zero-gradient test may read
+        longest = 1
+        for node in self.nodes:
+            forward, pushes, partials, surely_finite = self.node(node)
+            body.extend(forward)
+            slot = self.slot[node]
+            wanted = [(p, d) for p, d in pushes if self.needs_grad[p]]
+            if not wanted:
+                continue
+            g = f"g{slot}"
+            block = [f"g{p} += {g}" if d is None else f"g{p} += {d} * {g}" for p, d in wanted]
+            if surely_finite:
+                backward.append([f"if {g}:", *("    " + line for line in block)])
+            else:  # as Value.backward: a zero gradient pushes nothing, unless a partial is inf or nan
+                checked.update(dict.fromkeys(partials))
+                longest = max(longest, len(partials))
+                test = f"if {g} or not finite and not fin(({', '.join(partials)},)):"
+                backward.append([test, *("    " + line for line in block)])
+        root = f"v{self.slot[output]}"
+        reported = "(" + "".join(f"v{self.slot[e]}, " for e in extras) + ")"
+        body += ["if G is None:", f"    return {root}, None, {reported}"]
+        root_slot = self.slot[output]
+        if self.needs_grad[root_slot]:
+            if params:
+                body.append(f"{', '.join('g' + p[1:] for p in params)}, = G")
+            inner = [f"g{self.slot[n]}" for n in self.nodes if self.needs_grad[self.slot[n]] and n is not output]
+            for i in range(0, len(inner), _TERMS_PER_LINE):
+                body.append(" = ".join([*inner[i : i + _TERMS_PER_LINE], "0.0"]))
+            if checked:
+                # One test for the whole tape instead of one per node with a zero gradient: when
+                # the |partials| add up to less than 1e300 / (the most partials of one node), no
+                # node's partials hold an inf or a nan or can overflow their sum, so fin() would
+                # say True for every node, and `finite` spares calling it. Otherwise each node
+                # is tested as backward() does it.
+                body.append(f"finite = sum(map(abs, ({', '.join(checked)},))) < {1e300 / longest!r}")
+            if output.is_leaf:  # a parameter returned as it is: backward() adds 1 to its grad
+                body.append(f"g{root_slot} += 1.0")
+            else:
+                body.append(f"g{root_slot} = 1.0")
+            for block in reversed(backward):
+                body.extend(block)
+        body.append(f"return {root}, ({''.join('g' + p[1:] + ', ' for p in params)}), {reported}")
+        return "\n".join(lines + ["    " + line for line in body]) + "\n"
+
+
+
+
+def _number(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)

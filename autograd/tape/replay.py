@@ -1,0 +1,298 @@
+"""``record`` and :class:`Tape`: run a function once on the engine, then replay its tape.
+
+See :mod:`autograd.tape` for what is replayed and what is baked in at record time.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import weakref
+from collections.abc import Callable
+from itertools import count
+from typing import Any
+
+from ..engine import Value
+from ..graph import topological_order
+from ..mode import is_anomaly_enabled, is_grad_enabled
+from .args import (
+    Spec,
+    _argument_names,
+    _flatten,
+    _is_number,
+    _not_a_number,
+    _positions,
+    _rebuild,
+    _spec_of,
+    _structure_error,
+    _value_spec,
+    _values_in,
+)
+from .codegen import _Writer
+
+__all__ = ["record", "Tape"]
+
+_tape_ids = count(1)
+
+
+
+class Tape:
+    """A recorded function, replayed on new numbers: made by :func:`record`.
+
+    ``tape(*args)`` replays the forward pass and the backward pass on new arguments (with the
+    structure of the recorded ones) and the parameters' current data, adds the gradients into
+    every parameter's ``.grad`` exactly as ``loss.backward()`` would, and returns the loss as
+    a float. ``tape.forward(*args)`` replays the forward pass only. Neither creates a Value.
+
+    Attributes: :attr:`parameters` (the leaves that receive gradients), :attr:`output` (the
+    Value the recording computed: a graph to draw or backpropagate), ``len(tape)`` (the number
+    of op nodes), and :attr:`source` (the Python code a replay runs).
+
+    Under ``detect_anomaly()`` a replay runs the normal path instead (the recorded function on
+    input Values, then ``backward()``), so that the engine checks every op and names the one
+    that made a nan, with the line of your code that created it.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        names: list[str],
+        specs: list[Spec],
+        inputs: list[Value],
+        output: Value,
+        extras: tuple[Spec, list[Value]] | None = None,
+    ) -> None:
+        self._fn = fn
+        self._names = names
+        self._specs = specs
+        #: The Value the recording computed, with its graph.
+        self.output = output
+        self._nodes = [] if output.is_leaf else topological_order(output, include_leaves=False)
+        reached = [output] if output.is_leaf else [p for node in self._nodes for p in node.parents]
+        is_input = set(inputs)
+        self._params = tuple(dict.fromkeys(p for p in reached if p.is_leaf and p.requires_grad and p not in is_input))
+        writer = _Writer(inputs, list(self._params), self._nodes)
+        self._extras = extras
+        reported = [] if extras is None else extras[1]
+        for i, v in enumerate(reported):
+            if v not in writer.slot:
+                raise ValueError(
+                    f"record: extra value {i} (data {v.data!r}) is not part of the loss's graph; extras must be "
+                    "Values the loss was computed from, such as the model's outputs"
+                )
+        #: The Python source of the function a replay runs: straight-line code, one variable per number.
+        self.source = writer.source(output, reported)
+        self._filename = f"<tape {next(_tape_ids)} of {getattr(fn, '__qualname__', type(fn).__name__)}>"
+        namespace = dict(writer.names)
+        exec(compile(self.source, self._filename, "exec"), namespace)
+        self._code: Callable[..., Any] = namespace["run"]
+
+    def _run(self, xs: list[float], data: list[float], grads: list[float] | None) -> Any:
+        try:
+            return self._code(xs, data, grads)
+        except BaseException:
+            # Give linecache the source, so that the traceback shows the tape's line (an op that
+            # raised, say): only now, as its lines take more memory than the tape's code.
+            if self._filename not in linecache.cache:
+                linecache.cache[self._filename] = (len(self.source), None, self.source.splitlines(True), self._filename)
+                weakref.finalize(self, linecache.cache.pop, self._filename, None)
+            raise
+
+    @property
+    def parameters(self) -> list[Value]:
+        """The leaves that receive gradients: every leaf the output depends on that needs a gradient
+        and is not an input, in the order the graph reaches them (a new list each time)."""
+        return list(self._params)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __repr__(self) -> str:
+        return f"<Tape of {len(self)} ops, {len(self.parameters)} parameters>"
+
+    def __call__(self, *args: Any) -> Any:
+        """Replay forward and backward: returns the loss and adds into each parameter's ``.grad``.
+
+        If the recorded function returned ``(loss, extras)``, this returns ``(loss, extras)`` too,
+        with each Value of the extras replaced by its number in this replay.
+        """
+        if not is_grad_enabled():
+            raise RuntimeError(
+                "tape(...) computes gradients, but gradients are off (inside no_grad()); "
+                "use tape.forward(...) to evaluate"
+            )
+        xs = self._inputs(args, "tape")
+        if is_anomaly_enabled():
+            return self._normal_path(xs, backward=True)
+        params = self._params
+        loss, grads, reported = self._run(xs, [p.data for p in params], [p.grad for p in params])
+        for p, g in zip(params, grads):
+            p.grad = g
+        return self._result(loss, reported)
+
+    def forward(self, *args: Any) -> Any:
+        """Replay the forward pass only: the loss at ``args`` and the parameters' current data
+        (and the extras' numbers, as :meth:`__call__`)."""
+        xs = self._inputs(args, "tape.forward")
+        if is_anomaly_enabled():
+            return self._normal_path(xs, backward=False)
+        loss, _, reported = self._run(xs, [p.data for p in self._params], None)
+        return self._result(loss, reported)
+
+    def _result(self, loss: float, reported: tuple[float, ...]) -> Any:
+        """The loss, or ``(loss, extras)`` with the extras' numbers in the structure ``fn`` returned."""
+        if self._extras is None:
+            return loss
+        return loss, _rebuild(self._extras[0], iter(reported))
+
+    def _inputs(self, args: tuple[Any, ...], who: str) -> list[float]:
+        """The numbers in ``args`` as one list of floats, after checking them against the recording."""
+        specs = self._specs
+        if len(args) != len(specs):
+            raise TypeError(
+                f"{who} expects {len(specs)} arguments ({', '.join(self._names)}), as recorded, got {len(args)}"
+            )
+        flat: list[Any] = []
+        if all(_flatten(x, spec, flat) for x, spec in zip(args, specs)):
+            kinds = set(map(type, flat))
+            if kinds <= {float}:
+                return flat
+            if kinds <= {float, int}:
+                return list(map(float, flat))
+        # the slow path: a nesting that is not the recorded one, or items that are not floats
+        for x, spec, name in zip(args, specs, self._names):
+            error = _structure_error(x, spec, f"{who}: {name}")
+            if error is not None:
+                raise error
+        paths: list[str] = []
+        for x, name in zip(args, self._names):
+            _positions(x, f"{who}: {name}", paths)
+        for x, where in zip(flat, paths):
+            if not _is_number(x):
+                raise _not_a_number(where, x)
+        return list(map(float, flat))
+
+    def _normal_path(self, xs: list[float], backward: bool) -> Any:
+        """The recorded function on input Values (and ``backward()``), as without a tape.
+
+        It computes the same numbers as a replay as long as the function takes no decision on them.
+        """
+        leaves = iter([Value(x) for x in xs])
+        result = self._fn(*(_rebuild(spec, leaves) for spec in self._specs))
+        extras = self._extras
+        out = result if extras is None else result[0]
+        if backward:
+            out.backward()
+        if extras is None:
+            return float(out.data)
+        return float(out.data), _rebuild(extras[0], iter([v.data for v in _values_in(result[1])]))
+
+
+def record(fn: Callable[..., Any], *args: Any) -> Tape:
+    """Run ``fn(*args)`` once on the engine and keep what it did as a :class:`Tape` to replay.
+
+    Every number in ``args`` (numbers, or nested lists and tuples of them) is turned into an
+    input leaf Value before ``fn`` is called, so ``fn`` sees Values where you passed numbers.
+    ``fn`` must return a Value that depends on an input or a parameter (the loss), or a pair
+    ``(loss, extras)`` where ``extras`` is a Value, or a list/tuple (nested or not) of Values
+    that the loss was computed from, such as the model's outputs: a replay then returns
+    ``(loss, extras)`` with numbers in place of those Values. What is replayed and what is
+    baked in: see the :mod:`autograd.tape` documentation.
+
+    The tape is checked once, on the recorded numbers: its loss and gradients must equal the
+    engine's (``fn``'s result, and its ``backward()``, whose effect on the parameters' ``.grad``
+    is undone). A RuntimeError says if they do not, for instance when a user-defined op is not
+    deterministic. Recording costs a few times a normal step, plus compiling the tape's code.
+
+    Raises RuntimeError inside ``no_grad()``; TypeError when ``fn`` is not callable, an argument
+    is not a number or a list/tuple of them, or ``fn`` does not return a Value; ValueError when
+    the result does not require grad.
+
+    >>> from autograd import Value, dot, record
+    >>> w, b = [Value(0.5), Value(-1.0)], Value(0.1)
+    >>> def loss_fn(x, y):                   # a neuron's squared error
+    ...     return (dot(w, x, b).tanh() - y) ** 2
+    >>> tape = record(loss_fn, [1.0, 2.0], 0.0)
+    >>> len(tape), len(tape.parameters)      # dot, tanh, sub, pow; w₁, w₂, b
+    (4, 3)
+    >>> loss = tape([0.3, -0.2], 1.0)        # a new point: its loss, and gradients added into .grad
+    >>> loss == loss_fn([Value(0.3), Value(-0.2)], 1.0).data
+    True
+    """
+    if not callable(fn):
+        raise TypeError(f"record: fn expects a function, got {type(fn).__name__}")
+    if not is_grad_enabled():
+        raise RuntimeError(
+            "record: gradients are off (inside no_grad()), so there is no graph to record; call it outside no_grad()"
+        )
+    names = _argument_names(fn, len(args))
+    paths: list[str] = []
+    specs = [_spec_of(x, name, paths) for x, name in zip(args, names)]
+    flat: list[Any] = []
+    for x, spec in zip(args, specs):
+        _flatten(x, spec, flat)
+    inputs = [Value(float(x), label=where) for x, where in zip(flat, paths)]
+    leaves = iter(inputs)
+    try:
+        output = fn(*(_rebuild(spec, leaves) for spec in specs))
+    except TypeError as e:
+        if "Value" not in str(e):
+            raise
+        raise TypeError(
+            f"record: {getattr(fn, '__name__', 'fn')} raised TypeError: {e}. While recording, every number in "
+            "the arguments is an input Value, so it cannot index a list or stand for an int (a class label, say): "
+            "pass one-hot float targets instead, or keep such numbers out of the arguments (numbers in a closure "
+            "are constants of the tape)"
+        ) from e
+    extras: tuple[Spec, list[Value]] | None = None
+    if isinstance(output, tuple) and len(output) == 2 and isinstance(output[0], Value):
+        output, reported = output
+        values: list[Value] = []
+        extras = (_value_spec(reported, "extras", values), values)
+    if not isinstance(output, Value):
+        raise TypeError(f"record: fn must return a Value, or a pair (loss Value, extras), got {type(output).__name__}")
+    if not output.requires_grad:
+        raise ValueError(
+            "record: fn returned a Value that does not require grad (a constant): it depends on no input and "
+            "no parameter, so there is nothing to replay"
+        )
+    tape = Tape(fn, names, specs, inputs, output, extras)
+    _check_against_engine(tape, [v.data for v in inputs])
+    return tape
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal as floats, where nan equals nan and 0.0 differs from -0.0."""
+    if a != a or b != b:
+        return a != a and b != b
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+def _check_against_engine(tape: Tape, xs: list[float]) -> None:
+    """Replay on the recorded numbers; the loss and the gradients must be the engine's."""
+    params = tape._params
+    saved = [p.grad for p in params]
+    try:
+        for p in params:
+            p.grad = 0.0
+        tape.output.backward()
+        expected = [p.grad for p in params]
+    finally:
+        for p, g in zip(params, saved):
+            p.grad = g
+    loss, grads, reported = tape._run(xs, [p.data for p in params], [0.0] * len(params))
+    if tape._extras is not None and not all(map(_same, reported, [v.data for v in tape._extras[1]])):
+        raise RuntimeError("record: replayed on the recorded numbers, the tape's extras differ from the engine's")
+    if not _same(loss, tape.output.data):
+        raise RuntimeError(
+            f"record: replayed on the recorded numbers, the tape computes {loss!r} where the engine computed "
+            f"{tape.output.data!r}, so it cannot be trusted (a user-defined op that is not deterministic, or a "
+            "fused op's node made with apply() instead of sum_values()/dot()?)"
+        )
+    for i, (p, g, e) in enumerate(zip(params, grads, expected)):
+        if not _same(g, e):
+            raise RuntimeError(
+                f"record: replayed on the recorded numbers, the tape gives {g!r} for the gradient of parameter {i} "
+                f"({p.label or 'no label'}) where the engine gives {e!r}, so it cannot be trusted (a user-defined "
+                "op that is not deterministic?)"
+            )
