@@ -6,7 +6,8 @@ anything is computed:
 * numbers (``int`` or ``float``; no complex, no booleans, no strings),
 * the names given with ``--at``,
 * ``+ - * / **``, unary ``-`` and ``+``, parentheses,
-* calls to ``exp log tanh sigmoid relu abs`` with exactly one positional argument.
+* calls to the one-operand ops of the op table (:data:`FUNCTIONS`: ``exp``, ``log``, ``tanh``,
+  ``relu``, ``abs``, ...) with exactly one positional argument.
 
 Nothing else is accepted: no attributes, subscripts, other calls, keywords, comprehensions,
 lambdas, comparisons. Limits keep any input cheap: at most :data:`MAX_LENGTH` characters and
@@ -30,24 +31,29 @@ from __future__ import annotations
 
 import ast
 import keyword
+import unicodedata
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Union
 
 from .engine import Value
-from .ops import OPS, F
+from .nary import V
+from .ops import OPS, F, Op
 
 __all__ = ["ExpressionError", "parse_bindings", "check", "evaluate", "FUNCTIONS"]
 
-#: The functions an expression may call, each with one argument.
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "softplus", "relu", "abs")
+#: The functions an expression may call, each with one argument: the one-operand ops of the table.
+FUNCTIONS = tuple(op.method for op in OPS.values() if op.arity == 1 and op.method)
+_BY_FUNCTION = {op.method: op for op in OPS.values() if op.arity == 1 and op.method}
+#: Python's operators as they are written; the op table says which op each one records.
+_TOKENS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.USub: "-"}
+_BY_INFIX = {(op.arity, op.infix): op for op in OPS.values() if op.infix}
 MAX_LENGTH = 2000
 MAX_NODES = 500
 MAX_EXPONENT = 100.0
 
 Result = Union[Value, float]
 
-_BINARY: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _OPERATOR_TEXT: dict[type, str] = {
     ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
     ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.Invert: "~", ast.Not: "not",
@@ -112,6 +118,8 @@ def parse_bindings(text: str) -> dict[str, float]:
         return out
     for n, item in enumerate(text.split(","), start=1):
         name, sep, value = (s.strip() for s in item.partition("="))
+        # Python reads identifiers in NFKC form (ｘ and 𝑥 are x), so the expression's names are too
+        name = unicodedata.normalize("NFKC", name)
         where = f"--at item {n} {item.strip()!r}"
         if not sep:
             raise ExpressionError(f"{where}: expected name=value")
@@ -143,6 +151,11 @@ def _constant_value(node: ast.expr) -> float | None:
     return None
 
 
+def _infix_op(operator: ast.AST, arity: int) -> Op | None:
+    """The table's op that a Python operator records, if the table has one."""
+    return _BY_INFIX.get((arity, _TOKENS.get(type(operator), "")))
+
+
 def _check_node(source: str, node: ast.expr, names: Mapping[str, object]) -> None:
     if isinstance(node, ast.Constant):
         value = node.value
@@ -160,9 +173,10 @@ def _check_node(source: str, node: ast.expr, names: Mapping[str, object]) -> Non
             given = ", ".join(names) or "none"
             raise _refuse(source, node, f"name {node.id!r} is not given in --at (given: {given})")
     elif isinstance(node, ast.BinOp):
-        if type(node.op) not in _BINARY:
+        if _infix_op(node.op, 2) is None:
             op = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
-            raise _refuse(source, node, f"operator {op} is not allowed (allowed: + - * / **)")
+            allowed = " ".join(infix for arity, infix in _BY_INFIX if arity == 2)
+            raise _refuse(source, node, f"operator {op} is not allowed (allowed: {allowed})")
         if isinstance(node.op, ast.Pow):
             if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(node.right)):
                 raise _refuse(source, node, "power towers (a ** b ** c) are not allowed")
@@ -235,15 +249,11 @@ def _children(node: ast.expr) -> list[ast.expr]:
     return []
 
 
-_METHODS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "softplus": Value.softplus,
-    "relu": Value.relu,
-    "abs": Value.__abs__,
-}
+def _op_on(op: Op, args: list[Result]) -> Result:
+    """``op`` on ``args``: recorded if any is a Value (the table's Value namespace), else a float."""
+    if any(isinstance(a, Value) for a in args):
+        return getattr(V, op.name)(*args)
+    return float(getattr(F, op.name)(*args))
 
 
 def _apply(node: ast.expr, args: list[Result], variables: Mapping[str, Value]) -> Result:
@@ -251,29 +261,17 @@ def _apply(node: ast.expr, args: list[Result], variables: Mapping[str, Value]) -
         return float(node.value)  # type: ignore[arg-type]
     if isinstance(node, ast.Name):
         return variables[node.id]
-    if isinstance(node, ast.BinOp):
-        a, b = args
-        name = _BINARY[type(node.op)]
-        if isinstance(a, Value) or isinstance(b, Value):
-            if name == "add":
-                return a + b
-            if name == "sub":
-                return a - b
-            if name == "mul":
-                return a * b
-            if name == "div":
-                return a / b
-            return a**b
-        return float(OPS[name].fn(F, a, b)[0])
-    if isinstance(node, ast.UnaryOp):
-        (a,) = args
-        return -a if isinstance(node.op, ast.USub) else a
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        (a,) = args
-        if isinstance(a, Value):
-            return _METHODS[node.func.id](a)
-        return float(OPS[node.func.id].fn(F, a)[0])
-    raise ExpressionError(f"cannot evaluate {type(node).__name__}")  # unreachable after check()
+    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        if isinstance(node.op, ast.UAdd):
+            return args[0]
+        op = _infix_op(node.op, len(args))
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        op = _BY_FUNCTION.get(node.func.id)
+    else:
+        op = None
+    if op is None:  # unreachable after check()
+        raise ExpressionError(f"cannot evaluate {type(node).__name__}")
+    return _op_on(op, args)
 
 
 def evaluate(source: str, variables: Mapping[str, Value]) -> Result:
