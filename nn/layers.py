@@ -113,13 +113,26 @@ def _prepare_input(x: Any, nin: int, who: str) -> tuple[Input, ...]:
     return x
 
 
+def _micrograd_nonlin(nonlin: bool | None, activation: str) -> str:
+    """The activation that micrograd's ``nonlin=True/False`` asks for (ReLU, or linear)."""
+    if nonlin is None:
+        return activation
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin expects a bool (micrograd's flag: True for ReLU), got {type(nonlin).__name__}")
+    wanted = "relu" if nonlin else "linear"
+    if activation not in ("relu", wanted):  # "relu" is the default: nonlin then decides
+        raise ValueError(f"nonlin={nonlin} asks for {wanted!r}, but activation={activation!r} was given too")
+    return wanted
+
+
 class Neuron(Module):
     """One neuron: ``act(w · x + b)`` with ``nin`` weights ``w`` and a bias ``b`` (starting at 0).
 
     ``activation`` is ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"linear"``; ``init`` is
     ``"uniform"``, ``"xavier"`` or ``"he"``; ``fan_out`` (the size of the neuron's layer)
     only matters to ``"xavier"``. ``rng`` is a ``random.Random``; by default the ``random``
-    module is used, as micrograd does.
+    module is used, as micrograd does. micrograd's ``Neuron(nin, nonlin=False)`` works too
+    (``nonlin=True`` is ReLU, ``False`` linear), and so does its ``.nonlin`` attribute.
 
     >>> n = Neuron(2, activation="linear", rng=random.Random(0))
     >>> n
@@ -130,8 +143,16 @@ class Neuron(Module):
     """
 
     def __init__(
-        self, nin: int, activation: str = "relu", init: str = "uniform", rng: Rng | None = None, fan_out: int = 1
+        self,
+        nin: int,
+        activation: str = "relu",
+        init: str = "uniform",
+        rng: Rng | None = None,
+        fan_out: int = 1,
+        *,
+        nonlin: bool | None = None,
     ) -> None:
+        activation = _micrograd_nonlin(nonlin, activation)
         nin = _check_size(nin, "nin")
         fan_out = _check_size(fan_out, "fan_out")
         self._act: Callable[[Value], Value] | None = activation_function(activation)
@@ -144,6 +165,11 @@ class Neuron(Module):
     def activation(self) -> str:
         """The activation's name (fixed at construction: the layer caches the function)."""
         return self._activation
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True unless the neuron is linear (micrograd's ``nonlin`` means ReLU)."""
+        return self._activation != "linear"
 
     @property
     def nin(self) -> int:
@@ -181,8 +207,16 @@ class Layer(Module):
     """
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "relu", init: str = "uniform", rng: Rng | None = None
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        init: str = "uniform",
+        rng: Rng | None = None,
+        *,
+        nonlin: bool | None = None,
     ) -> None:
+        activation = _micrograd_nonlin(nonlin, activation)
         nin = _check_size(nin, "nin")
         nout = _check_size(nout, "nout")
         self._act = activation_function(activation)

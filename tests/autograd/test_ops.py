@@ -7,11 +7,13 @@ as soon as it is added to the table (it must declare a ``domain`` of smooth poin
 from __future__ import annotations
 
 import math
+import operator
 
 import pytest
 from helpers import FD_ATOL, FD_RTOL, close, finite_difference, numeric_gradient, require
 
-from autograd import Value, apply, dot, grad, sum_values
+from autograd import Value, apply, dot, grad, record, sum_values
+from autograd.engine import op_of
 from autograd.nary import V
 from autograd.ops import OPS, F
 
@@ -86,24 +88,11 @@ def test_constant_operands_get_no_gradient_and_keep_their_place(name, point):
 
 # --- against PyTorch float64, special values included ---------------------------------------
 
-# name -> (valuegrad function of Values, torch function of tensors)
-UNARY = {
-    "neg": (lambda a: -a, lambda t, a: -a),
-    "abs": (abs, lambda t, a: a.abs()),
-    "exp": (Value.exp, lambda t, a: a.exp()),
-    "log": (Value.log, lambda t, a: a.log()),
-    "tanh": (Value.tanh, lambda t, a: a.tanh()),
-    "sigmoid": (Value.sigmoid, lambda t, a: a.sigmoid()),
-    "relu": (Value.relu, lambda t, a: t.relu(a)),
-    "softplus": (Value.softplus, lambda t, a: t.nn.functional.softplus(a)),
-}
-BINARY = {
-    "add": (lambda a, b: a + b, lambda t, a, b: a + b),
-    "sub": (lambda a, b: a - b, lambda t, a, b: a - b),
-    "mul": (lambda a, b: a * b, lambda t, a, b: a * b),
-    "div": (lambda a, b: a / b, lambda t, a, b: a / b),
-    "pow": (lambda a, b: a**b, lambda t, a, b: t.pow(a, b)),
-}
+# Every op of the table, by arity: (valuegrad, recording it on Values through the table's V
+# namespace; torch, the function its table entry names). A new op is compared with torch here
+# without anyone writing a test.
+UNARY = {name: (getattr(V, name), op.torch) for name, op in OPS.items() if op.arity == 1}
+BINARY = {name: (getattr(V, name), op.torch) for name, op in OPS.items() if op.arity == 2}
 UNARY_POINTS = [0.0, -0.0, 1.0, -1.0, 2.5, -3.7, 20.0, -20.0, 1000.0, -1000.0, 710.0, 1e-300, math.inf, -math.inf, math.nan]
 BINARY_POINTS = [
     (1.0, 0.0), (-1.0, 0.0), (0.0, 0.0), (1.0, -0.0), (2.0, 3.0), (-8.0, 1 / 3), (0.0, 0.5), (0.0, 2.0),
@@ -200,3 +189,59 @@ def test_special_values_exactly():
     assert (Value(10**400) + 0).data == math.inf  # a huge int becomes inf, not OverflowError
     assert (2 ** Value(1e6)).data == math.inf
     assert ((-2) ** Value(1e6 + 1)).data == -math.inf
+
+
+# --- the table's other facts, checked for every op --------------------------------------------
+
+INFIX = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_op_has_its_facts(name):
+    op = OPS[name]
+    assert op.doc and op.symbol and op.torch is not None and op.domain
+    point = op.domain[0]
+    names = [f"x{i}" for i in range(len(point))]
+    texts = op.partial_texts(names, "y")
+    assert texts is not None and len(texts) == len(point), "a caption text for each partial"
+    assert op.write(names, "y")
+    assert isinstance(op.micrograd_op(list(point)), str)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.method or op.infix))
+def test_the_method_or_operator_records_the_op(name):
+    """``x.tanh()``, ``abs(x)``, ``a + b``, ``-a``: each spelling the table gives records its op."""
+    op = OPS[name]
+    xs = [Value(x) for x in op.domain[0]]
+    if op.method:
+        out = abs(xs[0]) if op.method == "abs" else getattr(xs[0], op.method)()
+    elif op.arity == 1:
+        out = -xs[0]
+    else:
+        out = INFIX[op.infix](*xs)
+    assert op_of(out) is op
+    assert out.data == op.fn(F, *op.domain[0])[0]
+
+
+@pytest.mark.parametrize("name,point", CASES)
+def test_a_tape_replays_every_op_exactly(name, point):
+    """Recorded once, replayed at another point: the value and gradients equal the engine's, to the bit."""
+    op = OPS[name]
+    params = [Value(x) for x in point]
+    tape = record(lambda s: apply(op, *[p * s for p in params]), 1.0)
+    loss = tape(0.97)
+    fresh = [Value(x) for x in point]
+    out = apply(op, *[p * 0.97 for p in fresh])
+    out.backward()
+    assert loss == out.data
+    assert [p.grad for p in params] == [p.grad for p in fresh]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.arity == 1 and op.method))
+def test_the_draw_command_knows_every_function(name):
+    from autograd.expr import FUNCTIONS, evaluate
+
+    op = OPS[name]
+    assert op.method in FUNCTIONS
+    x = Value(op.domain[0][0])
+    assert evaluate(f"{op.method}(x)", {"x": x}).data == op.fn(F, x.data)[0]
