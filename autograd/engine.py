@@ -42,7 +42,7 @@ from .coerce import as_float as _as_float
 from .coerce import operand_error as _operand_error
 from .graph import backward_order
 from .mode import CREATED, NORMAL, AnomalyError, current, user_location
-from .ops import ABS, ADD, CONST, DIV, EXP, LEAF, LOG, MUL, NEG, POW, RELU, SIGMOID, SOFTPLUS, SUB, SWAPPED, TANH, F, Op
+from .ops import CONST, LEAF, OPS, SWAPPED, F, Op
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -352,24 +352,24 @@ class Value:
 
     # --- arithmetic: each is one op from the table ---
 
-    __add__ = _binary_method(ADD)
-    __radd__ = _reflected_method(ADD)
-    __sub__ = _binary_method(SUB)
-    __rsub__ = _reflected_method(SUB)
-    __mul__ = _binary_method(MUL)
-    __rmul__ = _reflected_method(MUL)
-    __truediv__ = _binary_method(DIV)
-    __rtruediv__ = _reflected_method(DIV)
-    __pow__ = _binary_method(POW)
-    __rpow__ = _reflected_method(POW)
-    __neg__ = _unary_method(NEG)
-    __abs__ = _unary_method(ABS)
-    exp = _unary_method(EXP)
-    log = _unary_method(LOG)
-    tanh = _unary_method(TANH)
-    sigmoid = _unary_method(SIGMOID)
-    softplus = _unary_method(SOFTPLUS)
-    relu = _unary_method(RELU)
+    __add__ = _binary_method(OPS["add"])
+    __radd__ = _reflected_method(OPS["add"])
+    __sub__ = _binary_method(OPS["sub"])
+    __rsub__ = _reflected_method(OPS["sub"])
+    __mul__ = _binary_method(OPS["mul"])
+    __rmul__ = _reflected_method(OPS["mul"])
+    __truediv__ = _binary_method(OPS["div"])
+    __rtruediv__ = _reflected_method(OPS["div"])
+    __pow__ = _binary_method(OPS["pow"])
+    __rpow__ = _reflected_method(OPS["pow"])
+    __neg__ = _unary_method(OPS["neg"])
+    __abs__ = _unary_method(OPS["abs"])
+    exp = _unary_method(OPS["exp"])
+    log = _unary_method(OPS["log"])
+    tanh = _unary_method(OPS["tanh"])
+    sigmoid = _unary_method(OPS["sigmoid"])
+    softplus = _unary_method(OPS["softplus"])
+    relu = _unary_method(OPS["relu"])
 
     def __pos__(self) -> Value:
         return self
