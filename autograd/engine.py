@@ -370,6 +370,7 @@ class Value:
     sigmoid = _unary_method(OPS["sigmoid"])
     softplus = _unary_method(OPS["softplus"])
     relu = _unary_method(OPS["relu"])
+    sin = _unary_method(OPS["sin"])
 
     def __pos__(self) -> Value:
         return self

@@ -114,6 +114,11 @@ def _softplus(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
     return out, (M.sigmoid(a),)
 
 
+def _sin(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
+    # until cos is an op of its own, sin's derivative cos a is written as sin(a + π/2)
+    return M.sin(a), (M.sin(a + math.pi / 2),)
+
+
 def _sum_parts(xs: Sequence[Any]) -> Linear:
     return None, xs, None, ones(len(xs))
 
@@ -229,6 +234,10 @@ SOFTPLUS = Op(
     "softplus", "softplus", _softplus, 1, _ANY, "log(1 + e^a); ∂/∂a = σ(a)",
     method="softplus", partials_text=("σ({a})",), torch=lambda t, a: t.nn.functional.softplus(a),
 )  # fmt: skip
+SIN = Op(
+    "sin", "sin", _sin, 1, _ANY, "sin a; ∂/∂a = cos a",
+    method="sin", value=ieee.total(math.sin), partials_text=("cos({a})",), torch=lambda t, a: t.sin(a),
+)  # fmt: skip
 SUM = Op(
     "sum", "Σ", _linear_formula(_sum_parts), None, ((0.5, -1.0, 2.0), (3.0,)), "a₁ + … + aₙ; every ∂/∂aᵢ = 1",
     linear=_sum_parts, micrograd="+", torch=lambda t, *xs: t.stack(xs).sum(),
@@ -260,7 +269,7 @@ def _torch_linear(t: Any, parts: Linear) -> Any:
 #: Every primitive by name: the table itself. Everything per-op is read from here.
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SUM, DOT, AFFINE, LOGSUMEXP)
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SIN, SUM, DOT, AFFINE, LOGSUMEXP)
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.
