@@ -371,6 +371,7 @@ class Value:
     softplus = _unary_method(OPS["softplus"])
     relu = _unary_method(OPS["relu"])
     sin = _unary_method(OPS["sin"])
+    cos = _unary_method(OPS["cos"])
 
     def __pos__(self) -> Value:
         return self

@@ -115,8 +115,11 @@ def _softplus(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _sin(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
-    # until cos is an op of its own, sin's derivative cos a is written as sin(a + π/2)
-    return M.sin(a), (M.sin(a + math.pi / 2),)
+    return M.sin(a), (M.cos(a),)
+
+
+def _cos(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
+    return M.cos(a), (-M.sin(a),)
 
 
 def _sum_parts(xs: Sequence[Any]) -> Linear:
@@ -238,6 +241,10 @@ SIN = Op(
     "sin", "sin", _sin, 1, _ANY, "sin a; ∂/∂a = cos a",
     method="sin", value=ieee.total(math.sin), partials_text=("cos({a})",), torch=lambda t, a: t.sin(a),
 )  # fmt: skip
+COS = Op(
+    "cos", "cos", _cos, 1, _ANY, "cos a; ∂/∂a = −sin a",
+    method="cos", value=ieee.total(math.cos), partials_text=("−sin({a})",), torch=lambda t, a: t.cos(a),
+)  # fmt: skip
 SUM = Op(
     "sum", "Σ", _linear_formula(_sum_parts), None, ((0.5, -1.0, 2.0), (3.0,)), "a₁ + … + aₙ; every ∂/∂aᵢ = 1",
     linear=_sum_parts, micrograd="+", torch=lambda t, *xs: t.stack(xs).sum(),
@@ -269,7 +276,7 @@ def _torch_linear(t: Any, parts: Linear) -> Any:
 #: Every primitive by name: the table itself. Everything per-op is read from here.
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SIN, SUM, DOT, AFFINE, LOGSUMEXP)
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS, SUM, DOT, AFFINE, LOGSUMEXP)
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.
