@@ -68,7 +68,10 @@ def test_every_pair_records_its_pairing() -> None:
     assert config is not None and config.formats == [FORMATS], "notebooks/jupytext.toml should pair ipynb,py:percent"
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")) + sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         formats = jupytext.read(path).metadata.get("jupytext", {}).get("formats")
-        assert formats == FORMATS, f"{path.name}: jupytext formats {formats!r}, expected {FORMATS!r}"
+        assert formats == FORMATS, (
+            f"{path.name}: jupytext formats {formats!r}, expected {FORMATS!r} "
+            f"(a new .py gets them with: jupytext --set-formats {FORMATS} notebooks/{path.stem}.py)"
+        )
 
 
 # Deliberate edits to a copy of a pair, each of which the check must report. Each edit gets the copied
