@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.valuegrad-installed
 TORCH  := torch==2.13.0
 EXTRAS := dev,viz,notebooks,datasets,bench
 
-.PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks clean
+.PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks notebooks-build clean
 
 help:
 	@echo "make demo       set up, then train an MLP on the moons and draw a neuron's backprop"
 	@echo "make test       set up, then run ruff, mypy, pytest and the notebooks"
 	@echo "make bench      set up, then run the benchmarks beside micrograd and PyTorch"
 	@echo "make notebooks  set up, then open Jupyter Lab on notebooks/"
+	@echo "make notebooks-build [NB=\"02 07\"]  rerun the notebooks (all by default) and save their outputs"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,12 @@ bench: setup
 
 notebooks: setup
 	$(VENV)/bin/jupyter lab notebooks/
+
+# Each notebook is a jupytext pair, NN_name.py (the source) and NN_name.ipynb (with outputs): run the
+# .py files (all of them, or those named in NB) in a fresh kernel and save the .ipynb files.
+NB ?=
+notebooks-build: setup-demo
+	$(PY) notebooks/build.py $(NB)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs *.egg-info
