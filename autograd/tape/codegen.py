@@ -114,7 +114,7 @@ class _Writer:
         partials = [f"d{slot}_{j}" if j < k else "_" for j in range(len(operands))]
         args = ", ".join(["F", *(self.operand(x) for x in operands)])
         unpacked = f"({', '.join(partials)},)"
-        lines = [f"{out}, {unpacked} = {self.op_name(op)}({args})  # {op.name}"]
+        lines = [f"{out}, {unpacked} = {self.op_name(op)}({args})  # {_comment(op.name)}"]
         if op not in _BUILTIN_OPS:
             lines.append(f"{out} = float({out})")  # as apply() stores it
         pushes: list[tuple[int, str | None]] = [(p, partials[j]) for j, p in enumerate(parents)]
@@ -204,3 +204,8 @@ class _Writer:
 
 def _number(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
+
+
+def _comment(text: str) -> str:
+    """``text`` safe inside a one-line comment: a user's op name may hold a newline."""
+    return text if text.isprintable() else repr(text)[1:-1]
