@@ -176,7 +176,6 @@ def _unary_method(op: Op) -> Callable[[Value], Value]:
     def method(self: Value) -> Value:
         return _unary(op, self)
 
-    method.__name__ = method.__qualname__ = op.method or f"__{op.name}__"
     method.__doc__ = f"{op.doc}. Records one ``{op.name}`` node."
     return method
 
@@ -251,6 +250,16 @@ class Value:
             raise TypeError(f"label expects a str, got {type(label).__name__}")
         if label:
             self.label = label
+
+    # --- copies: copy.copy, copy.deepcopy and pickle keep everything a Value is ---
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.data, self.grad, self._entry, self._a, self._da, self._b, self._db, self.label)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self.grad, self._entry, self._a, self._da, self._b, self._db, label = state
+        if label:
+            _LABELS[self] = label
 
     # --- what a node is ---
 
@@ -370,6 +379,7 @@ class Value:
     sigmoid = _unary_method(OPS["sigmoid"])
     softplus = _unary_method(OPS["softplus"])
     relu = _unary_method(OPS["relu"])
+    log1p = _unary_method(OPS["log1p"])
     sin = _unary_method(OPS["sin"])
     cos = _unary_method(OPS["cos"])
 
@@ -453,3 +463,9 @@ def _compare(other: Any) -> float:
         return _as_float(other, "comparison")
     except TypeError:
         raise TypeError(f"cannot compare Value with {type(other).__name__}") from None
+
+
+# The one-line methods are named after their attribute, so that tracebacks and pickle find them.
+for _name, _method in list(vars(Value).items()):
+    if getattr(_method, "__qualname__", "").endswith("_method.<locals>.method"):
+        _method.__name__, _method.__qualname__ = _name, f"Value.{_name}"

@@ -47,6 +47,15 @@ def log(x: float) -> float:
     return NAN
 
 
+def log1p(x: float) -> float:
+    """ln(1 + x), exact for tiny x: log1p(-1) = -inf, log1p(x < -1) = nan."""
+    if x > -1:
+        return math.log1p(x)
+    if x == -1:
+        return -INF
+    return NAN
+
+
 def relu(x: float) -> float:
     """max(0, x), which passes nan through as PyTorch does."""
     return x if x > 0 or x != x else 0.0
@@ -96,3 +105,33 @@ def total(f: Callable[[float], float]) -> Callable[[float], float]:
     f_total.__name__ = getattr(f, "__name__", "f")
     f_total.__doc__ = f"{f_total.__name__}(x), nan where math.{f_total.__name__} raises ValueError (at ±inf)."
     return f_total
+
+
+class Selector(float):
+    """A local derivative of 0 that *selects* rather than multiplies: times anything, even ±inf or
+    nan, it is 0.
+
+    PyTorch's ReLU passes a gradient through where its input is positive and puts 0 elsewhere:
+    it selects, it does not multiply by 0, so an infinite gradient arriving at an inactive ReLU
+    (``sqrt(relu(x))`` at x = −1, where d/dy √y is inf at y = 0) gives 0, not inf · 0 = nan.
+    This float is that 0: the chain rule's product ``local · grad`` with it is 0 for any grad.
+
+    >>> SELECT_ZERO * math.inf
+    0.0
+    >>> SELECT_ZERO == 0.0
+    True
+    """
+
+    __slots__ = ()
+
+    def __mul__(self, other: object) -> float:
+        return 0.0
+
+    __rmul__ = __mul__
+
+    def __repr__(self) -> str:
+        return "0.0"
+
+
+#: The selecting zero: see :class:`Selector`.
+SELECT_ZERO = Selector(0.0)

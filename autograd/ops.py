@@ -23,6 +23,7 @@ The chain rule is not here: it is written once, readably, in :func:`autograd.gra
 
 from __future__ import annotations
 
+import copyreg
 import math
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
@@ -99,19 +100,25 @@ _ONE = (1.0,)
 def _relu(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
     if M.val(a) > 0:  # the active side: a passes through, with slope 1
         return a, _ONE
-    # PyTorch zeroes the gradient where a <= 0, so at nan (where relu gives nan) it passes through
+    # PyTorch puts a 0 gradient where a <= 0 (a selection: even an inf gradient gives 0, hence the
+    # selecting zero), and at nan (where relu gives nan) it passes the gradient through
     out = M.relu(a)
-    return out, (0.0 if out <= 0 else 1.0,)
+    return out, (ieee.SELECT_ZERO if out <= 0 else 1.0,)
 
 
 def _softplus(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
     # log(1 + e^a) with no exp that can overflow: for a >= 0 it is a + log(1 + e^-a). The choice is
-    # made inside the op, so a recorded tape makes it again for every new number.
+    # made inside the op, so a recorded tape makes it again for every new number. log1p keeps the
+    # tiny values far below 0 (e^-40 ≈ 4.2e-18, where log(1 + e^-40) would round to 0).
     if M.val(a) >= 0:
-        out = a + M.log(1.0 + M.exp(-a))
+        out = a + M.log1p(M.exp(-a))
     else:
-        out = M.log(1.0 + M.exp(a))
+        out = M.log1p(M.exp(a))
     return out, (M.sigmoid(a),)
+
+
+def _log1p(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
+    return M.log1p(a), (M.div(1.0, 1.0 + a),)
 
 
 def _sin(M: Any, a: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -237,6 +244,10 @@ SOFTPLUS = Op(
     "softplus", "softplus", _softplus, 1, _ANY, "log(1 + e^a); ∂/∂a = σ(a)",
     method="softplus", partials_text=("σ({a})",), torch=lambda t, a: t.nn.functional.softplus(a),
 )  # fmt: skip
+LOG1P = Op(
+    "log1p", "log1p", _log1p, 1, ((0.3,), (-0.5,), (2.2,)), "ln(1 + a); ∂/∂a = 1/(1 + a)",
+    method="log1p", value=ieee.log1p, partials_text=("1/(1 + {a})",), torch=lambda t, a: t.log1p(a),
+)  # fmt: skip
 SIN = Op(
     "sin", "sin", _sin, 1, _ANY, "sin a; ∂/∂a = cos a",
     method="sin", value=ieee.total(math.sin), partials_text=("cos({a})",), torch=lambda t, a: t.sin(a),
@@ -276,7 +287,7 @@ def _torch_linear(t: Any, parts: Linear) -> Any:
 #: Every primitive by name: the table itself. Everything per-op is read from here.
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS, SUM, DOT, AFFINE, LOGSUMEXP)
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, LOG1P, SIN, COS, SUM, DOT, AFFINE, LOGSUMEXP)
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.
@@ -302,3 +313,30 @@ def _from_formula(op: Op) -> Callable[..., Any]:
 F: Any = SimpleNamespace(val=_val)
 for _op in OPS.values():
     setattr(F, _op.name, _op.value if _op.value is not None else _from_formula(_op))
+
+
+# --- pickling: an entry of the table is pickled as a reference to it ----------------------------
+# so that an unpickled node's op *is* the table's (the engine tells leaves, constants and its
+# own ops apart by identity). A user-defined op is pickled as usual.
+
+_SPECIAL = {"<leaf>": LEAF, "<constant>": CONST}
+
+
+def table_entry(name: str, order: tuple[int, ...] | None = None) -> Op:
+    """The table's op ``name`` (``"<leaf>"``, ``"<constant>"`` for the leaves' ops), or its
+    variant with operands stored in ``order``."""
+    op = _SPECIAL.get(name) or OPS[name]
+    return op if order is None else op.permuted(order)
+
+
+def _reduce(op: Op) -> Any:
+    for key, special in _SPECIAL.items():
+        if op is special:
+            return table_entry, (key,)
+    natural = op.natural
+    if OPS.get(natural.name) is natural and (op is natural or natural.permuted(op.order or ()) is op):
+        return table_entry, (natural.name, op.order)
+    return object.__reduce_ex__(op, 4)
+
+
+copyreg.pickle(Op, _reduce)

@@ -89,6 +89,12 @@ class Op:
         self._variants: dict[tuple[int, ...], Op] = {}
         self._natural: Op | None = None
 
+    def __copy__(self) -> Op:
+        return self  # an op is a definition, never changed once made: copies share it
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
+
     def __repr__(self) -> str:
         return f"<op {self.name}{' permuted ' + str(self.order) if self.order else ''}>"
 
