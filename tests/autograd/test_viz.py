@@ -1,23 +1,29 @@
 """autograd.viz: the DOT text, rendering, the backprop frames and captions, and the HTML player.
 
 References: hand-derived gradients of the tanh neuron (o = tanh(n), do/dn = 1 - o² = 0.5 at
-n = atanh(1/√2)), and ``Value.backward()`` itself for the frames (the frames replay the same
-chain rule in a dictionary, so they must agree with it to rounding).
+n = atanh(1/√2)); ``Value.backward()`` itself for the frames (they are the steps of
+``autograd.graph.chain_rule``, which agrees with it); and the op table, whose texts every
+caption must repeat (parametrised over ``autograd.ops.OPS``, so a new op is tested here too).
 """
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import re
 import subprocess
 import sys
+from importlib import resources
+from pathlib import Path
 
 import pytest
 from helpers import require, require_program
 
-from autograd import Value, dot, viz
-from autograd.graph import topological_order
+from autograd import Value, apply, dot, viz
+from autograd.engine import op_of
+from autograd.graph import chain_rule, topological_order
+from autograd.ops import OPS, SWAPPED, Op
 
 
 @pytest.fixture(autouse=True)
@@ -312,6 +318,121 @@ def test_captions_state_the_chain_rule_with_numbers() -> None:
     assert "x.grad += 3 × -1  →  -3" in caption and "x.grad += 3 × -1  →  -3 + -3 = -6" in caption
 
 
+def test_the_steps_are_the_chain_rule_of_autograd_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd.viz import steps as steps_module
+
+    calls: list[Value] = []
+
+    def watched_chain_rule(root: Value, *args: object, **kwargs: object) -> object:
+        calls.append(root)
+        return chain_rule(root, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(steps_module, "chain_rule", watched_chain_rule)
+    root, _ = reused_graph()
+    steps = viz.backprop_steps(root)
+    assert calls == [root]  # the one readable chain rule ran, once, and made every step
+    assert steps[-1].grads == chain_rule(root)  # bit for bit
+
+
+def test_edges_say_a_and_b_only_where_the_order_of_operands_matters() -> None:
+    x, y = Value(1.5, label="x"), Value(-0.5, label="y")
+    for expr, labelled in ((x - y, True), (x / y, True), (x**y, True), (x + y, False), (x * y, False)):
+        src = viz.draw_dot(expr).source
+        assert bool(re.search(r"v\d+ -> v\d+_op \[label=a\]", src)) is labelled, src
+
+
+def test_a_fused_neuron_without_bias_is_drawn_without_b() -> None:
+    w1, w2, x1, x2 = (Value(float(i), label=n) for i, n in enumerate(("w1", "w2", "x1", "x2"), 1))
+    for node in (dot([w1, w2], [x1, x2]), dot([w1, w2], [2.0, 3.0])):  # a dot, and an affine node
+        assert node.op in ("dot", "affine")
+        src = viz.draw_dot(node).source
+        assert '[label="w·x" ' in src and "w·x+b" not in src
+
+
+# --- the captions read the op table --------------------------------------------------------------
+
+
+def table_node(op: Op) -> tuple[Value, list[str]]:
+    """A node of ``op`` on Values named p0, p1, ... at the first point of its table domain."""
+    point = op.domain[0]
+    names = [f"p{i}" for i in range(len(point))]
+    out = apply(op, *(Value(x, label=name) for x, name in zip(point, names)))
+    out.label = "out"
+    return out, names
+
+
+@pytest.mark.parametrize("op", list(OPS.values()), ids=list(OPS))
+def test_each_op_is_captioned_with_its_table_texts(op: Op) -> None:
+    out, names = table_node(op)
+    assert op_of(out) is op
+    lines = viz.backprop_steps(out)[1].caption.splitlines()
+    assert lines[0].startswith(f"Step 1 of 1: out = {op.write(names, 'out')} sends its gradient")
+    assert lines[0].endswith(f"(rule: {op.doc}).")
+    texts = op.partial_texts(names, "out")
+    assert texts is not None and len(texts) == len(names) == len(lines) - 1
+    for name, text, line in zip(names, texts, lines[1:]):
+        assert line.startswith(f"∂out/∂{name} = {text};") or line.startswith(f"∂out/∂{name} = {text} = ")
+        assert "operand" not in line
+
+
+@pytest.mark.parametrize("op", list(SWAPPED), ids=[op.name for op in SWAPPED])
+def test_a_number_on_the_left_is_captioned_in_the_natural_order(op: Op) -> None:
+    x = Value(1.5, label="x")
+    out = apply(op, 2.0, x)  # recorded as `2 - x` is: x stored first, by the permuted op
+    out.label = "out"
+    assert op_of(out) is SWAPPED[op] and out.operands == (2.0, x)
+    caption = viz.backprop_steps(out)[1].caption
+    texts = op.partial_texts(["2", "x"], "out")
+    assert texts is not None
+    assert f"out = {op.write(['2', 'x'], 'out')} sends" in caption
+    assert f"∂out/∂x = {texts[1]}" in caption and "operand" not in caption
+
+
+def test_a_user_defined_op_is_captioned_with_what_it_gives() -> None:
+    cube = Op("cube", "³", lambda M, a: (a * a * a, (3.0 * a * a,)), 1)
+    x = Value(2.0, label="x")
+    y = apply(cube, x)
+    y.label = "y"
+    caption = viz.backprop_steps(y)[1].caption
+    assert "y = ³(x) sends" in caption and "(rule: the op 'cube')" in caption
+    assert "∂y/∂x = ∂cube/∂(operand 1) = 12;  x.grad += 12 × 1  →  12" in caption  # its number only
+    scale = Op("scale", "f", lambda M, a, b: (a * b, (b, a)), 2)
+    z = apply(scale, 3.0, x)  # a constant first: stored permuted, captioned by natural position
+    z.label = "z"
+    assert "∂z/∂x = ∂scale/∂(operand 2) = 3;" in viz.backprop_steps(z)[1].caption
+    cube.partials_text = ("3·{a}²",)  # what it tells, the caption says
+    assert "∂y/∂x = 3·x² = 12;" in viz.backprop_steps(y)[1].caption
+
+
+def test_viz_holds_no_per_op_knowledge() -> None:
+    """No string in viz's code names an op or spells its symbol: those live in the op table.
+
+    Looked for: every op's name, method and symbol, as a word (``"tanh"``, ``"σ"``,
+    ``"w·x+b"``). Left out: docstrings, which teach with examples such as ``x.tanh()``; the
+    one-character operators (``+ - * /``), which captions and HTML use for their own sake (a
+    caption's ``+`` is the chain rule's sum); and two words that mean something else there,
+    Graphviz's ``dot`` program and HTML's ``div``.
+    """
+    texts = {t for op in OPS.values() for t in (op.name, op.symbol, op.infix, op.method) if t}
+    words = {t for t in texts if not (t.isascii() and not t.isalpha())} - {"dot", "div"}
+    assert {"tanh", "σ", "w·x+b", "logsumexp", "affine", "sum"} <= words
+    found = []
+    for path in sorted(Path(viz.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node) is not None
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or id(node) in docstrings:
+                continue
+            for word in words:
+                if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", node.value):
+                    found.append(f"{path.name}:{node.lineno}: {word!r} in {node.value!r}")
+    assert not found, "\n".join(found)
+
+
 def test_a_leaf_root_has_only_the_seed_step() -> None:
     x = Value(2.0, label="x")
     steps = viz.backprop_steps(x)
@@ -345,6 +466,8 @@ def test_player_html_is_self_contained_and_has_every_frame(tmp_path: os.PathLike
     assert "<link" not in page and "@import" not in page and "url(" not in page
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))  # the frames' SVG ids were made unique
+    for asset in ("player.js", "player.css"):  # the front end, whole, from the package's files
+        assert resources.files("autograd.viz").joinpath(asset).read_text(encoding="utf-8") in page
 
 
 def test_backprop_widget_with_and_without_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:

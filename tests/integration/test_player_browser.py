@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,3 +158,41 @@ def test_every_frame_draws_an_svg_with_nodes(browser: Any, player: tuple[Path, i
     )
     assert len(sizes) == count and min(sizes) > 5
     assert os.path.getsize(path) > 1000
+
+
+def test_two_players_on_one_page_each_step_on_their_own(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In Jupyter each output cell holds a player followed by its own copy of the script, which
+    starts the players that are not started yet: each player works, and only its own."""
+    from selenium.webdriver.common.by import By
+
+    require("IPython")
+    from autograd.viz import backprop_widget
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # the HTML player that Jupyter shows
+    x = Value(0.5, label="x")
+    cells = [backprop_widget(x.tanh().exp()).data, backprop_widget((x * 3.0).tanh().exp()).data]
+    path = tmp_path / "notebook.html"
+    path.write_text("<!DOCTYPE html>\n<html><body>\n" + "\n".join(cells) + "\n</body></html>\n", encoding="utf-8")
+    browser.get(path.as_uri())
+
+    def steps() -> list[int]:
+        return browser.execute_script(  # type: ignore[no-any-return]
+            "return Array.from(document.querySelectorAll('.vg-player')).map(p => Array.from("
+            "p.querySelectorAll('figure.vg-frame')).filter(f => getComputedStyle(f).display !== 'none')"
+            ".map(f => parseInt(f.dataset.step, 10)));"
+        )
+
+    assert steps() == [[0], [0]]
+    counters = [c.text for c in browser.find_elements(By.CSS_SELECTOR, ".vg-counter")]
+    assert counters == ["step 0 of 2", "step 0 of 3"]
+    first, second = browser.find_elements(By.CSS_SELECTOR, ".vg-next")
+    second.click()
+    assert steps() == [[0], [1]]
+    first.click()
+    first.click()
+    first.click()  # past the end it stays
+    assert steps() == [[2], [1]]
+    counters = [c.text for c in browser.find_elements(By.CSS_SELECTOR, ".vg-counter")]
+    assert counters == ["step 2 of 2", "step 1 of 3"]

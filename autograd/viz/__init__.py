@@ -1,0 +1,59 @@
+"""Drawing the computational graph, and stepping through backpropagation one node at a time.
+
+Three modules, one job each; everything public is importable from here:
+
+* :mod:`~autograd.viz.draw`: the graph as a Graphviz drawing (:func:`draw_dot`), rendered
+  (:func:`render_svg`) or written to a file (:func:`save_graph`);
+* :mod:`~autograd.viz.steps`: the backward pass as steps (:func:`backprop_steps`,
+  :func:`backprop_frames`), each a frame and a caption, from the one chain rule of
+  :func:`autograd.graph.chain_rule` and the words of the op table;
+* :mod:`~autograd.viz.player`: the steps as an HTML player (:func:`draw_backprop`,
+  :func:`backprop_html`) or a Jupyter widget (:func:`show_backprop`, :func:`backprop_widget`),
+  whose script and style are the package files ``player.js`` and ``player.css``.
+
+Nothing here changes a Value. The ``graphviz`` package is imported only when something is
+drawn, so importing this module needs no more than the engine does.
+
+>>> from autograd import Value
+>>> x = Value(0.5, label="x"); y = x.tanh(); y.label = "y"
+>>> [s.index for s in backprop_steps(y)]
+[0, 1]
+"""
+
+from __future__ import annotations
+
+from .draw import (
+    CONST_FILL,
+    CURRENT_FILL,
+    LEAF_FILL,
+    OP_FILL,
+    PENDING_COLOR,
+    RECEIVING_FILL,
+    ROOT_FILL,
+    draw_dot,
+    render_svg,
+    save_graph,
+)
+from .player import backprop_html, backprop_widget, draw_backprop, show_backprop
+from .steps import BACKPROP_MAX_NODES, BackpropStep, backprop_frames, backprop_steps
+
+__all__ = [
+    "draw_dot",
+    "backprop_steps",
+    "backprop_frames",
+    "BackpropStep",
+    "draw_backprop",
+    "backprop_html",
+    "show_backprop",
+    "backprop_widget",
+    "BACKPROP_MAX_NODES",
+    "render_svg",
+    "save_graph",
+    "LEAF_FILL",
+    "CONST_FILL",
+    "ROOT_FILL",
+    "OP_FILL",
+    "CURRENT_FILL",
+    "RECEIVING_FILL",
+    "PENDING_COLOR",
+]

@@ -1,0 +1,125 @@
+"""What a drawing shows: which Values, in which order, under which names.
+
+A drawing (and every frame of the backprop player) lists the Values that its start was
+computed from, each after its operands, and names each one: its label, or ``#k`` for the
+k-th Value drawn, so that a caption can say ``∂#3/∂x``. The order and the names come from a
+walk of the graph, never from ``id()``, so the same graph always gives the same drawing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import Any
+
+from ..engine import Value
+from ..graph import postorder
+
+# --- numbers and names ------------------------------------------------------------------------
+
+
+def _fmt(x: float) -> str:
+    """4 significant digits: 2.0 -> '2', -0.70710678 -> '-0.7071', inf -> 'inf', nan -> 'nan'."""
+    return f"{x:.4g}"
+
+
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+
+def _record_text(text: str) -> str:
+    """``text`` made safe inside one field of a Graphviz record label."""
+    text = " ".join(text.split())
+    if len(text) > 40:
+        text = text[:39] + "…"
+    return _RECORD_SPECIAL.sub(r"\\\1", text)
+
+
+# --- which Values to draw ---------------------------------------------------------------------
+
+
+class _Layout:
+    """The Values of one drawing in a stable order, with the ids and names derived from it.
+
+    ``values`` lists every drawn Value after all of its drawn operands (a depth-first walk
+    over :attr:`Value.operands`, as :func:`autograd.graph.topological_order` walks parents,
+    plus the constant Values that are operands but not parents). Ids come from positions in
+    that list, never from ``id()``, so the same graph always gives the same DOT text.
+    """
+
+    def __init__(self, start: Value, depth: int | None) -> None:
+        self.start = start
+        limit = _distances(start, depth) if depth is not None else None
+        self.values = _walk(start, limit, depth)
+        self.ids = {v: f"v{i}" for i, v in enumerate(self.values)}
+        self.names = {v: v.label or f"#{i}" for i, v in enumerate(self.values)}
+        self.expanded = {v for v in self.values if limit is None or limit[v] < (depth or 0)}
+
+    def name(self, x: Value | float) -> str:
+        return self.names[x] if isinstance(x, Value) else _fmt(x)
+
+
+def _distances(start: Value, depth: int) -> dict[Value, int]:
+    """How many ops separate each Value from ``start`` (breadth first), up to ``depth``."""
+    dist = {start: 0}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        d = dist[node]
+        if d >= depth:
+            continue
+        for x in node.operands:
+            if isinstance(x, Value) and x not in dist:
+                dist[x] = d + 1
+                queue.append(x)
+    return dist
+
+
+def _walk(start: Value, dist: dict[Value, int] | None, depth: int | None) -> list[Value]:
+    """Every Value that ``start`` was computed from (within ``depth`` ops), operands first."""
+
+    def operand_values(node: Value) -> list[Value]:
+        if dist is not None and dist[node] >= (depth or 0):
+            return []
+        return [x for x in node.operands if isinstance(x, Value)]
+
+    return postorder(start, operand_values)
+
+
+def _reaches(root: Value, target: Value) -> bool:
+    """Whether ``target`` is among the Values ``root`` was computed from (or is ``root``)."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        for x in node.operands:
+            if isinstance(x, Value) and x not in seen:
+                seen.add(x)
+                stack.append(x)
+    return False
+
+
+def _check_size(layout: _Layout, max_nodes: int, what: str) -> None:
+    count = len(layout.values)
+    if count <= max_nodes:
+        return
+    if what == "draw_dot":
+        options = (
+            "pass depth=N to draw the root and only the N ops below it, or pass focus=value to draw only the "
+            "subgraph that leads to that Value"
+        )
+    else:
+        options = (
+            "step through a part of the graph instead: the backward pass of a Value inside it "
+            "(every frame draws the whole graph, so the output grows as steps × Values)"
+        )
+    raise ValueError(
+        f"{what}: the graph has {count} Values, more than max_nodes={max_nodes}. "
+        f"Raise max_nodes (e.g. max_nodes={count}), or {options}"
+    )
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
