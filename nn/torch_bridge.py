@@ -41,7 +41,7 @@ from .module import Module
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["to_torch", "mlp_from_torch", "import_torch", "TORCH_ACTIVATIONS"]
+__all__ = ["to_torch", "mlp_from_torch", "chained_layers", "import_torch", "TORCH_ACTIVATIONS"]
 
 #: The activation modules of each valuegrad activation, by name (``"linear"`` has none).
 TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
@@ -119,6 +119,24 @@ def _check_built_from_layers(model: Module, layers: list[Layer]) -> None:
             )
 
 
+def chained_layers(model: Module) -> list[Layer]:
+    """The Layers :func:`to_torch` turns into ``Linear`` modules, in order; this needs no PyTorch.
+
+    Raises TypeError if ``model`` is not a Module, ValueError if it is not built from Layers
+    whose sizes chain (see :func:`to_torch`).
+
+    >>> [(layer.nin, len(layer.neurons)) for layer in chained_layers(MLP(2, [16, 16, 1]))]
+    [(2, 16), (16, 16), (16, 1)]
+    """
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"to_torch: model expects a valuegrad Module built from Layers (an MLP, say), got {type(model).__name__}"
+        )
+    layers = _layers_of(model)
+    _check_built_from_layers(model, layers)
+    return layers
+
+
 def _probe_input(nin: int) -> list[float]:
     """A fixed input with no zeros and no repeats, to check a forward pass with."""
     return [(-1.0) ** i * (0.25 + 0.125 * i) for i in range(nin)]
@@ -191,15 +209,10 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Sequen
     torch = import_torch("to_torch")
     if dtype is None:
         dtype = torch.float64
-    if not isinstance(model, Module):
-        raise TypeError(
-            f"to_torch: model expects a valuegrad Module built from Layers (an MLP, say), got {type(model).__name__}"
-        )
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         got = f"{dtype}" if isinstance(dtype, torch.dtype) else type(dtype).__name__
         raise TypeError(f"to_torch: dtype expects a floating-point torch.dtype such as torch.float64, got {got}")
-    layers = _layers_of(model)
-    _check_built_from_layers(model, layers)
+    layers = chained_layers(model)
 
     modules: list[Any] = []
     for layer in layers:
