@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.valuegrad-installed
-# PyTorch is only a test oracle. Pin it: this version installs the CPU build; an unpinned
-# `torch` would pull in gigabytes of CUDA packages.
+# PyTorch is the tests' oracle and the [torch] extra (nn.to_torch, python -m nn export). Pin it:
+# this version installs the CPU build; an unpinned `torch` would pull in gigabytes of CUDA
+# packages. The extra in pyproject.toml pins the same version (a test checks that they agree).
 TORCH  := torch==2.13.0
-EXTRAS := dev,viz,notebooks,datasets,bench
+EXTRAS := dev,viz,notebooks,datasets,bench,torch
 
 .PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks notebooks-build clean
 

@@ -3,6 +3,8 @@
 Models (:class:`MLP` and its :class:`Layer` and :class:`Neuron`) are :class:`Module` objects:
 they list their parameters, zero their gradients, and save to / load from JSON. Losses turn
 predictions into one Value to backpropagate; optimizers then update the parameters.
+:func:`to_torch` and :meth:`MLP.from_torch` move a model to PyTorch and back (with the
+``[torch]`` extra).
 
 >>> from nn import MLP, SGD, mse_loss
 >>> model = MLP(1, [8, 1], seed=0)
@@ -25,6 +27,7 @@ from .losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from .module import Module
 from .optim import SGD, Adam, LinearDecay
 from .rbm import RBM
+from .torch_bridge import to_torch
 from .train import History, accuracy, fit, predict
 
 __all__ = [
@@ -46,4 +49,5 @@ __all__ = [
     "History",
     "predict",
     "accuracy",
+    "to_torch",
 ]

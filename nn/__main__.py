@@ -10,6 +10,11 @@ numbers (``metrics.json``) into ``--out``::
     python -m nn train --dataset spirals --hidden 32,32 --optimizer sgd --lr 0.1
 
 Every option left out takes a default chosen for the dataset (``--help`` lists them).
+
+``python -m nn export MODEL.json --to torch OUT`` writes the model for PyTorch: its weights
+(``OUT.pt``) and a standalone script that rebuilds it (``OUT.py``); with ``--train`` and the
+training options of ``train``, the script also trains it as ``train`` does (see
+:mod:`nn.torch_export`). Bad arguments exit with status 2 and one line on stderr.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NoReturn
 
 from autograd import Value
 
@@ -31,6 +36,7 @@ from . import data
 from .layers import INITS, MLP
 from .losses import binary_cross_entropy, cross_entropy, hinge_loss
 from .optim import SGD, Adam
+from .torch_export import TrainingSetup, export_torch, output_paths
 from .train import accuracy, fit, predict
 
 DATASETS = ("moons", "circles", "xor", "spirals", "digits")
@@ -51,6 +57,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "digits": {"samples": None, "noise": None, "hidden": [32], "epochs": 10, "batch_size": 32,
                "lr": {"adam": 0.01, "sgd": 0.05}},
 }
+
+
+#: The defaults of the training options that do not depend on the dataset.
+COMMON_DEFAULTS: dict[str, Any] = {"dataset": "moons", "optimizer": "adam", "momentum": 0.9, "weight_decay": 0.0,
+                                   "test_size": 0.25, "seed": 0}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every error in one line, ``PROG: error: MESSAGE``, and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 # --- argument types: each raises ArgumentTypeError, which argparse turns into exit 2 --------
@@ -91,9 +109,43 @@ def _number(kind: Callable[[str], Any], low: float, low_open: bool, high: float 
     return parse
 
 
+def _add_training_options(p: argparse.ArgumentParser, export: bool) -> None:
+    """The options that say what to train on and how, shared by ``train`` and ``export --train``.
+
+    For ``export`` every default is None, so that an option given without ``--train`` is seen
+    (and refused); :func:`export_command` fills in the same defaults as ``train`` afterwards.
+    """
+
+    def default(key: str) -> Any:
+        return None if export else COMMON_DEFAULTS[key]
+
+    p.add_argument("--dataset", choices=DATASETS, default=default("dataset"), help="what to learn (default: moons)")
+    p.add_argument("--loss", choices=LOSSES, default=None,
+                   help="bce or hinge for the two-class sets (default bce), cross-entropy for spirals and digits")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=default("optimizer"), help="default: adam")
+    p.add_argument("--lr", type=_number(float, 0.0, True), default=None,
+                   help="learning rate > 0 (default: adam 0.05 for the 2-D sets, 0.03 spirals, 0.01 digits)")
+    p.add_argument("--momentum", type=_number(float, 0.0, False, 1.0, True), default=default("momentum"),
+                   help="SGD momentum in [0, 1) (default: 0.9)")
+    p.add_argument("--weight-decay", type=_number(float, 0.0, False), default=default("weight_decay"), metavar="L2",
+                   help="L2 penalty λ added to the gradients as λ·p (default: 0)")
+    p.add_argument("--epochs", type=_number(int, 1, False), default=None,
+                   help="passes over the training set (default: 100 for the 2-D sets, 150 spirals, 10 digits)")
+    p.add_argument("--batch-size", type=_number(int, 0, False), default=None, metavar="N",
+                   help="samples per update; 0 means the whole training set (default: 0; digits 32)")
+    p.add_argument("--samples", type=_number(int, 4, False), default=None, metavar="N",
+                   help="how many points to generate for the 2-D sets (default: 300)")
+    p.add_argument("--noise", type=_number(float, 0.0, False), default=None,
+                   help="noise of the 2-D sets (default: moons 0.1, circles 0.05, xor 0.05, spirals 0.2)")
+    p.add_argument("--test-size", type=_number(float, 0.0, True, 1.0, True), default=default("test_size"),
+                   metavar="FRACTION", help="the fraction held out for testing, in (0, 1) (default: 0.25)")
+    p.add_argument("--seed", type=int, default=default("seed"),
+                   help="seeds the data, the split, the weights and the shuffling (default: 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     # the console script `valuegrad` and `python -m nn` are the same program: name it as it was run
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="valuegrad" if os.path.basename(sys.argv[0]) == "valuegrad" else "python -m nn",
         description="valuegrad's neural networks from the command line.",
     )
@@ -105,70 +157,73 @@ def build_parser() -> argparse.ArgumentParser:
         "loss.png, boundary.png (2-D data) or confusion.png (digits) and metrics.json into --out. "
         "Options left out take defaults chosen for the dataset.",
     )
-    p.add_argument("--dataset", choices=DATASETS, default="moons", help="what to learn (default: moons)")
+    _add_training_options(p, export=False)
     p.add_argument("--hidden", type=_hidden_sizes, default=None, metavar="SIZES",
                    help="hidden layer sizes, comma-separated (default: 16,16; digits 32)")
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden-layer activation (default: relu)")
     p.add_argument("--init", choices=INITS, default=None,
                    help="weight initialisation (default: he for relu, xavier for tanh and sigmoid)")
-    p.add_argument("--loss", choices=LOSSES, default=None,
-                   help="bce or hinge for the two-class sets (default bce), cross-entropy for spirals and digits")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
-    p.add_argument("--lr", type=_number(float, 0.0, True), default=None,
-                   help="learning rate > 0 (default: adam 0.05 for the 2-D sets, 0.03 spirals, 0.01 digits)")
-    p.add_argument("--momentum", type=_number(float, 0.0, False, 1.0, True), default=0.9,
-                   help="SGD momentum in [0, 1) (default: 0.9)")
-    p.add_argument("--weight-decay", type=_number(float, 0.0, False), default=0.0, metavar="L2",
-                   help="L2 penalty λ added to the gradients as λ·p (default: 0)")
-    p.add_argument("--epochs", type=_number(int, 1, False), default=None,
-                   help="passes over the training set (default: 100 for the 2-D sets, 150 spirals, 10 digits)")
-    p.add_argument("--batch-size", type=_number(int, 0, False), default=None, metavar="N",
-                   help="samples per update; 0 means the whole training set (default: 0; digits 32)")
-    p.add_argument("--samples", type=_number(int, 4, False), default=None, metavar="N",
-                   help="how many points to generate for the 2-D sets (default: 300)")
-    p.add_argument("--noise", type=_number(float, 0.0, False), default=None,
-                   help="noise of the 2-D sets (default: moons 0.1, circles 0.05, xor 0.05, spirals 0.2)")
-    p.add_argument("--test-size", type=_number(float, 0.0, True, 1.0, True), default=0.25, metavar="FRACTION",
-                   help="the fraction held out for testing, in (0, 1) (default: 0.25)")
-    p.add_argument("--seed", type=int, default=0, help="seeds the data, the split, the weights and the shuffling")
     p.add_argument("--out", default=None, metavar="DIR", help="where to write the results (default: runs/DATASET)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--replay", action="store_true",
                    help="record the training step once per batch size and replay it (autograd.record): the same "
                         "training, several times faster")
     p.set_defaults(func=train_command, subparser=p)
+
+    e = sub.add_parser(
+        "export",
+        help="write a saved model for PyTorch: OUT.pt (a state_dict) and OUT.py (a script that rebuilds it)",
+        description="Write MODEL.json (an MLP saved by train or MLP.save) for PyTorch: OUT.pt, its state_dict, and "
+        "OUT.py, a standalone PyTorch script that rebuilds the model and loads the weights. With --train, the "
+        "script also trains it with the data set, loss, optimizer, schedule and seed that train would use (the "
+        "options below, with train's defaults); the data set is written beside it as OUT.data.json.",
+    )
+    e.add_argument("model", metavar="MODEL.json", help="a model file written by python -m nn train or MLP.save")
+    e.add_argument("--to", choices=("torch",), required=True, help="the framework to export to (torch)")
+    e.add_argument("out", metavar="OUT", help="where to write: OUT.pt and OUT.py (a .py or .pt ending is dropped)")
+    e.add_argument("--train", action="store_true",
+                   help="make the script train the model as train would, with the options below")
+    _add_training_options(e, export=True)
+    e.set_defaults(func=export_command, subparser=e)
     return parser
 
 
 # --- the train command ----------------------------------------------------------------------
 
 
-def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    """Fill in the dataset's defaults and reject combinations that make no sense."""
+def _resolve_training(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Fill in the dataset's defaults for the training options and reject combinations that make no sense."""
     defaults = DEFAULTS[args.dataset]
     multiclass = args.dataset in ("spirals", "digits")
     if args.dataset == "digits":
         for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
             if value is not None:
                 parser.error(f"{flag} does not apply to digits (a fixed set of 1,797 images)")
-    for key in ("samples", "noise", "hidden", "epochs", "batch_size"):
+    for key in ("samples", "noise", "epochs", "batch_size"):
         if getattr(args, key) is None:
             setattr(args, key, defaults[key])
     if args.lr is None:
         args.lr = defaults["lr"][args.optimizer]
-    if args.init is None:
-        args.init = "he" if args.activation == "relu" else "xavier"
     if args.loss is None:
         args.loss = "cross-entropy" if multiclass else "bce"
     if multiclass and args.loss != "cross-entropy":
         parser.error(f"--loss {args.loss} is for two classes; {args.dataset} has several: use --loss cross-entropy")
     if not multiclass and args.loss == "cross-entropy":
         parser.error(f"--loss cross-entropy is for several classes; {args.dataset} has two: use bce or hinge")
+
+
+def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """``train``'s options: the training options, then the model's and the output folder's defaults."""
+    _resolve_training(args, parser)
+    if args.hidden is None:
+        args.hidden = DEFAULTS[args.dataset]["hidden"]
+    if args.init is None:
+        args.init = "he" if args.activation == "relu" else "xavier"
     if args.out is None:
         args.out = os.path.join("runs", args.dataset)
 
 
-def _check_writable(folder: str, parser: argparse.ArgumentParser) -> None:
+def _check_writable(folder: str, parser: argparse.ArgumentParser, option: str = "--out") -> None:
     """Create ``folder`` and prove a file can be written there, before any training time is spent."""
     try:
         os.makedirs(folder, exist_ok=True)
@@ -176,7 +231,7 @@ def _check_writable(folder: str, parser: argparse.ArgumentParser) -> None:
             pass
     except OSError as e:
         reason = e.strerror or str(e)
-        parser.error(f"--out {folder!r} is not a folder we can write to: {reason}")
+        parser.error(f"{option} {folder!r} is not a folder we can write to: {reason}")
 
 
 def _load(args: argparse.Namespace) -> tuple[list[list[float]], list[int], int]:
@@ -196,6 +251,11 @@ def _load(args: argparse.Namespace) -> tuple[list[list[float]], list[int], int]:
     return X, y, 2
 
 
+def _split(args: argparse.Namespace, X: list[list[float]], y: list[int]) -> tuple[list[Any], list[Any], list[int], list[int]]:
+    """``(X_train, X_test, y_train, y_test)``: the stratified split of ``train``, seeded by ``--seed``."""
+    return data.train_test_split(X, y, test_size=args.test_size, seed=args.seed, stratify=True)
+
+
 def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     _resolve(args, parser)
     _check_writable(args.out, parser)
@@ -204,7 +264,7 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     except ImportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=args.test_size, seed=args.seed, stratify=True)
+    X_train, X_test, y_train, y_test = _split(args, X, y)
 
     outputs = classes if classes > 2 else 1
     model = MLP(len(X[0]), [*args.hidden, outputs], activation=args.activation, init=args.init, seed=args.seed)
@@ -276,6 +336,58 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         written.append(path)
     except (OSError, ValueError, ImportError) as e:
         print(f"error: could not write the results into {args.out!r}: {e}", file=sys.stderr)
+        return 1
+    print("wrote " + ", ".join(written))
+    return 0
+
+
+# --- the export command ---------------------------------------------------------------------
+
+#: The training options of ``export``, as (flag, attribute): they need ``--train``.
+_TRAINING_FLAGS = [("--dataset", "dataset"), ("--loss", "loss"), ("--optimizer", "optimizer"), ("--lr", "lr"),
+                   ("--momentum", "momentum"), ("--weight-decay", "weight_decay"), ("--epochs", "epochs"),
+                   ("--batch-size", "batch_size"), ("--samples", "samples"), ("--noise", "noise"),
+                   ("--test-size", "test_size"), ("--seed", "seed")]
+
+
+def _training_setup(args: argparse.Namespace, parser: argparse.ArgumentParser) -> TrainingSetup:
+    """``export --train``'s options resolved as ``train`` resolves them, and the same split of the same data."""
+    for key, value in COMMON_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    _resolve_training(args, parser)
+    X, y, classes = _load(args)
+    X_train, X_test, y_train, y_test = _split(args, X, y)
+    return TrainingSetup(
+        dataset=args.dataset, classes=classes, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
+        momentum=args.momentum, weight_decay=args.weight_decay, epochs=args.epochs, batch_size=args.batch_size,
+        seed=args.seed, X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
+    )
+
+
+def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if not args.train:
+        given = [flag for flag, key in _TRAINING_FLAGS if getattr(args, key) is not None]
+        if given:
+            parser.error(f"{given[0]} is a training option: it needs --train")
+    paths = output_paths(args.out, args.train)
+    _check_writable(os.path.dirname(os.path.abspath(paths[0])), parser, "OUT's folder")
+    try:
+        model = MLP.from_file(args.model)
+    except OSError as e:
+        parser.error(f"MODEL.json {args.model!r} cannot be read: {e.strerror or e}")
+    except ValueError as e:  # the loader's own message: it names the file and the problem
+        parser.error(str(e))
+    try:
+        setup = _training_setup(args, parser) if args.train else None
+        written = export_torch(model, args.out, setup)
+    except ImportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except ValueError as e:  # the model does not fit the data set or the loss
+        parser.error(f"{args.model!r} cannot be trained on {args.dataset}: {e}")
+    except OSError as e:
+        print(f"error: could not write {', '.join(paths)}: {e}", file=sys.stderr)
         return 1
     print("wrote " + ", ".join(written))
     return 0

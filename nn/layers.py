@@ -332,6 +332,30 @@ class MLP(Module):
         model.load(path)
         return model
 
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP a ``torch.nn.Sequential`` describes, with its weights: the inverse of :func:`nn.to_torch`.
+
+        ``module`` must be ``Linear``, then (activation, ``Linear``) repeated, with one activation
+        (``ReLU``, ``Tanh``, ``Sigmoid``, or none) on every hidden layer. Anything else raises a
+        ValueError naming the offending layer by index and type; a module that is not a
+        Sequential raises TypeError. Nothing is built or changed on error. Float64 weights are
+        read exactly, so valuegrad → PyTorch → valuegrad gives back every weight to the bit.
+        Needs PyTorch (``pip install 'valuegrad[torch]'``).
+
+        >>> import torch
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+        >>> MLP.from_torch(net)
+        MLP(2 -> [8 tanh, 3 linear])
+        >>> model = MLP(2, [16, 16, 1], seed=0)
+        >>> from nn import to_torch
+        >>> MLP.from_torch(to_torch(model)).state_dict() == model.state_dict()
+        True
+        """
+        from .torch_bridge import mlp_from_torch  # torch_bridge imports this module: import it when used
+
+        return mlp_from_torch(module, cls)
+
     def __repr__(self) -> str:
         parts = ", ".join(f"{len(layer.neurons)} {layer.activation}" for layer in self.layers)
         return f"MLP({self.nin} -> [{parts}])"

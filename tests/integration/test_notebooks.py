@@ -27,6 +27,7 @@ EXPECTED = [
     "05_digits_softmax",
     "06_boltzmann_machines",
     "07_higher_order",
+    "08_graduating_to_pytorch",
 ]
 
 

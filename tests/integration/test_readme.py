@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import require
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), flags=re.S | re.M)
@@ -63,6 +64,20 @@ def test_the_rbm_example_lowers_the_reconstruction_error_as_its_comment_says() -
     assert len(ns["dreams"]) == 10 and all(len(d) == 9 for d in ns["dreams"])
 
 
+def test_the_pytorch_example_gives_the_same_number_and_the_same_weights_back(capsys: pytest.CaptureFixture[str]) -> None:
+    torch = require("torch")
+    ns = run("net = to_torch(model)")
+    net, model, back = ns["net"], ns["model"], ns["back"]
+    # "Sequential(Linear(2, 16), ReLU(), Linear(16, 16), ReLU(), Linear(16, 1)), float64"
+    assert [type(m).__name__ for m in net] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    assert [(m.in_features, m.out_features) for m in net[::2]] == [(2, 16), (16, 16), (16, 1)]
+    assert all(p.dtype == torch.float64 for p in net.parameters())
+    difference, same = capsys.readouterr().out.splitlines()
+    assert abs(float(difference)) <= 1e-12  # "0.0, or about 1e-16"
+    assert same == "True"  # "every weight equal to the bit"
+    assert [p.data.hex() for p in back.parameters()] == [p.data.hex() for p in model.parameters()]
+
+
 def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
     """A new example must be given a test here (or be listed as an excerpt)."""
     markers = [
@@ -71,6 +86,7 @@ def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
         "model = MLP(2, [16, 16, 1])",
         "history = fit(",
         "rbm = RBM(9, 8, seed=0)",
+        "net = to_torch(model)",
     ]
     for block in BLOCKS:
         first = block.splitlines()[0]
