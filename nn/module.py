@@ -18,11 +18,11 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any, Union
 
 from autograd import Value
+from autograd.fileio import write_atomic
 
 __all__ = ["Module", "FORMAT", "VERSION", "read_model_file"]
 
@@ -140,11 +140,12 @@ class Module:
     # --- files ---
 
     def save(self, path: PathLike) -> None:
-        """Write the model to ``path`` as JSON, atomically.
+        """Write the model to ``path`` as JSON, atomically (:func:`autograd.fileio.write_atomic`).
 
         The JSON goes to a temporary file in the same folder, which is flushed, synced to disk
-        and then renamed over ``path`` in one step (``os.replace``). A crash or an error leaves
-        either the old file or the new one, never half of one, and no temporary file.
+        and then renamed over ``path`` in one step (``os.replace``). A crash, an error or Ctrl-C
+        leaves either the old file or the new one, never half of one, and no temporary file.
+        A new file's permissions follow the umask; an existing file keeps its mode.
         Raises ValueError if a parameter is nan or infinite (JSON has no such numbers),
         OSError if the file cannot be written.
 
@@ -166,33 +167,7 @@ class Module:
             if not math.isfinite(x):
                 raise ValueError(f"save: cannot save to {path!r}: parameter {name!r} is {x} (the model has diverged)")
         document = {"format": FORMAT, "version": VERSION, "architecture": self.architecture(), "state": state}
-        text = json.dumps(document, indent=1, allow_nan=False)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                os.fchmod(f.fileno(), 0o644)  # mkstemp makes the file private (0600); a model file is not
-                f.write(text)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        try:  # make the rename itself durable; not every system can open a folder
-            dir_fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
+        write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode("utf-8"))
 
     def load(self, path: PathLike) -> None:
         """Read parameters saved by :meth:`save` from ``path`` into this model.

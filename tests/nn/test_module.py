@@ -339,11 +339,36 @@ def test_import_nn_pulls_in_no_heavy_dependencies():
     assert out.stdout.strip() == "[]"
 
 
-def test_saved_file_is_readable_by_others_like_any_written_file(tmp_path):
+@pytest.mark.parametrize(
+    "mask, existing, expected",
+    [(0o077, None, 0o600), (0o022, None, 0o644), (0o022, 0o600, 0o600)],
+    ids=["new file, umask 077", "new file, umask 022", "existing 0600 file, umask 022"],
+)
+def test_saved_file_follows_the_umask_and_keeps_an_existing_mode(tmp_path: Path, mask, existing, expected):
     import stat
 
-    from nn import MLP
-
     path = tmp_path / "model.json"
-    MLP(2, [3, 1], seed=0).save(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    if existing is not None:
+        path.write_text("old")
+        path.chmod(existing)
+    old = os.umask(mask)
+    try:
+        MLP(2, [3, 1], seed=0).save(path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == expected
+    assert MLP.from_file(path).state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+
+
+def test_an_interrupted_save_keeps_the_old_file_and_leaves_no_temp_file(tmp_path: Path, monkeypatch):
+    path = tmp_path / "m.json"
+    path.write_text("old contents")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        MLP(2, [3, 1], seed=0).save(path)
+    assert sorted(os.listdir(tmp_path)) == ["m.json"]
+    assert path.read_text() == "old contents"
