@@ -4,17 +4,20 @@ matplotlib is optional (``pip install "valuegrad[notebooks]"``) and imported onl
 function here is called. The figures are drawn with matplotlib's object-oriented API on an
 Agg canvas, so nothing here touches pyplot's global state or switches a notebook's backend,
 and it works on a machine without a display. Every function returns the ``Figure`` (a
-notebook shows it) and, given ``path``, also saves it there as a PNG.
+notebook shows it) and, given ``path``, also saves it there as a PNG, atomically
+(:func:`autograd.fileio.write_atomic`).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.fileio import write_atomic
 
 from .train import History
 
@@ -47,8 +50,11 @@ def _colours(k: int) -> list[Any]:
 
 
 def _save(fig: Any, path: str | os.PathLike[str] | None) -> Any:
+    """Save ``fig`` as a PNG at ``path``, atomically: rendered in memory, then written in one step."""
     if path is not None:
-        fig.savefig(os.fspath(path), format="png")
+        png = io.BytesIO()
+        fig.savefig(png, format="png")
+        write_atomic(path, png.getvalue())
     return fig
 
 
