@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -197,84 +199,87 @@ def _write(path: Path, doc: object) -> None:
     path.write_text(json.dumps(doc))
 
 
-def _corrupt_cases() -> list[tuple[str, object, str]]:
-    """(case name, file contents as text or a document to dump, expected message pattern)."""
+#: In a :class:`Corrupt` row: MLP.from_file must say what load says.
+SAME = "<as load>"
+
+
+class Corrupt(NamedTuple):
+    """One row of the corrupt-file table: what the file holds, and what each loader must say."""
+
+    name: str
+    contents: object  # text, bytes, or a document to dump as JSON
+    load: str  # the pattern MLP(2, [3, 1]).load's ValueError must match
+    from_file: str | None = SAME  # MLP.from_file's pattern; SAME: as load; None: a valid MLP file
+
+
+
+def _doc(change: Callable[[dict], object]) -> dict:
+    """A valid model document of MLP(2, [3, 1]), changed by ``change``."""
+    d = _valid_document()
+    change(d)
+    return d
+
+
+def _corrupt_cases() -> list[Corrupt]:
     text = json.dumps(_valid_document())
-    doc = _valid_document
-    cases: list[tuple[str, object, str]] = [
-        ("empty", "", "is empty"),
-        ("whitespace", "  \n", "is empty"),
-        ("truncated", text[: len(text) // 2], "not valid JSON"),
-        ("not json", "hello, world", "not valid JSON"),
-        ("a list", "[1, 2, 3]", "JSON list, not a valuegrad model"),
-        ("nan value", json.dumps(_with_state_value("NaN-here")).replace('"NaN-here"', "NaN"), "holds NaN"),
-        ("infinite value", json.dumps(_with_state_value("inf-here")).replace('"inf-here"', "-Infinity"), "-Infinity"),
-        ("binary", b"\xff\xfe\x00garbage", "not UTF-8"),
-    ]
-    d = doc()
-    d["format"] = "pytorch"
-    cases.append(("wrong format", d, "format 'pytorch', expected 'valuegrad.model'"))
-    d = doc()
-    del d["format"]
-    cases.append(("no format", d, "format None"))
-    d = doc()
-    d["version"] = 2
-    cases.append(("wrong version", d, "version 2; this valuegrad reads version 1"))
-    d = doc()
-    d["version"] = "1"
-    cases.append(("version as a string", d, "version '1'"))
-    d = doc()
-    del d["state"]
-    cases.append(("no state", d, "no state object"))
-    d = doc()
-    d["architecture"] = "MLP"
-    cases.append(("architecture not an object", d, "no architecture object"))
-    d = doc()
-    d["state"].pop("layers.0.neurons.2.b")
-    cases.append(("a missing key", d, r"missing keys 'layers.0.neurons.2.b'"))
-    d = doc()
-    d["state"]["extra"] = 1.0
-    cases.append(("an extra key", d, r"unexpected keys 'extra'"))
-    d = doc()
-    d["state"]["layers.1.neurons.0.b"] = "0.5"
-    cases.append(("a string value", d, r"'layers.1.neurons.0.b' expects a number, got str"))
-    d = doc()
-    d["state"]["layers.1.neurons.0.b"] = None
-    cases.append(("a null value", d, r"expects a number, got NoneType"))
-    d = doc()
-    d["state"]["layers.1.neurons.0.b"] = True
-    cases.append(("a bool value", d, r"expects a number, got bool"))
     big = MLP(2, [4, 1], seed=0)
-    cases.append(
-        (
-            "another shape",
-            {"format": FORMAT, "version": VERSION, "architecture": big.architecture(), "state": big.state_dict()},
-            r"does not fit this model: 13 parameters expected, the state has 17",
-        )
-    )
-    d = doc()
-    d["architecture"]["activation"] = "tanh"
-    cases.append(("another activation", d, "holds architecture .*tanh.* but this model is .*relu"))
-    return cases
+    return [
+        Corrupt("empty", "", "is empty"),
+        Corrupt("whitespace", "  \n", "is empty"),
+        Corrupt("truncated", text[: len(text) // 2], "not valid JSON"),
+        Corrupt("not json", "hello, world", "not valid JSON"),
+        Corrupt("a list", "[1, 2, 3]", "JSON list, not a valuegrad model"),
+        Corrupt("nan value", json.dumps(_with_state_value("NaN-here")).replace('"NaN-here"', "NaN"), "holds NaN"),
+        Corrupt("infinite value", json.dumps(_with_state_value("inf-here")).replace('"inf-here"', "-Infinity"), "-Infinity"),
+        Corrupt("binary", b"\xff\xfe\x00garbage", "not UTF-8"),
+        Corrupt("wrong format", _doc(lambda d: d.update(format="pytorch")), "format 'pytorch', expected 'valuegrad.model'"),
+        Corrupt("no format", _doc(lambda d: d.pop("format")), "format None"),
+        Corrupt("wrong version", _doc(lambda d: d.update(version=2)), "version 2; this valuegrad reads version 1"),
+        Corrupt("version as a string", _doc(lambda d: d.update(version="1")), "version '1'"),
+        Corrupt("no state", _doc(lambda d: d.pop("state")), "no state object"),
+        Corrupt("architecture not an object", _doc(lambda d: d.update(architecture="MLP")), "no architecture object"),
+        Corrupt("a missing key", _doc(lambda d: d["state"].pop("layers.0.neurons.2.b")), r"missing keys 'layers.0.neurons.2.b'"),
+        Corrupt("an extra key", _doc(lambda d: d["state"].update(extra=1.0)), r"unexpected keys 'extra'"),
+        Corrupt("a string value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": "0.5"})),
+                r"'layers.1.neurons.0.b' expects a number, got str"),
+        Corrupt("a null value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": None})),
+                r"expects a number, got NoneType"),
+        Corrupt("a bool value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": True})),
+                r"expects a number, got bool"),
+        Corrupt("another shape",
+                {"format": FORMAT, "version": VERSION, "architecture": big.architecture(), "state": big.state_dict()},
+                r"does not fit this model: 13 parameters expected, the state has 17", None),
+        Corrupt("another activation", _doc(lambda d: d["architecture"].update(activation="tanh")),
+                "holds architecture .*tanh.* but this model is .*relu", None),
+    ]
 
 
-@pytest.mark.parametrize(("name", "contents", "pattern"), _corrupt_cases(), ids=[c[0] for c in _corrupt_cases()])
-def test_corrupt_files_raise_valueerror_naming_the_path_and_leave_the_model_untouched(
-    tmp_path, name, contents, pattern
-):
-    path = tmp_path / "bad.json"
+def _write_contents(path: Path, contents: object) -> None:
     if isinstance(contents, bytes):
         path.write_bytes(contents)
     elif isinstance(contents, str):
         path.write_text(contents)
     else:
         _write(path, contents)
+
+
+@pytest.mark.parametrize("case", _corrupt_cases(), ids=[c.name for c in _corrupt_cases()])
+def test_corrupt_files_raise_valueerror_naming_the_path_and_leave_the_model_untouched(tmp_path, case: Corrupt):
+    """The table of corrupt files, through both loaders: MLP(2, [3, 1]).load and MLP.from_file."""
+    path = tmp_path / "bad.json"
+    _write_contents(path, case.contents)
     model = MLP(2, [3, 1], seed=0)
     before = _snapshot(model)
-    with pytest.raises(ValueError, match=pattern) as info:
+    with pytest.raises(ValueError, match=case.load) as info:
         model.load(path)
     assert str(path) in str(info.value)
     assert _snapshot(model) == before
+    if case.from_file is None:
+        assert isinstance(MLP.from_file(path), MLP)  # the file is a valid MLP of its own shape
+        return
+    with pytest.raises(ValueError, match=case.load if case.from_file == SAME else case.from_file) as info:
+        MLP.from_file(path)
+    assert str(path) in str(info.value)
 
 
 def test_loading_a_missing_file_is_an_oserror_naming_it(tmp_path: Path):
