@@ -214,8 +214,10 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
 
     Checks everything that does not depend on the model: the file is non-empty UTF-8 JSON,
     an object with ``format`` ``"valuegrad.model"``, ``version`` 1, an ``architecture`` object
-    and a ``state`` object, holding no nan or infinity. Raises ValueError naming ``path`` and
-    the problem, or OSError if the file cannot be read.
+    and a ``state`` object, and every number in it is a finite float: no ``NaN`` or
+    ``Infinity``, and no number such as ``1e999`` or a 400-digit integer that a float cannot
+    hold (``float("1e999")`` is ``inf``). Raises ValueError naming ``path`` and the problem, or
+    OSError if the file cannot be read.
     """
     path = os.fspath(path)
     with open(path, "rb") as f:
@@ -223,7 +225,8 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
     if not raw.strip():
         raise ValueError(f"{path!r} is empty, not a valuegrad model file")
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        text = raw.decode("utf-8")
+        document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_finite_int)
     except UnicodeDecodeError as e:
         raise ValueError(f"{path!r} is not UTF-8 text, not a valuegrad model file ({e})") from None
     except json.JSONDecodeError as e:
@@ -231,7 +234,7 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
             f"{path!r} is not valid JSON (truncated or corrupt?): {e.msg} at line {e.lineno} column {e.colno}"
         ) from None
     except _NonFiniteError as e:
-        raise ValueError(f"{path!r} holds {e.args[0]}, which is not a finite number") from None
+        raise ValueError(f"{path!r} holds {e.args[0]}") from None
     if not isinstance(document, dict):
         raise ValueError(f"{path!r} holds a JSON {type(document).__name__}, not a valuegrad model object")
     if document.get("format") != FORMAT:
@@ -249,9 +252,39 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 class _NonFiniteError(ValueError):
-    pass
+    """A number in the file that is not a finite float; its message says which and why."""
 
 
 def _reject_constant(name: str) -> float:
     """``json.loads`` accepts NaN and Infinity, which are not JSON; a model file must not hold them."""
-    raise _NonFiniteError(name)
+    raise _NonFiniteError(f"{name}, which is not a finite number")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, as a float, refused unless finite.
+
+    ``float()`` rounds a number beyond the largest double (about 1.8e308), such as ``1e999``,
+    to infinity: valid JSON, but no weight a saved model can hold.
+    """
+    x = float(text)
+    if not math.isfinite(x):
+        raise _NonFiniteError(f"the number {_short(text)}, which is beyond the largest float (it would be {x})")
+    return x
+
+
+def _finite_int(text: str) -> int:
+    """A JSON integer, refused if it is beyond the largest float, as :func:`_finite_float`."""
+    n = int(text)
+    try:
+        float(n)
+    except OverflowError:
+        raise _NonFiniteError(f"the integer {_short(text)}, which is beyond the largest float") from None
+    return n
+
+
+def _short(text: str, limit: int = 24) -> str:
+    """``text`` as is, or its first and last characters around the number of characters left out."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}...{text[-half:]} ({len(text)} characters)"

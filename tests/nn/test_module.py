@@ -195,6 +195,11 @@ def _with_state_value(value: object) -> dict:
     return d
 
 
+def _number_in_state(number: str) -> str:
+    """A valid model file's text with one weight written as the JSON number ``number``."""
+    return json.dumps(_with_state_value("NUMBER-HERE")).replace('"NUMBER-HERE"', number)
+
+
 def _write(path: Path, doc: object) -> None:
     path.write_text(json.dumps(doc))
 
@@ -232,6 +237,10 @@ def _corrupt_cases() -> list[Corrupt]:
         Corrupt("nan value", json.dumps(_with_state_value("NaN-here")).replace('"NaN-here"', "NaN"), "holds NaN"),
         Corrupt("infinite value", json.dumps(_with_state_value("inf-here")).replace('"inf-here"', "-Infinity"), "-Infinity"),
         Corrupt("binary", b"\xff\xfe\x00garbage", "not UTF-8"),
+        Corrupt("a weight of 1e999", _number_in_state("1e999"), r"holds the number 1e999, which is beyond the largest float"),
+        Corrupt("a weight of -1e999", _number_in_state("-1e999"), r"the number -1e999, which is beyond"),
+        Corrupt("a weight of 1.8e308", _number_in_state("1.8e308"), r"the number 1.8e308, which is beyond"),
+        Corrupt("a weight of 10**400", _number_in_state(str(10**400)), r"the integer 1000.*\(401 characters\).*beyond"),
         Corrupt("wrong format", _doc(lambda d: d.update(format="pytorch")), "format 'pytorch', expected 'valuegrad.model'"),
         Corrupt("no format", _doc(lambda d: d.pop("format")), "format None"),
         Corrupt("wrong version", _doc(lambda d: d.update(version=2)), "version 2; this valuegrad reads version 1"),
