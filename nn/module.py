@@ -124,18 +124,18 @@ class Module:
         """Set every parameter from ``state`` (as made by :meth:`state_dict`).
 
         Everything is checked before anything changes: ``state`` must have exactly this
-        model's parameter names, and real numbers as values. On any error, a ValueError (or
-        TypeError if ``state`` is not a mapping) says what is wrong and the model is untouched.
+        model's parameter names, and finite real numbers as values (an int too large for a
+        float, nan or infinity is refused). On any error, a ValueError (or TypeError if
+        ``state`` is not a mapping) says what is wrong, and the model is untouched: no
+        parameter is set until every value is known good.
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict: state expects a mapping of names to numbers, got {type(state).__name__}")
         try:
-            self._check_state(state)
+            updates = self._checked_state(state)
         except ValueError as e:
             raise ValueError(f"load_state_dict: the state does not fit this {type(self).__name__}: {e}") from None
-        params = self.named_parameters()
-        for name, v in params:
-            v.data = float(state[name])
+        _assign(updates)
 
     # --- files ---
 
@@ -183,16 +183,21 @@ class Module:
             raise ValueError(f"load: {e}") from None
         expected = self.architecture()
         try:
-            self._check_state(state)
+            updates = self._checked_state(state)
         except ValueError as e:
             raise ValueError(f"load: {path!r} does not fit this model: {e}") from None
         if architecture != expected:
             raise ValueError(f"load: {path!r} holds architecture {architecture}, but this model is {expected}")
-        self.load_state_dict(state)
+        _assign(updates)
 
-    def _check_state(self, state: Mapping[str, Any]) -> None:
-        """Raise what :meth:`load_state_dict` would raise for ``state``, changing nothing."""
-        names = [name for name, _ in self.named_parameters()]
+    def _checked_state(self, state: Mapping[str, Any]) -> list[tuple[Value, float]]:
+        """Every parameter with the float ``state`` gives it, all checked and nothing changed yet.
+
+        Raises ValueError for a missing or unexpected name, or a value that is not a finite
+        real number; the caller assigns the pairs only when this returns.
+        """
+        params = self.named_parameters()
+        names = [name for name, _ in params]
         known = set(names)
         missing = [n for n in names if n not in state]
         unexpected = [str(k) for k in state if k not in known]
@@ -203,10 +208,34 @@ class Module:
             if unexpected:
                 problems.append(f"unexpected keys {_short_list(unexpected)}")
             raise ValueError(f"{len(names)} parameters expected, the state has {len(state)}: " + "; ".join(problems))
-        for n in names:
-            value = state[n]
+        updates = []
+        for name, v in params:
+            value = state[name]
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ValueError(f"parameter {n!r} expects a number, got {type(value).__name__} {value!r}")
+                raise ValueError(f"parameter {name!r} expects a number, got {_shown(value)}")
+            try:
+                x = float(value)
+            except OverflowError:
+                x = math.inf
+            if not math.isfinite(x):
+                raise ValueError(f"parameter {name!r} expects a finite number, got {_shown(value)}")
+            updates.append((v, x))
+        return updates
+
+
+def _shown(value: Any) -> str:
+    """``value``'s type and repr, shortened, for an error message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than sys.get_int_max_str_digits() cannot be printed
+        return f"{type(value).__name__} of {value.bit_length()} bits"
+    return f"{type(value).__name__} {_short(text)}"
+
+
+def _assign(updates: list[tuple[Value, float]]) -> None:
+    """Set each Value's ``data``: the only step of a load that changes the model, and it cannot fail."""
+    for v, x in updates:
+        v.data = x
 
 
 def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:

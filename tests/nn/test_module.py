@@ -85,34 +85,53 @@ def test_load_state_dict_accepts_ints():
     assert model(3.0).data == 5.0
 
 
-def test_load_state_dict_names_missing_and_unexpected_keys_and_changes_nothing():
+LAST = "layers.1.neurons.0.b"  # MLP(2, [3, 1])'s last parameter: every other one would be set before it
+
+
+def _state_with(changes: dict[str, object], drop: tuple[str, ...] = ()) -> Callable[[dict], object]:
+    """A state maker for the table: the model's state, every value moved by +1, then ``changes``."""
+
+    def make(state: dict) -> object:
+        out: dict[str, object] = {k: v + 1.0 for k, v in state.items() if k not in drop}
+        out.update(changes)
+        return out
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "make, error, pattern",
+    [
+        (_state_with({"layers.9.neurons.0.b": 0.0}, drop=(LAST,)), ValueError,
+         rf"missing keys '{LAST}'.*unexpected keys 'layers.9.neurons.0.b'"),
+        (_state_with({}, drop=(LAST,)), ValueError, rf"13 parameters expected, the state has 12: missing keys '{LAST}'"),
+        (_state_with({LAST: "1.0"}), ValueError, rf"'{LAST}' expects a number, got str '1.0'"),
+        (_state_with({LAST: None}), ValueError, rf"'{LAST}' expects a number, got NoneType"),
+        (_state_with({LAST: True}), ValueError, rf"'{LAST}' expects a number, got bool"),
+        (_state_with({LAST: [1.0]}), ValueError, rf"'{LAST}' expects a number, got list"),
+        (_state_with({LAST: {"x": 1}}), ValueError, rf"'{LAST}' expects a number, got dict"),
+        (_state_with({LAST: 10**400}), ValueError, rf"'{LAST}' expects a finite number, got int 1000.*\(401 characters\)"),
+        (_state_with({LAST: 10**5000}), ValueError, rf"'{LAST}' expects a finite number, got int of 16610 bits"),
+        (_state_with({LAST: float("inf")}), ValueError, rf"'{LAST}' expects a finite number, got float inf"),
+        (_state_with({LAST: float("-inf")}), ValueError, rf"'{LAST}' expects a finite number, got float -inf"),
+        (_state_with({LAST: float("nan")}), ValueError, rf"'{LAST}' expects a finite number, got float nan"),
+        (lambda state: list(state.values()), TypeError, "state expects a mapping of names to numbers, got list"),
+        (lambda state: None, TypeError, "state expects a mapping of names to numbers, got NoneType"),
+    ],
+    ids=["missing and unexpected", "missing", "str", "None", "bool", "list", "dict", "10**400", "10**5000", "inf",
+         "-inf", "nan", "a list", "None state"],
+)
+def test_load_state_dict_rejects_bad_states_naming_the_problem_and_changes_nothing(
+    make: Callable[[dict], object], error: type[Exception], pattern: str
+):
+    """Each bad value sits in the LAST parameter, so a loader that set parameters as it went would have
+    changed all the others by then."""
     model = MLP(2, [3, 1], seed=0)
     before = _snapshot(model)
-    state = model.state_dict()
-    state = {k: v + 1.0 for k, v in state.items()}
-    del state["layers.1.neurons.0.b"]
-    state["layers.9.neurons.0.b"] = 0.0
-    with pytest.raises(
-        ValueError, match=r"missing keys 'layers.1.neurons.0.b'.*unexpected keys 'layers.9.neurons.0.b'"
-    ):
-        model.load_state_dict(state)
+    with pytest.raises(error, match=pattern) as info:
+        model.load_state_dict(make(model.state_dict()))  # type: ignore[arg-type]
+    assert str(info.value).startswith("load_state_dict: ")
     assert _snapshot(model) == before
-
-
-@pytest.mark.parametrize("bad", ["1.0", None, True, [1.0], {"x": 1}])
-def test_load_state_dict_rejects_non_numbers_before_changing_anything(bad):
-    model = MLP(2, [3, 1], seed=0)
-    before = _snapshot(model)
-    state = {k: v + 1.0 for k, v in model.state_dict().items()}
-    state["layers.1.neurons.0.b"] = bad  # the LAST parameter: all the others would have been set by then
-    with pytest.raises(ValueError, match=r"'layers.1.neurons.0.b' expects a number, got"):
-        model.load_state_dict(state)
-    assert _snapshot(model) == before
-
-
-def test_load_state_dict_wants_a_mapping():
-    with pytest.raises(TypeError, match="state expects a mapping"):
-        MLP(1, [1], seed=0).load_state_dict([1.0, 2.0])  # type: ignore[arg-type]
 
 
 # --- save / load ---
