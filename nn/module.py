@@ -18,6 +18,8 @@ import json
 import math
 import numbers
 import os
+import re
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, Union
 
@@ -242,7 +244,7 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ``(architecture, state)`` of a model file written by :meth:`Module.save`.
 
     Checks everything that does not depend on the model: the file is non-empty UTF-8 JSON,
-    an object with ``format`` ``"valuegrad.model"``, ``version`` 1, an ``architecture`` object
+    nested at most 64 deep (so the parser cannot run out of stack), an object with ``format`` ``"valuegrad.model"``, ``version`` 1, an ``architecture`` object
     and a ``state`` object, and every number in it is a finite float: no ``NaN`` or
     ``Infinity``, and no number such as ``1e999`` or a 400-digit integer that a float cannot
     hold (``float("1e999")`` is ``inf``). Raises ValueError naming ``path`` and the problem, or
@@ -255,6 +257,10 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
         raise ValueError(f"{path!r} is empty, not a valuegrad model file")
     try:
         text = raw.decode("utf-8")
+        if _too_deep(text):
+            raise ValueError(
+                f"{path!r} nests arrays and objects more than {_MAX_DEPTH} deep, which no model file does (corrupt?)"
+            )
         document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_finite_int)
     except UnicodeDecodeError as e:
         raise ValueError(f"{path!r} is not UTF-8 text, not a valuegrad model file ({e})") from None
@@ -280,6 +286,34 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
     return architecture, state
 
 
+#: How deep arrays and objects may nest in a model file. A saved MLP nests 3 deep; the JSON
+#: parser recurses once per level, so 100,000 ``[`` would raise RecursionError, not ValueError.
+_MAX_DEPTH = 64
+#: How many digits the largest float has (1.79e308): a longer integer cannot be a finite float.
+_FLOAT_DIGITS = sys.float_info.max_10_exp + 1
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[][{}]")
+
+
+def _too_deep(text: str) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects more than :data:`_MAX_DEPTH` deep.
+
+    Brackets inside strings do not count, so strings are blanked out first. A file with
+    fewer opening brackets than the limit cannot nest that deep, and is not scanned at all.
+    """
+    if text.count("[") + text.count("{") <= _MAX_DEPTH:
+        return False
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        if bracket.group() in "[{":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
 class _NonFiniteError(ValueError):
     """A number in the file that is not a finite float; its message says which and why."""
 
@@ -302,7 +336,14 @@ def _finite_float(text: str) -> float:
 
 
 def _finite_int(text: str) -> int:
-    """A JSON integer, refused if it is beyond the largest float, as :func:`_finite_float`."""
+    """A JSON integer, refused if it is beyond the largest float, as :func:`_finite_float`.
+
+    The digits are counted first: an integer of more digits than the largest float has is
+    refused without converting it, which for thousands of digits would be slow, or refused by
+    ``int()`` itself (``sys.get_int_max_str_digits()``) with an error that names no file.
+    """
+    if len(text) - text.startswith("-") > _FLOAT_DIGITS:
+        raise _NonFiniteError(f"the integer {_short(text)}, which is beyond the largest float")
     n = int(text)
     try:
         float(n)

@@ -260,6 +260,12 @@ def _corrupt_cases() -> list[Corrupt]:
         Corrupt("a weight of -1e999", _number_in_state("-1e999"), r"the number -1e999, which is beyond"),
         Corrupt("a weight of 1.8e308", _number_in_state("1.8e308"), r"the number 1.8e308, which is beyond"),
         Corrupt("a weight of 10**400", _number_in_state(str(10**400)), r"the integer 1000.*\(401 characters\).*beyond"),
+        Corrupt("a 5,000-digit weight", _number_in_state("7" * 5000), r"the integer 7777.*\(5000 characters\).*beyond"),
+        Corrupt("a 5,000-digit version", text.replace('"version": 1', '"version": ' + "1" * 5000), r"\(5000 characters\)"),
+        Corrupt("100,000 [", "[" * 100_000, "nests arrays and objects more than 64 deep"),
+        Corrupt("100,000 nested objects", '{"a": ' * 100_000 + "1" + "}" * 100_000, "more than 64 deep"),
+        Corrupt("deep inside the state", text.replace('"state": {', '"state": {"deep": ' + "[" * 5000 + "]" * 5000 + ", "),
+                "more than 64 deep"),
         Corrupt("wrong format", _doc(lambda d: d.update(format="pytorch")), "format 'pytorch', expected 'valuegrad.model'"),
         Corrupt("no format", _doc(lambda d: d.pop("format")), "format None"),
         Corrupt("wrong version", _doc(lambda d: d.update(version=2)), "version 2; this valuegrad reads version 1"),
@@ -308,6 +314,25 @@ def test_corrupt_files_raise_valueerror_naming_the_path_and_leave_the_model_unto
     with pytest.raises(ValueError, match=case.load if case.from_file == SAME else case.from_file) as info:
         MLP.from_file(path)
     assert str(path) in str(info.value)
+
+
+class Tagged(Module):
+    """A module whose architecture holds many brackets, none nested deep."""
+
+    def __init__(self) -> None:
+        self.w = Value(1.5)
+
+    def architecture(self) -> dict:
+        return {"type": "Tagged", "tags": [["[[[{{{"]] * 100}
+
+
+def test_many_brackets_that_do_not_nest_deep_load(tmp_path: Path):
+    """The nesting check counts depth, not brackets, and skips the brackets inside strings."""
+    Tagged().save(tmp_path / "t.json")
+    other = Tagged()
+    other.w.data = 0.0
+    other.load(tmp_path / "t.json")
+    assert other.w.data == 1.5
 
 
 def test_loading_a_missing_file_is_an_oserror_naming_it(tmp_path: Path):
