@@ -183,13 +183,20 @@ class Module:
             architecture, state = read_model_file(path)
         except ValueError as e:
             raise ValueError(f"load: {e}") from None
+        self._load_contents(path, architecture, state, "load")
+
+    def _load_contents(self, path: str, architecture: dict[str, Any], state: dict[str, Any], who: str) -> None:
+        """Set the parameters from a model file's contents, read by :func:`read_model_file`.
+
+        Checks that they fit this model first; ``who`` begins each error message.
+        """
         expected = self.architecture()
         try:
             updates = self._checked_state(state)
         except ValueError as e:
-            raise ValueError(f"load: {path!r} does not fit this model: {e}") from None
+            raise ValueError(f"{who}: {path!r} does not fit this model: {e}") from None
         if architecture != expected:
-            raise ValueError(f"load: {path!r} holds architecture {architecture}, but this model is {expected}")
+            raise ValueError(f"{who}: {path!r} holds architecture {architecture}, but this model is {expected}")
         _assign(updates)
 
     def _checked_state(self, state: Mapping[str, Any]) -> list[tuple[Value, float]]:
@@ -291,25 +298,26 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
 _MAX_DEPTH = 64
 #: How many digits the largest float has (1.79e308): a longer integer cannot be a finite float.
 _FLOAT_DIGITS = sys.float_info.max_10_exp + 1
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(r"[][{}]")
+#: A JSON string (skipped whole, so the brackets inside it do not count) or a bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}]', re.DOTALL)
 
 
 def _too_deep(text: str) -> bool:
     """Whether the JSON ``text`` nests arrays and objects more than :data:`_MAX_DEPTH` deep.
 
-    Brackets inside strings do not count, so strings are blanked out first. A file with
+    Brackets inside strings do not count: the scan steps over each string whole. A file with
     fewer opening brackets than the limit cannot nest that deep, and is not scanned at all.
     """
     if text.count("[") + text.count("{") <= _MAX_DEPTH:
         return False
     depth = 0
-    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
-        if bracket.group() in "[{":
+    for token in _JSON_TOKEN.finditer(text):  # one token at a time: no copy of the text
+        first = text[token.start()]
+        if first in "[{":
             depth += 1
             if depth > _MAX_DEPTH:
                 return True
-        else:
+        elif first in "]}":
             depth -= 1
     return False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -219,6 +220,12 @@ def _number_in_state(number: str) -> str:
     return json.dumps(_with_state_value("NUMBER-HERE")).replace('"NUMBER-HERE"', number)
 
 
+def _claims(nouts: list, state: dict) -> dict:
+    """A well-formed model document claiming MLP(2, ``nouts``), whatever ``state`` holds."""
+    architecture = {"type": "MLP", "nin": 2, "nouts": nouts, "activation": "relu"}
+    return {"format": FORMAT, "version": VERSION, "architecture": architecture, "state": state}
+
+
 def _write(path: Path, doc: object) -> None:
     path.write_text(json.dumps(doc))
 
@@ -247,6 +254,7 @@ def _doc(change: Callable[[dict], object]) -> dict:
 def _corrupt_cases() -> list[Corrupt]:
     text = json.dumps(_valid_document())
     big = MLP(2, [4, 1], seed=0)
+    valid_state = _valid_document()["state"]
     return [
         Corrupt("empty", "", "is empty"),
         Corrupt("whitespace", "  \n", "is empty"),
@@ -271,9 +279,13 @@ def _corrupt_cases() -> list[Corrupt]:
         Corrupt("wrong version", _doc(lambda d: d.update(version=2)), "version 2; this valuegrad reads version 1"),
         Corrupt("version as a string", _doc(lambda d: d.update(version="1")), "version '1'"),
         Corrupt("no state", _doc(lambda d: d.pop("state")), "no state object"),
+        Corrupt("a layer of 0 neurons", _doc(lambda d: d["architecture"].update(nouts=[0])), "holds architecture",
+                r"invalid MLP architecture.*nouts\[0\]"),
         Corrupt("architecture not an object", _doc(lambda d: d.update(architecture="MLP")), "no architecture object"),
-        Corrupt("a missing key", _doc(lambda d: d["state"].pop("layers.0.neurons.2.b")), r"missing keys 'layers.0.neurons.2.b'"),
-        Corrupt("an extra key", _doc(lambda d: d["state"].update(extra=1.0)), r"unexpected keys 'extra'"),
+        Corrupt("a missing key", _doc(lambda d: d["state"].pop("layers.0.neurons.2.b")), r"missing keys 'layers.0.neurons.2.b'",
+                "with 13 parameters, but its state holds 12 values"),
+        Corrupt("an extra key", _doc(lambda d: d["state"].update(extra=1.0)), r"unexpected keys 'extra'",
+                "with 13 parameters, but its state holds 14 values"),
         Corrupt("a string value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": "0.5"})),
                 r"'layers.1.neurons.0.b' expects a number, got str"),
         Corrupt("a null value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": None})),
@@ -285,6 +297,15 @@ def _corrupt_cases() -> list[Corrupt]:
                 r"does not fit this model: 13 parameters expected, the state has 17", None),
         Corrupt("another activation", _doc(lambda d: d["architecture"].update(activation="tanh")),
                 "holds architecture .*tanh.* but this model is .*relu", None),
+        Corrupt("claims MLP(2, [50000, 1]), holds 0 values", _claims([50000, 1], {}),
+                "13 parameters expected, the state has 0", r"describes MLP\(2, \[50000, 1\]\) with 200,001 parameters, but its state holds 0 values"),
+        Corrupt("claims MLP(2, [3000000, 1]), holds 13", _claims([3_000_000, 1], valid_state),
+                "holds architecture .*3000000", r"with 12,000,001 parameters, but its state holds 13 values"),
+        Corrupt("claims 10**300 neurons", _claims([10**300, 1], valid_state), "holds architecture", r"describes MLP\(2, \[1000"),
+        Corrupt("claims nouts [true]", _claims([True], valid_state), "holds architecture", r"invalid MLP architecture.*nouts\[0\] expects a positive int, got bool"),
+        Corrupt("claims activation 'swish'", _doc(lambda d: d["architecture"].update(activation="swish")),
+                "holds architecture", r"invalid MLP architecture.*activation expects one of"),
+        Corrupt("claims no nin", _doc(lambda d: d["architecture"].pop("nin")), "holds architecture", r"invalid MLP architecture.*'nin'"),
     ]
 
 
@@ -311,9 +332,16 @@ def test_corrupt_files_raise_valueerror_naming_the_path_and_leave_the_model_unto
     if case.from_file is None:
         assert isinstance(MLP.from_file(path), MLP)  # the file is a valid MLP of its own shape
         return
-    with pytest.raises(ValueError, match=case.load if case.from_file == SAME else case.from_file) as info:
-        MLP.from_file(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=case.load if case.from_file == SAME else case.from_file) as info:
+            MLP.from_file(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert str(path) in str(info.value)
+    # refused before building anything: the memory used is in proportion to the file, not to its claims
+    assert peak < 1_000_000 + 10 * path.stat().st_size
 
 
 class Tagged(Module):
@@ -372,11 +400,6 @@ def test_mlp_from_file_refuses_other_models_and_bad_architectures(tmp_path: Path
     Custom().save(tmp_path / "c.json")
     with pytest.raises(ValueError, match="holds a 'Custom' model, not an MLP"):
         MLP.from_file(tmp_path / "c.json")
-    doc = _valid_document()
-    doc["architecture"]["nouts"] = [0]
-    _write(tmp_path / "bad.json", doc)
-    with pytest.raises(ValueError, match=r"invalid MLP architecture.*nouts\[0\]"):
-        MLP.from_file(tmp_path / "bad.json")
 
 
 def test_shared_values_are_listed_once_by_the_fast_parameters_too():
