@@ -69,8 +69,27 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, in the order the attributes were assigned.
 
-        A Value reachable along two paths is listed once, under the first name found.
+        A Value reachable along two paths is listed once, under the first name found. Two
+        *different* Values must not get the same name, or a state dict would keep only one
+        of them: since a name joins attribute names, list indices and dict keys with ``.``,
+        the dict keys ``0`` and ``"0"``, or a key ``"w.0"`` beside a list ``w``, would
+        collide. That raises ValueError naming the name (rename one of the two).
         """
+        out = self._unique_parameters()
+        owners: dict[str, Value] = {}
+        for name, v in out:
+            if name in owners:
+                raise ValueError(
+                    f"{type(self).__name__}: two different parameters are both named {name!r}, so a state dict "
+                    "cannot hold both. A name joins attribute names, list indices and dict keys with '.': "
+                    "dict keys such as 0 and '0', or a key or attribute holding a '.', give two paths one name; "
+                    "rename one of them"
+                )
+            owners[name] = v
+        return out
+
+    def _unique_parameters(self) -> list[tuple[str, Value]]:
+        """The walk's (name, Value) pairs, each Value once, under the first name found."""
         seen: set[int] = set()
         out: list[tuple[str, Value]] = []
         for name, v in self._walk(self, "", set()):
@@ -100,8 +119,12 @@ class Module:
         visiting.discard(id(obj))
 
     def parameters(self) -> list[Value]:
-        """The parameters (trainable Values) of this module, in a stable order, without duplicates."""
-        return [v for _, v in self.named_parameters()]
+        """The parameters (trainable Values) of this module, in a stable order, without duplicates.
+
+        They do not need names, so a module whose names collide (see :meth:`named_parameters`)
+        can still be trained; saving it is what fails.
+        """
+        return [v for _, v in self._unique_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0: call it before each ``backward()``, since leaf

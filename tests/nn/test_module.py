@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import NamedTuple
 
 import pytest
 
-from autograd import Value
+from autograd import Value, sum_values
 from nn import MLP, Module
 from nn.module import FORMAT, VERSION
 
@@ -453,3 +454,45 @@ def test_an_interrupted_save_keeps_the_old_file_and_leaves_no_temp_file(tmp_path
         MLP(2, [3, 1], seed=0).save(path)
     assert sorted(os.listdir(tmp_path)) == ["m.json"]
     assert path.read_text() == "old contents"
+
+
+class Colliding(Module):
+    """Two different parameters whose paths give one name, made by ``how``."""
+
+    def __init__(self, how: str) -> None:
+        if how == "keys 0 and '0'":
+            self.t = {0: Value(1.0), "0": Value(2.0)}
+        elif how == "a key with a dot":
+            self.w = [Value(1.0)]
+            setattr(self, "w.0", Value(2.0))  # an attribute name no `self.x = ...` could write
+        elif how == "a dict key beside a list":
+            self.d = {"a": [Value(1.0)], "a.0": Value(2.0)}
+        else:  # a nested module's name and a key of the outer dict
+            self.m = {"inner": Line(), "inner.slope": Value(2.0)}
+
+    def __call__(self, x: float) -> Value:
+        return sum_values([p * x for p in self.parameters()])
+
+
+class Line(Module):
+    def __init__(self) -> None:
+        self.slope = Value(0.5)
+
+
+@pytest.mark.parametrize(
+    "how, name",
+    [("keys 0 and '0'", "t.0"), ("a key with a dot", "w.0"), ("a dict key beside a list", "d.a.0"),
+     ("a module beside a dotted key", "m.inner.slope")],
+)
+def test_parameter_names_that_collide_are_refused_clearly(tmp_path: Path, how: str, name: str):
+    """Before, state_dict silently kept one of the two Values, save wrote one, and load set both from it."""
+    model = Colliding(how)
+    assert len(model.parameters()) == 2  # training does not need names: it still works
+    before = _snapshot(model)
+    words = rf"two different parameters are both named '{re.escape(name)}'"
+    for call in (model.named_parameters, model.state_dict, lambda: model.save(tmp_path / "m.json"),
+                 lambda: model.load_state_dict({name: 3.0})):
+        with pytest.raises(ValueError, match=words):
+            call()
+    assert os.listdir(tmp_path) == []
+    assert _snapshot(model) == before
