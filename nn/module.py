@@ -275,7 +275,7 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
 
     Checks everything that does not depend on the model: the file is non-empty UTF-8 JSON,
     nested at most 64 deep (so the parser cannot run out of stack), an object with ``format`` ``"valuegrad.model"``, ``version`` 1, an ``architecture`` object
-    and a ``state`` object, and every number in it is a finite float: no ``NaN`` or
+    and a ``state`` object, no object holds a key twice, and every number in it is a finite float: no ``NaN`` or
     ``Infinity``, and no number such as ``1e999`` or a 400-digit integer that a float cannot
     hold (``float("1e999")`` is ``inf``). Raises ValueError naming ``path`` and the problem, or
     OSError if the file cannot be read.
@@ -291,14 +291,15 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
             raise ValueError(
                 f"{path!r} nests arrays and objects more than {_MAX_DEPTH} deep, which no model file does (corrupt?)"
             )
-        document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_finite_int)
+        document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_finite_int,
+                              object_pairs_hook=_object)
     except UnicodeDecodeError as e:
         raise ValueError(f"{path!r} is not UTF-8 text, not a valuegrad model file ({e})") from None
     except json.JSONDecodeError as e:
         raise ValueError(
             f"{path!r} is not valid JSON (truncated or corrupt?): {e.msg} at line {e.lineno} column {e.colno}"
         ) from None
-    except _NonFiniteError as e:
+    except _ContentError as e:
         raise ValueError(f"{path!r} holds {e.args[0]}") from None
     if not isinstance(document, dict):
         raise ValueError(f"{path!r} holds a JSON {type(document).__name__}, not a valuegrad model object")
@@ -345,13 +346,13 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-class _NonFiniteError(ValueError):
-    """A number in the file that is not a finite float; its message says which and why."""
+class _ContentError(ValueError):
+    """What a parser hook found wrong in the file (a number, a repeated key); the message says what."""
 
 
 def _reject_constant(name: str) -> float:
     """``json.loads`` accepts NaN and Infinity, which are not JSON; a model file must not hold them."""
-    raise _NonFiniteError(f"{name}, which is not a finite number")
+    raise _ContentError(f"{name}, which is not a finite number")
 
 
 def _finite_float(text: str) -> float:
@@ -362,7 +363,7 @@ def _finite_float(text: str) -> float:
     """
     x = float(text)
     if not math.isfinite(x):
-        raise _NonFiniteError(f"the number {_short(text)}, which is beyond the largest float (it would be {x})")
+        raise _ContentError(f"the number {_short(text)}, which is beyond the largest float (it would be {x})")
     return x
 
 
@@ -374,13 +375,29 @@ def _finite_int(text: str) -> int:
     ``int()`` itself (``sys.get_int_max_str_digits()``) with an error that names no file.
     """
     if len(text) - text.startswith("-") > _FLOAT_DIGITS:
-        raise _NonFiniteError(f"the integer {_short(text)}, which is beyond the largest float")
+        raise _ContentError(f"the integer {_short(text)}, which is beyond the largest float")
     n = int(text)
     try:
         float(n)
     except OverflowError:
-        raise _NonFiniteError(f"the integer {_short(text)}, which is beyond the largest float") from None
+        raise _ContentError(f"the integer {_short(text)}, which is beyond the largest float") from None
     return n
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refused if it holds a key twice.
+
+    JSON allows that, and ``json.loads`` silently keeps the last value: a state holding one
+    parameter twice, with two values, would load whichever came last. No saved file does it.
+    """
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _ContentError(f"the key {_short(key)!r} twice in one object (which value is meant?)")
+            seen.add(key)
+    return out
 
 
 def _short(text: str, limit: int = 24) -> str:

@@ -271,6 +271,8 @@ def _corrupt_cases() -> list[Corrupt]:
         Corrupt("a weight of 10**400", _number_in_state(str(10**400)), r"the integer 1000.*\(401 characters\).*beyond"),
         Corrupt("a 5,000-digit weight", _number_in_state("7" * 5000), r"the integer 7777.*\(5000 characters\).*beyond"),
         Corrupt("a 5,000-digit version", text.replace('"version": 1', '"version": ' + "1" * 5000), r"\(5000 characters\)"),
+        Corrupt("a weight given twice", text.replace('"state": {', '"state": {"layers.0.neurons.2.b": 123.0, '),
+                "holds the key 'layers.0.neurons.2.b' twice in one object"),
         Corrupt("100,000 [", "[" * 100_000, "nests arrays and objects more than 64 deep"),
         Corrupt("100,000 nested objects", '{"a": ' * 100_000 + "1" + "}" * 100_000, "more than 64 deep"),
         Corrupt("deep inside the state", text.replace('"state": {', '"state": {"deep": ' + "[" * 5000 + "]" * 5000 + ", "),
