@@ -52,6 +52,7 @@ from typing import Any, Protocol
 
 from autograd import Tape, Value, gc_paused, no_grad, record
 
+from .checks import check_rows, check_samples
 from .data import batches
 
 __all__ = ["History", "fit", "predict", "accuracy", "evaluate", "infer_task", "TASKS"]
@@ -97,28 +98,6 @@ class History:
 
 
 # --- checks ---------------------------------------------------------------------------------
-
-
-def _check_rows(X: Any, name: str) -> list[tuple[Any, ...]]:
-    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
-        raise TypeError(f"{name} expects a sequence of samples, got {type(X).__name__}")
-    if len(X) == 0:
-        raise ValueError(f"{name} must not be empty")
-    rows = []
-    for i, row in enumerate(X):
-        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
-            raise TypeError(f"{name}[{i}] expects a sequence of numbers (one sample), got {type(row).__name__}")
-        rows.append(tuple(row))  # tuples go through the model's input check without a copy
-    return rows
-
-
-def _check_samples(X: Any, y: Any, xname: str, yname: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
-    if isinstance(y, (str, bytes)) or not isinstance(y, Sequence):
-        raise TypeError(f"{yname} expects a sequence of labels, got {type(y).__name__}")
-    rows = _check_rows(X, xname)
-    if len(rows) != len(y):
-        raise ValueError(f"{xname} and {yname} must have the same length, got {len(rows)} samples and {len(y)} labels")
-    return rows, list(y)
 
 
 def _check_task(task: Any) -> str | None:
@@ -215,7 +194,7 @@ def predict(model: Callable[[Any], Output], X: Sequence[Sequence[float]], task: 
     (2, True)
     """
     task = _check_task(task)
-    rows = _check_rows(X, "X")
+    rows = check_rows(X, "X")
     outputs = [model(x) for x in rows]
     n = _n_outputs(outputs[0])
     if task is None:
@@ -238,7 +217,7 @@ def accuracy(
     0.75
     """
     task = _check_task(task)
-    rows, labels = _check_samples(X, y, "X", "y")
+    rows, labels = check_samples(X, y, "X", "y")
     outputs = [model(x) for x in rows]
     n = _n_outputs(outputs[0])
     task = task or infer_task(n, labels)
@@ -258,7 +237,7 @@ def evaluate(
 ) -> tuple[float, float | None]:
     """``(loss, accuracy)`` of the model on ``(X, y)``, without a graph; accuracy is None for regression."""
     task = _check_task(task)
-    rows, labels = _check_samples(X, y, "X", "y")
+    rows, labels = check_samples(X, y, "X", "y")
     outputs = [model(x) for x in rows]
     n = _n_outputs(outputs[0])
     task = task or infer_task(n, labels)
@@ -383,12 +362,12 @@ def fit(
     which changes the rounding slightly. The loss and the model must take no decision in
     Python on the numbers (every loss in ``nn`` qualifies; see :mod:`autograd.tape`).
     """
-    rows, labels = _check_samples(X, y, "X", "y")
+    rows, labels = check_samples(X, y, "X", "y")
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val go together: give both or neither")
     val: tuple[list[tuple[Any, ...]], list[Any]] | None = None
     if X_val is not None:
-        val = _check_samples(X_val, y_val, "X_val", "y_val")
+        val = check_samples(X_val, y_val, "X_val", "y_val")
     epochs = _check_positive_int(epochs, "epochs", 1)
     if batch_size is not None:
         _check_positive_int(batch_size, "batch_size", 0)
