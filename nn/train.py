@@ -52,7 +52,7 @@ from typing import Any, Protocol
 
 from autograd import Tape, Value, gc_paused, no_grad, record
 
-from .checks import check_rows, check_samples
+from .checks import check_finite, check_rows, check_samples
 from .data import batches
 
 __all__ = ["History", "fit", "predict", "accuracy", "evaluate", "infer_task", "TASKS"]
@@ -149,8 +149,11 @@ def _check_labels(labels: list[Any], task: str, n_outputs: int, name: str) -> No
                 raise ValueError(
                     f"task 'multiclass' expects int labels in [0, {n_outputs - 1}], got {t!r} at {name}[{i}]"
                 )
-    elif n_outputs != 1:
-        raise ValueError(f"task 'regression' needs a model with one output, this one has {n_outputs}")
+    else:
+        if n_outputs != 1:
+            raise ValueError(f"task 'regression' needs a model with one output, this one has {n_outputs}")
+        for i, t in enumerate(labels):
+            check_finite(t, f"{name}[{i}]", f"the target of sample {i}")
 
 
 # --- predictions ----------------------------------------------------------------------------
@@ -238,10 +241,18 @@ def evaluate(
     """``(loss, accuracy)`` of the model on ``(X, y)``, without a graph; accuracy is None for regression."""
     task = _check_task(task)
     rows, labels = check_samples(X, y, "X", "y")
+    return _evaluate_checked(model, rows, labels, loss, task, "y")
+
+
+def _evaluate_checked(
+    model: Callable[[Any], Output], rows: list[tuple[Any, ...]], labels: list[Any], loss: LossFn, task: str | None,
+    yname: str,
+) -> tuple[float, float | None]:
+    """:func:`evaluate` on samples already checked (fit checks its validation set once, not every epoch)."""
     outputs = [model(x) for x in rows]
     n = _n_outputs(outputs[0])
     task = task or infer_task(n, labels)
-    _check_labels(labels, task, n, "y")
+    _check_labels(labels, task, n, yname)
     value = _loss_value(loss, outputs, labels)
     return value.data, (None if task == "regression" else _count_correct(outputs, labels, task) / len(rows))
 
@@ -346,7 +357,10 @@ def fit(
     True to stop early. ``progress=True`` shows a tqdm bar over the epochs with the live
     loss and accuracy (nothing happens if tqdm is not installed).
 
-    A loss that turns nan or infinite stops training with a FloatingPointError: the
+    Every feature of ``X`` and ``X_val`` (and every regression target) must be a finite
+    number: a nan or an infinity raises ValueError naming it (``X[7][1] (sample 7, feature 1)
+    is nan``) before anything is trained, since one nan would make every parameter it reaches
+    nan. A loss that turns nan or infinite later stops training with a FloatingPointError: the
     learning rate is too high, or the loss is fed the wrong labels.
 
     Each step (forward, loss, backward, update) runs inside :func:`autograd.gc_paused`: its
@@ -409,7 +423,8 @@ def fit(
             if classify:
                 history.accuracy.append(correct / len(rows))
             if val is not None:
-                val_loss, val_acc = evaluate(model, val[0], val[1], loss, task)
+                with no_grad():
+                    val_loss, val_acc = _evaluate_checked(model, val[0], val[1], loss, task, "y_val")
                 history.val_loss.append(val_loss)
                 if val_acc is not None:
                     history.val_accuracy.append(val_acc)
