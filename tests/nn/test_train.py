@@ -392,10 +392,31 @@ def test_plot_decision_boundary_for_two_and_three_classes(tmp_path: Path) -> Non
     model = linear_model([1.0, -1.0], 0.0)
     plot_decision_boundary(model, [[0.0, 1.0], [1.0, 0.0]], [-1, 1], tmp_path / "b2.png", resolution=5)
     assert (tmp_path / "b2.png").read_bytes()[:8] == PNG_MAGIC
-    with pytest.raises(ValueError, match="needs 2-D samples"):
-        plot_decision_boundary(model, [[0.0, 1.0, 2.0]], [1])
     with pytest.raises(ValueError, match="resolution must be an int >= 2"):
         plot_decision_boundary(model, [[0.0, 1.0]], [1], resolution=1)
+
+
+@pytest.mark.parametrize(
+    "X, y, error, words",
+    [
+        ([[0.0, 0.0], [math.nan, 1.0]], [0, 1], ValueError, r"X\[1\]\[0\] \(sample 1, feature 0\) is nan"),
+        ([[0.0, 0.0], [1.0, math.inf]], [0, 1], ValueError, r"X\[1\]\[1\] \(sample 1, feature 1\) is inf"),
+        ([[0.0, "a"]], [0], TypeError, r"X\[0\]\[1\] \(sample 0, feature 1\) expects a number, got str"),
+        ([], [], ValueError, "X must not be empty"),
+        ([[0.0, 1.0, 2.0]], [1], ValueError, "needs 2-D samples"),
+        ([[0.0, 1.0]], [1, 0], ValueError, "X and y must have the same length, got 1 and 2"),
+    ],
+)
+def test_plot_decision_boundary_rejects_bad_samples_naming_them(
+    tmp_path: Path, X: list[list[Any]], y: list[int], error: type[Exception], words: str
+) -> None:
+    """A nan drew an empty picture, an inf failed inside matplotlib: both are named now, and nothing is written."""
+    require("matplotlib")
+    from nn.plots import plot_decision_boundary
+
+    with pytest.raises(error, match="^plot_decision_boundary: .*" + words):
+        plot_decision_boundary(linear_model([1.0, -1.0], 0.0), X, y, tmp_path / "b.png", resolution=5)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_confusion_matrix_counts_and_plot(tmp_path: Path) -> None:
