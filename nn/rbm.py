@@ -115,8 +115,10 @@ class RBM(Module):
                 raise ValueError(f"RBM: {name} must be >= 1, got {value}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"RBM: seed expects an int or None, got {type(seed).__name__}")
-        if isinstance(init_std, bool) or not isinstance(init_std, (int, float)) or not 0 <= init_std < math.inf:
-            raise ValueError(f"RBM: init_std must be a finite number >= 0, got {init_std!r}")
+        if isinstance(init_std, bool) or not isinstance(init_std, (int, float)):
+            raise TypeError(f"RBM: init_std expects a finite number >= 0, got {type(init_std).__name__}")
+        if not (init_std >= 0 and _finite(init_std)):
+            raise ValueError(f"RBM: init_std must be a finite number >= 0, got {_shown(init_std)}")
         self.n_visible = n_visible
         self.n_hidden = n_hidden
         self.rng = random.Random(seed)
@@ -369,5 +371,18 @@ def _check_lr(lr: Any) -> None:
     """``lr``, the learning rate, must be a finite number > 0."""
     if isinstance(lr, bool) or not isinstance(lr, (int, float)):
         raise TypeError(f"RBM: lr expects a finite number > 0, got {type(lr).__name__}")
-    if not lr > 0 or math.isinf(lr):
-        raise ValueError(f"RBM: lr must be a finite number > 0, got {lr!r}")
+    if not (lr > 0 and _finite(lr)):
+        raise ValueError(f"RBM: lr must be a finite number > 0, got {_shown(lr)}")
+
+
+def _finite(x: float) -> bool:
+    """``math.isfinite`` that also answers (False) for an int too large for a float."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
+
+
+def _shown(x: float) -> str:
+    """``repr(x)``, or a description of an int too long for a message."""
+    return repr(x) if _finite(x) or isinstance(x, float) else f"an int of {int(x).bit_length()} bits"

@@ -191,6 +191,9 @@ GOOD = [1.0, 0.0, 1.0, 1.0]
     [
         (lambda r: RBM(0, 3), ValueError, "n_visible must be >= 1"),
         (lambda r: RBM(3, 2.0), TypeError, "n_hidden expects an int"),
+        (lambda r: RBM(3, 2, init_std=10**400), ValueError, "init_std must be a finite number >= 0, got an int of"),
+        (lambda r: RBM(3, 2, init_std=math.nan), ValueError, "init_std must be a finite number >= 0, got nan"),
+        (lambda r: RBM(3, 2, init_std="0.1"), TypeError, "init_std expects a finite number >= 0, got str"),
         (lambda r: r.free_energy([1.0, 0.0]), ValueError, "v must have 4 entries, got 2"),
         (lambda r: r.free_energy([1.0, NAN, 0.0, 1.0]), ValueError, r"v\[1\] \(visible unit 1\) is nan"),
         (lambda r: r.energy(GOOD, [0.0, INF, 1.0]), ValueError, r"h\[1\] \(hidden unit 1\) is inf"),
@@ -242,6 +245,8 @@ def data_with(n: int, i: int, value: Any) -> list[list[Any]]:
         (bars_and_stripes(2), {"lr": NAN}, ValueError, "^RBM: lr must be a finite number > 0, got nan"),
         (bars_and_stripes(2), {"lr": INF}, ValueError, "^RBM: lr must be a finite number > 0, got inf"),
         (bars_and_stripes(2), {"lr": "0.1"}, TypeError, "^RBM: lr expects a finite number > 0, got str"),
+        (bars_and_stripes(2), {"lr": 10**400}, ValueError, "^RBM: lr must be a finite number > 0, got an int of 1329 bits"),
+        (bars_and_stripes(2), {"lr": -(10**5000)}, ValueError, "^RBM: lr must be a finite number > 0, got an int of"),
         (bars_and_stripes(2), {"batch_size": -1}, ValueError, "^RBM: batch_size must be an int >= 0"),
     ],
 )
