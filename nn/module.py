@@ -168,8 +168,9 @@ class Module:
         """Write the model to ``path`` as JSON, atomically (:func:`autograd.fileio.write_atomic`).
 
         The JSON goes to a temporary file in the same folder, which is flushed, synced to disk
-        and then renamed over ``path`` in one step (``os.replace``). A crash, an error or Ctrl-C
-        leaves either the old file or the new one, never half of one, and no temporary file.
+        and then renamed over ``path`` in one step (``os.replace``). A crash leaves either the
+        old file or the new one, never half of one; an error or Ctrl-C also removes the
+        temporary file.
         A new file's permissions follow the umask; an existing file keeps its mode.
         Raises ValueError if a parameter is nan or infinite (JSON has no such numbers),
         OSError if the file cannot be written.
@@ -197,9 +198,10 @@ class Module:
     def load(self, path: PathLike) -> None:
         """Read parameters saved by :meth:`save` from ``path`` into this model.
 
-        The file must be a complete valuegrad model file whose architecture and parameter
-        names match this model. Otherwise a ValueError names the file and the problem (an
-        OSError if it cannot be read), and the model is left untouched.
+        The file must be a complete valuegrad model file (see :func:`read_model_file`) whose
+        architecture and parameter names match this model. Otherwise a ValueError names the
+        file and the problem (an OSError if it cannot be read), and the model is left
+        untouched: every value is checked before the first parameter is set.
         """
         path = os.fspath(path)
         try:
