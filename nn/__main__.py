@@ -3,7 +3,9 @@
 Trains an MLP on one of the built-in datasets, prints the train and test accuracy, and writes
 the model (``model.json``), its loss and accuracy curves (``loss.png``), the decision regions
 (``boundary.png``, 2-D datasets) or the confusion matrix (``confusion.png``, digits), and the
-numbers (``metrics.json``) into ``--out``::
+numbers (``metrics.json``) into ``--out``. Each file is written atomically
+(:func:`autograd.fileio.write_atomic`): a run that fails or is interrupted leaves every file of
+an earlier run whole::
 
     python -m nn train                                  # two moons, about ten seconds
     python -m nn train --dataset digits --out runs/digits
@@ -31,6 +33,7 @@ from dataclasses import asdict
 from typing import Any, NoReturn
 
 from autograd import Value
+from autograd.fileio import write_atomic
 
 from . import data
 from .layers import INITS, MLP
@@ -330,9 +333,7 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             "train_seconds": seconds,
             "history": asdict(history),
         }
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(metrics, f, indent=1)
-            f.write("\n")
+        write_atomic(path, (json.dumps(metrics, indent=1) + "\n").encode("utf-8"))
         written.append(path)
     except (OSError, ValueError, ImportError) as e:
         print(f"error: could not write the results into {args.out!r}: {e}", file=sys.stderr)

@@ -62,11 +62,15 @@ def _check_count(name: str, value: Any, minimum: int = 1) -> int:
 def _check_real(name: str, value: Any, low: float = 0.0, high: float = math.inf, inclusive: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} expects a real number, got {type(value).__name__}")
-    x = float(value)
+    try:
+        x = float(value)
+        shown = repr(value)
+    except OverflowError:  # an int beyond the largest float (too long to print, perhaps)
+        x, shown = math.inf, f"an int of {int(value).bit_length()} bits"
     ok = (low <= x <= high) if inclusive else (low < x < high)
     if not ok or math.isnan(x) or math.isinf(x):
         lo, hi = ("[", "]") if inclusive else ("(", ")")
-        raise ValueError(f"{name} must be a finite number in {lo}{low:g}, {high:g}{hi}, got {value!r}")
+        raise ValueError(f"{name} must be a finite number in {lo}{low:g}, {high:g}{hi}, got {shown}")
     return x
 
 

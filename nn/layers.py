@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import random
 from collections.abc import Sequence
 from typing import Any, Callable, Union
@@ -49,6 +50,16 @@ def _check_size(value: Any, name: str) -> int:
     if value <= 0:
         raise ValueError(f"{name} expects a positive int, got {value}")
     return int(value)
+
+
+def _check_sizes(nin: Any, nouts: Any) -> tuple[int, list[int]]:
+    """An MLP's ``nin`` and ``nouts`` checked: a positive int, and a non-empty list of them."""
+    nin = _check_size(nin, "nin")
+    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+        raise TypeError(f"nouts expects a list of layer sizes such as [16, 16, 1], got {type(nouts).__name__}")
+    if len(nouts) == 0:
+        raise ValueError("nouts expects a list of layer sizes such as [16, 16, 1], got an empty list")
+    return nin, [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
 
 
 def _check_init(init: Any) -> str:
@@ -278,12 +289,7 @@ class MLP(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        nin = _check_size(nin, "nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
-            raise TypeError(f"nouts expects a list of layer sizes such as [16, 16, 1], got {type(nouts).__name__}")
-        if len(nouts) == 0:
-            raise ValueError("nouts expects a list of layer sizes such as [16, 16, 1], got an empty list")
-        sizes = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        nin, sizes = _check_sizes(nin, nouts)
         activation_function(activation)
         init = _check_init(init)
         if seed is not None and rng is not None:
@@ -320,16 +326,34 @@ class MLP(Module):
     def from_file(cls, path: PathLike) -> MLP:
         """Build the MLP described by a file written by :meth:`save`, with the saved weights.
 
-        Raises ValueError naming the file if it is not a valid MLP model file.
+        The file is read once and checked before anything is built: its architecture must be
+        a valid MLP, and the number of parameters that architecture has, (nin + 1)·n₁ +
+        (n₁ + 1)·n₂ + …, must be the number of values the file holds. So a tiny file that
+        claims ``MLP(2, [3000000, 1])`` is refused at once, instead of allocating millions of
+        Values first. Raises ValueError naming the file if it is not a valid MLP model file
+        (OSError if it cannot be read).
         """
-        architecture, _ = read_model_file(path)
-        if architecture.get("type") != "MLP":
-            raise ValueError(f"from_file: {str(path)!r} holds a {architecture.get('type')!r} model, not an MLP")
+        path = os.fspath(path)
         try:
-            model = cls(architecture["nin"], architecture["nouts"], architecture["activation"], seed=0)
+            architecture, state = read_model_file(path)
+        except ValueError as e:
+            raise ValueError(f"from_file: {e}") from None
+        if architecture.get("type") != "MLP":
+            raise ValueError(f"from_file: {path!r} holds a {architecture.get('type')!r} model, not an MLP")
+        try:
+            nin, sizes = _check_sizes(architecture["nin"], architecture["nouts"])
+            activation_function(architecture["activation"])
         except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"from_file: {str(path)!r} has an invalid MLP architecture {architecture}: {e}") from None
-        model.load(path)
+            raise ValueError(f"from_file: {path!r} has an invalid MLP architecture {architecture}: {e}") from None
+        dims = [nin, *sizes]
+        count = sum((dims[i] + 1) * dims[i + 1] for i in range(len(sizes)))
+        if count != len(state):
+            raise ValueError(
+                f"from_file: {path!r} describes MLP({nin}, {sizes}) with {count:,} parameters, "
+                f"but its state holds {len(state):,} values"
+            )
+        model = cls(nin, sizes, architecture["activation"], seed=0)
+        model._load_contents(path, architecture, state, "from_file")
         return model
 
     @classmethod

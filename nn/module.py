@@ -10,6 +10,8 @@ A model is saved as JSON, never with pickle (loading a pickle runs arbitrary cod
 
     {"format": "valuegrad.model", "version": 1,
      "architecture": {"type": "MLP", ...}, "state": {"layers.0.neurons.0.w.0": 0.23, ...}}
+
+Reading such a file, and refusing a corrupt one, is :mod:`nn.modelfile`'s job.
 """
 
 from __future__ import annotations
@@ -18,21 +20,15 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
-from typing import Any, Union
+from typing import Any
 
 from autograd import Value
+from autograd.fileio import write_atomic
+
+from .modelfile import FORMAT, VERSION, PathLike, _short, read_model_file
 
 __all__ = ["Module", "FORMAT", "VERSION", "read_model_file"]
-
-#: The ``format`` field of a saved model file.
-FORMAT = "valuegrad.model"
-#: The version of that file format this code writes and reads.
-VERSION = 1
-
-PathLike = Union[str, "os.PathLike[str]"]
-
 
 def _short_list(names: list[str], limit: int = 5) -> str:
     """``names`` quoted and comma-separated, cut after ``limit`` items."""
@@ -67,8 +63,27 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, in the order the attributes were assigned.
 
-        A Value reachable along two paths is listed once, under the first name found.
+        A Value reachable along two paths is listed once, under the first name found. Two
+        *different* Values must not get the same name, or a state dict would keep only one
+        of them: since a name joins attribute names, list indices and dict keys with ``.``,
+        the dict keys ``0`` and ``"0"``, or a key ``"w.0"`` beside a list ``w``, would
+        collide. That raises ValueError naming the name (rename one of the two).
         """
+        out = self._unique_parameters()
+        owners: dict[str, Value] = {}
+        for name, v in out:
+            if name in owners:
+                raise ValueError(
+                    f"{type(self).__name__}: two different parameters are both named {name!r}, so a state dict "
+                    "cannot hold both. A name joins attribute names, list indices and dict keys with '.': "
+                    "dict keys such as 0 and '0', or a key or attribute holding a '.', give two paths one name; "
+                    "rename one of them"
+                )
+            owners[name] = v
+        return out
+
+    def _unique_parameters(self) -> list[tuple[str, Value]]:
+        """The walk's (name, Value) pairs, each Value once, under the first name found."""
         seen: set[int] = set()
         out: list[tuple[str, Value]] = []
         for name, v in self._walk(self, "", set()):
@@ -98,8 +113,12 @@ class Module:
         visiting.discard(id(obj))
 
     def parameters(self) -> list[Value]:
-        """The parameters (trainable Values) of this module, in a stable order, without duplicates."""
-        return [v for _, v in self.named_parameters()]
+        """The parameters (trainable Values) of this module, in a stable order, without duplicates.
+
+        They do not need names, so a module whose names collide (see :meth:`named_parameters`)
+        can still be trained; saving it is what fails.
+        """
+        return [v for _, v in self._unique_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0: call it before each ``backward()``, since leaf
@@ -124,27 +143,29 @@ class Module:
         """Set every parameter from ``state`` (as made by :meth:`state_dict`).
 
         Everything is checked before anything changes: ``state`` must have exactly this
-        model's parameter names, and real numbers as values. On any error, a ValueError (or
-        TypeError if ``state`` is not a mapping) says what is wrong and the model is untouched.
+        model's parameter names, and finite real numbers as values (an int too large for a
+        float, nan or infinity is refused). On any error, a ValueError (or TypeError if
+        ``state`` is not a mapping) says what is wrong, and the model is untouched: no
+        parameter is set until every value is known good.
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict: state expects a mapping of names to numbers, got {type(state).__name__}")
         try:
-            self._check_state(state)
+            updates = self._checked_state(state)
         except ValueError as e:
             raise ValueError(f"load_state_dict: the state does not fit this {type(self).__name__}: {e}") from None
-        params = self.named_parameters()
-        for name, v in params:
-            v.data = float(state[name])
+        _assign(updates)
 
     # --- files ---
 
     def save(self, path: PathLike) -> None:
-        """Write the model to ``path`` as JSON, atomically.
+        """Write the model to ``path`` as JSON, atomically (:func:`autograd.fileio.write_atomic`).
 
         The JSON goes to a temporary file in the same folder, which is flushed, synced to disk
-        and then renamed over ``path`` in one step (``os.replace``). A crash or an error leaves
-        either the old file or the new one, never half of one, and no temporary file.
+        and then renamed over ``path`` in one step (``os.replace``). A crash leaves either the
+        old file or the new one, never half of one; an error or Ctrl-C also removes the
+        temporary file.
+        A new file's permissions follow the umask; an existing file keeps its mode.
         Raises ValueError if a parameter is nan or infinite (JSON has no such numbers),
         OSError if the file cannot be written.
 
@@ -166,58 +187,45 @@ class Module:
             if not math.isfinite(x):
                 raise ValueError(f"save: cannot save to {path!r}: parameter {name!r} is {x} (the model has diverged)")
         document = {"format": FORMAT, "version": VERSION, "architecture": self.architecture(), "state": state}
-        text = json.dumps(document, indent=1, allow_nan=False)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                os.fchmod(f.fileno(), 0o644)  # mkstemp makes the file private (0600); a model file is not
-                f.write(text)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        try:  # make the rename itself durable; not every system can open a folder
-            dir_fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
+        write_atomic(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode("utf-8"))
 
     def load(self, path: PathLike) -> None:
         """Read parameters saved by :meth:`save` from ``path`` into this model.
 
-        The file must be a complete valuegrad model file whose architecture and parameter
-        names match this model. Otherwise a ValueError names the file and the problem (an
-        OSError if it cannot be read), and the model is left untouched.
+        The file must be a complete valuegrad model file (see :func:`read_model_file`) whose
+        architecture and parameter names match this model. Otherwise a ValueError names the
+        file and the problem (an OSError if it cannot be read), and the model is left
+        untouched: every value is checked before the first parameter is set.
         """
         path = os.fspath(path)
         try:
             architecture, state = read_model_file(path)
         except ValueError as e:
             raise ValueError(f"load: {e}") from None
+        self._load_contents(path, architecture, state, "load")
+
+    def _load_contents(self, path: str, architecture: dict[str, Any], state: dict[str, Any], who: str) -> None:
+        """Set the parameters from a model file's contents, read by :func:`read_model_file`.
+
+        Checks that they fit this model first; ``who`` begins each error message.
+        """
         expected = self.architecture()
         try:
-            self._check_state(state)
+            updates = self._checked_state(state)
         except ValueError as e:
-            raise ValueError(f"load: {path!r} does not fit this model: {e}") from None
+            raise ValueError(f"{who}: {path!r} does not fit this model: {e}") from None
         if architecture != expected:
-            raise ValueError(f"load: {path!r} holds architecture {architecture}, but this model is {expected}")
-        self.load_state_dict(state)
+            raise ValueError(f"{who}: {path!r} holds architecture {architecture}, but this model is {expected}")
+        _assign(updates)
 
-    def _check_state(self, state: Mapping[str, Any]) -> None:
-        """Raise what :meth:`load_state_dict` would raise for ``state``, changing nothing."""
-        names = [name for name, _ in self.named_parameters()]
+    def _checked_state(self, state: Mapping[str, Any]) -> list[tuple[Value, float]]:
+        """Every parameter with the float ``state`` gives it, all checked and nothing changed yet.
+
+        Raises ValueError for a missing or unexpected name, or a value that is not a finite
+        real number; the caller assigns the pairs only when this returns.
+        """
+        params = self.named_parameters()
+        names = [name for name, _ in params]
         known = set(names)
         missing = [n for n in names if n not in state]
         unexpected = [str(k) for k in state if k not in known]
@@ -228,55 +236,31 @@ class Module:
             if unexpected:
                 problems.append(f"unexpected keys {_short_list(unexpected)}")
             raise ValueError(f"{len(names)} parameters expected, the state has {len(state)}: " + "; ".join(problems))
-        for n in names:
-            value = state[n]
+        updates = []
+        for name, v in params:
+            value = state[name]
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ValueError(f"parameter {n!r} expects a number, got {type(value).__name__} {value!r}")
+                raise ValueError(f"parameter {name!r} expects a number, got {_shown(value)}")
+            try:
+                x = float(value)
+            except OverflowError:
+                x = math.inf
+            if not math.isfinite(x):
+                raise ValueError(f"parameter {name!r} expects a finite number, got {_shown(value)}")
+            updates.append((v, x))
+        return updates
 
 
-def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``(architecture, state)`` of a model file written by :meth:`Module.save`.
-
-    Checks everything that does not depend on the model: the file is non-empty UTF-8 JSON,
-    an object with ``format`` ``"valuegrad.model"``, ``version`` 1, an ``architecture`` object
-    and a ``state`` object, holding no nan or infinity. Raises ValueError naming ``path`` and
-    the problem, or OSError if the file cannot be read.
-    """
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    if not raw.strip():
-        raise ValueError(f"{path!r} is empty, not a valuegrad model file")
+def _shown(value: Any) -> str:
+    """``value``'s type and repr, shortened, for an error message."""
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path!r} is not UTF-8 text, not a valuegrad model file ({e})") from None
-    except json.JSONDecodeError as e:
-        raise ValueError(
-            f"{path!r} is not valid JSON (truncated or corrupt?): {e.msg} at line {e.lineno} column {e.colno}"
-        ) from None
-    except _NonFiniteError as e:
-        raise ValueError(f"{path!r} holds {e.args[0]}, which is not a finite number") from None
-    if not isinstance(document, dict):
-        raise ValueError(f"{path!r} holds a JSON {type(document).__name__}, not a valuegrad model object")
-    if document.get("format") != FORMAT:
-        raise ValueError(f"{path!r} has format {document.get('format')!r}, expected {FORMAT!r}")
-    version = document.get("version")
-    if type(version) is not int or version != VERSION:
-        raise ValueError(f"{path!r} has version {version!r}; this valuegrad reads version {VERSION}")
-    architecture = document.get("architecture")
-    if not isinstance(architecture, dict):
-        raise ValueError(f"{path!r} has no architecture object (got {type(architecture).__name__})")
-    state = document.get("state")
-    if not isinstance(state, dict):
-        raise ValueError(f"{path!r} has no state object (got {type(state).__name__})")
-    return architecture, state
+        text = repr(value)
+    except ValueError:  # an int of more digits than sys.get_int_max_str_digits() cannot be printed
+        return f"{type(value).__name__} of {value.bit_length()} bits"
+    return f"{type(value).__name__} {_short(text)}"
 
 
-class _NonFiniteError(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> float:
-    """``json.loads`` accepts NaN and Infinity, which are not JSON; a model file must not hold them."""
-    raise _NonFiniteError(name)
+def _assign(updates: list[tuple[Value, float]]) -> None:
+    """Set each Value's ``data``: the only step of a load that changes the model, and it cannot fail."""
+    for v, x in updates:
+        v.data = x

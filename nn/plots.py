@@ -4,18 +4,22 @@ matplotlib is optional (``pip install "valuegrad[notebooks]"``) and imported onl
 function here is called. The figures are drawn with matplotlib's object-oriented API on an
 Agg canvas, so nothing here touches pyplot's global state or switches a notebook's backend,
 and it works on a machine without a display. Every function returns the ``Figure`` (a
-notebook shows it) and, given ``path``, also saves it there as a PNG.
+notebook shows it) and, given ``path``, also saves it there as a PNG, atomically
+(:func:`autograd.fileio.write_atomic`).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.fileio import write_atomic
 
+from .checks import check_rows
 from .train import History
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_confusion", "confusion_matrix"]
@@ -46,9 +50,17 @@ def _colours(k: int) -> list[Any]:
     return [cmap(i / max(k - 1, 1)) for i in range(k)]
 
 
+def _number(x: Any) -> float:
+    """A feature as a float: a Value's data, or the number itself."""
+    return x.data if isinstance(x, Value) else float(x)
+
+
 def _save(fig: Any, path: str | os.PathLike[str] | None) -> Any:
+    """Save ``fig`` as a PNG at ``path``, atomically: rendered in memory, then written in one step."""
     if path is not None:
-        fig.savefig(os.fspath(path), format="png")
+        png = io.BytesIO()
+        fig.savefig(png, format="png")
+        write_atomic(path, png.getvalue())
     return fig
 
 
@@ -103,16 +115,21 @@ def plot_decision_boundary(
     and ≤ 0, and the boundary score = 0 is drawn as a line, interpolated between grid points
     so it is smooth even on a coarse grid; with several outputs each region takes the argmax
     class. Each sample is coloured by its true label (−1/+1 drawn as 0/1), so misclassified
-    points stand out. Only for 2-D inputs.
+    points stand out. Only for 2-D inputs, every feature a finite number (ValueError naming
+    ``X[i][j]`` otherwise).
     """
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"plot_decision_boundary: resolution must be an int >= 2, got {resolution!r}")
-    if not X or any(len(row) != 2 for row in X):
+    try:  # every feature finite: a nan made an empty picture, an inf a matplotlib error
+        rows = check_rows(X, "X")
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"plot_decision_boundary: {e}") from None
+    if any(len(row) != 2 for row in rows):
         raise ValueError("plot_decision_boundary: needs 2-D samples (each row of X must have 2 features)")
-    if len(X) != len(y):
-        raise ValueError(f"plot_decision_boundary: X and y must have the same length, got {len(X)} and {len(y)}")
-    xs = [float(row[0]) for row in X]
-    ys = [float(row[1]) for row in X]
+    if len(rows) != len(y):
+        raise ValueError(f"plot_decision_boundary: X and y must have the same length, got {len(rows)} and {len(y)}")
+    xs = [_number(row[0]) for row in rows]
+    ys = [_number(row[1]) for row in rows]
     pad_x = 0.1 * (max(xs) - min(xs)) + 0.1
     pad_y = 0.1 * (max(ys) - min(ys)) + 0.1
     x0, x1 = min(xs) - pad_x, max(xs) + pad_x

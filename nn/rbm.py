@@ -60,6 +60,7 @@ from typing import Any
 
 from autograd import Value, dot, gc_paused, no_grad, sum_values
 
+from .checks import check_finite
 from .module import Module
 
 __all__ = ["RBM", "softplus"]
@@ -114,8 +115,10 @@ class RBM(Module):
                 raise ValueError(f"RBM: {name} must be >= 1, got {value}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"RBM: seed expects an int or None, got {type(seed).__name__}")
-        if isinstance(init_std, bool) or not isinstance(init_std, (int, float)) or not 0 <= init_std < math.inf:
-            raise ValueError(f"RBM: init_std must be a finite number >= 0, got {init_std!r}")
+        if isinstance(init_std, bool) or not isinstance(init_std, (int, float)):
+            raise TypeError(f"RBM: init_std expects a finite number >= 0, got {type(init_std).__name__}")
+        if not (init_std >= 0 and _finite(init_std)):
+            raise ValueError(f"RBM: init_std must be a finite number >= 0, got {_shown(init_std)}")
         self.n_visible = n_visible
         self.n_hidden = n_hidden
         self.rng = random.Random(seed)
@@ -140,17 +143,19 @@ class RBM(Module):
 
     # --- checks ---
 
-    def _state(self, x: Any, size: int, name: str) -> list[float]:
+    def _state(self, x: Any, size: int, name: str, unit: str = "visible unit") -> list[float]:
+        """``x`` as a list of ``size`` finite floats; errors name ``name[i]``, the ``unit`` i."""
         if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
             raise TypeError(f"RBM: {name} expects a sequence of {size} numbers, got {type(x).__name__}")
         if len(x) != size:
             raise ValueError(f"RBM: {name} must have {size} entries, got {len(x)}")
         out = []
+        isfinite = math.isfinite
         for i, xi in enumerate(x):
             if isinstance(xi, Value):
                 xi = xi.data
-            if isinstance(xi, bool) or not isinstance(xi, (int, float)):
-                raise TypeError(f"RBM: {name}[{i}] expects a number, got {type(xi).__name__}")
+            if type(xi) is not float or not isfinite(xi):  # one nan would turn the parameters nan
+                check_finite(xi, f"RBM: {name}[{i}]", f"{unit} {i}")
             out.append(float(xi))
         return out
 
@@ -159,7 +164,7 @@ class RBM(Module):
             raise TypeError(f"RBM: data expects a list of visible vectors, got {type(data).__name__}")
         if len(data) == 0:
             raise ValueError("RBM: data must not be empty")
-        return [self._state(v, self.n_visible, f"data[{n}]") for n, v in enumerate(data)]
+        return [self._state(v, self.n_visible, f"data[{n}]", f"sample {n}, visible unit") for n, v in enumerate(data)]
 
     # --- energies ---
 
@@ -172,7 +177,7 @@ class RBM(Module):
         -1.5
         """
         v = self._state(v, self.n_visible, "v")
-        h = self._state(h, self.n_hidden, "h")
+        h = self._state(h, self.n_hidden, "h", "hidden unit")
         # vᵀWh = Σᵢⱼ vᵢhⱼWᵢⱼ: one fused affine node over all the weights
         coeffs = [vi * hj for vi in v for hj in h]
         weights = [w for row in self.W for w in row]
@@ -203,7 +208,10 @@ class RBM(Module):
 
     def p_h_given_v(self, v: Sequence[float]) -> list[float]:
         """p(hⱼ = 1 | v) = σ(bⱼ + Σᵢ vᵢWᵢⱼ) for each hidden unit (v may hold probabilities)."""
-        v = self._state(v, self.n_visible, "v")
+        return self._p_h(self._state(v, self.n_visible, "v"))
+
+    def _p_h(self, v: list[float]) -> list[float]:
+        """:meth:`p_h_given_v` of a state already checked."""
         out = []
         for j in range(self.n_hidden):
             z = self.b[j].data
@@ -215,7 +223,10 @@ class RBM(Module):
 
     def p_v_given_h(self, h: Sequence[float]) -> list[float]:
         """p(vᵢ = 1 | h) = σ(aᵢ + Σⱼ Wᵢⱼhⱼ) for each visible unit (h may hold probabilities)."""
-        h = self._state(h, self.n_hidden, "h")
+        return self._p_v(self._state(h, self.n_hidden, "h", "hidden unit"))
+
+    def _p_v(self, h: list[float]) -> list[float]:
+        """:meth:`p_v_given_h` of a state already checked."""
         out = []
         for i in range(self.n_visible):
             row = self.W[i]
@@ -249,18 +260,15 @@ class RBM(Module):
         >>> len(sample), set(sample) <= {0.0, 1.0}
         (4, True)
         """
-        if isinstance(k, bool) or not isinstance(k, int):
-            raise TypeError(f"RBM: k expects an int, got {type(k).__name__}")
-        if k < 1:
-            raise ValueError(f"RBM: k must be >= 1 Gibbs steps, got {k}")
+        _check_k(k)
         state = self._state(v, self.n_visible, "v")
         for _ in range(k):
-            state = self.sample_v(self.sample_h(state))
+            state = self._bernoulli(self._p_v(self._bernoulli(self._p_h(state))))
         return state
 
     def reconstruct(self, v: Sequence[float]) -> list[float]:
         """One mean-field up-down pass: p(v = 1 | h = p(h = 1 | v)), probabilities, no sampling."""
-        return self.p_v_given_h(self.p_h_given_v(v))
+        return self._p_v(self._p_h(self._state(v, self.n_visible, "v")))
 
     def reconstruction_error(self, data: Sequence[Sequence[float]]) -> float:
         """The mean over samples and units of (vᵢ − v̂ᵢ)², where v̂ = :meth:`reconstruct` (v).
@@ -302,8 +310,7 @@ class RBM(Module):
         Returns L's value before the update (near 0 when the model's samples look like the
         data). The gradient comes from ``backward()`` on the free-energy graph.
         """
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0 or math.isinf(lr):
-            raise ValueError(f"RBM: lr must be a finite number > 0, got {lr!r}")
+        _check_lr(lr)
         gap = self.free_energy_gap(batch, k)
         params = self.parameters()
         for p in params:
@@ -326,8 +333,16 @@ class RBM(Module):
         Each epoch shuffles the data with the RBM's own generator and takes one
         :meth:`cd_step` per minibatch of ``batch_size`` samples (0: the whole set at once).
         CPython's cyclic collector is paused during each step (see :func:`autograd.gc_paused`).
+
+        Every argument is checked before the first step: each entry of ``data`` must be a
+        finite number (a nan or an infinity raises ValueError naming it, such as
+        ``data[3][5] (sample 3, visible unit 5) is nan``, where it would have turned the
+        parameters it reaches into nan), and a bad ``epochs``, ``k``, ``lr`` or
+        ``batch_size`` raises naming it; the parameters are then untouched.
         """
         rows = self._data(data)
+        _check_k(k)
+        _check_lr(lr)
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"RBM: epochs must be an int >= 1, got {epochs!r}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 0:
@@ -342,3 +357,32 @@ class RBM(Module):
                     self.cd_step([rows[i] for i in order[start : start + size]], k=k, lr=lr)
             history.append(self.reconstruction_error(rows))
         return history
+
+
+def _check_k(k: Any) -> None:
+    """``k``, the number of Gibbs steps, must be an int >= 1."""
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"RBM: k expects an int, got {type(k).__name__}")
+    if k < 1:
+        raise ValueError(f"RBM: k must be >= 1 Gibbs steps, got {k}")
+
+
+def _check_lr(lr: Any) -> None:
+    """``lr``, the learning rate, must be a finite number > 0."""
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+        raise TypeError(f"RBM: lr expects a finite number > 0, got {type(lr).__name__}")
+    if not (lr > 0 and _finite(lr)):
+        raise ValueError(f"RBM: lr must be a finite number > 0, got {_shown(lr)}")
+
+
+def _finite(x: float) -> bool:
+    """``math.isfinite`` that also answers (False) for an int too large for a float."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
+
+
+def _shown(x: float) -> str:
+    """``repr(x)``, or a description of an int too long for a message."""
+    return repr(x) if _finite(x) or isinstance(x, float) else f"an int of {int(x).bit_length()} bits"

@@ -52,6 +52,7 @@ from typing import Any, Protocol
 
 from autograd import Tape, Value, gc_paused, no_grad, record
 
+from .checks import check_finite, check_rows, check_samples
 from .data import batches
 
 __all__ = ["History", "fit", "predict", "accuracy", "evaluate", "infer_task", "TASKS"]
@@ -97,28 +98,6 @@ class History:
 
 
 # --- checks ---------------------------------------------------------------------------------
-
-
-def _check_rows(X: Any, name: str) -> list[tuple[Any, ...]]:
-    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
-        raise TypeError(f"{name} expects a sequence of samples, got {type(X).__name__}")
-    if len(X) == 0:
-        raise ValueError(f"{name} must not be empty")
-    rows = []
-    for i, row in enumerate(X):
-        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
-            raise TypeError(f"{name}[{i}] expects a sequence of numbers (one sample), got {type(row).__name__}")
-        rows.append(tuple(row))  # tuples go through the model's input check without a copy
-    return rows
-
-
-def _check_samples(X: Any, y: Any, xname: str, yname: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
-    if isinstance(y, (str, bytes)) or not isinstance(y, Sequence):
-        raise TypeError(f"{yname} expects a sequence of labels, got {type(y).__name__}")
-    rows = _check_rows(X, xname)
-    if len(rows) != len(y):
-        raise ValueError(f"{xname} and {yname} must have the same length, got {len(rows)} samples and {len(y)} labels")
-    return rows, list(y)
 
 
 def _check_task(task: Any) -> str | None:
@@ -170,8 +149,11 @@ def _check_labels(labels: list[Any], task: str, n_outputs: int, name: str) -> No
                 raise ValueError(
                     f"task 'multiclass' expects int labels in [0, {n_outputs - 1}], got {t!r} at {name}[{i}]"
                 )
-    elif n_outputs != 1:
-        raise ValueError(f"task 'regression' needs a model with one output, this one has {n_outputs}")
+    else:
+        if n_outputs != 1:
+            raise ValueError(f"task 'regression' needs a model with one output, this one has {n_outputs}")
+        for i, t in enumerate(labels):
+            check_finite(t, f"{name}[{i}]", f"the target of sample {i}")
 
 
 # --- predictions ----------------------------------------------------------------------------
@@ -215,7 +197,7 @@ def predict(model: Callable[[Any], Output], X: Sequence[Sequence[float]], task: 
     (2, True)
     """
     task = _check_task(task)
-    rows = _check_rows(X, "X")
+    rows = check_rows(X, "X")
     outputs = [model(x) for x in rows]
     n = _n_outputs(outputs[0])
     if task is None:
@@ -238,7 +220,7 @@ def accuracy(
     0.75
     """
     task = _check_task(task)
-    rows, labels = _check_samples(X, y, "X", "y")
+    rows, labels = check_samples(X, y, "X", "y")
     outputs = [model(x) for x in rows]
     n = _n_outputs(outputs[0])
     task = task or infer_task(n, labels)
@@ -258,11 +240,19 @@ def evaluate(
 ) -> tuple[float, float | None]:
     """``(loss, accuracy)`` of the model on ``(X, y)``, without a graph; accuracy is None for regression."""
     task = _check_task(task)
-    rows, labels = _check_samples(X, y, "X", "y")
+    rows, labels = check_samples(X, y, "X", "y")
+    return _evaluate_checked(model, rows, labels, loss, task, "y")
+
+
+def _evaluate_checked(
+    model: Callable[[Any], Output], rows: list[tuple[Any, ...]], labels: list[Any], loss: LossFn, task: str | None,
+    yname: str,
+) -> tuple[float, float | None]:
+    """:func:`evaluate` on samples already checked (fit checks its validation set once, not every epoch)."""
     outputs = [model(x) for x in rows]
     n = _n_outputs(outputs[0])
     task = task or infer_task(n, labels)
-    _check_labels(labels, task, n, "y")
+    _check_labels(labels, task, n, yname)
     value = _loss_value(loss, outputs, labels)
     return value.data, (None if task == "regression" else _count_correct(outputs, labels, task) / len(rows))
 
@@ -367,7 +357,10 @@ def fit(
     True to stop early. ``progress=True`` shows a tqdm bar over the epochs with the live
     loss and accuracy (nothing happens if tqdm is not installed).
 
-    A loss that turns nan or infinite stops training with a FloatingPointError: the
+    Every feature of ``X`` and ``X_val`` (and every regression target) must be a finite
+    number: a nan or an infinity raises ValueError naming it (``X[7][1] (sample 7, feature 1)
+    is nan``) before anything is trained, since one nan would make every parameter it reaches
+    nan. A loss that turns nan or infinite later stops training with a FloatingPointError: the
     learning rate is too high, or the loss is fed the wrong labels.
 
     Each step (forward, loss, backward, update) runs inside :func:`autograd.gc_paused`: its
@@ -383,12 +376,12 @@ def fit(
     which changes the rounding slightly. The loss and the model must take no decision in
     Python on the numbers (every loss in ``nn`` qualifies; see :mod:`autograd.tape`).
     """
-    rows, labels = _check_samples(X, y, "X", "y")
+    rows, labels = check_samples(X, y, "X", "y")
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val go together: give both or neither")
     val: tuple[list[tuple[Any, ...]], list[Any]] | None = None
     if X_val is not None:
-        val = _check_samples(X_val, y_val, "X_val", "y_val")
+        val = check_samples(X_val, y_val, "X_val", "y_val")
     epochs = _check_positive_int(epochs, "epochs", 1)
     if batch_size is not None:
         _check_positive_int(batch_size, "batch_size", 0)
@@ -430,7 +423,8 @@ def fit(
             if classify:
                 history.accuracy.append(correct / len(rows))
             if val is not None:
-                val_loss, val_acc = evaluate(model, val[0], val[1], loss, task)
+                with no_grad():
+                    val_loss, val_acc = _evaluate_checked(model, val[0], val[1], loss, task, "y_val")
                 history.val_loss.append(val_loss)
                 if val_acc is not None:
                     history.val_accuracy.append(val_acc)

@@ -170,3 +170,37 @@ def test_help_lists_the_defaults() -> None:
     result = run_cli("train", "--help")
     assert result.returncode == 0
     assert "--dataset" in result.stdout and "default: moons" in result.stdout
+
+
+@pytest.mark.parametrize("failing", ["model.json", "loss.png", "boundary.png", "metrics.json"])
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()], ids=["disk full", "Ctrl-C"])
+def test_a_write_that_fails_keeps_the_earlier_run_file_whole_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], failing: str,
+    error: BaseException
+) -> None:
+    """The disk fills up (or Ctrl-C comes) while one result file is being synced: that file keeps the
+    earlier run's bytes, and no temporary file is left in --out."""
+    require("matplotlib")
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc/self/fd to tell which file a descriptor belongs to")
+    out = tmp_path / "run"
+    out.mkdir()
+    names = ["model.json", "loss.png", "boundary.png", "metrics.json"]
+    for name in names:
+        (out / name).write_bytes(b"earlier run")
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(f".{failing}."):
+            raise error
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    code = main(["train", "--dataset", "xor", "--samples", "20", "--epochs", "1", "--hidden", "2", "--no-progress",
+                 "--out", str(out)])
+    capsys.readouterr()
+    assert code == (130 if isinstance(error, KeyboardInterrupt) else 1)
+    assert sorted(os.listdir(out)) == sorted(names)  # no temporary file left behind
+    assert (out / failing).read_bytes() == b"earlier run"
+    for name in names[: names.index(failing)]:  # the files written before it are the new ones, whole
+        assert (out / name).read_bytes() != b"earlier run"

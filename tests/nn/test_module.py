@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from autograd import Value
+from autograd import Value, sum_values
 from nn import MLP, Module
 from nn.module import FORMAT, VERSION
 
@@ -83,34 +87,53 @@ def test_load_state_dict_accepts_ints():
     assert model(3.0).data == 5.0
 
 
-def test_load_state_dict_names_missing_and_unexpected_keys_and_changes_nothing():
+LAST = "layers.1.neurons.0.b"  # MLP(2, [3, 1])'s last parameter: every other one would be set before it
+
+
+def _state_with(changes: dict[str, object], drop: tuple[str, ...] = ()) -> Callable[[dict], object]:
+    """A state maker for the table: the model's state, every value moved by +1, then ``changes``."""
+
+    def make(state: dict) -> object:
+        out: dict[str, object] = {k: v + 1.0 for k, v in state.items() if k not in drop}
+        out.update(changes)
+        return out
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "make, error, pattern",
+    [
+        (_state_with({"layers.9.neurons.0.b": 0.0}, drop=(LAST,)), ValueError,
+         rf"missing keys '{LAST}'.*unexpected keys 'layers.9.neurons.0.b'"),
+        (_state_with({}, drop=(LAST,)), ValueError, rf"13 parameters expected, the state has 12: missing keys '{LAST}'"),
+        (_state_with({LAST: "1.0"}), ValueError, rf"'{LAST}' expects a number, got str '1.0'"),
+        (_state_with({LAST: None}), ValueError, rf"'{LAST}' expects a number, got NoneType"),
+        (_state_with({LAST: True}), ValueError, rf"'{LAST}' expects a number, got bool"),
+        (_state_with({LAST: [1.0]}), ValueError, rf"'{LAST}' expects a number, got list"),
+        (_state_with({LAST: {"x": 1}}), ValueError, rf"'{LAST}' expects a number, got dict"),
+        (_state_with({LAST: 10**400}), ValueError, rf"'{LAST}' expects a finite number, got int 1000.*\(401 characters\)"),
+        (_state_with({LAST: 10**5000}), ValueError, rf"'{LAST}' expects a finite number, got int of 16610 bits"),
+        (_state_with({LAST: float("inf")}), ValueError, rf"'{LAST}' expects a finite number, got float inf"),
+        (_state_with({LAST: float("-inf")}), ValueError, rf"'{LAST}' expects a finite number, got float -inf"),
+        (_state_with({LAST: float("nan")}), ValueError, rf"'{LAST}' expects a finite number, got float nan"),
+        (lambda state: list(state.values()), TypeError, "state expects a mapping of names to numbers, got list"),
+        (lambda state: None, TypeError, "state expects a mapping of names to numbers, got NoneType"),
+    ],
+    ids=["missing and unexpected", "missing", "str", "None", "bool", "list", "dict", "10**400", "10**5000", "inf",
+         "-inf", "nan", "a list", "None state"],
+)
+def test_load_state_dict_rejects_bad_states_naming_the_problem_and_changes_nothing(
+    make: Callable[[dict], object], error: type[Exception], pattern: str
+):
+    """Each bad value sits in the LAST parameter, so a loader that set parameters as it went would have
+    changed all the others by then."""
     model = MLP(2, [3, 1], seed=0)
     before = _snapshot(model)
-    state = model.state_dict()
-    state = {k: v + 1.0 for k, v in state.items()}
-    del state["layers.1.neurons.0.b"]
-    state["layers.9.neurons.0.b"] = 0.0
-    with pytest.raises(
-        ValueError, match=r"missing keys 'layers.1.neurons.0.b'.*unexpected keys 'layers.9.neurons.0.b'"
-    ):
-        model.load_state_dict(state)
+    with pytest.raises(error, match=pattern) as info:
+        model.load_state_dict(make(model.state_dict()))  # type: ignore[arg-type]
+    assert str(info.value).startswith("load_state_dict: ")
     assert _snapshot(model) == before
-
-
-@pytest.mark.parametrize("bad", ["1.0", None, True, [1.0], {"x": 1}])
-def test_load_state_dict_rejects_non_numbers_before_changing_anything(bad):
-    model = MLP(2, [3, 1], seed=0)
-    before = _snapshot(model)
-    state = {k: v + 1.0 for k, v in model.state_dict().items()}
-    state["layers.1.neurons.0.b"] = bad  # the LAST parameter: all the others would have been set by then
-    with pytest.raises(ValueError, match=r"'layers.1.neurons.0.b' expects a number, got"):
-        model.load_state_dict(state)
-    assert _snapshot(model) == before
-
-
-def test_load_state_dict_wants_a_mapping():
-    with pytest.raises(TypeError, match="state expects a mapping"):
-        MLP(1, [1], seed=0).load_state_dict([1.0, 2.0])  # type: ignore[arg-type]
 
 
 # --- save / load ---
@@ -193,88 +216,154 @@ def _with_state_value(value: object) -> dict:
     return d
 
 
+def _number_in_state(number: str) -> str:
+    """A valid model file's text with one weight written as the JSON number ``number``."""
+    return json.dumps(_with_state_value("NUMBER-HERE")).replace('"NUMBER-HERE"', number)
+
+
+def _claims(nouts: list, state: dict) -> dict:
+    """A well-formed model document claiming MLP(2, ``nouts``), whatever ``state`` holds."""
+    architecture = {"type": "MLP", "nin": 2, "nouts": nouts, "activation": "relu"}
+    return {"format": FORMAT, "version": VERSION, "architecture": architecture, "state": state}
+
+
 def _write(path: Path, doc: object) -> None:
     path.write_text(json.dumps(doc))
 
 
-def _corrupt_cases() -> list[tuple[str, object, str]]:
-    """(case name, file contents as text or a document to dump, expected message pattern)."""
+#: In a :class:`Corrupt` row: MLP.from_file must say what load says.
+SAME = "<as load>"
+
+
+class Corrupt(NamedTuple):
+    """One row of the corrupt-file table: what the file holds, and what each loader must say."""
+
+    name: str
+    contents: object  # text, bytes, or a document to dump as JSON
+    load: str  # the pattern MLP(2, [3, 1]).load's ValueError must match
+    from_file: str | None = SAME  # MLP.from_file's pattern; SAME: as load; None: a valid MLP file
+
+
+
+def _doc(change: Callable[[dict], object]) -> dict:
+    """A valid model document of MLP(2, [3, 1]), changed by ``change``."""
+    d = _valid_document()
+    change(d)
+    return d
+
+
+def _corrupt_cases() -> list[Corrupt]:
     text = json.dumps(_valid_document())
-    doc = _valid_document
-    cases: list[tuple[str, object, str]] = [
-        ("empty", "", "is empty"),
-        ("whitespace", "  \n", "is empty"),
-        ("truncated", text[: len(text) // 2], "not valid JSON"),
-        ("not json", "hello, world", "not valid JSON"),
-        ("a list", "[1, 2, 3]", "JSON list, not a valuegrad model"),
-        ("nan value", json.dumps(_with_state_value("NaN-here")).replace('"NaN-here"', "NaN"), "holds NaN"),
-        ("infinite value", json.dumps(_with_state_value("inf-here")).replace('"inf-here"', "-Infinity"), "-Infinity"),
-        ("binary", b"\xff\xfe\x00garbage", "not UTF-8"),
-    ]
-    d = doc()
-    d["format"] = "pytorch"
-    cases.append(("wrong format", d, "format 'pytorch', expected 'valuegrad.model'"))
-    d = doc()
-    del d["format"]
-    cases.append(("no format", d, "format None"))
-    d = doc()
-    d["version"] = 2
-    cases.append(("wrong version", d, "version 2; this valuegrad reads version 1"))
-    d = doc()
-    d["version"] = "1"
-    cases.append(("version as a string", d, "version '1'"))
-    d = doc()
-    del d["state"]
-    cases.append(("no state", d, "no state object"))
-    d = doc()
-    d["architecture"] = "MLP"
-    cases.append(("architecture not an object", d, "no architecture object"))
-    d = doc()
-    d["state"].pop("layers.0.neurons.2.b")
-    cases.append(("a missing key", d, r"missing keys 'layers.0.neurons.2.b'"))
-    d = doc()
-    d["state"]["extra"] = 1.0
-    cases.append(("an extra key", d, r"unexpected keys 'extra'"))
-    d = doc()
-    d["state"]["layers.1.neurons.0.b"] = "0.5"
-    cases.append(("a string value", d, r"'layers.1.neurons.0.b' expects a number, got str"))
-    d = doc()
-    d["state"]["layers.1.neurons.0.b"] = None
-    cases.append(("a null value", d, r"expects a number, got NoneType"))
-    d = doc()
-    d["state"]["layers.1.neurons.0.b"] = True
-    cases.append(("a bool value", d, r"expects a number, got bool"))
     big = MLP(2, [4, 1], seed=0)
-    cases.append(
-        (
-            "another shape",
-            {"format": FORMAT, "version": VERSION, "architecture": big.architecture(), "state": big.state_dict()},
-            r"does not fit this model: 13 parameters expected, the state has 17",
-        )
-    )
-    d = doc()
-    d["architecture"]["activation"] = "tanh"
-    cases.append(("another activation", d, "holds architecture .*tanh.* but this model is .*relu"))
-    return cases
+    valid_state = _valid_document()["state"]
+    return [
+        Corrupt("empty", "", "is empty"),
+        Corrupt("whitespace", "  \n", "is empty"),
+        Corrupt("truncated", text[: len(text) // 2], "not valid JSON"),
+        Corrupt("not json", "hello, world", "not valid JSON"),
+        Corrupt("a list", "[1, 2, 3]", "JSON list, not a valuegrad model"),
+        Corrupt("nan value", json.dumps(_with_state_value("NaN-here")).replace('"NaN-here"', "NaN"), "holds NaN"),
+        Corrupt("infinite value", json.dumps(_with_state_value("inf-here")).replace('"inf-here"', "-Infinity"), "-Infinity"),
+        Corrupt("binary", b"\xff\xfe\x00garbage", "not UTF-8"),
+        Corrupt("a weight of 1e999", _number_in_state("1e999"), r"holds the number 1e999, which is beyond the largest float"),
+        Corrupt("a weight of -1e999", _number_in_state("-1e999"), r"the number -1e999, which is beyond"),
+        Corrupt("a weight of 1.8e308", _number_in_state("1.8e308"), r"the number 1.8e308, which is beyond"),
+        Corrupt("a weight of 10**400", _number_in_state(str(10**400)), r"the integer 1000.*\(401 characters\).*beyond"),
+        Corrupt("a 5,000-digit weight", _number_in_state("7" * 5000), r"the integer 7777.*\(5000 characters\).*beyond"),
+        Corrupt("a 5,000-digit version", text.replace('"version": 1', '"version": ' + "1" * 5000), r"\(5000 characters\)"),
+        Corrupt("a weight given twice", text.replace('"state": {', '"state": {"layers.0.neurons.2.b": 123.0, '),
+                "holds the key 'layers.0.neurons.2.b' twice in one object"),
+        Corrupt("100,000 [", "[" * 100_000, "nests arrays and objects more than 64 deep"),
+        Corrupt("100,000 nested objects", '{"a": ' * 100_000 + "1" + "}" * 100_000, "more than 64 deep"),
+        Corrupt("deep inside the state", text.replace('"state": {', '"state": {"deep": ' + "[" * 5000 + "]" * 5000 + ", "),
+                "more than 64 deep"),
+        Corrupt("wrong format", _doc(lambda d: d.update(format="pytorch")), "format 'pytorch', expected 'valuegrad.model'"),
+        Corrupt("no format", _doc(lambda d: d.pop("format")), "format None"),
+        Corrupt("wrong version", _doc(lambda d: d.update(version=2)), "version 2; this valuegrad reads version 1"),
+        Corrupt("version as a string", _doc(lambda d: d.update(version="1")), "version '1'"),
+        Corrupt("no state", _doc(lambda d: d.pop("state")), "no state object"),
+        Corrupt("a layer of 0 neurons", _doc(lambda d: d["architecture"].update(nouts=[0])), "holds architecture",
+                r"invalid MLP architecture.*nouts\[0\]"),
+        Corrupt("architecture not an object", _doc(lambda d: d.update(architecture="MLP")), "no architecture object"),
+        Corrupt("a missing key", _doc(lambda d: d["state"].pop("layers.0.neurons.2.b")), r"missing keys 'layers.0.neurons.2.b'",
+                "with 13 parameters, but its state holds 12 values"),
+        Corrupt("an extra key", _doc(lambda d: d["state"].update(extra=1.0)), r"unexpected keys 'extra'",
+                "with 13 parameters, but its state holds 14 values"),
+        Corrupt("a string value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": "0.5"})),
+                r"'layers.1.neurons.0.b' expects a number, got str"),
+        Corrupt("a null value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": None})),
+                r"expects a number, got NoneType"),
+        Corrupt("a bool value", _doc(lambda d: d["state"].update({"layers.1.neurons.0.b": True})),
+                r"expects a number, got bool"),
+        Corrupt("another shape",
+                {"format": FORMAT, "version": VERSION, "architecture": big.architecture(), "state": big.state_dict()},
+                r"does not fit this model: 13 parameters expected, the state has 17", None),
+        Corrupt("another activation", _doc(lambda d: d["architecture"].update(activation="tanh")),
+                "holds architecture .*tanh.* but this model is .*relu", None),
+        Corrupt("claims MLP(2, [50000, 1]), holds 0 values", _claims([50000, 1], {}),
+                "13 parameters expected, the state has 0", r"describes MLP\(2, \[50000, 1\]\) with 200,001 parameters, but its state holds 0 values"),
+        Corrupt("claims MLP(2, [3000000, 1]), holds 13", _claims([3_000_000, 1], valid_state),
+                "holds architecture .*3000000", r"with 12,000,001 parameters, but its state holds 13 values"),
+        Corrupt("claims 10**300 neurons", _claims([10**300, 1], valid_state), "holds architecture", r"describes MLP\(2, \[1000"),
+        Corrupt("claims nouts [true]", _claims([True], valid_state), "holds architecture", r"invalid MLP architecture.*nouts\[0\] expects a positive int, got bool"),
+        Corrupt("claims activation 'swish'", _doc(lambda d: d["architecture"].update(activation="swish")),
+                "holds architecture", r"invalid MLP architecture.*activation expects one of"),
+        Corrupt("claims no nin", _doc(lambda d: d["architecture"].pop("nin")), "holds architecture", r"invalid MLP architecture.*'nin'"),
+    ]
 
 
-@pytest.mark.parametrize(("name", "contents", "pattern"), _corrupt_cases(), ids=[c[0] for c in _corrupt_cases()])
-def test_corrupt_files_raise_valueerror_naming_the_path_and_leave_the_model_untouched(
-    tmp_path, name, contents, pattern
-):
-    path = tmp_path / "bad.json"
+def _write_contents(path: Path, contents: object) -> None:
     if isinstance(contents, bytes):
         path.write_bytes(contents)
     elif isinstance(contents, str):
         path.write_text(contents)
     else:
         _write(path, contents)
+
+
+@pytest.mark.parametrize("case", _corrupt_cases(), ids=[c.name for c in _corrupt_cases()])
+def test_corrupt_files_raise_valueerror_naming_the_path_and_leave_the_model_untouched(tmp_path, case: Corrupt):
+    """The table of corrupt files, through both loaders: MLP(2, [3, 1]).load and MLP.from_file."""
+    path = tmp_path / "bad.json"
+    _write_contents(path, case.contents)
     model = MLP(2, [3, 1], seed=0)
     before = _snapshot(model)
-    with pytest.raises(ValueError, match=pattern) as info:
+    with pytest.raises(ValueError, match=case.load) as info:
         model.load(path)
     assert str(path) in str(info.value)
     assert _snapshot(model) == before
+    if case.from_file is None:
+        assert isinstance(MLP.from_file(path), MLP)  # the file is a valid MLP of its own shape
+        return
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=case.load if case.from_file == SAME else case.from_file) as info:
+            MLP.from_file(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(info.value)
+    # refused before building anything: the memory used is in proportion to the file, not to its claims
+    assert peak < 1_000_000 + 10 * path.stat().st_size
+
+
+class Tagged(Module):
+    """A module whose architecture holds many brackets, none nested deep."""
+
+    def __init__(self) -> None:
+        self.w = Value(1.5)
+
+    def architecture(self) -> dict:
+        return {"type": "Tagged", "tags": [["[[[{{{"]] * 100}
+
+
+def test_many_brackets_that_do_not_nest_deep_load(tmp_path: Path):
+    """The nesting check counts depth, not brackets, and skips the brackets inside strings."""
+    Tagged().save(tmp_path / "t.json")
+    other = Tagged()
+    other.w.data = 0.0
+    other.load(tmp_path / "t.json")
+    assert other.w.data == 1.5
 
 
 def test_loading_a_missing_file_is_an_oserror_naming_it(tmp_path: Path):
@@ -314,11 +403,6 @@ def test_mlp_from_file_refuses_other_models_and_bad_architectures(tmp_path: Path
     Custom().save(tmp_path / "c.json")
     with pytest.raises(ValueError, match="holds a 'Custom' model, not an MLP"):
         MLP.from_file(tmp_path / "c.json")
-    doc = _valid_document()
-    doc["architecture"]["nouts"] = [0]
-    _write(tmp_path / "bad.json", doc)
-    with pytest.raises(ValueError, match=r"invalid MLP architecture.*nouts\[0\]"):
-        MLP.from_file(tmp_path / "bad.json")
 
 
 def test_shared_values_are_listed_once_by_the_fast_parameters_too():
@@ -339,11 +423,78 @@ def test_import_nn_pulls_in_no_heavy_dependencies():
     assert out.stdout.strip() == "[]"
 
 
-def test_saved_file_is_readable_by_others_like_any_written_file(tmp_path):
+@pytest.mark.parametrize(
+    "mask, existing, expected",
+    [(0o077, None, 0o600), (0o022, None, 0o644), (0o022, 0o600, 0o600)],
+    ids=["new file, umask 077", "new file, umask 022", "existing 0600 file, umask 022"],
+)
+def test_saved_file_follows_the_umask_and_keeps_an_existing_mode(tmp_path: Path, mask, existing, expected):
     import stat
 
-    from nn import MLP
-
     path = tmp_path / "model.json"
-    MLP(2, [3, 1], seed=0).save(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    if existing is not None:
+        path.write_text("old")
+        path.chmod(existing)
+    old = os.umask(mask)
+    try:
+        MLP(2, [3, 1], seed=0).save(path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == expected
+    assert MLP.from_file(path).state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+
+
+def test_an_interrupted_save_keeps_the_old_file_and_leaves_no_temp_file(tmp_path: Path, monkeypatch):
+    path = tmp_path / "m.json"
+    path.write_text("old contents")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        MLP(2, [3, 1], seed=0).save(path)
+    assert sorted(os.listdir(tmp_path)) == ["m.json"]
+    assert path.read_text() == "old contents"
+
+
+class Colliding(Module):
+    """Two different parameters whose paths give one name, made by ``how``."""
+
+    def __init__(self, how: str) -> None:
+        if how == "keys 0 and '0'":
+            self.t = {0: Value(1.0), "0": Value(2.0)}
+        elif how == "a key with a dot":
+            self.w = [Value(1.0)]
+            setattr(self, "w.0", Value(2.0))  # an attribute name no `self.x = ...` could write
+        elif how == "a dict key beside a list":
+            self.d = {"a": [Value(1.0)], "a.0": Value(2.0)}
+        else:  # a nested module's name and a key of the outer dict
+            self.m = {"inner": Line(), "inner.slope": Value(2.0)}
+
+    def __call__(self, x: float) -> Value:
+        return sum_values([p * x for p in self.parameters()])
+
+
+class Line(Module):
+    def __init__(self) -> None:
+        self.slope = Value(0.5)
+
+
+@pytest.mark.parametrize(
+    "how, name",
+    [("keys 0 and '0'", "t.0"), ("a key with a dot", "w.0"), ("a dict key beside a list", "d.a.0"),
+     ("a module beside a dotted key", "m.inner.slope")],
+)
+def test_parameter_names_that_collide_are_refused_clearly(tmp_path: Path, how: str, name: str):
+    """Before, state_dict silently kept one of the two Values, save wrote one, and load set both from it."""
+    model = Colliding(how)
+    assert len(model.parameters()) == 2  # training does not need names: it still works
+    before = _snapshot(model)
+    words = rf"two different parameters are both named '{re.escape(name)}'"
+    for call in (model.named_parameters, model.state_dict, lambda: model.save(tmp_path / "m.json"),
+                 lambda: model.load_state_dict({name: 3.0})):
+        with pytest.raises(ValueError, match=words):
+            call()
+    assert os.listdir(tmp_path) == []
+    assert _snapshot(model) == before

@@ -182,24 +182,83 @@ def test_cd_step_returns_the_gap_and_moves_parameters_against_its_gradient() -> 
     assert all(close(p.data, e) for p, e in zip(rbm.parameters(), expected, strict=True))
 
 
+NAN, INF = math.nan, math.inf
+GOOD = [1.0, 0.0, 1.0, 1.0]
+
+
 @pytest.mark.parametrize(
     "call, error, words",
     [
         (lambda r: RBM(0, 3), ValueError, "n_visible must be >= 1"),
         (lambda r: RBM(3, 2.0), TypeError, "n_hidden expects an int"),
+        (lambda r: RBM(3, 2, init_std=10**400), ValueError, "init_std must be a finite number >= 0, got an int of"),
+        (lambda r: RBM(3, 2, init_std=math.nan), ValueError, "init_std must be a finite number >= 0, got nan"),
+        (lambda r: RBM(3, 2, init_std="0.1"), TypeError, "init_std expects a finite number >= 0, got str"),
         (lambda r: r.free_energy([1.0, 0.0]), ValueError, "v must have 4 entries, got 2"),
-        (lambda r: r.p_v_given_h([1.0, "x", 0.0]), TypeError, r"h\[1\] expects a number"),
+        (lambda r: r.free_energy([1.0, NAN, 0.0, 1.0]), ValueError, r"v\[1\] \(visible unit 1\) is nan"),
+        (lambda r: r.energy(GOOD, [0.0, INF, 1.0]), ValueError, r"h\[1\] \(hidden unit 1\) is inf"),
+        (lambda r: r.p_v_given_h([1.0, "x", 0.0]), TypeError, r"h\[1\] \(hidden unit 1\) expects a number, got str"),
+        (lambda r: r.p_h_given_v([1.0, 0.0, -INF, 1.0]), ValueError, r"v\[2\] \(visible unit 2\) is -inf"),
+        (lambda r: r.reconstruction_error([GOOD, [0.0, 0.0, 0.0, NAN]]), ValueError,
+         r"data\[1\]\[3\] \(sample 1, visible unit 3\) is nan"),
         (lambda r: r.gibbs([1.0, 0.0, 1.0, 1.0], k=0), ValueError, "k must be >= 1"),
         (lambda r: r.cd_step([[1.0, 0.0, 1.0, 1.0]], lr=0.0), ValueError, "lr must be a finite number > 0"),
-        (lambda r: r.fit([], epochs=1), ValueError, "data must not be empty"),
-        (lambda r: r.fit([[1.0, 0.0, 1.0, 1.0]], epochs=0), ValueError, "epochs must be an int >= 1"),
+        (lambda r: r.cd_step([GOOD, [NAN, 0.0, 0.0, 0.0]], lr=0.1), ValueError,
+         r"data\[1\]\[0\] \(sample 1, visible unit 0\) is nan"),
     ],
 )
 def test_rbm_rejects_bad_arguments_naming_them(
     call: Callable[[RBM], object], error: type[Exception], words: str
 ) -> None:
+    rbm = make_rbm()
+    before = [p.data for p in rbm.parameters()]
     with pytest.raises(error, match=words):
-        call(make_rbm())
+        call(rbm)
+    assert [p.data for p in rbm.parameters()] == before
+
+
+def data_with(n: int, i: int, value: Any) -> list[list[Any]]:
+    """bars_and_stripes(2) with entry [n][i] replaced by ``value``."""
+    data: list[list[Any]] = bars_and_stripes(2)
+    data[n][i] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    "data, kwargs, error, words",
+    [
+        (data_with(1, 2, NAN), {}, ValueError, r"^RBM: data\[1\]\[2\] \(sample 1, visible unit 2\) is nan: every number"),
+        (data_with(5, 3, NAN), {}, ValueError, r"^RBM: data\[5\]\[3\] \(sample 5, visible unit 3\) is nan"),
+        (data_with(0, 0, INF), {}, ValueError, r"^RBM: data\[0\]\[0\] \(sample 0, visible unit 0\) is inf"),
+        (data_with(2, 1, -INF), {}, ValueError, r"^RBM: data\[2\]\[1\] \(sample 2, visible unit 1\) is -inf"),
+        (data_with(2, 1, Value(NAN)), {}, ValueError, r"^RBM: data\[2\]\[1\] \(sample 2, visible unit 1\) is nan"),
+        (data_with(2, 1, 10**400), {}, ValueError, r"^RBM: data\[2\]\[1\] .* is an int too large for a float"),
+        (data_with(3, 0, "1"), {}, TypeError, r"^RBM: data\[3\]\[0\] \(sample 3, visible unit 0\) expects a number"),
+        (data_with(3, 0, None), {}, TypeError, r"^RBM: data\[3\]\[0\] .* expects a number, got NoneType"),
+        (data_with(3, 0, True), {}, TypeError, r"^RBM: data\[3\]\[0\] .* expects a number, got bool"),
+        ([[1.0, 0.0, 1.0]], {}, ValueError, r"^RBM: data\[0\] must have 4 entries, got 3"),
+        ([], {}, ValueError, "^RBM: data must not be empty"),
+        ("1010", {}, TypeError, "^RBM: data expects a list of visible vectors, got str"),
+        (bars_and_stripes(2), {"epochs": 0}, ValueError, "^RBM: epochs must be an int >= 1"),
+        (bars_and_stripes(2), {"k": 0}, ValueError, "^RBM: k must be >= 1 Gibbs steps, got 0"),
+        (bars_and_stripes(2), {"k": 1.0}, TypeError, "^RBM: k expects an int, got float"),
+        (bars_and_stripes(2), {"lr": NAN}, ValueError, "^RBM: lr must be a finite number > 0, got nan"),
+        (bars_and_stripes(2), {"lr": INF}, ValueError, "^RBM: lr must be a finite number > 0, got inf"),
+        (bars_and_stripes(2), {"lr": "0.1"}, TypeError, "^RBM: lr expects a finite number > 0, got str"),
+        (bars_and_stripes(2), {"lr": 10**400}, ValueError, "^RBM: lr must be a finite number > 0, got an int of 1329 bits"),
+        (bars_and_stripes(2), {"lr": -(10**5000)}, ValueError, "^RBM: lr must be a finite number > 0, got an int of"),
+        (bars_and_stripes(2), {"batch_size": -1}, ValueError, "^RBM: batch_size must be an int >= 0"),
+    ],
+)
+def test_rbm_fit_rejects_bad_arguments_before_any_step(
+    data: Any, kwargs: dict[str, Any], error: type[Exception], words: str
+) -> None:
+    """One row per bad argument of RBM.fit; every parameter must be exactly as before."""
+    rbm = make_rbm()
+    before = [p.data for p in rbm.parameters()]
+    with pytest.raises(error, match=words):
+        rbm.fit(data, **{"epochs": 2, **kwargs})
+    assert [p.data for p in rbm.parameters()] == before
 
 
 def test_rbm_is_a_module_that_saves_and_loads(tmp_path: Path) -> None:

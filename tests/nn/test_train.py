@@ -22,6 +22,13 @@ def small_moons() -> tuple[list[list[float]], list[int]]:
     return make_moons(n=60, noise=0.1, seed=0)
 
 
+def moons_with(i: int, j: int, value: Any) -> list[list[Any]]:
+    """small_moons()'s X with the feature X[i][j] replaced by ``value``."""
+    X, _ = small_moons()
+    X[i][j] = value
+    return X
+
+
 def linear_model(w: list[float], b: float) -> MLP:
     """An MLP with no hidden layer, its weights set by hand: score = w·x + b."""
     model = MLP(len(w), [1], seed=0)
@@ -224,11 +231,28 @@ def test_no_progress_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
         ({"loss": "bce"}, TypeError, "loss expects a function"),
         ({"optimizer": object()}, TypeError, "optimizer expects an object with zero_grad"),
         ({"seed": None}, TypeError, "seed expects an int"),
+        ({"X": moons_with(7, 1, math.nan)}, ValueError, r"^X\[7\]\[1\] \(sample 7, feature 1\) is nan: every number"),
+        ({"X": moons_with(59, 0, math.inf)}, ValueError, r"^X\[59\]\[0\] \(sample 59, feature 0\) is inf"),
+        ({"X": moons_with(0, 1, -math.inf)}, ValueError, r"^X\[0\]\[1\] \(sample 0, feature 1\) is -inf"),
+        ({"X": moons_with(3, 0, Value(math.nan))}, ValueError, r"^X\[3\]\[0\] \(sample 3, feature 0\) is nan"),
+        ({"X": moons_with(3, 0, 10**400)}, ValueError, r"^X\[3\]\[0\] \(sample 3, feature 0\) is an int too large"),
+        ({"X": moons_with(3, 1, "0.5")}, TypeError, r"^X\[3\]\[1\] \(sample 3, feature 1\) expects a number, got str"),
+        ({"X": moons_with(3, 1, None)}, TypeError, r"^X\[3\]\[1\] .* expects a number, got NoneType"),
+        ({"X_val": [[0.0, 0.0], [1.0, math.nan]], "y_val": [0, 1]}, ValueError, r"^X_val\[1\]\[1\] \(sample 1, feature 1\) is nan"),
+        ({"y": [math.nan] * 60}, ValueError, r"^y\[0\] \(the target of sample 0\) is nan"),  # inferred: regression
+        ({"task": "binary", "y": [0] * 59 + [math.nan]}, ValueError, r"expects labels 0/1 or -1/\+1, got nan at y\[59\]"),
+        ({"task": "regression", "y": [0.5] * 59 + [math.nan]}, ValueError, r"^y\[59\] \(the target of sample 59\) is nan"),
+        ({"task": "regression", "y": [math.inf] + [0.5] * 59}, ValueError, r"^y\[0\] \(the target of sample 0\) is inf"),
+        ({"task": "regression", "y": ["a"] * 60}, TypeError, r"^y\[0\] \(the target of sample 0\) expects a number"),
+        ({"task": "regression", "X_val": [[0.0, 0.0]], "y_val": [-math.inf]}, ValueError, r"^y_val\[0\] .* is -inf"),
+        ({"replay": True, "X": moons_with(7, 1, math.nan)}, ValueError, r"^X\[7\]\[1\] \(sample 7, feature 1\) is nan"),
     ],
 )
 def test_fit_rejects_bad_arguments_naming_them(kwargs: dict[str, Any], error: type[Exception], words: str) -> None:
+    """One row per bad argument; the model's parameters must be exactly as they were."""
     X, y = small_moons()
     model = MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
     call: dict[str, Any] = {
         "model": model, "X": X, "y": y, "loss": binary_cross_entropy,
         "optimizer": SGD(model.parameters(), lr=0.1), "epochs": 1, "progress": False,
@@ -236,6 +260,29 @@ def test_fit_rejects_bad_arguments_naming_them(kwargs: dict[str, Any], error: ty
     call.update(kwargs)
     with pytest.raises(error, match=words):
         fit(**call)
+    assert [p.data for p in model.parameters()] == before
+
+
+@pytest.mark.parametrize("entry", ["predict", "accuracy", "evaluate"])
+@pytest.mark.parametrize(
+    "X, y, error, words",
+    [
+        ([[0.0, 1.0], [math.nan, 0.0]], [0, 1], ValueError, r"^X\[1\]\[0\] \(sample 1, feature 0\) is nan"),
+        ([[0.0, -math.inf]], [0], ValueError, r"^X\[0\]\[1\] \(sample 0, feature 1\) is -inf"),
+        ([[0.0, "1"]], [0], TypeError, r"^X\[0\]\[1\] \(sample 0, feature 1\) expects a number, got str"),
+    ],
+)
+def test_predict_accuracy_and_evaluate_reject_data_that_is_not_finite(
+    entry: str, X: list[list[Any]], y: list[int], error: type[Exception], words: str
+) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    calls: dict[str, Callable[[], object]] = {
+        "predict": lambda: predict(model, X),
+        "accuracy": lambda: accuracy(model, X, y),
+        "evaluate": lambda: evaluate(model, X, y, binary_cross_entropy),
+    }
+    with pytest.raises(error, match=words):
+        calls[entry]()
 
 
 def test_multiclass_labels_must_be_class_indices() -> None:
@@ -345,10 +392,31 @@ def test_plot_decision_boundary_for_two_and_three_classes(tmp_path: Path) -> Non
     model = linear_model([1.0, -1.0], 0.0)
     plot_decision_boundary(model, [[0.0, 1.0], [1.0, 0.0]], [-1, 1], tmp_path / "b2.png", resolution=5)
     assert (tmp_path / "b2.png").read_bytes()[:8] == PNG_MAGIC
-    with pytest.raises(ValueError, match="needs 2-D samples"):
-        plot_decision_boundary(model, [[0.0, 1.0, 2.0]], [1])
     with pytest.raises(ValueError, match="resolution must be an int >= 2"):
         plot_decision_boundary(model, [[0.0, 1.0]], [1], resolution=1)
+
+
+@pytest.mark.parametrize(
+    "X, y, error, words",
+    [
+        ([[0.0, 0.0], [math.nan, 1.0]], [0, 1], ValueError, r"X\[1\]\[0\] \(sample 1, feature 0\) is nan"),
+        ([[0.0, 0.0], [1.0, math.inf]], [0, 1], ValueError, r"X\[1\]\[1\] \(sample 1, feature 1\) is inf"),
+        ([[0.0, "a"]], [0], TypeError, r"X\[0\]\[1\] \(sample 0, feature 1\) expects a number, got str"),
+        ([], [], ValueError, "X must not be empty"),
+        ([[0.0, 1.0, 2.0]], [1], ValueError, "needs 2-D samples"),
+        ([[0.0, 1.0]], [1, 0], ValueError, "X and y must have the same length, got 1 and 2"),
+    ],
+)
+def test_plot_decision_boundary_rejects_bad_samples_naming_them(
+    tmp_path: Path, X: list[list[Any]], y: list[int], error: type[Exception], words: str
+) -> None:
+    """A nan drew an empty picture, an inf failed inside matplotlib: both are named now, and nothing is written."""
+    require("matplotlib")
+    from nn.plots import plot_decision_boundary
+
+    with pytest.raises(error, match="^plot_decision_boundary: .*" + words):
+        plot_decision_boundary(linear_model([1.0, -1.0], 0.0), X, y, tmp_path / "b.png", resolution=5)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_confusion_matrix_counts_and_plot(tmp_path: Path) -> None:
