@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ..engine import Value, op_of
+from ..fileio import write_atomic
 from ..ops import F
 from ..primitive import Op
 from .layout import _check_int, _check_size, _fmt, _Layout, _reaches, _record_text
@@ -311,21 +311,6 @@ def render_svg(graph: Any) -> str:
     return re.sub(r"<!--.*?-->\s*", "", svg[start:], flags=re.DOTALL).strip()
 
 
-def _write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".valuegrad-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def save_graph(graph: Any, path: str | os.PathLike[str]) -> None:
     """Write ``graph`` to ``path`` in the format its extension names: .svg, .png, .pdf or .dot.
 
@@ -336,4 +321,4 @@ def save_graph(graph: Any, path: str | os.PathLike[str]) -> None:
     if ext not in _FORMATS:
         raise ValueError(f"save_graph: path must end in .svg, .png, .pdf or .dot, got {os.fspath(path)!r}")
     data = graph.source.encode("utf-8") if ext == "dot" else _pipe(graph, ext)
-    _write_atomic(path, data)
+    write_atomic(path, data)

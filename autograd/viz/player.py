@@ -19,7 +19,8 @@ from importlib import resources
 from typing import Any
 
 from ..engine import Value
-from .draw import _write_atomic, render_svg
+from ..fileio import write_atomic
+from .draw import render_svg
 from .steps import BACKPROP_MAX_NODES, backprop_steps
 
 __all__ = ["draw_backprop", "backprop_html", "backprop_widget", "show_backprop"]
@@ -103,7 +104,7 @@ def draw_backprop(root: Value, path: str | os.PathLike[str], max_nodes: int = BA
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"draw_backprop: path must be a str or os.PathLike, got {type(path).__name__}")
-    _write_atomic(path, backprop_html(root, max_nodes=max_nodes).encode("utf-8"))
+    write_atomic(path, backprop_html(root, max_nodes=max_nodes).encode("utf-8"))
 
 
 def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> Any:

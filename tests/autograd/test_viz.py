@@ -12,6 +12,7 @@ import ast
 import math
 import os
 import re
+import stat
 import subprocess
 import sys
 from importlib import resources
@@ -505,3 +506,29 @@ def test_hand_derived_reference_is_right() -> None:
     # the premise of the expected strings above: o = tanh(n) = 1/√2 exactly enough to print 0.7071
     o, v = neuron()
     assert o.data == pytest.approx(1 / math.sqrt(2), rel=1e-12)
+
+
+@pytest.mark.parametrize("what", ["graph", "player"])
+def test_drawings_follow_the_umask_and_keep_an_existing_mode(tmp_path, what):
+    require_program("dot")
+    x = Value(2.0, label="x")
+    y = (x * x).tanh()
+
+    def write(path):
+        if what == "graph":
+            viz.save_graph(viz.draw_dot(y), path)
+        else:
+            viz.draw_backprop(y, path)
+
+    suffix = ".svg" if what == "graph" else ".html"
+    old = os.umask(0o077)
+    try:
+        write(tmp_path / f"new{suffix}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / f"new{suffix}").stat().st_mode) == 0o600  # not widened to 0644
+    private = tmp_path / f"private{suffix}"
+    private.write_text("old")
+    private.chmod(0o600)
+    write(private)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_text() != "old"
