@@ -27,11 +27,24 @@ _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 
 
 def _record_text(text: str) -> str:
-    """``text`` made safe inside one field of a Graphviz record label."""
+    """``text`` made safe inside one field of a Graphviz record label, and shown as it is written.
+
+    Control characters (a NUL would end Graphviz's input) are drawn as their Unicode pictures
+    (``␀``), other invisible ones as ``U+XXXX``; ``&`` is escaped, since Graphviz would read
+    ``&amp;`` in a label as an entity and draw ``&``.
+    """
     text = " ".join(text.split())
     if len(text) > 40:
         text = text[:39] + "…"
+    text = "".join(_visible(ch) for ch in text).replace("&", "&amp;")
     return _RECORD_SPECIAL.sub(r"\\\1", text)
+
+
+def _visible(ch: str) -> str:
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    return chr(0x2400 + code) if code < 0x20 else "␡" if code == 0x7F else f"U+{code:04X}"
 
 
 # --- which Values to draw ---------------------------------------------------------------------

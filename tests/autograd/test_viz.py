@@ -532,3 +532,16 @@ def test_drawings_follow_the_umask_and_keep_an_existing_mode(tmp_path, what):
     private.chmod(0o600)
     write(private)
     assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_text() != "old"
+
+
+def test_labels_are_drawn_as_written_even_with_entities_and_control_characters():
+    require_program("dot")
+    import html
+
+    x = Value(2.0, label="a&amp;b <i>")
+    y = x * 3
+    y.label = "nul\x00here"
+    svg = viz.render_svg(viz.draw_dot(y))  # a NUL used to end dot's input: a syntax error
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    assert "a&amp;b <i>" in texts  # not 'a&b': the entity is text, not markup
+    assert "nul␀here" in texts
