@@ -33,7 +33,6 @@ to its own node: a graph is freed by reference counting the moment its last refe
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any, Union
 
@@ -42,6 +41,7 @@ from .coerce import as_float as _as_float
 from .coerce import operand_error as _operand_error
 from .graph import backward_order
 from .mode import CREATED, NORMAL, AnomalyError, current, user_location
+from .node import NodeView, op_of, stored_operands
 from .ops import CONST, LEAF, OPS, SWAPPED, F, Op
 
 Number = Union[int, float]
@@ -49,8 +49,6 @@ Operand = Union["Value", int, float]
 
 __all__ = ["Value", "AnomalyError", "stored_operands", "op_of"]
 
-#: Each labelled Value's label (a side table: most nodes have none, and a slot would cost every node).
-_LABELS: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -108,26 +106,6 @@ def _record(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...]
             raise AnomalyError(f"op '{op.name}' returned nan from inputs ({inputs}), at {where}")
         CREATED[result] = where
     return result
-
-
-def stored_operands(node: Value) -> tuple[Any, ...]:
-    """``node``'s operands in the order ``op_of(node).fn`` takes them: its parents first (one
-    per local partial), then its constant operands (floats, or Values that need no gradient).
-
-    This is the one place outside the hot loops that knows how a node stores its operands;
-    tools that walk the graph (replay, higher-order gradients, drawing) go through it.
-    """
-    a = node._a
-    if a is None or a.__class__ is tuple:
-        return a or ()
-    b = node._b
-    return (a,) if b is None else (a, b)
-
-
-def op_of(node: Value) -> Op:
-    """The op table entry that made ``node`` (a permuted variant for ``2 - x``; LEAF or CONST
-    for a leaf). Its ``fn`` takes :func:`stored_operands` and gives ``node``'s value and partials."""
-    return node._entry
 
 
 def _binary(op: Op, a: Value, b: Any) -> Value:
@@ -205,7 +183,7 @@ _MICROGRAD_OP = (
 # --- Value ----------------------------------------------------------------------------------
 
 
-class Value:
+class Value(NodeView):
     """A scalar that remembers how it was computed, so its gradient can flow back.
 
     ``Value(data, label="", requires_grad=True)``: ``data`` is stored as a float; ``grad``
@@ -225,15 +203,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("data", "grad", "_entry", "_a", "_da", "_b", "_db", "__weakref__")
-
-    data: float
-    grad: float
-    _entry: Op
-    _a: Any  # see the module docstring for these four
-    _da: Any
-    _b: Any
-    _db: Any
+    __slots__ = ()  # the storage is declared by NodeView
 
     def __init__(self, data: Number, label: str = "", requires_grad: bool = True) -> None:
         if type(data) is not float:
@@ -250,114 +220,6 @@ class Value:
             raise TypeError(f"label expects a str, got {type(label).__name__}")
         if label:
             self.label = label
-
-    # --- copies: copy.copy, copy.deepcopy and pickle keep everything a Value is ---
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return (self.data, self.grad, self._entry, self._a, self._da, self._b, self._db, self.label)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.data, self.grad, self._entry, self._a, self._da, self._b, self._db, label = state
-        if label:
-            _LABELS[self] = label
-
-    # --- what a node is ---
-
-    @property
-    def label(self) -> str:
-        """A name to show when the graph is drawn (``""`` if none). Any Value can be given one."""
-        return _LABELS.get(self, "")
-
-    @label.setter
-    def label(self, text: str) -> None:
-        if not isinstance(text, str):
-            raise TypeError(f"label expects a str, got {type(text).__name__}")
-        if text:
-            _LABELS[self] = text
-        else:
-            _LABELS.pop(self, None)
-
-    @property
-    def op(self) -> str:
-        """The name of the op that made this Value (``"add"``, ``"tanh"``, ...), ``""`` for a leaf."""
-        return self._entry.name
-
-    @property
-    def _op(self) -> str:
-        """micrograd's ``_op``: its op string (``'+'``, ``'*'``, ``'ReLU'``, ``'**2'``), ``''`` for a leaf.
-
-        Read-only, for code written for micrograd, such as its ``draw_dot`` helper.
-        """
-        return self._entry.micrograd_op(self.operands) if self._a is not None else ""
-
-    @property
-    def _prev(self) -> set[Value]:
-        """micrograd's ``_prev``: the set of this node's Value operands (valuegrad's :attr:`operands`
-        that are Values; its :attr:`parents` are those that receive a gradient). Read-only."""
-        return {x for x in stored_operands(self) if isinstance(x, Value)}
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The Values this one was computed from that receive its gradient, in operand order.
-
-        Duplicates are kept: ``a + a`` has parents ``(a, a)``. Constant operands (numbers,
-        and Values with ``requires_grad=False``) are in :attr:`operands` but not here.
-        """
-        return stored_operands(self)[: len(self.local_grads)]
-
-    @property
-    def operands(self) -> tuple[Value | float, ...]:
-        """Every operand of the op that made this Value, in the order the op reads them.
-
-        For ``2 - x`` that is ``(2.0, x)``. Fused ops list theirs as :func:`dot` documents.
-        """
-        order = self._entry.order
-        if order is None:
-            return stored_operands(self)
-        natural: list[Any] = [None] * len(order)
-        for stored, position in zip(stored_operands(self), order):
-            natural[position] = stored
-        return tuple(natural)
-
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        """The local partial derivative ∂self/∂p for each of :attr:`parents`, in order."""
-        a = self._a
-        if a is None:
-            return ()
-        if a.__class__ is tuple:
-            return self._da
-        return (self._da,) if self._db is None else (self._da, self._db)
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for Values made directly (parameters, inputs, constants), not by an op."""
-        return self._entry is LEAF or self._entry is CONST
-
-    @property
-    def requires_grad(self) -> bool:
-        """Whether gradients flow into this Value. Only a leaf's can be changed."""
-        return self._entry is not CONST
-
-    @requires_grad.setter
-    def requires_grad(self, flag: bool) -> None:
-        if not self.is_leaf:
-            raise ValueError("requires_grad can only be changed on a leaf; use .detach() for a node made by an op")
-        self._entry = LEAF if flag else CONST
-
-    def detach(self) -> Value:
-        """A new constant Value with the same data, cut off from the graph."""
-        return Value(self.data, self.label, requires_grad=False)
-
-    def item(self) -> float:
-        """The data as a Python float, as in PyTorch."""
-        return self.data
-
-    def __repr__(self) -> str:
-        return f"Value(data={self.data}, grad={self.grad})"
-
-    def __format__(self, spec: str) -> str:
-        return format(self.data, spec) if spec else repr(self)
 
     # --- arithmetic: each is one op from the table ---
 
@@ -385,22 +247,6 @@ class Value:
 
     def __pos__(self) -> Value:
         return self
-
-    # --- comparisons compare the numbers; == stays identity ---
-
-    def __lt__(self, other: Operand) -> bool:
-        return self.data < _compare(other)
-
-    def __le__(self, other: Operand) -> bool:
-        return self.data <= _compare(other)
-
-    def __gt__(self, other: Operand) -> bool:
-        return self.data > _compare(other)
-
-    def __ge__(self, other: Operand) -> bool:
-        return self.data >= _compare(other)
-
-    __hash__ = object.__hash__
 
     # --- backpropagation ---
 
@@ -454,15 +300,6 @@ def _all_finite(xs: tuple[float, ...]) -> bool:
     """
     total = sum(xs)
     return total - total == 0.0
-
-
-def _compare(other: Any) -> float:
-    if isinstance(other, Value):
-        return other.data
-    try:
-        return _as_float(other, "comparison")
-    except TypeError:
-        raise TypeError(f"cannot compare Value with {type(other).__name__}") from None
 
 
 # The one-line methods are named after their attribute, so that tracebacks and pickle find them.
