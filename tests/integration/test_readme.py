@@ -17,6 +17,7 @@ BLOCKS = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8")
 EXCERPTS = {
     "from autograd.viz import draw_dot, draw_backprop, show_backprop",  # draws o, loss, hidden
     "from autograd import record",  # X, Y and batches are the reader's own data
+    "def chain_rule(root, seed=1.0, partials=..., zero=0.0, watch=None, grads=None):",  # checked below
 }
 
 
@@ -92,3 +93,19 @@ def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
         first = block.splitlines()[0]
         assert first in EXCERPTS or any(m in block for m in markers), f"untested README block: {first!r}"
     assert len(BLOCKS) == len(markers) + len(EXCERPTS)
+
+
+def test_the_chain_rule_shown_is_the_one_in_graph_py() -> None:
+    """The README's excerpt of chain_rule is the code, line for line (bar the elided parts)."""
+    import inspect
+
+    from autograd.graph import chain_rule
+
+    (block,) = [b for b in BLOCKS if b.startswith("def chain_rule(")]
+    source = [line.strip() for line in inspect.getsource(chain_rule).splitlines()]
+    shown = [line.strip() for line in block.splitlines()[1:] if line.strip() and line.strip() != "..."]
+    for line in shown:
+        code = line.split("#")[0].strip()
+        assert any(s.split("#")[0].strip() == code for s in source), f"not in graph.chain_rule: {line!r}"
+    parameters = list(inspect.signature(chain_rule).parameters)
+    assert parameters == ["root", "seed", "partials", "zero", "watch", "grads"]
