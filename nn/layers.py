@@ -31,6 +31,7 @@ from autograd import Value, dot, matvec
 
 from .functional import activation_function
 from .module import Module, PathLike, read_model_file
+from .torch_read import mlp_from_torch
 
 __all__ = ["Neuron", "Layer", "MLP", "INITS"]
 
@@ -376,9 +377,8 @@ class MLP(Module):
         >>> MLP.from_torch(to_torch(model)).state_dict() == model.state_dict()
         True
         """
-        from .torch_bridge import mlp_from_torch  # torch_bridge imports this module: import it when used
-
-        return mlp_from_torch(module, cls)
+        model: MLP = mlp_from_torch(module, cls)
+        return model
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{len(layer.neurons)} {layer.activation}" for layer in self.layers)
