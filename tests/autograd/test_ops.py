@@ -245,3 +245,26 @@ def test_the_draw_command_knows_every_function(name):
     assert op.method in FUNCTIONS
     x = Value(op.domain[0][0])
     assert evaluate(f"{op.method}(x)", {"x": x}).data == op.fn(F, x.data)[0]
+
+
+# --- the fused ops compute their values in one place ------------------------------------------
+
+SIGNED = [-0.0, 0.0, -1e-320, 1e16, 1.0, -1e16, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("terms", [[-0.0, -0.0], [1e16, 1.0, -1e16], [-0.0], [2.5, -0.0, math.inf], SIGNED])
+def test_sum_values_and_the_sum_entry_give_the_same_number(terms):
+    """sum_values' fast path and the table's formula (apply, the tape) add alike, down to the sign of zero."""
+    by_function = sum_values([Value(t) for t in terms]).data
+    by_table = apply(OPS["sum"], *[Value(t) for t in terms]).data
+    assert repr(by_function) == repr(by_table) == repr(OPS["sum"].fn(F, *terms)[0])
+
+
+@pytest.mark.parametrize("ws,xs", [([-0.0, 0.0], [1.0, -1.0]), ([1e16, 1.0], [1.0, 1.0]), ([2.0, -0.0], [-0.0, 3.0])])
+@pytest.mark.parametrize("bias", [None, -0.0, 0.5])
+def test_dot_and_the_dot_entry_give_the_same_number(ws, xs, bias):
+    w, x = [Value(v) for v in ws], [Value(v) for v in xs]
+    tail = [] if bias is None else [Value(bias)]
+    by_function = dot(w, x, tail[0] if tail else None).data
+    by_table = apply(OPS["dot"], *w, *x, *tail).data
+    assert repr(by_function) == repr(by_table)
