@@ -262,13 +262,13 @@ SUM = Op(
 )  # fmt: skip
 DOT = Op(
     "dot", "w·x+b", _linear_formula(_dot_parts), None, _LINEAR_POINTS, "Σ wᵢxᵢ (+ b); ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1",
-    linear=_dot_parts, micrograd="dot",
+    linear=_dot_parts, unbiased_symbol="w·x", micrograd="dot",
     torch=lambda t, *xs: _torch_linear(t, _dot_parts(xs)),
 )  # fmt: skip
 AFFINE = Op(
     "affine", "w·x+b", _linear_formula(_affine_parts), None, _LINEAR_POINTS,
     "Σ wᵢcᵢ (+ b) with constant cᵢ; ∂/∂wᵢ = cᵢ, ∂/∂b = 1",
-    linear=_affine_parts, micrograd="dot", torch=lambda t, *xs: _torch_linear(t, _affine_parts(xs)),
+    linear=_affine_parts, unbiased_symbol="w·x", micrograd="dot", torch=lambda t, *xs: _torch_linear(t, _affine_parts(xs)),
 )  # fmt: skip
 LOGSUMEXP = Op(
     "logsumexp", "logsumexp", _logsumexp, None, ((0.5, -1.0, 2.0), (3.0,), (-0.3, -0.3), (1.2, 4.0, -2.5, 0.0)),

@@ -49,7 +49,7 @@ class Op:
 
     __slots__ = (
         "name", "symbol", "fn", "arity", "domain", "doc", "order", "infix", "method", "value",
-        "expression", "partials_text", "micrograd", "torch", "linear", "_variants", "_natural",
+        "expression", "partials_text", "micrograd", "torch", "linear", "unbiased_symbol", "_variants", "_natural",
     )  # fmt: skip
 
     def __init__(
@@ -70,6 +70,7 @@ class Op:
         micrograd: str | None = None,
         torch: Callable[..., Any] | None = None,
         linear: Callable[[Sequence[Any]], Linear] | None = None,
+        unbiased_symbol: str | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -86,6 +87,7 @@ class Op:
         self.micrograd = micrograd
         self.torch = torch
         self.linear = linear
+        self.unbiased_symbol = unbiased_symbol
         self._variants: dict[tuple[int, ...], Op] = {}
         self._natural: Op | None = None
 
@@ -97,6 +99,13 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<op {self.name}{' permuted ' + str(self.order) if self.order else ''}>"
+
+    def node_symbol(self, operands: Sequence[Any]) -> str:
+        """The label a drawing gives a node of this op, with these (natural-order) operands: its
+        ``symbol``, or for a fused linear node without a bias its ``unbiased_symbol``."""
+        if self.unbiased_symbol is not None and self.linear is not None and self.linear(operands)[2] is None:
+            return self.unbiased_symbol
+        return self.symbol or self.name
 
     def write(self, names: Sequence[str], out: str = "out") -> str:
         """How the op was applied, over its operands' names (natural order): ``'tanh(n)'``."""

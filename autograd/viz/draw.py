@@ -50,11 +50,6 @@ _NO_DOT = (
 )
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _FORMATS = ("svg", "png", "pdf", "dot")
-#: How the symbol of a fused linear op (one with ``linear`` in the table) ends: with its bias
-#: term. A node of such an op that has no bias is drawn without it.
-_BIAS_TERM = "+b"
-
-
 def _graphviz() -> Any:
     """The graphviz module, or an ImportError saying how to install it."""
     try:
@@ -71,11 +66,7 @@ def _op_symbol(node: Value) -> str:
     """The label of ``node``'s op node: its op's ``symbol`` in the table (``"tanh"``, ``"σ"``),
     or its name when a user-defined op has none. For ``2 - x`` that is the symbol of ``-``: a
     permuted variant is drawn as the op it was made from."""
-    op = op_of(node).natural
-    symbol = op.symbol or op.name
-    if op.linear is not None and op.linear(node.operands)[2] is None:
-        symbol = symbol.removesuffix(_BIAS_TERM)  # the table's layout says: no bias operand
-    return symbol
+    return op_of(node).natural.node_symbol(node.operands)
 
 
 @lru_cache(maxsize=256)
