@@ -7,9 +7,9 @@ STAMP  := $(VENV)/.valuegrad-installed
 # this version installs the CPU build; an unpinned `torch` would pull in gigabytes of CUDA
 # packages. The extra in pyproject.toml pins the same version (a test checks that they agree).
 TORCH  := torch==2.13.0
-EXTRAS := dev,viz,notebooks,datasets,bench,torch
+EXTRAS := dev,viz,notebooks,datasets,bench,torch,docs
 
-.PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks notebooks-build clean
+.PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks notebooks-build docs clean
 
 help:
 	@echo "make demo       set up, then train an MLP on the moons and draw a neuron's backprop"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench      set up, then run the benchmarks beside micrograd and PyTorch"
 	@echo "make notebooks  set up, then open Jupyter Lab on notebooks/"
 	@echo "make notebooks-build [NB=\"02 07\"]  rerun the notebooks (all by default) and save their outputs"
+	@echo "make docs       set up, then build the documentation site into build/docs"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,5 +70,13 @@ NB ?=
 notebooks-build: setup-demo
 	$(PY) notebooks/build.py $(NB)
 
+# The documentation site: the README, every notebook with its saved outputs (none is run) and the
+# API reference from the docstrings. The source folder is the repository and docs/ the configuration;
+# -W makes any warning fail the build, and -E reads every page afresh, so no warning is ever skipped.
+DOCS_OUT ?= build/docs
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -E -q -c docs . $(DOCS_OUT)
+	@echo "The site is in $(DOCS_OUT): open $(DOCS_OUT)/index.html"
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs build *.egg-info

@@ -5,17 +5,17 @@ Every generator here is pure Python and deterministic: it draws from its own
 different seed gives different ones. Each returns ``(X, y)`` as plain lists: ``X`` is a list
 of feature lists (one list of floats per sample) and ``y`` a list of labels.
 
-=====================  ========================  ==============================================
-generator              labels                    what it is
-=====================  ========================  ==============================================
-:func:`make_moons`     0 / 1                     two interleaving half circles
-:func:`make_circles`   0 / 1                     a small circle inside a big one
-:func:`make_xor`       0 / 1                     the four quadrants, labelled by XOR of signs
-:func:`make_spirals`   0 … classes − 1           arms of a spiral, one per class
-:func:`make_sine`      floats (regression)       y = sin x + noise on [−π, π]
-:func:`load_digits`    0 … 9                     8×8 handwritten digits (scikit-learn's copy)
-:func:`bars_and_stripes`  none (unsupervised)    binary images for the RBM
-=====================  ========================  ==============================================
+========================  ========================  ==============================================
+generator                 labels                    what it is
+========================  ========================  ==============================================
+:func:`make_moons`        0 / 1                     two interleaving half circles
+:func:`make_circles`      0 / 1                     a small circle inside a big one
+:func:`make_xor`          0 / 1                     the four quadrants, labelled by XOR of signs
+:func:`make_spirals`      0 … classes − 1           arms of a spiral, one per class
+:func:`make_sine`         floats (regression)       y = sin x + noise on [−π, π]
+:func:`load_digits`       0 … 9                     8×8 handwritten digits (scikit-learn's copy)
+:func:`bars_and_stripes`  none (unsupervised)       binary images for the RBM
+========================  ========================  ==============================================
 
 None of the 2-D sets is linearly separable: a classifier needs a hidden layer, which is the
 point of them.
