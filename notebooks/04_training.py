@@ -465,7 +465,9 @@ print(f"final training loss {hist_adam.loss[-1]:.4f}, training accuracy {hist_ad
       f"test accuracy {hist_adam.val_accuracy[-1]:.3f}")
 assert hist_adam.loss[-1] < 0.1 * hist_adam.loss[0]
 assert hist_adam.val_accuracy[-1] >= 0.95 and hist_adam.val_loss[-1] < 0.1 * hist_adam.val_loss[0]
-plot_history(hist_adam, title="MLP(2, [8, 8, 1]) on the moons, Adam")
+figure = plot_history(hist_adam, title="MLP(2, [8, 8, 1]) on the moons, Adam")
+figure.set_dpi(110)   # nn.plots draws at 100 dpi; every figure here is shown at 110
+figure
 
 # %% [markdown]
 # The left panel uses a logarithmic loss axis, since the loss falls by orders of magnitude. The test loss stays
