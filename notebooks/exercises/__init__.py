@@ -4,9 +4,9 @@ Every exercise in ``notebooks/NN_name.py`` ends with a cell such as::
 
     from exercises import check, hint, solution
 
-    def dtanh(x):
-        ...                      # the learner's answer
-    check("03.2", dtanh)         # prints "03.2 right ..." or "03.2 not yet: ... Hint: ..."
+    def d_gauss(x):
+        return ...               # the blank: the learner replaces the ... with an answer
+    check("00.2", d_gauss)       # "00.2 not answered yet", then "00.2 right: ..." or "00.2 not yet: ... Hint: ..."
 
 An exercise is a *checker*: a function that receives the learner's answer and raises
 :class:`Wrong` with a short reason when it is not right. Checkers compare the answer with a
