@@ -582,3 +582,18 @@ def complex_step(fn, x, h):
 
 
 check("01.5", complex_step)
+
+# %% [markdown]
+# **01.6 (optional) The cost of a Hessian.** The Hessian of $L(w_1, \dots, w_n)$ holds all $n^2$ second derivatives.
+# By finite differences, each diagonal entry is $\frac{L(w + h e_i) - 2L(w) + L(w - h e_i)}{h^2}$ and each entry
+# $i < j$ (the matrix is symmetric, so $j < i$ is free) is
+# $\frac{L(w + he_i + he_j) - L(w + he_i - he_j) - L(w - he_i + he_j) + L(w - he_i - he_j)}{4h^2}$, where $e_i$ is
+# the $i$-th unit vector. Write `hessian_evaluations(n)`: how many evaluations of $L$ the whole Hessian takes, counting
+# $L(w)$ once. Compare with notebook 07, where each row of the Hessian is one backward pass.
+
+# %%
+def hessian_evaluations(n):
+    return ...
+
+
+check("01.6", hessian_evaluations)

@@ -558,3 +558,17 @@ def recalls(cm):
 
 
 check("05.5", recalls)
+
+# %% [markdown]
+# **05.6 Beat the rules.** Write `my_rules(image)`, a hand-written classifier like `rule_based_digit` of section 2
+# (no training: you may only study the training images, as we did), that gets at least 65% of the *test* digits
+# right, against 62% for section 2's rules. You may call `features(image)` and add features of your own, for
+# instance the ink in the left and right columns of the middle rows, to catch the loop of an 8. How many of your
+# changes help on training images but hurt on test images?
+
+# %%
+def my_rules(image):
+    return ...
+
+
+check("05.6", my_rules)

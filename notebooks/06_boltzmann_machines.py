@@ -605,3 +605,19 @@ def added_free_energy(c):
 
 
 check("06.5", added_free_energy)
+
+# %% [markdown]
+# **06.6 CD-1 against the true gradient.** With 9 visible units the exact likelihood gradient is within reach. Write
+# `exact_nll_grad_W(rbm, data)`: the gradient of the mean of $-\log p(\mathbf v) = F(\mathbf v) + \log Z$ over the
+# training images with respect to $W$, as 9 rows of 8 numbers. The data term is the mean of
+# $\partial F/\partial W_{ij} = -v_i\,\sigma(b_j + (\mathbf v^\top W)_j)$ over the data; the $\log Z$ term is the same
+# derivative averaged over all 512 images, each weighted by its probability $p(\mathbf v)$ (section 4). The check
+# compares it with `backward()` on an untrained `RBM(9, 8, seed=0)`. Then compare its direction (cosine similarity)
+# with one CD-1 gradient from `free_energy_gap`, and with the average of 50: what does that say about the noise in CD?
+
+# %%
+def exact_nll_grad_W(rbm, data):
+    return ...
+
+
+check("06.6", exact_nll_grad_W)

@@ -105,3 +105,19 @@ def _(answer):
             if not math.isclose(number, df(x), rel_tol=1e-13, abs_tol=1e-15):
                 raise Wrong(f"complex_step(fn, {x}, {h}) is {number!r}, but the derivative there is {df(x)!r}")
     return "No subtraction, so no cancellation: the imaginary part carries h·f'(x) at full precision, for any tiny h."
+
+
+@exercise(
+    "01.6",
+    "the cost of a Hessian by finite differences",
+    "f(x) is shared by every diagonal entry; each diagonal entry adds f(x ± h·eᵢ) (2 evaluations) and each pair "
+    "i < j adds 4 evaluations. How many pairs i < j are there?",
+)
+def _(answer):
+    fn = as_function(answer, "hessian_evaluations")
+    for n in (1, 2, 3, 10, 100, 1000):
+        got = as_number(fn(n), f"hessian_evaluations({n})")
+        if got != 2 * n * n + 1:
+            raise Wrong(f"hessian_evaluations({n}) is {got:g}, which is not right")
+    return ("For a million parameters that is 2·10¹² evaluations of the loss. Reverse mode gets one row of the Hessian "
+            "per backward pass through the gradient's graph (notebook 07): n passes, each a few times one evaluation.")

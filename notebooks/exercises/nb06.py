@@ -6,7 +6,9 @@ import itertools
 import math
 import random
 
+from autograd import logsumexp
 from nn import RBM, softmax
+from nn.data import bars_and_stripes
 
 from . import Wrong, as_function, as_number, as_sequence, exercise, present
 
@@ -127,3 +129,28 @@ def _(answer):
             raise Wrong(f"added_free_energy({c}) is {got:.6g}, which is not right")
     return ("A constant added to every F(v) cancels between e^(−F(v)) and Z, so p(v) does not change: the best RBM "
             "with k + 1 hidden units is at least as good as the best with k. Training may still not find it.")
+
+
+@exercise(
+    "06.6",
+    "the exact likelihood gradient",
+    "−log p(v) = F(v) + log Z, so the gradient of the mean over the data is mean ∂F/∂W over the data minus the "
+    "average of ∂F/∂W over all 512 images weighted by p(v) = e^(−F(v))/Z; ∂F/∂Wᵢⱼ = −vᵢ σ(bⱼ + (vᵀW)ⱼ).",
+)
+def _(answer):
+    fn = as_function(answer, "exact_nll_grad_W")
+    rbm = RBM(9, 8, seed=0)
+    data = bars_and_stripes(3)
+    images = [[float((n >> i) & 1) for i in range(9)] for n in range(512)]
+    # the reference: autodiff of mean F(data) + log Σ_v e^(−F(v)), the log-partition function as one logsumexp node
+    nll = sum(rbm.free_energy(v) for v in data) / len(data) + logsumexp([-rbm.free_energy(v) for v in images])
+    for p in rbm.parameters():
+        p.grad = 0.0
+    nll.backward()
+    got = as_sequence(fn(rbm, data), 9, "exact_nll_grad_W(rbm, data)")
+    for i, row in enumerate(got):
+        row = as_sequence(row, 8, f"row {i} of the gradient")
+        for j, g in enumerate(row):
+            want = rbm.W[i][j].grad
+            if not math.isclose(as_number(g, f"entry ({i}, {j})"), want, rel_tol=1e-7, abs_tol=1e-10):
+                raise Wrong(f"entry ({i}, {j}) of the gradient is {g:.6g}, but it should be {want:.6g}")

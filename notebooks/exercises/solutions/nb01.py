@@ -61,3 +61,15 @@ MISTAKES = {
     "01.4": lambda: (lambda f3, f0: (2.0**-52 * f0 / f3) ** 0.5),  # the forward difference's √ε rule
     "01.5": lambda: (lambda fn, x, h: (fn(complex(x, h)) - fn(x)) / h),  # a complex forward difference
 }
+
+
+def solve_01_6():
+    def hessian_evaluations(n):
+        # f(x) once; 2 per diagonal entry; 4 per pair i < j, of which there are n(n − 1)/2
+        return 1 + 2 * n + 4 * (n * (n - 1) // 2)
+
+    return hessian_evaluations
+
+
+SOLUTIONS["01.6"] = solve_01_6
+MISTAKES["01.6"] = lambda: (lambda n: 4 * n * n)        # the 4-point formula for every entry, symmetry ignored

@@ -72,3 +72,75 @@ MISTAKES = {
     "05.4": lambda: (lambda nin, sizes: sum(s * nin for s in sizes)),                                 # every layer fed by the input
     "05.5": lambda: (lambda cm: [row[d] / sum(r[d] for r in cm) for d, row in enumerate(cm)]),        # precision, not recall
 }
+
+
+def solve_05_6():
+    def region(image, rows, cols):
+        return sum(image[8 * r + c] for r in rows for c in cols)
+
+    def my_rules(image):
+        ink = sum(image)
+        centre = region(image, range(3, 5), range(3, 5))
+        upper_right = region(image, range(4), range(4, 8)) / ink
+        upper_left = region(image, range(4), range(4)) / ink
+        lower_left = region(image, range(4, 8), range(4)) / ink
+        lower_right = region(image, range(4, 8), range(4, 8)) / ink
+        top = region(image, range(2), range(8)) / ink
+        bottom = region(image, range(6, 8), range(8)) / ink
+        width = sum(1 for c in range(8) if max(image[8 * r + c] for r in range(2, 6)) > 0.5)
+        # two new features: how spread out the ink is across the columns, and the ink in the middle rows on the right
+        columns = [region(image, range(8), [c]) for c in range(8)]
+        mean_column = sum(c * m for c, m in enumerate(columns)) / ink
+        spread = (sum(m * (c - mean_column) ** 2 for c, m in enumerate(columns)) / ink) ** 0.5
+        middle_right = region(image, range(3, 5), range(5, 8)) / ink
+
+        if centre < 1.0:
+            return 0
+        if spread < 1.08:                             # new: a 1 keeps its ink in a narrow band of columns
+            return 1
+        if upper_right < 0.13:
+            return 6
+        if bottom > 0.33:
+            return 2
+        if width >= 5 and top < 0.22:
+            return 4
+        if lower_right < 0.2 and middle_right > 0.06:   # new: a 7's stroke crosses the middle rows on the right
+            return 7
+        if upper_left > 0.33:
+            return 5
+        if lower_left < 0.17:
+            return 3 if lower_right > 0.3 else 9
+        if width <= 3:
+            return 1
+        return 8
+
+    return my_rules
+
+
+def _notebook_rules(image):
+    def region(rows, cols):
+        return sum(image[8 * r + c] for r in rows for c in cols)
+
+    ink = sum(image)
+    width = sum(1 for c in range(8) if max(image[8 * r + c] for r in range(2, 6)) > 0.5)
+    if region(range(3, 5), range(3, 5)) < 1.0:
+        return 0
+    if region(range(4), range(4, 8)) / ink < 0.13:
+        return 6
+    if region(range(6, 8), range(8)) / ink > 0.33:
+        return 2
+    if width >= 5 and region(range(2), range(8)) / ink < 0.22:
+        return 4
+    if region(range(4, 8), range(4, 8)) / ink < 0.2:
+        return 7
+    if region(range(4), range(4)) / ink > 0.33:
+        return 5
+    if region(range(4, 8), range(4)) / ink < 0.17:
+        return 3 if region(range(4, 8), range(4, 8)) / ink > 0.3 else 9
+    if width <= 3:
+        return 1
+    return 8
+
+
+SOLUTIONS["05.6"] = solve_05_6
+MISTAKES["05.6"] = lambda: _notebook_rules

@@ -79,3 +79,45 @@ MISTAKES = {
     "06.4": lambda: (lambda v, a, b, W: -sum(ai * vi for ai, vi in zip(a, v))),         # dropped the hidden units
     "06.5": lambda: (lambda c: 0.0),
 }
+
+
+def solve_06_6():
+    def exact_nll_grad_W(rbm, data):
+        n_v, n_h = rbm.n_visible, rbm.n_hidden
+
+        def dF_dW(v):   # ∂F/∂W_ij = −v_i σ(b_j + (vᵀW)_j), as a matrix of floats
+            on = rbm.p_h_given_v(v)
+            return [[-v[i] * on[j] for j in range(n_h)] for i in range(n_v)]
+
+        images = [[float((k >> i) & 1) for i in range(n_v)] for k in range(2**n_v)]
+        free = [rbm.free_energy(v).data for v in images]
+        low = min(free)
+        weights = [math.exp(low - f) for f in free]          # e^(−F(v)), scaled so that nothing overflows
+        Z = sum(weights)
+        grad = [[0.0] * n_h for _ in range(n_v)]
+        for v in data:                                        # the data term: mean ∂F/∂W over the training images
+            for i, row in enumerate(dF_dW(v)):
+                for j, g in enumerate(row):
+                    grad[i][j] += g / len(data)
+        for v, w in zip(images, weights):                     # minus the model term: Σ_v p(v) ∂F/∂W
+            for i, row in enumerate(dF_dW(v)):
+                for j, g in enumerate(row):
+                    grad[i][j] -= w / Z * g
+        return grad
+
+    return exact_nll_grad_W
+
+
+def _data_term_only():
+    def exact_nll_grad_W(rbm, data):
+        # only the data term: the model's own term, the one CD approximates with samples, is forgotten
+        return [
+            [sum(-v[i] * rbm.p_h_given_v(v)[j] for v in data) / len(data) for j in range(rbm.n_hidden)]
+            for i in range(rbm.n_visible)
+        ]
+
+    return exact_nll_grad_W
+
+
+SOLUTIONS["06.6"] = solve_06_6
+MISTAKES["06.6"] = _data_term_only
