@@ -18,25 +18,30 @@
 #
 # **What you will learn**
 #
-# * what a derivative is: the slope of a tangent line, reached as the limit of the slopes of secant lines;
-# * partial derivatives, the gradient, and why the gradient points in the direction of steepest ascent;
+# * what a derivative *does*, before any formula: nudge the input of a function a little, and the output moves by
+#   about the derivative times the nudge;
+# * the derivative as a slope: the limit of the slopes of secant lines, and the power rule, explained;
+# * partial derivatives and the gradient, and (optional) why the gradient points in the direction of steepest ascent;
 # * three ways to compute the same derivatives, side by side on one function: **numerical** (finite
 #   differences), **symbolic** (sympy) and **automatic** (valuegrad);
-# * why finite differences have a best step size: truncation error against round-off error, on a log-log plot;
+# * (optional) why finite differences have a best step size: truncation error against round-off error;
 # * why deep learning uses reverse-mode automatic differentiation: one backward pass gives all $n$ partial
 #   derivatives, at the cost of a few evaluations of the function, whatever $n$ is.
+#
+# Sections marked "(optional)" go deeper; nothing later depends on them, so skip them on a first reading if you
+# like. The derivative rules used here are on the cheat-sheet of notebook 00.
 
 # %%
 # %matplotlib inline
 # %config InlineBackend.figure_formats = ["png"]
+import cmath
 import math
 import random
-import re
 
 import matplotlib.pyplot as plt
 
 plt.style.use("default")
-plt.rcParams.update({"figure.figsize": (6.4, 3.8), "figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update({"figure.figsize": (6.4, 3.8), "figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3})
 random.seed(0)
 
 import sympy as sp
@@ -44,29 +49,82 @@ from IPython.display import display
 
 from autograd import Value, sum_values
 from autograd.graph import topological_order
+from exercises import check, hint, solution
 
 
 # %% [markdown]
-# ## 1. A derivative is a slope
+# ## 1. Nudge the input, watch the output
 #
-# The derivative of $f$ at $x$ is
-#
-# $$ f'(x) = \lim_{h \to 0} \frac{f(x + h) - f(x)}{h}. $$
-#
-# The fraction is the slope of the *secant* line through $(x, f(x))$ and $(x + h, f(x + h))$. As $h$ shrinks,
-# the secant turns into the *tangent* line at $x$, and its slope is $f'(x)$. Near $x$ the function is almost
-# that line: $f(x + \Delta x) \approx f(x) + f'(x)\,\Delta x$. The sign of $f'(x)$ says whether $f$ goes up
-# or down as $x$ grows, and its size says how fast.
-#
-# Take $f(x) = x^3 - 2x$ at $x_0 = 1$. The power rule gives $f'(x) = 3x^2 - 2$, so $f'(1) = 1$. Here the secant
-# slope can be worked out exactly:
-# $\frac{(1+h)^3 - 2(1+h) - (-1)}{h} = 1 + 3h + h^2$, which tends to $1$ as $h \to 0$.
+# Take a function and a point, say $f(x) = x^3 - 2x$ at $x = 1$, where $f(1) = -1$. Move $x$ a little, by $\Delta x$,
+# and see how far the output moves, $\Delta f = f(1 + \Delta x) - f(1)$:
 
 # %%
 def f(x):
     return x**3 - 2 * x
 
 
+print(f"{'nudge Δx':>9}  {'f(1 + Δx)':>12}  {'change Δf':>12}  {'Δf / Δx':>9}")
+ratios = []
+for dx in [0.5, 0.1, 0.01, 0.001, -0.001, -0.01]:
+    df_ = f(1 + dx) - f(1)
+    ratios.append(df_ / dx)
+    print(f"{dx:9g}  {f(1 + dx):12.7f}  {df_:12.7f}  {df_ / dx:9.4f}")
+assert abs(ratios[3] - 1) < 0.01 and abs(ratios[4] - 1) < 0.01
+
+# %% [markdown]
+# Two things stand out. For small nudges, the output changes in **proportion** to the nudge: ten times smaller
+# $\Delta x$, ten times smaller $\Delta f$; a nudge to the left moves the output the other way. And the ratio
+# $\Delta f / \Delta x$ settles on one number, here $1$. That number is the **derivative** $f'(1)$: near $x = 1$,
+#
+# $$ \Delta f \approx f'(1)\,\Delta x . $$
+#
+# Zoom in on the curve around $x = 1$ and you see why: the closer you look, the more it looks like a straight line,
+# and the derivative is that line's slope.
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(10, 3))
+for ax, width in zip(axes, [1.5, 0.3, 0.03]):
+    zoom = [1 - width + 2 * width * i / 200 for i in range(201)]
+    ax.plot(zoom, [f(x) for x in zoom], color="black", lw=2, label="f(x) = x³ − 2x")
+    ax.plot(zoom, [f(1) + 1.0 * (x - 1) for x in zoom], "--", color="tab:blue", label="line of slope 1")
+    ax.plot([1], [f(1)], "o", color="tab:red")
+    ax.set(title=f"x from {1 - width:g} to {1 + width:g}", xlabel="x", ylabel="f(x)")
+    ax.legend(fontsize=7, loc="upper left")
+fig.suptitle("Zooming in on x = 1: the curve straightens into a line of slope f'(1) = 1")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# That is all a derivative is, and it is all that training a neural network uses: if nudging a weight up makes
+# the error go down (a negative derivative), nudge it up. The rest of this notebook is about how to get these
+# numbers exactly and cheaply.
+#
+# ## 2. A derivative is a slope
+#
+# Written as a limit, the derivative of $f$ at $x$ is
+#
+# $$ f'(x) = \lim_{h \to 0} \frac{f(x + h) - f(x)}{h}. $$
+#
+# The fraction is the ratio of section 1, with $h$ for the nudge. Geometrically it is the slope of the *secant*
+# line through $(x, f(x))$ and $(x + h, f(x + h))$. As $h$ shrinks, the secant turns into the *tangent* line at $x$,
+# and its slope is $f'(x)$. The sign of $f'(x)$ says whether $f$ goes up or down as $x$ grows, and its size says how
+# fast.
+#
+# For $f(x) = x^3 - 2x$ we can take the limit by hand. Multiply out $(1 + h)^3 = 1 + 3h + 3h^2 + h^3$; then
+#
+# $$ \frac{f(1 + h) - f(1)}{h} = \frac{(1 + 3h + 3h^2 + h^3) - 2(1 + h) - (-1)}{h} = \frac{h + 3h^2 + h^3}{h}
+#    = 1 + 3h + h^2, $$
+#
+# which tends to $1$ as $h \to 0$. The same expansion at any $x$ gives the **power rule**. Multiply out
+# $(x + h)^n$: the first term is $x^n$, the next is $n\,x^{n-1} h$ (one $h$ picked from one of the $n$ factors, in
+# $n$ ways), and every other term contains $h^2$ or a higher power. So
+#
+# $$ \frac{(x + h)^n - x^n}{h} = n\,x^{n-1} + (\text{terms that contain } h) \;\longrightarrow\; n\,x^{n-1}, $$
+#
+# that is, $\frac{d}{dx} x^n = n\,x^{n-1}$. With the rule that the derivative of a sum is the sum of the derivatives
+# (and a constant factor stays), $f(x) = x^3 - 2x$ has $f'(x) = 3x^2 - 2$, so $f'(1) = 1$, as the nudges said.
+
+# %%
 x0 = 1.0
 tangent_slope = 3 * x0**2 - 2  # the power rule: f'(x) = 3x² − 2
 
@@ -93,13 +151,20 @@ plt.show()
 
 
 # %% [markdown]
-# ## 2. Partial derivatives and the gradient
+# ## 3. Partial derivatives and the gradient
 #
 # A function of several inputs, such as $g(x, y)$, has one **partial derivative** per input. $\partial g/\partial x$
-# is the ordinary derivative in $x$ with $y$ held fixed: the slope of the curve you get by slicing the surface
-# along the $x$ direction. Stacked into a vector they form the **gradient**
+# is the ordinary derivative in $x$ with $y$ held fixed: nudge $x$ alone and watch $g$. Stacked into a vector they
+# form the **gradient**
 #
 # $$ \nabla g = \left(\frac{\partial g}{\partial x}, \frac{\partial g}{\partial y}\right). $$
+#
+# For $g(x, y) = x^2 + 3y^2$, holding $y$ fixed makes $3y^2$ a constant, so $\partial g / \partial x = 2x$; holding
+# $x$ fixed gives $\partial g/\partial y = 6y$. The gradient $(2x, 6y)$ points in the direction in which $g$ climbs
+# fastest, and $-\nabla g$ in the direction in which it falls fastest: that is the direction gradient descent steps
+# in (notebook 04). The next section shows why.
+#
+# ### 3.1 (optional) Directional derivatives: why the gradient points uphill
 #
 # The slope in any other direction, given by a unit vector $u = (\cos\theta, \sin\theta)$, is the
 # **directional derivative**
@@ -107,8 +172,7 @@ plt.show()
 # $$ D_u g(p) = \lim_{t \to 0} \frac{g(p + t u) - g(p)}{t} = \nabla g(p) \cdot u = \lVert \nabla g(p) \rVert \cos\alpha, $$
 #
 # where $\alpha$ is the angle between $u$ and $\nabla g(p)$. It is largest when $\alpha = 0$. So the gradient
-# points in the direction of **steepest ascent**, and its length is the slope in that direction. $-\nabla g$
-# is the direction of steepest descent, which is the direction gradient descent steps in. At right angles to
+# points in the direction of **steepest ascent**, and its length is the slope in that direction. At right angles to
 # the gradient the slope is zero, so the gradient is perpendicular to the contour lines.
 #
 # Two points of vocabulary, because they are easy to mix up:
@@ -120,8 +184,8 @@ plt.show()
 # * for a function of one variable the derivative is a number, not a direction. Its sign tells you which way
 #   is uphill. "Direction of steepest ascent" is a property of the gradient of a function of several variables.
 #
-# Let us check this on $g(x, y) = x^2 + 3y^2$, whose gradient is $(2x, 6y)$. At $p = (1, 0.5)$ we try 360 directions
-# and see which one climbs fastest.
+# Let us check this on $g(x, y) = x^2 + 3y^2$. At $p = (1, 0.5)$ we try 360 directions and see which one climbs
+# fastest.
 
 # %%
 def g(x, y):
@@ -161,7 +225,10 @@ for qx, qy in [(1.0, 0.5), (-1.2, 0.3), (0.4, -0.9), (-0.8, -0.6), (1.5, -0.2)]:
     ax_, ay_ = grad_g(qx, qy)
     left.annotate("", xy=(qx + 0.08 * ax_, qy + 0.08 * ay_), xytext=(qx, qy), arrowprops={"arrowstyle": "->", "color": "tab:red"})
     left.plot([qx], [qy], "k.")
+left.plot([], [], color="tab:red", label="∇g (scaled down)")
+left.plot([], [], color="tab:green", lw=1, label="contours of g")
 left.set(aspect="equal", xlabel="x", ylabel="y", title="∇g is perpendicular to the contours")
+left.legend(fontsize=8, loc="upper left")
 
 right.plot(degrees, slopes, label="slope along u(θ)")
 right.axvline(gradient_angle, color="tab:red", ls="--", label=f"direction of ∇g ({gradient_angle:.1f}°)")
@@ -173,7 +240,7 @@ plt.show()
 
 
 # %% [markdown]
-# ## 3. Three ways to compute a derivative
+# ## 4. Three ways to compute a derivative
 #
 # We now compute the two partial derivatives of one function at one point, three ways:
 #
@@ -205,14 +272,32 @@ print(f"f(x0, y0) = {f_value(x0, y0):.12f}")
 print(f"by hand: ∂f/∂x = {by_hand[0]:.12f}, ∂f/∂y = {by_hand[1]:.12f}")
 
 # %% [markdown]
-# ### 3a. Numerical: finite differences
+# ### 4a. Numerical: finite differences
 #
-# Replace the limit by a small but finite $h$. The **forward difference** and the **central difference** are
+# Replace the limit by a small but finite $h$: that is the nudge of section 1, done by the computer. The
+# **forward difference** $\frac{f(x + h) - f(x)}{h}$ nudges one way; the **central difference**
+# $\frac{f(x + h) - f(x - h)}{2h}$ nudges both ways and averages, which is much more accurate for the same $h$
+# (section 4b says why). It needs nothing but two evaluations of the function per input.
+
+# %%
+h = 1e-5
+numeric = (
+    (f_value(x0 + h, y0) - f_value(x0 - h, y0)) / (2 * h),
+    (f_value(x0, y0 + h) - f_value(x0, y0 - h)) / (2 * h),
+)
+print(f"central differences, h = {h}: ∂f/∂x ≈ {numeric[0]:.12f}, ∂f/∂y ≈ {numeric[1]:.12f}")
+print(f"errors against the hand derivation: {abs(numeric[0] - by_hand[0]):.1e}, {abs(numeric[1] - by_hand[1]):.1e}")
+assert max(abs(n - b) for n, b in zip(numeric, by_hand)) < 1e-9
+
+# %% [markdown]
+# ### 4b. (optional) How small should $h$ be? Truncation against round-off
+#
+# Expanding $f(x \pm h)$ in a Taylor series gives the error of each formula:
 #
 # $$ \frac{f(x + h) - f(x)}{h} = f'(x) + \frac{h}{2} f''(x) + O(h^2), \qquad
-#    \frac{f(x + h) - f(x - h)}{2h} = f'(x) + \frac{h^2}{6} f'''(x) + O(h^4), $$
+#    \frac{f(x + h) - f(x - h)}{2h} = f'(x) + \frac{h^2}{6} f'''(x) + O(h^4). $$
 #
-# (expand $f(x \pm h)$ in a Taylor series to see it). The leftover term is the **truncation error**: $O(h)$ for
+# (In the central difference the $f''$ terms of the two expansions cancel.) The leftover term is the **truncation error**: $O(h)$ for
 # the forward difference, $O(h^2)$ for the central one. So make $h$ tiny? No. Floating-point numbers carry about
 # 16 significant digits (machine epsilon $\varepsilon \approx 2.2 \times 10^{-16}$), so $f(x+h)$ and $f(x)$ are
 # each off by about $\varepsilon |f|$. Subtracting two nearly equal numbers keeps that absolute error while the
@@ -268,7 +353,7 @@ ax.legend(fontsize=8, loc="lower left")
 plt.show()
 
 # %% [markdown]
-# ### 3b. Symbolic: sympy
+# ### 4c. Symbolic: sympy
 #
 # A computer algebra system applies the differentiation rules to the *formula* and returns a new formula. The
 # result is exact, and it can be evaluated to any precision.
@@ -307,7 +392,7 @@ for k in range(1, 7):
 assert swell[-1][1] > 10 * swell[-1][0]  # the derivative formula is far bigger than the function
 
 # %% [markdown]
-# ### 3c. Automatic: valuegrad
+# ### 4d. Automatic: valuegrad
 #
 # Automatic differentiation does neither. It runs the program once, recording every elementary operation and its
 # *local* derivative (a number) in a graph, then applies the chain rule backwards through that graph, with
@@ -320,14 +405,9 @@ out = f(x, y)
 out.backward()
 automatic = (x.grad, y.grad)
 
-h_best = hs[best_central]
-numeric = (
-    (f_value(x0 + h_best, y0) - f_value(x0 - h_best, y0)) / (2 * h_best),
-    (f_value(x0, y0 + h_best) - f_value(x0, y0 - h_best)) / (2 * h_best),
-)
 print(f"{'method':<28} {'∂f/∂x':>18} {'∂f/∂y':>18}  {'max error':>9}")
 for name, (dx, dy) in [
-    ("numerical (central, best h)", numeric),
+    ("numerical (central, h=1e-5)", numeric),
     ("symbolic (sympy)", symbolic),
     ("automatic (valuegrad)", automatic),
 ]:
@@ -339,7 +419,7 @@ assert max(abs(n - s) for n, s in zip(numeric, symbolic)) < 1e-6
 
 
 # %% [markdown]
-# ## 4. Why deep learning uses automatic differentiation
+# ## 5. Why deep learning uses automatic differentiation
 #
 # A network's loss $L(w_1, \dots, w_n)$ takes millions of parameters to one number, and training needs all $n$
 # partial derivatives at every step.
@@ -427,14 +507,17 @@ assert evaluations == 2 * n and worst < 1e-8
 # %% [markdown]
 # ## Summary
 #
-# * A derivative is the slope of the tangent line, the limit of secant slopes. A partial derivative is the slope
-#   along one coordinate axis with the other inputs held fixed.
-# * The gradient collects the partial derivatives. It points in the direction of steepest ascent, its length is the
-#   slope in that direction, and it is perpendicular to the contour lines. Gradient descent steps along $-\nabla L$.
-# * **Numerical** derivatives are easy but approximate: truncation error shrinks with $h$, round-off error grows
-#   as $h$ shrinks, and the best $h$ is near $\sqrt{\varepsilon}$ (forward) or $\varepsilon^{1/3}$ (central).
-#   They cost $O(n)$ evaluations for $n$ inputs. They remain the best *check* on other methods (see `gradcheck`
-#   in notebook 07).
+# * Nudge an input by a small $\Delta x$ and the output moves by about $f'(x)\,\Delta x$: the derivative is the
+#   exchange rate between the two, and near $x$ the curve looks like a line of that slope.
+# * Formally it is the limit of secant slopes. The power rule $\frac{d}{dx}x^n = n\,x^{n-1}$ comes from multiplying
+#   out $(x + h)^n$ and keeping the one term that has a single $h$.
+# * A partial derivative is the slope along one input with the others held fixed; the gradient collects them. It
+#   points in the direction of steepest ascent, its length is the slope in that direction, and it is perpendicular
+#   to the contour lines. Gradient descent steps along $-\nabla L$.
+# * **Numerical** derivatives are easy but approximate, and cost $O(n)$ evaluations for $n$ inputs. (Optional:
+#   truncation error shrinks with $h$, round-off error grows as $h$ shrinks, and the best $h$ is near
+#   $\sqrt{\varepsilon}$ for the forward difference, $\varepsilon^{1/3}$ for the central one.) They remain the best
+#   *check* on other methods (`gradcheck`, notebook 07).
 # * **Symbolic** derivatives are exact formulas, but they need a closed form and can swell.
 # * **Automatic** differentiation is exact to rounding. In reverse mode (backpropagation) it gives all $n$ partial
 #   derivatives of a scalar loss for a few times the cost of one evaluation. That is why every deep learning
@@ -443,11 +526,74 @@ assert evaluations == 2 * n and worst < 1e-8
 #
 # ## Exercises
 #
-# 1. Minimise $E(h) = \frac{h^2}{6}|f'''| + \frac{\varepsilon|f|}{h}$ to derive the best step for the central
-#    difference. Is it consistent with the plot in section 3a?
-# 2. The *complex-step* derivative $f'(x) \approx \operatorname{Im} f(x + ih)/h$ has no subtraction, so no
-#    cancellation. Implement it for $f(x, y_0)$ with `cmath` and plot its error for $h$ from $10^{-1}$ to
-#    $10^{-200}$. What happens?
-# 3. Extend `work(n)` to count how many elementary operations finite differences need for the full Hessian
-#    ($n^2$ second derivatives), and compare with $n$ backward passes of `grad(..., create_graph=True)` from
-#    notebook 07.
+# Each exercise ends with a `check(...)` cell: replace the `...` with your answer and run it. `hint("01.1")` gives a
+# nudge; `solution("01.1")` shows a worked answer once you have tried.
+#
+# **01.1 Nudge it.** Without any derivative rule, estimate the slope of $q(x) = \sqrt{x}\,e^{-x}$ at $x = 2$ by
+# nudging: evaluate $q$ at two nearby points with plain floats and divide. The answer must be right to 6 digits.
+
+# %%
+answer_01_1 = ...      # a number
+check("01.1", answer_01_1)
+
+# %% [markdown]
+# **01.2 The power rule.** Write `dp(x)`, the derivative of $p(x) = 4x^5 - 3x^2 + 7x - 2$, as a formula.
+
+# %%
+def dp(x):
+    return ...
+
+
+check("01.2", dp)
+
+# %% [markdown]
+# **01.3 A gradient by hand.** Write `grad_r(x, y)`, which returns the pair $\big(\partial r/\partial x,\ \partial
+# r/\partial y\big)$ for $r(x, y) = x^2 y + 3y^3 - x$.
+
+# %%
+def grad_r(x, y):
+    return (..., ...)
+
+
+check("01.3", grad_r)
+
+# %% [markdown]
+# **01.4 (optional) The best step for the central difference.** Minimise
+# $E(h) = \frac{h^2}{6}|f'''| + \frac{\varepsilon|f|}{h}$ over $h > 0$ (set $dE/dh = 0$) and write
+# `best_central_step(f3, f0)`, which returns the best $h$ for $|f'''| =$ `f3` and $|f| =$ `f0`, with
+# $\varepsilon = 2^{-52}$. Is it consistent with the plot of section 4b?
+
+# %%
+def best_central_step(f3, f0):
+    return ...
+
+
+check("01.4", best_central_step)
+
+# %% [markdown]
+# **01.5 (optional) The complex step.** The *complex-step* derivative $f'(x) \approx \operatorname{Im} f(x + ih)/h$
+# has no subtraction, so no cancellation, and works for a function written with `cmath`. Write
+# `complex_step(fn, x, h)`, returning it as a float. The check tries it with $h = 10^{-20}$ and $10^{-200}$, far
+# below the step where finite differences fall apart. Why does it survive such steps?
+
+# %%
+def complex_step(fn, x, h):
+    return ...
+
+
+check("01.5", complex_step)
+
+# %% [markdown]
+# **01.6 (optional) The cost of a Hessian.** The Hessian of $L(w_1, \dots, w_n)$ holds all $n^2$ second derivatives.
+# By finite differences, each diagonal entry is $\frac{L(w + h e_i) - 2L(w) + L(w - h e_i)}{h^2}$ and each entry
+# $i < j$ (the matrix is symmetric, so $j < i$ is free) is
+# $\frac{L(w + he_i + he_j) - L(w + he_i - he_j) - L(w - he_i + he_j) + L(w - he_i - he_j)}{4h^2}$, where $e_i$ is
+# the $i$-th unit vector. Write `hessian_evaluations(n)`: how many evaluations of $L$ the whole Hessian takes, counting
+# $L(w)$ once. Compare with notebook 07, where each row of the Hessian is one backward pass.
+
+# %%
+def hessian_evaluations(n):
+    return ...
+
+
+check("01.6", hessian_evaluations)

@@ -22,15 +22,20 @@
 #   `draw_dot`;
 # - the chain rule done **by hand** on one neuron $o = \tanh(w_1 x_1 + w_2 x_2 + b)$ and its loss, one node at a
 #   time, and checked against `backward()`;
+# - three patterns of how gradients flow through a graph: an addition *distributes*, a multiplication *swaps*, a
+#   maximum *routes*;
 # - why the nodes must be visited in *topological order*, and why the backward pass walks that order in reverse;
+# - how to **build a `Value` class yourself**, in about 40 lines: addition, multiplication, `tanh`, a topological
+#   sort and `backward()`; then backpropagate a neuron through it by hand, and check every gradient against
+#   valuegrad;
 # - how to watch backpropagation happen step by step with `backprop_frames`, `show_backprop` and
 #   `python -m autograd draw ... --backprop player.html`;
 # - why gradients are *added* (`+=`) and never assigned, and why a training loop must zero them before each
-#   `backward()`;
-# - why the walk must not recurse (graphs get deep), and why a graph is freed the moment you drop it.
+#   `backward()`.
 #
 # The only random numbers (the initial weights of an `nn.Neuron`, which we overwrite anyway) come from a seeded
-# generator, so every output is the same on every run; the whole notebook runs in a few seconds.
+# generator, so every output is the same on every run; the whole notebook runs in a few seconds. (How valuegrad
+# copes with graphs a million nodes deep, and when a graph's memory is freed, is in notebook 09, *Under the hood*.)
 
 # %%
 # %matplotlib inline
@@ -46,6 +51,7 @@ from IPython.display import display
 from autograd import Value
 from autograd.graph import topological_order
 from autograd.viz import backprop_frames, backprop_steps, draw_dot, show_backprop
+from exercises import check, hint, solution
 from nn import Neuron
 
 random.seed(0)
@@ -238,13 +244,13 @@ print(f"finite difference {numeric:+.9f}   backward() {w1.grad:+.9f}")
 assert math.isclose(numeric, w1.grad, rel_tol=1e-7)
 
 # %% [markdown]
-# `draw_dot(L)` would now show every gradient next to its value; the last frame in section 5 is exactly that drawing.
+# `draw_dot(L)` would now show every gradient next to its value; the last frame in section 7 is exactly that drawing.
 #
 # > **About the source texts.** One of them describes backpropagation as "the process of adjusting the weights and
 # > biases". Strictly, backpropagation only *computes* the gradients, as above; changing the weights with them is a
 # > separate step, done by an optimizer such as gradient descent ($w \leftarrow w - \eta\,\partial L/\partial w$).
 # > And $\frac{dL}{dW} = \frac{dL}{dy}\cdot\frac{dy}{dW}$ holds when $W$ reaches $L$ through one path only; in
-# > general the contributions of all paths are **added**, which section 6 shows.
+# > general the contributions of all paths are **added**, which section 8 shows.
 #
 # ### The same neuron, as `nn` builds it
 #
@@ -273,8 +279,58 @@ for param, ours in zip(neuron.parameters(), [w1, w2, b]):
     assert math.isclose(param.grad, ours.grad, rel_tol=1e-12, abs_tol=1e-15)
 draw_dot(loss)
 
+
 # %% [markdown]
-# ## 4. Topological order: who must be finished before whom
+# ## 4. How gradients flow: add distributes, mul swaps, max routes
+#
+# Every node of a graph does the same thing in the backward pass: it receives one number, the gradient $g$ of the
+# output with respect to itself, and hands each of its parents $g$ times the local derivative. The local
+# derivatives of the most common ops make three patterns that are worth knowing by heart, because they let you
+# *read* a backward pass:
+#
+# | op | local derivatives | what the parents receive | the pattern |
+# |---|---|---|---|
+# | $c = a + b$ | $\partial c/\partial a = 1$, $\partial c/\partial b = 1$ | $g$ and $g$ | an addition **distributes** $g$, unchanged, to every input |
+# | $c = a \cdot b$ | $\partial c/\partial a = b$, $\partial c/\partial b = a$ | $g\,b$ and $g\,a$ | a multiplication **swaps**: each input gets $g$ times the *other* input |
+# | $c = \max(a, b)$ | $1$ for the larger input, $0$ for the other | $g$ and $0$ | a maximum **routes** all of $g$ to the input that won |
+#
+# `relu` is the maximum $\max(0, z)$, so it routes too: $z$ gets all of $g$ when $z > 0$ and nothing when $z < 0$.
+# valuegrad has no two-input `max`, but $\max(a, b) = b + \operatorname{relu}(a - b)$ builds one. Each pattern
+# below gets an incoming gradient $g = 5$ through `backward(gradient=5.0)`, as if the node were the middle of a larger
+# graph:
+
+# %%
+g_in = 5.0
+a_, b_ = Value(2.0, label="a"), Value(-1.0, label="b")
+(a_ + b_).backward(gradient=g_in)
+add_grads = (a_.grad, b_.grad)
+
+a_, b_ = Value(2.0, label="a"), Value(-1.0, label="b")
+(a_ * b_).backward(gradient=g_in)
+mul_grads = (a_.grad, b_.grad)
+
+a_, b_ = Value(2.0, label="a"), Value(-1.0, label="b")
+biggest = b_ + (a_ - b_).relu()                 # max(a, b), built from relu
+biggest.backward(gradient=g_in)
+max_grads = (a_.grad, b_.grad)
+
+print(f"a = 2, b = -1, incoming gradient g = {g_in}")
+print(f"a + b      distributes: a gets {add_grads[0]:+}, b gets {add_grads[1]:+}")
+print(f"a * b      swaps:       a gets {mul_grads[0]:+} (= g·b), b gets {mul_grads[1]:+} (= g·a)")
+print(f"max(a, b)  routes:      a gets {max_grads[0]:+}, b gets {max_grads[1]:+}   (max = {biggest.data})")
+assert add_grads == (g_in, g_in)
+assert mul_grads == (g_in * -1.0, g_in * 2.0)
+assert max_grads == (g_in, 0.0) and biggest.data == 2.0
+
+# %% [markdown]
+# Two consequences you will meet again. Because a multiplication swaps, a weight's gradient is proportional to the
+# input it multiplies: in our neuron $\partial L/\partial w_2 = 0$ because $x_2 = 0$ (section 3), and an input
+# that is large makes its weight's gradient large. And because `relu` routes, a unit whose `relu` is off for an
+# input passes *no* gradient back for that input: notebook 03 returns to this. Every other one-input op simply
+# *scales* $g$ by its local slope: `tanh` by $1 - \tanh^2 z$, which is small once $|z|$ is large.
+
+# %% [markdown]
+# ## 5. Topological order: who must be finished before whom
 #
 # The backward pass must visit the nodes in a definite order. A **topological order** lists every node after all of
 # its parents (the Values it was computed from). That is the order in which the forward pass could have computed
@@ -338,8 +394,167 @@ assert backprop_in(wrong, y)[v] == 3.0          # only the direct path y = u + �
 y.backward()
 assert math.isclose(v.grad, exact, rel_tol=1e-12)
 
+
 # %% [markdown]
-# ## 5. Backpropagation, one step at a time
+# ## 6. Build it yourself: a `Value` class in 40 lines
+#
+# You now know everything a backpropagation engine does. So let us write one: a class `MiniValue` (not `Value`,
+# so that the two never get mixed up) that records a graph as it computes, and fills in every gradient with the
+# chain rule. It keeps, for each node, exactly what valuegrad keeps: the number, the nodes it was computed from,
+# and the local derivatives with respect to them, worked out on the forward pass. We write it in four steps.
+#
+# **Step 1: the node, addition and multiplication.** A `MiniValue` holds `data`, its `parents` (the `MiniValue`s it
+# was computed from, in operand order), its `local_grads` (one $\partial(\text{this})/\partial(\text{parent})$ per
+# parent) and `grad`, which starts at 0. `a + b` makes a node with parents `(a, b)` and local derivatives
+# `(1, 1)`; `a * b` makes one with local derivatives `(b, a)`: the *swap* of section 4. A plain number is wrapped
+# into a `MiniValue` first.
+#
+# > **micrograd's names.** If you have watched or read karpathy's micrograd: its `Value._prev` holds the same
+# > nodes as our `parents`, and micrograd calls them the node's *children* (it draws an expression as a tree with
+# > the result on top and its operands below). valuegrad, like graph theory, calls them **parents**: the nodes an
+# > edge comes *from*. So micrograd's `_prev` "children" are valuegrad's `parents`, and valuegrad's *children* of a
+# > node are the nodes computed *from* it. micrograd also stores a small function per node, `_backward`, that does
+# > that node's share of the chain rule; we store the local derivatives as numbers instead, and write the chain rule
+# > once, in step 4.
+
+# %%
+class MiniValue:
+    """One number, the MiniValues it was computed from, and the local derivatives with respect to them."""
+
+    def __init__(self, data, parents=(), local_grads=(), op=""):
+        self.data = float(data)
+        self.parents = parents            # micrograd: _prev ("children")
+        self.local_grads = local_grads    # ∂(this node)/∂(each parent), computed now, on the forward pass
+        self.op = op
+        self.grad = 0.0                   # ∂(output)/∂(this node), filled in by backward()
+
+    def __repr__(self):
+        return f"MiniValue(data={self.data:.6g}, grad={self.grad:.6g})"
+
+    def __add__(self, other):
+        other = other if isinstance(other, MiniValue) else MiniValue(other)
+        return MiniValue(self.data + other.data, (self, other), (1.0, 1.0), "+")
+
+    def __mul__(self, other):
+        other = other if isinstance(other, MiniValue) else MiniValue(other)
+        return MiniValue(self.data * other.data, (self, other), (other.data, self.data), "*")
+
+
+m = MiniValue(2.0) * MiniValue(-3.0) + 10
+print(m, m.op, [p.data for p in m.parents], m.local_grads)
+assert m.data == 4.0 and m.parents[0].local_grads == (-3.0, 2.0)
+
+# %% [markdown]
+# **Step 2: an activation.** `tanh` has one parent, and its local derivative is $1 - \tanh^2$, computed from the
+# result we already have. We attach it to the class as a method (a function whose first argument is the node):
+
+# %%
+def tanh(self):
+    t = math.tanh(self.data)
+    return MiniValue(t, (self,), (1.0 - t * t,), "tanh")
+
+
+MiniValue.tanh = tanh
+
+# %% [markdown]
+# **Step 3: a topological sort.** `backward()` must visit every node that the output depends on, each one after
+# all the nodes that use it, so it needs them in topological order (section 5): every node after its parents. A
+# depth-first walk gives that order. We keep our own stack instead of recursing, so that a deep graph cannot hit
+# Python's recursion limit (notebook 09 shows one that does). Each stack entry says whether the node's parents are
+# done: the first time we pop a node we push it back, marked done, on top of its parents; by the time it surfaces
+# again, every parent has been listed.
+
+# %%
+def topological_sort(root):
+    """Every node that root depends on, root last, each node after all of its parents."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, parents_listed = stack.pop()
+        if parents_listed:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents)
+    return order
+
+
+# %% [markdown]
+# **Step 4: `backward()`.** Seed the output's gradient with $1$ ($\partial o/\partial o = 1$), then walk the
+# topological order backwards and let each node pass $\text{local} \times \text{its gradient}$ to each parent, with
+# `+=`, because a node used twice gets a contribution along each path (section 8).
+
+# %%
+def backward(self):
+    self.grad = 1.0
+    for node in reversed(topological_sort(self)):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * node.grad
+
+
+MiniValue.backward = backward
+
+# %% [markdown]
+# That is the whole engine: the class, `tanh`, `topological_sort` and `backward`, some 40 lines. valuegrad's
+# `Value` does the same, with more ops, faster storage and careful floating-point edge cases.
+#
+# **Backpropagate a neuron by hand.** Build the neuron of section 2 with `MiniValue`s, without the loss this time:
+# $o = \tanh(x_1 w_1 + x_2 w_2 + b)$. First we play `backward()` ourselves: starting from $o$, each node's gradient
+# is set from the gradients of the nodes that use it, one line per node, using only `local_grads`.
+
+# %%
+mx1, mx2, mw1, mw2, mb = (MiniValue(v) for v in (2.0, 0.0, -3.0, 1.0, 6.8813735870195432))
+mp1 = mx1 * mw1
+mp2 = mx2 * mw2
+ms = mp1 + mp2
+mn = ms + mb
+mo = mn.tanh()
+
+hand = {}
+hand["o"] = 1.0
+hand["n"] = mo.local_grads[0] * hand["o"]                               # tanh: 1 − o²
+hand["s"], hand["b"] = mn.local_grads[0] * hand["n"], mn.local_grads[1] * hand["n"]     # + distributes
+hand["p1"], hand["p2"] = ms.local_grads[0] * hand["s"], ms.local_grads[1] * hand["s"]   # + distributes
+hand["x1"], hand["w1"] = mp1.local_grads[0] * hand["p1"], mp1.local_grads[1] * hand["p1"]   # * swaps
+hand["x2"], hand["w2"] = mp2.local_grads[0] * hand["p2"], mp2.local_grads[1] * hand["p2"]   # * swaps
+for name, value in hand.items():
+    print(f"∂o/∂{name:<2} = {value + 0.0:+.6f}")
+
+# %% [markdown]
+# Now let `MiniValue.backward()` do it, and compare every node's gradient, first with our hand computation, then with
+# valuegrad's `Value` on the same neuron, built the same way, one op per node:
+
+# %%
+mo.backward()
+mini_nodes = {"o": mo, "n": mn, "s": ms, "b": mb, "p1": mp1, "p2": mp2, "x1": mx1, "w1": mw1, "x2": mx2, "w2": mw2}
+
+vx1, vx2, vw1, vw2, vb = (Value(v) for v in (2.0, 0.0, -3.0, 1.0, 6.8813735870195432))
+vp1, vp2 = vx1 * vw1, vx2 * vw2
+vs = vp1 + vp2
+vn = vs + vb
+vo = vn.tanh()
+vo.backward()
+value_nodes = {"o": vo, "n": vn, "s": vs, "b": vb, "p1": vp1, "p2": vp2, "x1": vx1, "w1": vw1, "x2": vx2, "w2": vw2}
+
+print(f"{'node':<4} {'by hand':>10} {'MiniValue':>10} {'valuegrad':>10}")
+for name in mini_nodes:
+    ours, theirs = mini_nodes[name].grad, value_nodes[name].grad
+    print(f"{name:<4} {hand[name] + 0.0:>+10.6f} {ours + 0.0:>+10.6f} {theirs + 0.0:>+10.6f}")
+    assert ours == hand[name]
+    assert math.isclose(ours, theirs, rel_tol=1e-12, abs_tol=1e-15), name
+assert math.isclose(mo.data, vo.data, rel_tol=1e-15) and math.isclose(mw1.grad, 1.0, rel_tol=1e-9)
+
+# %% [markdown]
+# Every gradient agrees: by hand, with your 40-line engine, and with valuegrad: for instance
+# $\partial o/\partial w_1 = x_1 (1 - o^2) = 2 \cdot \tfrac12 = 1$ and $\partial o/\partial x_1 = w_1 (1 - o^2) = -1.5$.
+# Exercise 02.4 extends
+# `MiniValue` with `exp`, powers and subtraction, and `check` compares your engine with valuegrad on a new
+# expression.
+
+
+# %% [markdown]
+# ## 7. Backpropagation, one step at a time
 #
 # `backprop_frames(root)` draws the backward pass as a list of graphs, one per step. Frame 0 seeds
 # $\partial L / \partial L = 1$ and shows every other gradient as not yet known (grey). In each later frame one node,
@@ -405,7 +620,7 @@ assert page.count("<svg") == len(frames)
 assert f"d out / d w1 = {w1.grad:.6g}" in result.stdout
 
 # %% [markdown]
-# ## 6. Why gradients are added, never assigned
+# ## 8. Why gradients are added, never assigned
 #
 # Take $b = a + a$. Then $\frac{db}{da} = 2$: nudging $a$ by $h$ moves *both* operands by $h$. In the graph, `b` has
 # **the same parent twice**, `b.parents == (a, a)`, with local derivatives `(1.0, 1.0)`, one per path. Each path
@@ -416,8 +631,9 @@ assert f"d out / d w1 = {w1.grad:.6g}" in result.stdout
 # \frac{\partial k}{\partial a} .
 # $$
 #
-# A backward pass that *assigns* each contribution (`grad = ...`) keeps only the last one. Early versions of tinygrad
-# had exactly this bug. Here is the mistake, in a tiny loop over `node.parents` and `node.local_grads`:
+# A backward pass that *assigns* each contribution (`grad = ...`) keeps only the last one. It is an easy slip to make
+# when writing an engine (`MiniValue.backward` in section 6 uses `+=` for this reason). Here is the mistake, in a
+# tiny loop over `node.parents` and `node.local_grads`:
 
 # %%
 a = Value(3.0, label="a")
@@ -454,7 +670,7 @@ print(f"d(a·a)/da at a = 3: {sq.grad}")
 assert sq.grad == 6.0
 
 # %% [markdown]
-# ## 7. Leaf gradients accumulate across `backward()` calls: zero them
+# ## 9. Leaf gradients accumulate across `backward()` calls: zero them
 #
 # The `+=` has a second consequence, which valuegrad shares with PyTorch: `backward()` recomputes the gradients of
 # intermediate nodes from zero, but **adds** into the gradients of leaves. That is deliberate: it lets you sum
@@ -511,96 +727,6 @@ assert max(bad[3:]) > bad[2]                         # then the stale gradients 
 
 
 # %% [markdown]
-# ## 8. Deep graphs, and when a graph is freed
-#
-# The walk that `topological_order` and `backward()` do keeps its own stack of nodes. The textbook way to write it is
-# recursive: visit a node's parents, then list the node. That is short, but each level of the graph is a level of
-# Python's call stack, and Python stops at a fixed depth (`sys.getrecursionlimit()`, 1,000 frames by default). A
-# graph is as deep as its longest path, and long paths are common: an RNN unrolled over a long sequence, an
-# optimisation loop that keeps the graph, or just `sum()` over a long list, which adds one term at a time.
-#
-# Here is the recursive walk, on a chain of 5,000 ops, and valuegrad's `backward()` on the same chain:
-
-# %%
-def recursive_order(root):
-    order, seen = [], set()
-
-    def visit(node):
-        if node not in seen:
-            seen.add(node)
-            for parent in node.parents:
-                visit(parent)      # one Python frame per level of the graph
-            order.append(node)
-
-    visit(root)
-    return order
-
-
-x = Value(0.5, label="x")
-y = x
-for _ in range(5_000):
-    y = y * 1.0001             # y = x · 1.0001^5000, so dy/dx = 1.0001^5000
-
-try:
-    recursive_order(y)
-    outcome = "no error"
-except RecursionError as error:
-    outcome = f"RecursionError ({error})"
-print(f"recursive walk on 5,000 ops: {outcome}")
-
-y.backward()
-print(f"backward() on the same chain: dy/dx = {x.grad:.10f}   (1.0001^5000 = {1.0001 ** 5000:.10f})")
-assert outcome.startswith("RecursionError")
-assert math.isclose(x.grad, 1.0001 ** 5000, rel_tol=1e-11)    # 5,000 roundings of about 1e-16 each, at most
-
-# %% [markdown]
-# **When is a graph freed?** A node refers to its operands and to nothing else: no node refers back to a node made
-# after it, and there are no closures that capture their node. So a graph contains no *reference cycle*, and
-# CPython's reference counting frees all of it the moment the last name pointing at its output goes away.
-#
-# CPython also has a second, *cyclic* garbage collector for the objects that reference counting cannot free (a
-# cycle keeps its own counts above zero). Every so often it scans every object it tracks, and every `Value` is such
-# an object, so while a big graph grows the collector scans it again and again, and finds nothing. The cell below
-# switches that collector off with `gc_paused()`, builds a chain of 200,000 ops and drops it: a weak reference to the
-# output (one that does not keep it alive) is dead at once, so reference counting alone freed it. It also counts the
-# collections the collector would have run while the chain was built:
-
-# %%
-import gc
-import weakref
-
-from autograd import gc_paused
-
-
-def build_and_drop(n):
-    # the number of collections CPython runs while a chain of n ops is built, and whether the chain is freed at once
-    before = sum(generation["collections"] for generation in gc.get_stats())
-    y = Value(0.5)
-    for _ in range(n):
-        y = y * 1.0
-    y.backward()
-    after = sum(generation["collections"] for generation in gc.get_stats())
-    output = weakref.ref(y)
-    del y
-    return after - before, output() is None
-
-
-with gc_paused():
-    paused_collections, freed = build_and_drop(200_000)
-running_collections, _ = build_and_drop(200_000)
-print(f"collector paused:  {paused_collections} collections; the chain freed by reference counting alone: {freed}")
-print(f"collector running: {running_collections} collections, each scanning nodes that can never be garbage")
-assert freed and paused_collections == 0
-assert running_collections > 100       # a young collection every 700 or so new objects, at least
-
-# %% [markdown]
-# Nothing is lost by pausing: valuegrad's graphs never needed the cyclic collector, and it runs again as soon as the
-# block ends. On a chain of a million ops its scanning costs nearly half of the time (the README's *Performance*
-# section measures it), which is why `nn.fit` pauses it during each training step. micrograd, by contrast, stores
-# each node's backward rule as a closure that refers to the node itself: every node is in a cycle, and its graphs
-# are only freed when the cyclic collector gets round to them.
-
-# %% [markdown]
 # ## Summary
 #
 # - Every operation on `Value`s records its result, its parents and its local derivatives. Together these records
@@ -609,29 +735,81 @@ assert running_collections > 100       # a young collection every 700 or so new 
 #   the sum, over the node's children, of the child's gradient times the local derivative. We did this by hand on
 #   $L = (\tanh(w_1x_1 + w_2x_2 + b) - 1)^2$ and matched `backward()` to 12 significant digits, and a finite
 #   difference too.
+# - Gradients flow in patterns: an addition distributes the incoming gradient unchanged, a multiplication swaps
+#   (each input gets the gradient times the other input), a maximum or a `relu` routes all of it to the winner,
+#   and every other one-input op scales it by its local slope.
 # - `topological_order` lists each node after its parents; `backward()` walks it in reverse, so that a node's
 #   gradient is complete before the node passes it on. Handling a node before one of its users loses a
 #   contribution.
+# - A working engine fits in about 40 lines: `MiniValue` with `+`, `*` and `tanh`, an iterative topological sort
+#   and `backward()`. On a neuron it gives the same gradients as a hand computation and as valuegrad. micrograd's
+#   `_prev` "children" are its `parents`.
 # - `backprop_frames`, `backprop_steps`, `show_backprop` and `python -m autograd draw ... --backprop player.html`
 #   show the backward pass one step at a time; they replay it without touching `.grad`.
 # - Gradients are added (`+=`), never assigned: `a + a` has derivative 2, and `(a + a) + (a + a)` has 4. For the
 #   same reason leaf gradients accumulate across `backward()` calls, so training loops call `zero_grad()` before
 #   each `backward()`.
-# - The walk keeps its own stack, so a graph can be as deep as memory allows; a recursive walk stops near 1,000
-#   levels. Nodes refer only to their operands, so a graph has no reference cycle and is freed by reference
-#   counting as soon as it is dropped; `gc_paused()` spares big graphs the cyclic collector's useless scans.
 #
 # ## Exercises
 #
-# 1. **By hand, then by machine.** For $f = \sigma(w x + b)\cdot x$ with $x = 1.5$, $w = -0.5$, $b = 0.25$, where
-#    $\sigma(z) = 1/(1 + e^{-z})$ and $\sigma'(z) = \sigma(z)(1 - \sigma(z))$: draw the graph on paper, compute
-#    $\partial f/\partial w$, $\partial f/\partial b$ and $\partial f/\partial x$ by hand (careful: $x$ reaches $f$
-#    along two paths), then check them with `backward()` and with `backprop_steps`.
-# 2. **Break the order.** Using `backprop_in` from section 4, find the gradients that a *forward* topological order
-#    (not reversed) gives for $L$ in section 2. Which gradients come out zero, and why?
-# 3. **Accumulate on purpose.** Build two losses $L_1$ and $L_2$ that share the parameter $w$. Call
-#    `L1.backward()` then `L2.backward()` without zeroing, and show that `w.grad` equals the gradient of
-#    $L_1 + L_2$ from a single `backward()`. When is this useful in training?
-# 4. **Sum is a chain.** `sum(values)` adds one term at a time. How deep is the graph of `sum(xs)` for 10,000
-#    Values `xs`, and how deep is `autograd.sum_values(xs)`? Check with `len(topological_order(...,
-#    include_leaves=False))` and with `recursive_order` from section 8.
+# Replace each `...` with your answer and run the cell: `check` says whether it is right. `hint("02.1")` gives a
+# nudge, and `solution("02.1")` a worked answer once you have tried.
+#
+# **02.1 By hand, then by machine.** For $f = \sigma(w x + b)\cdot x$ with $x = 1.5$, $w = -0.5$, $b = 0.25$, where
+# $\sigma(z) = 1/(1 + e^{-z})$ and $\sigma'(z) = \sigma(z)(1 - \sigma(z))$: draw the graph on paper and compute
+# $\partial f/\partial w$, $\partial f/\partial b$ and $\partial f/\partial x$ by hand, with plain floats (careful:
+# $x$ reaches $f$ along two paths). Afterwards, compare with `backward()` and with `backprop_steps`.
+
+# %%
+answer_02_1 = (..., ..., ...)     # (∂f/∂w, ∂f/∂b, ∂f/∂x)
+check("02.1", answer_02_1)
+
+# %% [markdown]
+# **02.2 Read the flow.** Without running anything, use the patterns of section 4 to give the three gradients of
+# $f = \max(a, b)\cdot c + (a + c)$ at $a = 2$, $b = -1$, $c = 3$.
+
+# %%
+answer_02_2 = (..., ..., ...)     # (∂f/∂a, ∂f/∂b, ∂f/∂c)
+check("02.2", answer_02_2)
+
+# %% [markdown]
+# **02.3 Break the order.** Run `backprop_in` from section 5 on the loss $L$ of section 2 with a *forward*
+# topological order, `topological_order(L, include_leaves=False)`, not reversed. Which nodes, other than $L$
+# itself, end with a gradient that is not zero? Give their labels as a set, such as `{"e", "o"}`, and explain why
+# the others stay at zero.
+
+# %%
+answer_02_3 = ...     # a set of labels
+check("02.3", answer_02_3)
+
+# %% [markdown]
+# **02.4 Grow your engine.** Give `MiniValue` three more ops, each with its local derivative: `exp()`
+# ($\frac{d}{da}e^a = e^a$), `__pow__` for a number exponent ($\frac{d}{da}a^n = n\,a^{n-1}$) and `__sub__`
+# ($a - b$). Then pass the class to `check`, which builds expressions with it, such as $e^{ab} + a^3 - b$,
+# runs your `backward()` and compares every gradient with valuegrad.
+
+# %%
+def mini_exp(self):
+    return ...
+
+
+def mini_pow(self, n):
+    return ...
+
+
+def mini_sub(self, other):
+    return ...
+
+
+MiniValue.exp, MiniValue.__pow__, MiniValue.__sub__ = mini_exp, mini_pow, mini_sub
+check("02.4", MiniValue)
+
+# %% [markdown]
+# **02.5 Accumulate on purpose.** Two losses share the parameter $w = 0.8$: $L_1 = (2w - 1)^2$ and
+# $L_2 = 3\tanh w$. Call `L1.backward()` and then `L2.backward()` without zeroing in between. What is `w.grad`
+# then? Check it against one `backward()` of $L_1 + L_2$. (Summing gradients over several losses or minibatches
+# before one update is called *gradient accumulation*; it is how a model trains on batches too big for memory.)
+
+# %%
+answer_02_5 = ...     # a number
+check("02.5", answer_02_5)

@@ -27,7 +27,9 @@
 # - why a neuron needs a bias, on a task that no neuron without one can solve;
 # - `relu`, `tanh` and `sigmoid` and their derivatives, the derivatives taken by valuegrad's own `backward()`;
 # - what the universal approximation theorem says, what it does not say, and what we see when we fit $\sin x$
-#   with 1, 3 and 10 hidden units.
+#   with 1, 3 and 10 hidden units, down to the piece that each hidden unit contributes;
+# - backpropagation in **matrix form**: the error signals $\boldsymbol\delta$, $\partial L/\partial W = \boldsymbol\delta
+#   \mathbf x^\top$ with every shape checked, and the same numbers as `backward()`.
 #
 # Every random number comes from a seeded generator, so every run prints the same numbers. The notebook runs in a
 # few seconds, and each claim it makes is checked with an `assert`.
@@ -39,10 +41,13 @@ import random
 
 import matplotlib.pyplot as plt
 
-from autograd import Value, no_grad
-from nn import MLP, Adam, Layer, Neuron, accuracy, binary_cross_entropy, fit, mse_loss
+import numpy as np
 
-plt.rcParams["figure.dpi"] = 72
+from autograd import Value, no_grad
+from exercises import check, hint, solution
+from nn import MLP, SGD, Adam, Layer, Neuron, accuracy, binary_cross_entropy, fit, mse_loss
+
+plt.rcParams["figure.dpi"] = 110
 random.seed(0)
 
 # %% [markdown]
@@ -77,6 +82,50 @@ random.seed(0)
 # - it mentions biases in words but leaves $\mathbf b_1, \mathbf b_2$ out of its formulas. Section 3 shows what a
 #   layer loses without them.
 #
+# Here is the network drawn for $m = 3$, $k = 4$, $n = 2$. Every line is one weight; the lines into hidden unit
+# $h_1$ (in orange) are the first row of $W_1$. Forward propagation runs left to right: each hidden unit adds up its
+# weighted inputs and its bias, then applies $\sigma$; each output adds up its weighted hidden units and its bias.
+
+# %%
+def draw_network(ax, sizes, names, highlight=None):
+    # circles for the units of each layer, a line per weight; returns the number of lines drawn
+    columns = []
+    for col, (size, name) in enumerate(zip(sizes, names)):
+        ys = [(size - 1) / 2 - i for i in range(size)]
+        columns.append([(col, y) for y in ys])
+    lines = 0
+    for col in range(len(sizes) - 1):
+        for j, (x0, y0) in enumerate(columns[col]):
+            for i, (x1, y1) in enumerate(columns[col + 1]):
+                on = highlight == (col + 1, i)
+                ax.plot([x0, x1], [y0, y1], color="tab:orange" if on else "0.75", lw=2 if on else 0.8, zorder=1)
+                lines += 1
+    colours = ["tab:blue", "tab:green", "tab:purple"]
+    kinds = ["input $\\mathbf{x} \\in \\mathbb{R}^m$", "hidden $\\mathbf{h} = \\sigma(W_1\\mathbf{x} + \\mathbf{b}_1)$",
+             "output $\\mathbf{y} = W_2\\mathbf{h} + \\mathbf{b}_2$"]
+    for col, (units, name) in enumerate(zip(columns, names)):
+        ax.scatter([u[0] for u in units], [u[1] for u in units], s=700, color=colours[col], zorder=2, label=kinds[col])
+        for i, (x, y) in enumerate(units):
+            ax.text(x, y, f"${name}_{i + 1}$", ha="center", va="center", color="white", fontsize=11, zorder=3)
+    ax.text(0.5, (sizes[1] - 1) / 2 + 0.75, "$W_1$: $k \\times m = 4 \\times 3$, $\\mathbf{b}_1 \\in \\mathbb{R}^4$",
+            ha="center", fontsize=9)
+    ax.text(1.5, (sizes[1] - 1) / 2 + 0.75, "$W_2$: $n \\times k = 2 \\times 4$, $\\mathbf{b}_2 \\in \\mathbb{R}^2$",
+            ha="center", fontsize=9)
+    return lines
+
+
+fig, ax = plt.subplots(figsize=(7, 3.8))
+n_lines = draw_network(ax, [3, 4, 2], ["x", "h", "y"], highlight=(1, 0))
+ax.plot([], [], color="tab:orange", lw=2, label="row 1 of $W_1$: the weights of $h_1$")
+ax.set(xlim=(-0.4, 2.4), ylim=(-2.3, 2.6), title="Forward propagation: x ∈ ℝ³ → h ∈ ℝ⁴ → y ∈ ℝ²")
+ax.set_xticks([0, 1, 2], ["input layer", "hidden layer", "output layer"])
+ax.set_yticks([])
+ax.set_xlabel("layer (information flows left to right)")
+ax.legend(fontsize=7, loc="upper center", ncol=2, bbox_to_anchor=(0.5, -0.2), markerscale=0.4)
+plt.show()
+assert n_lines == 4 * 3 + 2 * 4       # one line per entry of W1 and W2
+
+# %% [markdown]
 # ### One neuron is one row
 #
 # Hidden unit $i$ computes $h_i = \sigma\big(\sum_{j=1}^{m} (W_1)_{ij}\, x_j + (b_1)_i\big)$: the weights of one
@@ -259,8 +308,7 @@ with no_grad():
     ax.plot(grid, [with_bias([g]).sigmoid().data for g in grid], label=r"$\sigma(wx + b)$, with bias")
     ax.plot(grid, [no_bias([g]).sigmoid().data for g in grid], "--", label=r"$\sigma(wx)$, no bias")
 ax.axhline(0.5, color="gray", lw=0.5)
-ax.set_xlabel("x")
-ax.set_ylabel("P(class 1)")
+ax.set(title="A neuron without a bias cannot move its boundary", xlabel="x", ylabel="P(class 1)")
 ax.legend(fontsize=8, loc="center right")
 plt.show()
 
@@ -305,14 +353,14 @@ for name, derivative in closed_form.items():
 
 assert max(curves["sigmoid"][1]) == 0.25 and max(curves["tanh"][1]) == 1.0   # both reached at z = 0
 
-fig, axes = plt.subplots(1, 3, figsize=(9, 2.5), sharex=True)
+fig, axes = plt.subplots(1, 3, figsize=(9, 2.8), sharex=True)
 for ax, (name, (values, slopes)) in zip(axes, curves.items()):
     ax.plot(zs, values, label=name)
     ax.plot(zs, slopes, "--", label="derivative (backward)")
-    ax.set_title(name)
-    ax.set_xlabel("z")
+    ax.set(title=name, xlabel="z", ylabel="value")
     ax.grid(alpha=0.3)
-axes[0].legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left")
+fig.suptitle("Three activation functions and their derivatives")
 plt.tight_layout()
 plt.show()
 
@@ -323,9 +371,51 @@ plt.show()
 #   $\tfrac14$ (the weights then scale it again). Through many layers with moderate weights it *vanishes*. tanh's slope reaches 1 at the origin, but it also goes
 #   to 0 once $|z|$ is large, when the unit *saturates*;
 # - ReLU's slope is exactly 1 wherever the unit is on, so it passes gradients through unchanged, and exactly 0
-#   wherever it is off. A unit that is off for every input gets no gradient at all and never recovers (a "dead"
-#   ReLU).
+#   wherever it is off. A unit that is off for every training input receives no gradient through its `relu`, so its
+#   own weights and bias stop changing: a "dead" ReLU. Whether it stays dead depends on what feeds it. In the first
+#   hidden layer its inputs are the data, which never change, so it does stay dead. In a deeper network its inputs
+#   are the outputs of earlier layers, and those keep learning through the *other* units; as they change, the dead
+#   unit's input can cross zero again, and it comes back.
 #
+# The cell below builds that second case by hand in `MLP(1, [1, 2, 1])`: one hidden unit $h = \operatorname{relu}(a x
+# + c)$, then two units that read it, $v = \operatorname{relu}(h)$ and $u = \operatorname{relu}(h - 3)$, and the output
+# $v + u$. On the inputs $x = 1, 2$ the unit $u$ is dead ($h \le 2$), and the targets ask for a larger output. The
+# gradient reaches $a$ and $c$ through $v$, $h$ grows, and after a couple of steps $u$ switches on and learns again.
+
+# %%
+net = MLP(1, [1, 2, 1], seed=0)
+first, second, out_layer = net.layers
+first.neurons[0].w[0].data, first.neurons[0].b.data = 1.0, 0.0            # h = relu(x)
+(v_unit, u_unit) = second.neurons
+v_unit.w[0].data, v_unit.b.data = 1.0, 0.0                                # v = relu(h)
+u_unit.w[0].data, u_unit.b.data = 1.0, -3.0                               # u = relu(h - 3): off while h < 3
+out_layer.neurons[0].w[0].data, out_layer.neurons[0].w[1].data, out_layer.neurons[0].b.data = 1.0, 1.0, 0.0
+X_dead, y_dead = [[1.0], [2.0]], [6.0, 9.0]
+optimizer = SGD(net.parameters(), lr=0.01)
+
+
+def u_input(x):   # u's pre-activation w·h + b for the input x
+    h = max(0.0, first.neurons[0].w[0].data * x + first.neurons[0].b.data)
+    return u_unit.w[0].data * h + u_unit.b.data
+
+
+for step in range(30):
+    optimizer.zero_grad()
+    inputs_of_u = [u_input(x[0]) for x in X_dead]
+    loss = mse_loss([net(x) for x in X_dead], y_dead)
+    loss.backward()
+    u_grads = [p.grad for p in u_unit.parameters()]
+    print(f"step {step}: u's input {[round(z, 3) for z in inputs_of_u]}, gradients of u's weight and bias "
+          f"{[round(g, 3) for g in u_grads]}, loss {loss.data:.3f}")
+    if step == 0:
+        assert max(inputs_of_u) < 0 and u_grads == [0.0, 0.0]            # dead ...
+        assert first.neurons[0].w[0].grad != 0.0                          # ... but the layer below it learns
+    if any(g != 0.0 for g in u_grads):
+        break
+    optimizer.step()
+assert max(inputs_of_u) > 0 and all(g != 0.0 for g in u_grads)          # back: on for x = 2, and learning
+
+# %% [markdown]
 # ## 5. The universal approximation theorem, stated correctly
 #
 # Seed 001 says that a network "with an output layer and at least one hidden layer that uses a non-linear activation
@@ -363,14 +453,14 @@ X_test = [[-math.pi + 2 * math.pi * i / 200] for i in range(201)]
 y_test = [math.sin(row[0]) for row in X_test]
 
 widths = [1, 3, 10]
-fits, test_mse, max_err, report = {}, {}, {}, []
+fits, nets, test_mse, max_err, report = {}, {}, {}, {}, []
 for width in widths:
     net = MLP(1, [width, 1], activation="tanh", init="xavier", seed=5)
     fit(net, X_train, y_train, mse_loss, Adam(net.parameters(), lr=0.03), epochs=1500,
         progress=False, task="regression")
     with no_grad():
         pred = [net(row).data for row in X_test]
-    fits[width] = pred
+    fits[width], nets[width] = pred, net
     test_mse[width] = sum((p - t) ** 2 for p, t in zip(pred, y_test)) / len(y_test)
     max_err[width] = max(abs(p - t) for p, t in zip(pred, y_test))
     report.append(f"{width:2d} hidden unit{'s' if width > 1 else ' '}: {len(net.parameters()):2d} parameters, "
@@ -381,32 +471,174 @@ assert test_mse[10] == min(test_mse.values())            # the widest fits best
 assert test_mse[10] < test_mse[3] < test_mse[1]
 assert max_err[10] < 0.05 and max_err[1] > 0.3
 
-fig, ax = plt.subplots(figsize=(6, 3))
+fig, ax = plt.subplots(figsize=(6.4, 3.2))
 ax.plot([r[0] for r in X_test], y_test, color="k", lw=3, alpha=0.25, label=r"$\sin x$")
 for width in widths:
     ax.plot([r[0] for r in X_test], fits[width], label=f"{width} hidden unit{'s' if width > 1 else ''}")
 ax.scatter([r[0] for r in X_train], y_train, s=10, color="k", zorder=3, label="training points")
-ax.set_xlabel("x")
+ax.set(title="Fitting sin x with 1, 3 and 10 tanh units", xlabel="x", ylabel="network output")
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
 # One tanh unit gives $w_2\tanh(w_1x + b_1) + b_2$, which is monotone: it can only rise or only fall, while
-# $\sin x$ rises and then falls twice on $[-\pi, \pi]$. No training can fix that; the model is too small. Three units
+# $\sin x$ on $[-\pi, \pi]$ falls, then rises, then falls again (down to its minimum at $-\pi/2$, up to its maximum
+# at $\pi/2$, down to $\sin \pi = 0$). No training can fix that; the model is too small. Three units
 # already trace the shape, and ten follow it closely, on the test grid as well as at the training points. This is the
 # theorem's promise in miniature: more units, smaller error. But notice that *we* had to choose the learning rate,
 # the number of epochs and the starting weights for training to actually reach a good fit. The theorem guaranteed
-# none of that, and the ranking is less tidy than it looks: train for 1000 epochs at learning rate 0.05 instead and
-# the 3-unit network ends up slightly *ahead* of the 10-unit one (try it). A wider network can represent a better
-# fit; whether training finds it within a given budget is another question.
+# none of that, and the ranking depends on those choices: with another learning rate or number of epochs a narrower
+# network can come out ahead. A wider network can represent a better fit; whether training finds it within a given
+# budget is another question.
+
+# %% [markdown]
+# **The pieces of a fit.** What does each hidden unit contribute? The network is
+# $\hat y(x) = b_2 + \sum_j w_{2,j} \tanh(w_{1,j} x + b_{1,j})$: a constant plus one **scaled, shifted and stretched
+# tanh per hidden unit**. $w_{1,j}$ sets how steep unit $j$'s step is, $-b_{1,j}/w_{1,j}$ where it is centred, and
+# $w_{2,j}$ how tall it is and which way it goes. Here are the three pieces of the 3-unit fit; added together with
+# $b_2$, they give the fit exactly.
+
+# %%
+net3 = nets[3]
+(hidden, output) = net3.layers
+b2 = output.neurons[0].b.data
+grid_x = [r[0] for r in X_test]
+pieces = []
+for j, unit in enumerate(hidden.neurons):
+    w1, b1, w2 = unit.w[0].data, unit.b.data, output.neurons[0].w[j].data
+    pieces.append([w2 * math.tanh(w1 * x + b1) for x in grid_x])
+    print(f"unit {j + 1}: {w2:+.3f} · tanh({w1:+.3f} x {b1:+.3f}), centred at x = {-b1 / w1:+.3f}")
+total = [b2 + sum(p[i] for p in pieces) for i in range(len(grid_x))]
+assert all(math.isclose(t, f, rel_tol=1e-9, abs_tol=1e-12) for t, f in zip(total, fits[3]))
+
+fig, ax = plt.subplots(figsize=(6.4, 3.4))
+for j, piece in enumerate(pieces):
+    ax.plot(grid_x, piece, "--", label=f"unit {j + 1}: $w_{{2,{j + 1}}} \\tanh(w_{{1,{j + 1}}} x + b_{{1,{j + 1}}})$")
+ax.axhline(b2, color="gray", lw=1, ls=":", label=f"output bias $b_2$ = {b2:.3f}")
+ax.plot(grid_x, total, color="black", lw=2, label="their sum: the 3-unit fit")
+ax.plot(grid_x, y_test, color="k", lw=4, alpha=0.2, label=r"$\sin x$")
+ax.set(title="A 3-unit fit of sin x is three tanh steps and a constant", xlabel="x", ylabel="contribution to the output")
+ax.legend(fontsize=7, loc="upper left")
+plt.show()
+
+# %% [markdown]
+# Read the pieces. Two units are rising steps, centred on either side of $0$, and together they make the rise of
+# $\sin x$ through the middle. The third falls: its $w_1$ is so small that over $[-\pi, \pi]$ it is almost a straight
+# line sloping down, and it pulls both ends of the fit down, which gives the dip on the left and the fall on the
+# right. One unit alone is a single step, which can rise or fall but never both: hence its poor fit. The cell below
+# checks this reading of the numbers.
+
+# %%
+units = [(u.w[0].data, u.b.data, output.neurons[0].w[j].data) for j, u in enumerate(hidden.neurons)]
+rising = [(w1, b1, w2) for w1, b1, w2 in units if w1 * w2 > 0]
+falling = [(w1, b1, w2) for w1, b1, w2 in units if w1 * w2 < 0]
+assert len(rising) == 2 and len(falling) == 1
+assert sorted(-b1 / w1 for w1, b1, _ in rising)[0] < 0 < sorted(-b1 / w1 for w1, b1, _ in rising)[1]
+assert abs(falling[0][0]) < min(abs(w1) for w1, _, _ in rising)          # the flattest of the three
+print("two rising steps centred at", [round(-b1 / w1, 3) for w1, b1, _ in rising], "and one gentle fall")
+
+# %% [markdown]
+# ## 6. Backpropagation in matrix form
 #
+# Notebook 02 backpropagated one scalar node at a time. For a layer, the same chain rule can be written with vectors
+# and matrices, which is how every framework computes it, and how the source text's "$dL/dW = dL/dy \cdot dy/dW$"
+# should be read when $W$ is a matrix. Take the network of section 1 with tanh hidden units and the sum of squared
+# errors on one example with target $\mathbf t \in \mathbb R^n$:
+#
+# $$
+# \mathbf z_1 = W_1\mathbf x + \mathbf b_1,\quad \mathbf h = \tanh(\mathbf z_1),\quad
+# \mathbf y = W_2\mathbf h + \mathbf b_2,\quad L = \sum_{i=1}^{n} (y_i - t_i)^2 .
+# $$
+#
+# Call $\boldsymbol\delta$ the gradient of $L$ with respect to a layer's pre-activation, its **error signal**. Going
+# backwards:
+#
+# | step | formula | shape |
+# |---|---|---|
+# | output error | $\boldsymbol\delta_2 = \partial L/\partial \mathbf y = 2(\mathbf y - \mathbf t)$ | $n$ |
+# | output weights | $\partial L/\partial W_2 = \boldsymbol\delta_2\, \mathbf h^\top$ | $n \times k$, like $W_2$ |
+# | output biases | $\partial L/\partial \mathbf b_2 = \boldsymbol\delta_2$ | $n$ |
+# | back through $W_2$ | $\partial L/\partial \mathbf h = W_2^\top \boldsymbol\delta_2$ | $k$ |
+# | hidden error | $\boldsymbol\delta_1 = (W_2^\top \boldsymbol\delta_2) \odot (1 - \mathbf h^2)$ | $k$ |
+# | hidden weights | $\partial L/\partial W_1 = \boldsymbol\delta_1\, \mathbf x^\top$ | $k \times m$, like $W_1$ |
+# | hidden biases | $\partial L/\partial \mathbf b_1 = \boldsymbol\delta_1$ | $k$ |
+#
+# ($\odot$ multiplies entry by entry: each hidden unit scales its gradient by its own $\tanh$ slope.) Why is
+# $\partial L/\partial W = \boldsymbol\delta\,\mathbf x^\top$, an *outer product*? The weight $W_{ij}$ appears in
+# one place only, $z_i = \sum_j W_{ij} x_j + b_i$, with $\partial z_i/\partial W_{ij} = x_j$. So
+# $\partial L/\partial W_{ij} = \delta_i\, x_j$, which is entry $(i, j)$ of $\boldsymbol\delta\,\mathbf x^\top$: the
+# multiplication "swap" of notebook 02, once per weight. And $W_2^\top$ sends each output's error back along the
+# same weights that carried the signal forward: $\partial L/\partial h_j = \sum_i W_{2,ij}\,\delta_{2,i}$.
+#
+# A gradient always has the shape of what it is taken with respect to, and checking shapes catches most mistakes
+# (such as $\mathbf x\,\boldsymbol\delta^\top$, the transpose). The cell below computes every line of the table with
+# numpy, checks each shape, and compares with `backward()` on the `MLP` of section 1.
+
+# %%
+W1_, b1_ = (np.array(a) for a in matrix_of(model.layers[0]))     # the MLP(3, [4, 2]) of section 1
+W2_, b2_ = (np.array(a) for a in matrix_of(model.layers[1]))
+x_ = np.array(x)
+t_ = np.array([0.5, -1.0])
+
+z1 = W1_ @ x_ + b1_
+h_ = np.tanh(z1)
+y_ = W2_ @ h_ + b2_
+delta2 = 2 * (y_ - t_)
+dW2 = np.outer(delta2, h_)
+db2 = delta2
+dh = W2_.T @ delta2
+delta1 = dh * (1 - h_**2)
+dW1 = np.outer(delta1, x_)
+db1 = delta1
+
+shapes = {"x": x_, "h": h_, "y": y_, "δ2": delta2, "∂L/∂W2": dW2, "∂L/∂h": dh, "δ1": delta1, "∂L/∂W1": dW1}
+print("  ".join(f"{name} {a.shape}" for name, a in shapes.items()))
+assert dW2.shape == W2_.shape == (n, k) and dW1.shape == W1_.shape == (k, m)
+assert db2.shape == b2_.shape == (n,) and db1.shape == b1_.shape == (k,) and dh.shape == h_.shape == (k,)
+
+# the same gradients from backward(), read out of the model's Values into arrays
+model.zero_grad()
+loss = mse_loss(model(x), list(t_), reduction="sum")
+loss.backward()
+grads_of = [(np.array([[w.grad for w in u.w] for u in layer_.neurons]), np.array([u.b.grad for u in layer_.neurons]))
+            for layer_ in model.layers]
+assert math.isclose(loss.data, float(np.sum((y_ - t_) ** 2)), rel_tol=1e-12)
+for mine, engine in [(dW1, grads_of[0][0]), (db1, grads_of[0][1]), (dW2, grads_of[1][0]), (db2, grads_of[1][1])]:
+    assert np.allclose(mine, engine, rtol=1e-12, atol=1e-15)
+print(f"largest difference from backward(): {max(np.max(np.abs(a - b)) for a, b in [(dW1, grads_of[0][0]), (dW2, grads_of[1][0])]):.1e}")
+
+# %% [markdown]
+# **A whole batch at once.** For a batch of $B$ examples, stack the inputs as the rows of $X \in \mathbb R^{B\times
+# m}$ and the error signals as the rows of $\Delta_1 \in \mathbb R^{B \times k}$. The loss is the sum over the batch,
+# so the gradient is the sum of the per-example outer products, which is one matrix product:
+# $\partial L/\partial W_1 = \sum_b \boldsymbol\delta_1^{(b)}\mathbf x^{(b)\top} = \Delta_1^\top X$. This is why
+# training on a batch is a few matrix multiplications, and why a GPU, which is built for them, makes it fast.
+
+# %%
+rng = np.random.default_rng(0)
+X_batch, T_batch = rng.uniform(-1, 1, size=(5, m)), rng.uniform(-1, 1, size=(5, n))
+H = np.tanh(X_batch @ W1_.T + b1_)                  # (B, k): one row per example
+Y = H @ W2_.T + b2_                                 # (B, n)
+Delta2 = 2 * (Y - T_batch)                          # (B, n)
+Delta1 = (Delta2 @ W2_) * (1 - H**2)                # (B, k)
+dW1_batch, dW2_batch = Delta1.T @ X_batch, Delta2.T @ H
+assert dW1_batch.shape == W1_.shape and dW2_batch.shape == W2_.shape
+
+model.zero_grad()
+batch_loss = sum((mse_loss(model(list(xb)), list(tb), reduction="sum") for xb, tb in zip(X_batch, T_batch)), Value(0.0))
+batch_loss.backward()
+assert np.allclose(dW1_batch, [[w.grad for w in u.w] for u in model.layers[0].neurons], rtol=1e-12, atol=1e-15)
+assert np.allclose(dW2_batch, [[w.grad for w in u.w] for u in model.layers[1].neurons], rtol=1e-12, atol=1e-15)
+print(f"batch of {len(X_batch)}: Δ1ᵀX {dW1_batch.shape} and Δ2ᵀH {dW2_batch.shape} equal backward()'s gradients")
+
+# %% [markdown]
 # ## Summary
 #
 # - Forward propagation is a chain of maps $\mathbf x \in \mathbb R^m \mapsto \mathbf h = \sigma(W_1\mathbf x +
 #   \mathbf b_1) \in \mathbb R^k \mapsto \mathbf y = W_2\mathbf h + \mathbf b_2 \in \mathbb R^n$, with
-#   $W_1 \in \mathbb R^{k\times m}$ and $W_2 \in \mathbb R^{n\times k}$. The hidden size is $k$; seed 002's
-#   $\mathbb R^h$ should read $\mathbb R^k$.
+#   $W_1 \in \mathbb R^{k\times m}$ and $W_2 \in \mathbb R^{n\times k}$: one line per weight in the diagram. The
+#   hidden size is $k$; seed 002's $\mathbb R^h$ should read $\mathbb R^k$.
 # - A `Neuron` is one row of a weight matrix plus its bias, a `Layer` is the whole matrix, an `MLP` is the chain,
 #   with a linear last layer. We checked `MLP` against the matrix form computed with plain floats.
 # - Without activations any depth collapses to one affine map $A\mathbf x + \mathbf c$ with $A = W_L\cdots W_1$: we
@@ -414,18 +646,61 @@ plt.show()
 # - Without a bias, a unit's boundary is stuck at the origin; a single biased neuron solved a task that no bias-free
 #   neuron can.
 # - ReLU, tanh and sigmoid have derivatives step, $1 - \tanh^2$ and $\sigma(1 - \sigma)$, and valuegrad's
-#   `backward()` reproduces them to rounding error. The sigmoid's slope never exceeds $\tfrac14$.
+#   `backward()` reproduces them to rounding error. The sigmoid's slope never exceeds $\tfrac14$. A ReLU that is off
+#   for every input gets no gradient; in the first layer it stays dead, deeper in a network it can come back.
 # - The universal approximation theorem: continuous functions on compact sets, any accuracy, enough hidden units,
-#   a non-polynomial activation. It is a statement that good weights exist, not that training finds them.
+#   a non-polynomial activation. It is a statement that good weights exist, not that training finds them. A fit
+#   with $k$ tanh units is a constant plus $k$ scaled and shifted tanh steps.
+# - Backpropagation in matrix form: $\boldsymbol\delta_2 = \partial L/\partial\mathbf y$,
+#   $\partial L/\partial W_2 = \boldsymbol\delta_2\mathbf h^\top$, $\boldsymbol\delta_1 = (W_2^\top\boldsymbol\delta_2)
+#   \odot \sigma'(\mathbf z_1)$, $\partial L/\partial W_1 = \boldsymbol\delta_1\mathbf x^\top$; each gradient has the
+#   shape of its parameter, and for a batch the sum of outer products is $\Delta^\top X$.
 #
 # ## Exercises
 #
-# 1. **No activation, no curve.** Fit $\sin x$ as in section 5 with 10 hidden units but `activation="linear"`.
-#    Before running it, predict the error: by section 2 the network is a line $ax + c$, so the best it can do is the
-#    least-squares line through the 32 training points. Compute that line yourself and compare the two errors.
-# 2. **Bias in two dimensions.** Label the points of a grid on $[0, 2]^2$ with 1 when $x_1 + x_2 > 2$. Train a
-#    `Neuron(2, activation="linear")` with and without its bias, as in section 3. Where can the bias-free boundary
-#    lie, and what is the best accuracy it could possibly reach on this grid?
-# 3. **ReLU approximations.** Repeat section 5 with `activation="relu"`. A ReLU network with one hidden layer is
-#    piecewise linear: how many kinks can a fit with $k$ hidden units have at most? Plot the 3-unit fit and count
-#    them. Does the 10-unit ReLU fit beat the 10-unit tanh fit?
+# Replace each `...` with your answer and run the cell; `hint("03.1")` helps, and `solution("03.1")` shows a worked
+# answer once you have tried.
+#
+# **03.1 No activation, no curve.** By section 2, a network with `activation="linear"` fitted to $\sin x$ as in
+# section 5 can at best be the least-squares line $a x + c$ through the 32 training points. Compute that line
+# yourself, with the formulas $a = \operatorname{cov}(x, y)/\operatorname{var}(x)$ and $c = \bar y - a\bar x$, and give
+# `(a, c)`. (Then, if you like, train `MLP(1, [10, 1], activation="linear")` and compare.)
+
+# %%
+answer_03_1 = (..., ...)     # (slope a, intercept c)
+check("03.1", answer_03_1)
+
+# %% [markdown]
+# **03.2 Bias in two dimensions.** Label the 81 points $(i/4, j/4)$, $i, j = 0, \dots, 8$, with 1 when $i + j > 8$
+# (that is, $x_1 + x_2 > 2$) and 0 otherwise. A neuron without a bias predicts 1 when $w_1x_1 + w_2x_2 > 0$, so its
+# boundary is a line through the origin. What is the best accuracy any bias-free neuron can reach on these points?
+# (A neuron with a bias reaches 1.)
+
+# %%
+answer_03_2 = ...     # a fraction between 0 and 1
+check("03.2", answer_03_2)
+
+# %% [markdown]
+# **03.3 ReLU pieces.** A network with one input, one hidden layer of $k$ ReLU units and a linear output is
+# piecewise linear. Write `max_pieces(k)`: the largest number of straight pieces its graph can have. (Where can a
+# unit's kink be, and how many kinks can $k$ units make?)
+
+# %%
+def max_pieces(k):
+    return ...
+
+
+check("03.3", max_pieces)
+
+# %% [markdown]
+# **03.4 Backprop in matrix form.** Write `layer_grads(W1, b1, W2, b2, x, t)` for the network of section 6 (tanh
+# hidden layer, linear output, $L = \sum_i (y_i - t_i)^2$), taking numpy arrays and returning the four gradients
+# `(dW1, db1, dW2, db2)` as numpy arrays of the same shapes as the parameters. The check compares them with
+# `backward()` on networks of several sizes.
+
+# %%
+def layer_grads(W1, b1, W2, b2, x, t):
+    return ...
+
+
+check("03.4", layer_grads)

@@ -23,35 +23,32 @@
 # - the difference between the **sum** of squared errors and the **mean** squared error, and why it matters for the
 #   learning rate;
 # - gradient descent as a greedy step downhill, drawn as a path on a two-parameter loss surface, and why that path
-#   zigzags;
-# - how to train a small MLP on the two-moons data with `fit`, and how its decision boundary takes shape;
-# - plain gradient descent against momentum and Adam on the same problem;
-# - what a learning rate that is too small, about right, or too large does to the loss curve;
-# - why a training step in pure Python is slow, and how `autograd.record` replays the same step, with the same
-#   numbers to the last bit, without building a graph; and what a recorded step cannot replay (a Python `if`).
+#   zigzags (and, optional, the exact limit on the learning rate that the curvature sets);
+# - the training loop written out by hand once (forward, loss, zero the gradients, backward, update), and that
+#   `fit` runs exactly the same loop;
+# - minibatch stochastic gradient descent for real: shuffling, minibatches, noisy steps, and why a minibatch gradient
+#   is an honest estimate of the full one;
+# - plain gradient descent against momentum and Adam, with Adam's equations written by hand and checked against
+#   `nn.Adam`;
+# - what a learning rate that is too small, about right, or too large does to the loss curve.
 #
-# Every random number comes from a seeded generator, so the outputs are the same on every run. The whole notebook
-# runs in about ten seconds.
+# Every random number comes from a seeded generator, so the outputs are the same on every run. (How a training step
+# can be recorded once and replayed without building a graph is in notebook 09, *Under the hood*.)
 
 # %%
 # %matplotlib inline
 import math
 import random
-import re
-import textwrap
-import time
-from collections import Counter
 
 import matplotlib.pyplot as plt
 
-from autograd import Value, dot, grad, no_grad, record
-from autograd.graph import topological_order
-from autograd.ops import OPS, F
-from nn import MLP, SGD, Adam, LinearDecay, accuracy, binary_cross_entropy, cross_entropy, fit, hinge_loss, mse_loss
+from autograd import Value, grad, no_grad
+from exercises import check, hint, solution
+from nn import MLP, SGD, Adam, accuracy, binary_cross_entropy, cross_entropy, fit, hinge_loss, mse_loss
 from nn.data import make_moons, train_test_split
 from nn.plots import plot_history
 
-plt.rcParams["figure.dpi"] = 72
+plt.rcParams["figure.dpi"] = 110
 random.seed(0)
 
 # %% [markdown]
@@ -220,7 +217,7 @@ curves = {
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
 for name, values in curves.items():
     ax.plot(grid, values, label=name)
-ax.set(xlabel="score s of a positive example", ylabel="loss", ylim=(-0.2, 6))
+ax.set(title="Three losses for one positive example", xlabel="score s of a positive example", ylabel="loss", ylim=(-0.2, 6))
 ax.axvline(0, color="gray", lw=0.6)
 ax.legend(fontsize=8)
 plt.show()
@@ -231,31 +228,30 @@ assert at[3.0][0] > at[1.0][0]                 # squared error punishes a confid
 assert at[3.0][1] == 0.0                        # the hinge does not
 assert at[3.0][2] < at[1.0][2]                  # and cross-entropy keeps rewarding it
 
+
 # %% [markdown]
 # ## 2. Gradient descent: a greedy step downhill
 #
-# The gradient $\nabla \mathcal{L}(\theta)$ points in the direction in which the loss rises fastest. Gradient
-# descent repeats one update,
+# The gradient $\nabla \mathcal{L}(\theta)$ points in the direction in which the loss rises fastest (notebook 01).
+# Gradient descent repeats one update,
 #
 # $$
 # \theta_{k+1} = \theta_k - \eta\, \nabla \mathcal{L}(\theta_k),
 # $$
 #
-# where $\eta > 0$ is the **learning rate**. Why this direction? Near $\theta$ the loss is close to its
-# first-order Taylor polynomial, $\mathcal{L}(\theta + \Delta) \approx \mathcal{L}(\theta) + \nabla
-# \mathcal{L}(\theta) \cdot \Delta$, and among all steps $\Delta$ of a given length the one that lowers this most
-# points along $-\nabla \mathcal{L}$ (by the Cauchy–Schwarz inequality).
+# where $\eta > 0$ is the **learning rate**: nudge every parameter a little against its own partial derivative.
+# Near $\theta$ the loss is close to its first-order Taylor polynomial, $\mathcal{L}(\theta + \Delta) \approx
+# \mathcal{L}(\theta) + \nabla \mathcal{L}(\theta) \cdot \Delta$, so a small step along $-\nabla\mathcal L$ lowers
+# the loss.
 #
 # One of the source texts (seed 000) calls gradient descent "a greedy (short-sighted) algorithm". That is a fair
 # description: each step uses only the slope at the current point. It does not know where the minimum is, only
 # which way is downhill right here.
 #
 # To see this we need a loss with only two parameters, so that we can draw it. Fit a line $\hat y = w x + b$ to
-# 20 noisy points with the mean squared error. The loss surface over $(w, b)$ is a bowl, a quadratic whose lowest
-# point is the least-squares line, which we can compute exactly. Each step below gets its gradient from
-# valuegrad's `backward()`. The cell also computes the loss's **Hessian**, the matrix of its second derivatives,
-# by hand and with the engine's `grad(..., create_graph=True)`; for a quadratic it is the same at every point,
-# and we need it to explain the path.
+# 20 noisy points with the mean squared error. The loss surface over $(w, b)$ is a bowl whose lowest point is the
+# least-squares line, which we can compute exactly. Each step below gets its gradient from valuegrad's
+# `backward()`, with the learning rate $\eta = 0.23$.
 
 # %%
 rng = random.Random(0)
@@ -271,19 +267,7 @@ mx, my = sum(xs) / n_pts, sum(ys) / n_pts
 mxx, mxy = sum(x * x for x in xs) / n_pts, sum(x * y for x, y in zip(xs, ys)) / n_pts
 w_star = (mxy - mx * my) / (mxx - mx * mx)
 b_star = my - w_star * mx
-
-# the Hessian of the MSE is constant: 2·[[mean x², mean x], [mean x, 1]]; its largest eigenvalue sets the step limit
-tr, det = 2 * mxx + 2.0, 4 * (mxx - mx * mx)
-lam_max = tr / 2 + math.sqrt(tr * tr / 4 - det)
-lam_min = tr / 2 - math.sqrt(tr * tr / 4 - det)
-lr = 1.6 / lam_max
-
-# the same Hessian from the engine: grad with create_graph=True, then grad again (see notebook 07)
-wv, bv = Value(0.3), Value(-0.2)
-gw, gb = grad(line_loss(wv, bv), [wv, bv], create_graph=True)
-hessian = [[h.data for h in grad(g, [wv, bv])] for g in (gw, gb)]
-expected = [[2 * mxx, 2 * mx], [2 * mx, 2.0]]
-assert all(math.isclose(h, e, rel_tol=1e-12) for hr, er in zip(hessian, expected) for h, e in zip(hr, er))
+lr = 0.23
 
 w, b = Value(-1.0, label="w"), Value(3.0, label="b")
 path, losses = [(w.data, b.data)], []
@@ -302,7 +286,6 @@ for step in range(100):
 
 print(f"least squares: w* = {w_star:.4f}, b* = {b_star:.4f}")
 print(f"after 100 steps: w = {w.data:.4f}, b = {b.data:.4f}; loss {losses[0]:.3f} -> {losses[-1]:.4f}")
-print(f"Hessian eigenvalues {lam_max:.3f} and {lam_min:.3f}; learning rate {lr:.3f} = 1.6 / λ_max")
 
 # the first step against the direction of the minimum
 step0 = (path[1][0] - path[0][0], path[1][1] - path[0][1])
@@ -318,34 +301,63 @@ ws_grid = [-1.5 + 5.0 * i / 59 for i in range(60)]
 bs_grid = [-2.5 + 6.0 * j / 59 for j in range(60)]
 with no_grad():   # the surface is only drawn, so no graph is needed
     surface = [[line_loss(a, c).data for a in ws_grid] for c in bs_grid]
-levels = [0.1 * 2 ** (k / 2) for k in range(16)]
+levels = sorted({0.1 * 2 ** (k / 2) for k in range(0, 16, 2)} | {0.1 * 2 ** (k / 2) for k in range(1, 8, 2)})   # finer near the minimum
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 4), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.6), sharey=True)
 for ax, k in zip(axes, (3, 15, 100)):
     ax.contour(ws_grid, bs_grid, surface, levels=levels, cmap="viridis", linewidths=0.7)
-    ax.plot([p[0] for p in path[: k + 1]], [p[1] for p in path[: k + 1]], "o-", color="crimson", ms=2.5, lw=1)
-    ax.plot(w_star, b_star, "k*", ms=10)
+    ax.plot([p[0] for p in path[: k + 1]], [p[1] for p in path[: k + 1]], "o-", color="crimson", ms=2.5, lw=1,
+            label="gradient descent")
+    ax.plot(w_star, b_star, "k*", ms=10, label="least-squares minimum")
     ax.set(title=f"after {k} steps, loss {line_loss(*path[k]).data:.3f}", xlabel="w")
     ax.set_aspect("equal")   # so that "perpendicular to the contours" looks it
 axes[0].set_ylabel("b")
+axes[0].legend(fontsize=7, loc="lower left")
+fig.suptitle("Gradient descent on the loss surface of a line fit (contours of the MSE)")
+fig.tight_layout()
 plt.show()
 
 
 # %% [markdown]
 # The path shows the greedy nature of the method. Each step is perpendicular to the contour line it starts from,
 # because that is the steepest direction, but the bowl is a long, narrow valley: the first step is far from
-# pointing at the minimum (★). Across the valley, where the curvature is large, each step overshoots and the path
-# zigzags. Along the valley, where the curvature is small, it creeps forward.
+# pointing at the minimum (★). Across the valley, where the loss curves up steeply, each step overshoots and the path
+# zigzags. Along the valley, where it is nearly flat, the path creeps forward. A larger learning rate would make
+# the zigzag worse, and beyond a certain size the steps would land ever higher up the walls: gradient descent would
+# diverge. The optional section below computes that limit exactly.
 #
-# For a quadratic loss this is exact. Along each eigenvector of the Hessian (curvature $\lambda$), the distance to
-# the minimum is multiplied by $1 - \eta \lambda$ at every step. Here $\eta \lambda_{\max} = 1.6$, so across the
-# valley the factor is $-0.6$: the sign flips each step (the zigzag) and the size shrinks. Along the valley it is
-# $1 - \eta \lambda_{\min} \approx 0.95$, slow. If $\eta \lambda_{\max} > 2$, the factor across the valley is
-# larger than 1 in size and every step lands further up the opposite wall: gradient descent **diverges**. So the
-# largest stable learning rate is $2 / \lambda_{\max}$, set by the steepest direction, while the speed is set by
-# the flattest. The next cell checks both sides of that limit.
+# ### 2.1 (optional) The zigzag, explained by the curvature
+#
+# The loss's **Hessian**, the matrix of its second derivatives, measures how fast the slope changes: the curvature.
+# For the mean squared error of a line it is the same at every point,
+# $H = 2\begin{pmatrix} \overline{x^2} & \bar x \\ \bar x & 1 \end{pmatrix}$, and we check it against the engine's
+# `grad(..., create_graph=True)` (notebook 07 explains how a derivative is differentiated again).
+#
+# For a quadratic loss the behaviour of gradient descent is exact. Along each eigenvector of the Hessian (curvature
+# $\lambda$), the distance to the minimum is multiplied by $1 - \eta \lambda$ at every step. Here
+# $\eta \lambda_{\max} \approx 1.6$, so across the valley the factor is about $-0.6$: the sign flips each step (the
+# zigzag) and the size shrinks. Along the valley it is $1 - \eta \lambda_{\min} \approx 0.95$, slow. If
+# $\eta \lambda_{\max} > 2$, the factor across the valley is larger than 1 in size and every step lands further up the
+# opposite wall: gradient descent **diverges**. So the largest stable learning rate is $2 / \lambda_{\max}$, set by the
+# steepest direction, while the speed is set by the flattest. The next cell checks the Hessian and both sides of
+# that limit.
 
 # %%
+# the Hessian of the MSE is constant: 2·[[mean x², mean x], [mean x, 1]]
+tr, det = 2 * mxx + 2.0, 4 * (mxx - mx * mx)
+lam_max = tr / 2 + math.sqrt(tr * tr / 4 - det)
+lam_min = tr / 2 - math.sqrt(tr * tr / 4 - det)
+
+wv, bv = Value(0.3), Value(-0.2)
+gw, gb = grad(line_loss(wv, bv), [wv, bv], create_graph=True)
+hessian = [[h.data for h in grad(g, [wv, bv])] for g in (gw, gb)]
+expected = [[2 * mxx, 2 * mx], [2 * mx, 2.0]]
+assert all(math.isclose(h, e, rel_tol=1e-12) for hr, er in zip(hessian, expected) for h, e in zip(hr, er))
+print(f"Hessian eigenvalues {lam_max:.3f} and {lam_min:.3f}; η·λ_max = {lr * lam_max:.3f}, "
+      f"so the factors per step are {1 - lr * lam_max:.3f} across the valley and {1 - lr * lam_min:.3f} along it")
+assert 1.5 < lr * lam_max < 1.7 and 0.9 < 1 - lr * lam_min < 1
+
+
 def descend(lr, steps):
     w, b = Value(-1.0), Value(3.0)
     for _ in range(steps):
@@ -362,7 +374,7 @@ print(f"start {start:.3f};  η = 1.9/λ_max: {below:.4f};  η = 2.1/λ_max: {abo
 assert below < start < above
 
 # %% [markdown]
-# ## 3. Training an MLP on the two moons
+# ## 3. Training an MLP on the two moons: the loop by hand, then `fit`
 #
 # Now the real thing: a small multi-layer perceptron with hundreds of parameters instead of two. We cannot draw
 # its loss surface any more, but every step works the same way. The data are 160 points on two interleaving half
@@ -372,12 +384,20 @@ assert below < start < above
 # The model `MLP(2, [8, 8, 1])` has two hidden layers of eight ReLU units and one output, a logit $z$: it predicts
 # class 1 when $z > 0$, that is when $\sigma(z) > \tfrac12$. Its loss is the binary cross-entropy.
 #
-# `fit(model, X, y, loss, optimizer, epochs, batch_size, ...)` runs the training loop: forward every sample of a
-# batch, compute the loss, `zero_grad()`, `backward()`, `optimizer.step()`. An **epoch** is one pass over the
-# training set. With `batch_size=0` each epoch is one step on the whole training set, which is plain (full-batch)
-# gradient descent; with small batches it would be *stochastic* gradient descent. The `callback(epoch, history)`
-# runs after each epoch; we use it to record the model's scores on a grid at a few moments, to see the decision
-# boundary take shape.
+# ### The training loop, written out once
+#
+# Training repeats five steps. This is the whole algorithm, and every framework's `fit` or `train` wraps these
+# same lines:
+#
+# 1. **forward**: run the model on every training point;
+# 2. **loss**: turn all the predictions into one number;
+# 3. **zero the gradients** left by the previous step (leaf gradients accumulate, notebook 02);
+# 4. **backward**: one `backward()` fills in $\partial\mathcal L/\partial p$ for every parameter $p$;
+# 5. **update**: move every parameter a little against its gradient, $p \leftarrow p - \eta\,\partial\mathcal
+#    L/\partial p$.
+#
+# One pass over the training set is an **epoch**. Here each epoch is a single step on all 120 training points
+# (full-batch gradient descent), with $\eta = 1$:
 
 # %%
 X, y = make_moons(n=160, noise=0.12, seed=1)
@@ -385,6 +405,46 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0
 print(f"{len(X_train)} training points, {len(X_test)} test points; class 1 in the training set: {sum(y_train)}")
 
 EPOCHS = 100
+LR = 1.0
+hand_model = MLP(2, [8, 8, 1], seed=0)
+params = hand_model.parameters()
+hand_losses = []
+for epoch in range(EPOCHS):
+    outputs = [hand_model(x) for x in X_train]             # 1. forward
+    loss = binary_cross_entropy(outputs, y_train)           # 2. one number: the mean loss
+    hand_model.zero_grad()                                  # 3. forget the last step's gradients
+    loss.backward()                                         # 4. ∂loss/∂p for every parameter p
+    for p in params:                                        # 5. a step downhill
+        p.data -= LR * p.grad
+    hand_losses.append(loss.data)
+print(hand_model, "with", len(params), "parameters")
+print(f"loss after 1 epoch {hand_losses[0]:.4f}, after {EPOCHS} epochs {hand_losses[-1]:.4f}; "
+      f"training accuracy {accuracy(hand_model, X_train, y_train):.3f}")
+assert hand_losses[-1] < 0.2 * hand_losses[0]
+
+# %% [markdown]
+# `fit(model, X, y, loss, optimizer, epochs, batch_size, ...)` runs exactly this loop, with an optimizer object
+# doing step 5 (`SGD(params, lr)` is the update above), plus bookkeeping: a progress bar, the loss and accuracy
+# of every epoch, optional validation data. With `batch_size=0` each epoch is one step on the whole training set.
+# Started from the same weights, `fit` ends with the same parameters as our loop. Not to the last bit, because
+# `fit` visits the points of each epoch in a shuffled order, so its sums add the same numbers in another order; the
+# difference is rounding:
+
+# %%
+fit_model = MLP(2, [8, 8, 1], seed=0)
+hist_sgd = fit(fit_model, X_train, y_train, binary_cross_entropy, SGD(fit_model.parameters(), lr=LR), EPOCHS,
+               batch_size=0, progress=False)
+gap = max(abs(a.data - b.data) for a, b in zip(fit_model.parameters(), params))
+print(f"fit and the hand-written loop after {EPOCHS} epochs: the largest difference among {len(params)} parameters is {gap:.1e}")
+assert gap < 1e-10
+assert all(math.isclose(a, b, rel_tol=1e-10) for a, b in zip(hist_sgd.loss, hand_losses))
+
+# %% [markdown]
+# From here on we let `fit` run the loop. Its `callback(epoch, history)` runs after each epoch; we use it to record
+# the model's scores on a grid at a few moments, to see the decision boundary take shape. This run uses the Adam
+# optimizer (section 5), and passes the test points as validation data, to watch them without training on them.
+
+# %%
 gx = [-1.6 + 4.2 * i / 39 for i in range(40)]
 gy = [-1.2 + 2.9 * j / 39 for j in range(40)]
 
@@ -393,7 +453,6 @@ def scores_on_grid(model):
     return [[model((a, c)).data for a in gx] for c in gy]
 
 model = MLP(2, [8, 8, 1], seed=0)
-print(model, "with", len(model.parameters()), "parameters")
 snapshots = {0: scores_on_grid(model)}
 
 def snapshot(epoch, history):
@@ -406,7 +465,9 @@ print(f"final training loss {hist_adam.loss[-1]:.4f}, training accuracy {hist_ad
       f"test accuracy {hist_adam.val_accuracy[-1]:.3f}")
 assert hist_adam.loss[-1] < 0.1 * hist_adam.loss[0]
 assert hist_adam.val_accuracy[-1] >= 0.95 and hist_adam.val_loss[-1] < 0.1 * hist_adam.val_loss[0]
-plot_history(hist_adam, title="MLP(2, [8, 8, 1]) on the moons, Adam")
+figure = plot_history(hist_adam, title="MLP(2, [8, 8, 1]) on the moons, Adam")
+figure.set_dpi(110)   # nn.plots draws at 100 dpi; every figure here is shown at 110
+figure
 
 # %% [markdown]
 # The left panel uses a logarithmic loss axis, since the loss falls by orders of magnitude. The test loss stays
@@ -430,13 +491,118 @@ for ax, (epoch, zz) in zip(axes, sorted(snapshots.items())):
     ax.scatter(Xtr0, Xtr1, c=y_train, cmap="coolwarm", s=10, edgecolors="k", linewidths=0.3)
     ax.set(title=f"epoch {epoch}", xlabel="x₁")
 axes[0].set_ylabel("x₂")
+axes[0].scatter([], [], c="tab:blue", s=10, label="class 0")
+axes[0].scatter([], [], c="tab:red", s=10, label="class 1")
+axes[0].plot([], [], "k", lw=1, label="decision boundary")
+axes[0].legend(fontsize=7, loc="lower left")
+fig.suptitle("The decision boundary (where the logit is 0) as training goes on")
+fig.tight_layout()
 plt.show()
 assert sorted(snapshots) == [0, 5, 25, EPOCHS]
 assert min(v for row in snapshots[0] for v in row) > 0   # epoch 0: class 1 everywhere
 
 
+
 # %% [markdown]
-# ## 4. Plain gradient descent, momentum, and Adam
+# ## 4. Minibatch stochastic gradient descent
+#
+# Full-batch gradient descent computes the exact gradient of the training loss, and pays for it with a forward and
+# backward pass over *every* point for a single step. With a million training images that is one step per hour.
+# **Minibatch stochastic gradient descent** (SGD) instead, at every epoch:
+#
+# 1. shuffles the training set into a new random order;
+# 2. cuts it into **minibatches** of $B$ points (the last one may be smaller);
+# 3. takes one step per minibatch, with the gradient of the loss *on that minibatch* only.
+#
+# A minibatch's gradient is a noisy estimate of the full gradient: each batch sees a different sample of points.
+# But it is an honest estimate: at fixed weights, the batch gradients of one epoch, averaged with weights
+# $|\text{batch}| / n$, are exactly the full-batch gradient, because the mean loss over all points is that same
+# weighted average of the batch means. The cell below checks this, then trains by hand with minibatches of 16,
+# shuffling the way `fit` does (a new seed per epoch from `random.Random(seed)`), and compares with
+# `fit(..., batch_size=16)`.
+
+# %%
+def gradients(model, X_part, y_part):
+    model.zero_grad()
+    binary_cross_entropy([model(x) for x in X_part], y_part).backward()
+    return [p.grad for p in model.parameters()]
+
+
+BATCH = 16
+probe = MLP(2, [8, 8, 1], seed=0)
+full = gradients(probe, X_train, y_train)
+order = list(range(len(X_train)))
+random.Random(1).shuffle(order)
+batch_grads = []
+for start in range(0, len(order), BATCH):
+    idx = order[start : start + BATCH]
+    g = gradients(probe, [X_train[i] for i in idx], [y_train[i] for i in idx])
+    batch_grads.append((len(idx), g))
+averaged = [sum(size * g[i] for size, g in batch_grads) / len(X_train) for i in range(len(full))]
+print(f"{len(batch_grads)} minibatches of sizes {[size for size, _ in batch_grads]}")
+print(f"largest |weighted mean of batch gradients − full gradient|: {max(abs(a - f) for a, f in zip(averaged, full)):.1e}")
+assert all(math.isclose(a, f, rel_tol=1e-9, abs_tol=1e-15) for a, f in zip(averaged, full))
+assert max(abs(g[0] - full[0]) for _, g in batch_grads) > 0.01       # while each batch's own gradient differs
+
+# %%
+SGD_EPOCHS, SGD_LR = 30, 0.5
+sgd_model = MLP(2, [8, 8, 1], seed=0)
+shuffler = random.Random(0)                          # as fit(seed=0): one new order per epoch
+step_losses, epoch_losses = [], []
+for epoch in range(SGD_EPOCHS):
+    order = list(range(len(X_train)))
+    random.Random(shuffler.getrandbits(32)).shuffle(order)
+    total = 0.0
+    for start in range(0, len(order), BATCH):
+        idx = order[start : start + BATCH]
+        outputs = [sgd_model(X_train[i]) for i in idx]
+        loss = binary_cross_entropy(outputs, [y_train[i] for i in idx])
+        sgd_model.zero_grad()
+        loss.backward()
+        for p in sgd_model.parameters():
+            p.data -= SGD_LR * p.grad
+        step_losses.append(loss.data)
+        total += loss.data * len(idx)
+    epoch_losses.append(total / len(X_train))
+
+same_by_fit = MLP(2, [8, 8, 1], seed=0)
+hist_mini = fit(same_by_fit, X_train, y_train, binary_cross_entropy, SGD(same_by_fit.parameters(), lr=SGD_LR),
+                SGD_EPOCHS, batch_size=BATCH, seed=0, progress=False)
+assert [p.data for p in same_by_fit.parameters()] == [p.data for p in sgd_model.parameters()]
+assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(hist_mini.loss, epoch_losses))
+
+full_batch = MLP(2, [8, 8, 1], seed=0)
+hist_full = fit(full_batch, X_train, y_train, binary_cross_entropy, SGD(full_batch.parameters(), lr=SGD_LR),
+                SGD_EPOCHS, batch_size=0, progress=False)
+steps_per_epoch = math.ceil(len(X_train) / BATCH)
+print(f"minibatches of {BATCH}: {steps_per_epoch} steps per epoch, {len(step_losses)} steps in {SGD_EPOCHS} epochs; "
+      f"the hand loop and fit(batch_size={BATCH}) end with the same parameters")
+print(f"loss after {SGD_EPOCHS} epochs: full batch {hist_full.loss[-1]:.4f}, minibatches {epoch_losses[-1]:.4f}")
+assert len(step_losses) == SGD_EPOCHS * steps_per_epoch
+assert epoch_losses[-1] < hist_full.loss[-1]
+assert sum(b > a for a, b in zip(step_losses, step_losses[1:])) > len(step_losses) // 5    # a noisy descent
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+left.plot(range(1, SGD_EPOCHS + 1), hist_full.loss, "o-", ms=3, label="full batch: 1 step per epoch")
+left.plot(range(1, SGD_EPOCHS + 1), epoch_losses, "s-", ms=3, label=f"minibatches of {BATCH}: {steps_per_epoch} steps per epoch")
+left.set(title="Loss per epoch, SGD with η = 0.5", xlabel="epoch", ylabel="training loss (BCE)")
+left.legend(fontsize=7)
+right.plot(range(1, len(step_losses) + 1), step_losses, lw=0.8, color="tab:orange", label="loss of each minibatch")
+right.plot([steps_per_epoch * (e + 1) for e in range(SGD_EPOCHS)], epoch_losses, "k.", ms=4, label="epoch mean")
+right.set(title="Minibatch SGD, step by step", xlabel="step", ylabel="minibatch loss")
+right.legend(fontsize=7)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Per epoch, minibatches win here: they take 8 steps for the price of one full-batch step, and each is nearly as
+# good. Step by step, the loss is noisy: a batch of 16 points may be harder or easier than average, and some steps
+# go up. That noise is the "stochastic" in SGD. It shrinks as $B$ grows, and it is not all bad: it can knock the
+# parameters out of a narrow dip of the loss surface. How large to make $B$ is a trade-off between the noise, the
+# number of steps per epoch, and how many points a computer can process at once.
+
+# %% [markdown]
+# ## 5. Plain gradient descent, momentum, and Adam
 #
 # All three optimizers read the same gradients $g = \nabla \mathcal{L}(\theta)$; they differ in the step they take.
 #
@@ -445,13 +611,59 @@ assert min(v for row in snapshots[0] for v in row) > 0   # epoch 0: class 1 ever
 #   and $\theta \leftarrow \theta - \eta\, v$. Where the gradient keeps pointing the same way, the steps grow, up to
 #   $\eta / (1 - \mu)$ times the gradient (10 times for $\mu = 0.9$). Where it flips sign, as across the valley of
 #   section 2, the flips cancel in $v$ and the zigzag is damped.
-# - **Adam** (`Adam(params, lr)`): running averages of the gradient, $m$, and of its square, $v$, give every
-#   parameter its own step $\eta\, \hat m / (\sqrt{\hat v} + \epsilon)$ (the hats correct the bias of starting the
-#   averages at zero). A parameter whose gradient is tiny still moves by up to about $\eta$ per step, so flat
-#   directions are not left behind.
+# - **Adam** (`Adam(params, lr, betas=(β₁, β₂), eps=ε)`): a momentum, and a step size of its own for every
+#   parameter, both from running averages of the gradients.
 #
-# The runs below start from the same initial weights (`seed=0`) on the same data, for the same number of
-# epochs. The Adam curve is the run of section 3, which also started from `seed=0`.
+# **Adam's equations.** For each parameter, at step $t = 1, 2, \dots$, with $m_0 = v_0 = 0$:
+#
+# $$
+# \begin{aligned}
+# m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t & &\text{the average gradient (a momentum)}\\
+# v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 & &\text{the average squared gradient}\\
+# \hat m_t &= m_t / (1 - \beta_1^t), \quad \hat v_t = v_t / (1 - \beta_2^t) & &\text{bias corrections}\\
+# \theta_t &= \theta_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \varepsilon) & &\text{the step}
+# \end{aligned}
+# $$
+#
+# The defaults are $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\varepsilon = 10^{-8}$. The averages start at zero, so early on
+# they are too small; dividing by $1 - \beta^t$ corrects exactly that (at $t = 1$, $\hat m_1 = g_1$). Dividing by
+# $\sqrt{\hat v_t}$, the typical size of the recent gradients, makes the step about $\eta$ in size whatever the scale
+# of the gradient: a parameter whose gradient is tiny still moves, so flat directions are not left behind.
+#
+# Equations are easy to misread, so here is Adam written by hand, in a few lines over plain floats, run side by side
+# with `nn.Adam` for 20 full-batch steps from the same weights:
+
+# %%
+def adam_by_hand(model, steps, lr=0.02, beta1=0.9, beta2=0.999, eps=1e-8):
+    params = model.parameters()
+    m = [0.0] * len(params)
+    v = [0.0] * len(params)
+    for t in range(1, steps + 1):
+        grads = gradients(model, X_train, y_train)
+        for i, (p, g) in enumerate(zip(params, grads)):
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            m_hat = m[i] / (1 - beta1**t)
+            v_hat = v[i] / (1 - beta2**t)
+            p.data -= lr * m_hat / (math.sqrt(v_hat) + eps)
+
+
+ours, library = MLP(2, [8, 8, 1], seed=0), MLP(2, [8, 8, 1], seed=0)
+adam_by_hand(ours, steps=20)
+optimizer = Adam(library.parameters(), lr=0.02)
+for _ in range(20):
+    gradients(library, X_train, y_train)       # fills every p.grad
+    optimizer.step()
+gap = max(abs(a.data - b.data) for a, b in zip(ours.parameters(), library.parameters()))
+print(f"after 20 steps, the largest difference between our Adam and nn.Adam: {gap:.1e}")
+assert gap < 1e-12
+
+# %% [markdown]
+# The two agree to rounding. (`nn.Adam` arranges the same arithmetic slightly differently, as PyTorch does, folding
+# the bias corrections into one step size, so the last bits may differ.)
+#
+# Now the three optimizers on the moons. The runs below start from the same initial weights (`seed=0`) on the same
+# data, for the same number of epochs. The Adam curve is the run of section 3, which also started from `seed=0`.
 
 # %%
 def train(optimizer_for, epochs=EPOCHS, **kwargs):
@@ -467,7 +679,7 @@ runs = {
 fig, ax = plt.subplots(figsize=(5.5, 3.4))
 for name, curve in runs.items():
     ax.plot(range(1, len(curve) + 1), curve, label=name)
-ax.set(xlabel="epoch", ylabel="training loss (BCE)", yscale="log")
+ax.set(title="Three optimizers, the same start", xlabel="epoch", ylabel="training loss (BCE)", yscale="log")
 ax.legend(fontsize=8)
 plt.show()
 for name, curve in runs.items():
@@ -484,13 +696,13 @@ assert final[2] < final[1] < final[0]
 # optimizer's learning rate. Adam is a common default because it is less sensitive to that choice, not because it
 # always wins.
 #
-# ## 5. The learning rate: too small, about right, too large
+# ## 6. The learning rate: too small, about right, too large
 #
 # Plain gradient descent on the same model and data, with three learning rates:
 #
 # - **too small** ($\eta = 0.02$): every step is safe, and the loss falls at every epoch, but slowly;
 # - **about right** ($\eta = 1$): fast progress;
-# - **too large** ($\eta = 4$): steps overshoot, as in section 2 with $\eta \lambda_{\max} > 2$, and the loss
+# - **too large** ($\eta = 4$): steps overshoot, as in section 2.1 with $\eta \lambda_{\max} > 2$, and the loss
 #   jumps up and down. A network is not a quadratic, so instead of growing without bound the loss may bounce
 #   around, or settle at a poor value after some ReLU units have been pushed where they never activate again.
 #   If the loss becomes `inf` or `nan`, `fit` stops with a `FloatingPointError`.
@@ -502,7 +714,7 @@ labels = {0.02: "too small, η = 0.02", 1.0: "about right, η = 1", 4.0: "too la
 fig, ax = plt.subplots(figsize=(5.5, 3.4))
 for lr, curve in lr_runs.items():
     ax.plot(range(1, LR_EPOCHS + 1), curve, label=labels[lr])
-ax.set(xlabel="epoch", ylabel="training loss (BCE)")
+ax.set(title="Plain gradient descent, three learning rates", xlabel="epoch", ylabel="training loss (BCE)")
 ax.legend(fontsize=8)
 plt.show()
 
@@ -517,322 +729,6 @@ assert rises(small) == 0 and small[-1] > 0.5      # the small one never goes up,
 assert rises(large) >= 10                         # the large one oscillates
 assert right[-1] < runs["gradient descent, lr 0.1"][-1]   # η = 1 in 60 epochs beats η = 0.1 in 100
 
-# %% [markdown]
-# ## 6. Record once, replay: the same step without building a graph
-#
-# Every training step so far did the same three things: run the model on the data, which builds a graph of `Value`
-# nodes; call `backward()` on that graph; throw the graph away. The next step builds the same graph again, node for
-# node, and only the numbers in it are different. In pure Python, building the graph is most of the cost of a step.
-# Each node is a Python object that has to be allocated and filled in with its operands and its local partial
-# derivatives; `backward()` then has to find every node again, in topological order, before the graph is freed.
-#
-# How many nodes are there? Take micrograd's demo step: 64 points of the moons, the model `MLP(2, [16, 16, 1])`
-# with its 337 parameters, and the hinge loss with labels $\pm 1$, plus micrograd's small L2 penalty
-# $\alpha \sum_p p^2$ with $\alpha = 10^{-4}$ (as one fused node, `dot(params, params)`). `topological_order(loss)`
-# lists every node that leads to the loss, leaves included.
-
-# %%
-Xd, yd = make_moons(n=64, noise=0.1, seed=0)
-Yd = [2.0 * c - 1.0 for c in yd]            # labels 0/1 -> -1/+1 for the hinge loss
-demo = MLP(2, [16, 16, 1], seed=0)
-demo_params = demo.parameters()
-ALPHA = 1e-4
-
-def demo_loss(points, labels):
-    scores = [demo(x) for x in points]
-    return hinge_loss(scores, labels) + ALPHA * dot(demo_params, demo_params)
-
-loss = demo_loss(Xd, Yd)
-nodes = topological_order(loss)
-op_nodes = [v for v in nodes if not v.is_leaf]
-print(f"{len(nodes):,} nodes: {len(op_nodes):,} op nodes and {len(nodes) - len(op_nodes)} leaves (the parameters)")
-print(f"about {len(op_nodes) / len(Xd):.0f} op nodes per point; by kind:", dict(Counter(v.op for v in op_nodes)))
-assert len(nodes) - len(op_nodes) == len(demo_params) == 337
-assert len(op_nodes) > 60 * len(Xd)
-
-# %% [markdown]
-# Almost every node belongs to one point: each point passes through 33 neurons (16 + 16 + 1), each neuron is one
-# fused node for $w \cdot x + b$ (`affine` in the first layer, where $x$ holds plain numbers, `dot` after it), the
-# 32 hidden neurons add a `relu` each, and the point's hinge term $\max(0, 1 - y s)$ adds three more. The leaves are
-# the 337 parameters: the data are plain numbers here, not nodes. Every step of training builds all these nodes
-# again.
-#
-# ### What `record` does
-#
-# `record(loss_fn, X, Y)` runs `loss_fn(X, Y)` once, on the normal engine, and keeps what the graph did as a
-# **tape**: the graph's ops written out as straight-line Python code on plain floats, the forward pass first and
-# then the backward pass in the order `backward()` uses. Calling `tape(X, Y)` replays both passes for new numbers
-# without creating a single `Value`. It returns the loss as a float and adds each parameter's gradient into its
-# `.grad`, just as `loss.backward()` does.
-#
-# Two kinds of numbers enter a replay:
-#
-# - **inputs**: every number inside the arguments (here `X` and `Y`, nested lists of numbers). While recording,
-#   each of them becomes an input `Value`; a replay reads them from the new arguments, which must have the same
-#   shape as the recorded ones (64 points of 2 coordinates, and 64 labels).
-# - **parameters**: every leaf the loss depends on that needs a gradient and is not an input; here the 337
-#   weights and biases (`tape.parameters`). A replay reads their `.data` at the moment it runs, so after
-#   `optimizer.step()` the next replay uses the new weights.
-#
-# Is the replay exact? It runs the same op formulas on the same floats in the same order as `backward()`, so it
-# should give the same numbers, not just close ones. The cell below checks this with `==` twice: on the recorded
-# batch, and on a new batch after an SGD step has moved the weights. Leaf gradients accumulate, so they are zeroed
-# before each pass.
-
-# %%
-start = time.perf_counter()
-tape = record(demo_loss, Xd, Yd)
-record_seconds = time.perf_counter() - start
-print(tape)
-assert set(tape.parameters) == set(demo_params) and len(tape) == len(op_nodes)
-
-def normal_pass(points, labels):
-    demo.zero_grad()
-    loss = demo_loss(points, labels)
-    loss.backward()
-    return loss.data, [p.grad for p in demo_params]
-
-def replay_pass(points, labels):
-    demo.zero_grad()
-    loss = tape(points, labels)
-    return loss, [p.grad for p in demo_params]
-
-X_new, y_new = make_moons(n=64, noise=0.1, seed=7)
-Y_new = [2.0 * c - 1.0 for c in y_new]
-for what, points, labels in [("recorded batch", Xd, Yd), ("new batch, new weights", X_new, Y_new)]:
-    if points is X_new:
-        SGD(demo_params, lr=0.1).step()       # move the weights: a replay reads them when it runs
-    loss_normal, grads_normal = normal_pass(points, labels)
-    loss_replay, grads_replay = replay_pass(points, labels)
-    same = sum(a == b for a, b in zip(grads_normal, grads_replay))
-    print(f"{what:22s}: loss {loss_normal:.12f} (normal) {loss_replay:.12f} (replay); {same} of 337 gradients equal")
-    assert loss_replay == loss_normal and grads_replay == grads_normal
-
-# %% [markdown]
-# ### How much faster?
-#
-# A replay does the same arithmetic as a normal step and none of the bookkeeping: no node objects, no topological
-# sort, no graph to free. The cell below times ten training steps each way (zero the gradients, compute the loss
-# and the gradients, one SGD step), both from the same starting weights, and checks that the two runs took exactly
-# the same steps. Expect the replay to be several times faster. The exact ratio depends on the machine and on
-# what else it is doing at the time, which is why nothing here asserts it; run the cell again and the figures
-# will change a little. Recording is not free either, since it builds the graph once and compiles the tape's code,
-# so a tape pays off for a step that runs many times.
-
-# %%
-start_weights = [p.data for p in demo_params]
-opt = SGD(demo_params, lr=0.05)
-
-def normal_step():
-    opt.zero_grad()
-    loss = demo_loss(Xd, Yd)
-    loss.backward()
-    opt.step()
-    return loss.data
-
-def replay_step():
-    opt.zero_grad()
-    loss = tape(Xd, Yd)
-    opt.step()
-    return loss
-
-def time_steps(step, n=10):
-    for p, w0 in zip(demo_params, start_weights):
-        p.data = w0
-    start = time.perf_counter()
-    losses = [step() for _ in range(n)]
-    return (time.perf_counter() - start) / n, losses
-
-normal_seconds, normal_losses = time_steps(normal_step)
-replay_seconds, replay_losses = time_steps(replay_step)
-assert replay_losses == normal_losses          # the same ten steps, to the last bit
-print(f"normal step {1e3 * normal_seconds:.1f} ms, replayed step {1e3 * replay_seconds:.1f} ms: "
-      f"the replay is {normal_seconds / replay_seconds:.1f} times faster on this run")
-print(f"recording took {record_seconds:.2f} s, about {record_seconds / normal_seconds:.0f} normal steps")
-
-# %% [markdown]
-# ### Reading the tape
-#
-# `tape.source` is the Python function that a replay runs, `run(X, P, G)`: `X` holds the input numbers, `P` the
-# parameters' data and `G` their gradients. For this step it has tens of thousands of lines, so here are the first
-# twelve, each cut at 100 characters:
-
-# %%
-lines = tape.source.splitlines()
-
-def show(chunk, width=100):
-    for line in chunk:
-        print(line if len(line) <= width else line[: width - 4] + " ...")
-
-print(f"tape.source: {len(lines):,} lines for {len(tape):,} op nodes\n")
-show(lines[:12])
-
-# %% [markdown]
-# Every number of the graph is a local variable, named after its **slot**. Slots are numbered inputs first (here
-# `v0` to `v191`: the 128 coordinates of the points, then the 64 labels), then the parameters (`v192` to `v528`),
-# then one slot per op node, in topological order.
-#
-# - `v7` is the **value** of slot 7;
-# - `g7` is the **gradient** of the loss with respect to slot 7, built up by the backward pass;
-# - `d7_0` is a **local partial derivative**: $\partial v_7 / \partial (\text{its first operand})$, computed
-#   together with `v7` on the forward line.
-#
-# After the `def` line, two lines unpack the inputs and the parameters. The long sum is the L2 penalty,
-# `dot(params, params)`: a fused node is written as one sum of products, in the order the engine adds them. Then
-# come the nodes of the points, such as `v531 = ...`, a neuron's $w \cdot x + b$ on one point (a `dot` node needs
-# no `d` variables: its partials are its own operands), and the `relu` of it on the next line. That line calls `op1(F, v531)`, where `op1` is the op
-# table's own formula for relu, `OPS["relu"].fn`, and `F` is the table's namespace of float math. It is the same
-# function the engine calls when it builds a relu node, and it returns the value and the local partial in one go,
-# so the tape has no formula of its own that could drift from the engine's:
-
-# %%
-print("relu in the op table:", OPS["relu"].doc)
-print("OPS['relu'].fn(F, -2.0) =", OPS["relu"].fn(F, -2.0), "  OPS['relu'].fn(F, 1.5) =", OPS["relu"].fn(F, 1.5))
-assert OPS["relu"].fn(F, -2.0) == (0.0, (0.0,)) and OPS["relu"].fn(F, 1.5) == (1.5, (1.0,))
-
-# where the backward pass starts: the loss's own gradient is 1
-root = next(i for i, line in enumerate(lines) if re.fullmatch(r" +g\d+ = 1\.0", line))
-show(lines[root : root + 9])
-
-# %% [markdown]
-# The backward pass sets the gradient of the loss to 1, then visits the nodes from the loss back to the leaves, and
-# for each node pushes its gradient to each of its operands: `g_operand += d * g_node`, the chain rule, once per
-# edge of the graph. (A partial of exactly 1, as for the sum node, is left out of the product.) The test in front
-# of each block skips a node whose gradient is 0, as `backward()` does, since it would only add zeros; it pushes
-# anyway when one of the node's partials is inf or nan, because then $0 \cdot \infty$ is nan and skipping would
-# change the result. (For a node whose partials cannot be inf or nan, such as the sum, the test is just `if g:`.) `finite` is one cheap test, done once per replay, that says no partial of the whole tape is
-# inf or nan.
-#
-# ### What a tape cannot replay: decisions taken in Python
-#
-# A tape keeps the **ops** that your function did on the recorded numbers, not your Python code. `relu`, `abs` and
-# the other ops of the table run their formula again on every replay, so they decide afresh for the new numbers. A
-# Python `if` on `.data` is not an op. It runs once, while recording, and the tape keeps only the branch it took.
-#
-# A small example: the absolute error $|w x - t|$, written once with an `if` and once with `abs()`. Both are recorded
-# at $x = 3,\ t = 1$, where the error $w x - t = 2$ is positive, and then replayed at other points.
-
-# %%
-w_abs = Value(1.0)
-
-def abs_error_with_if(x, t):
-    e = w_abs * x - t
-    if e.data >= 0:            # a Python decision: taken once, at record time
-        return e
-    return -e
-
-def abs_error_with_op(x, t):
-    return abs(w_abs * x - t)  # abs is an op: its formula runs again on every replay
-
-tape_if = record(abs_error_with_if, 3.0, 1.0)
-tape_op = record(abs_error_with_op, 3.0, 1.0)
-for x, t in [(3.0, 1.0), (0.0, 1.0), (-2.0, 1.0)]:
-    truth = abs_error_with_if(Value(x), t).data     # without a tape, the if runs again
-    print(f"x = {x:4}, t = {t}: |wx - t| = {truth};  tape with if: {tape_if.forward(x, t):5};  "
-          f"tape with abs(): {tape_op.forward(x, t)}")
-    assert tape_op.forward(x, t) == truth
-assert tape_if.forward(0.0, 1.0) == -1.0           # it kept the branch "e >= 0": a negative absolute error
-
-
-# %% [markdown]
-# Nothing warns about the wrong replay. `record` checks its tape against the engine once, on the recorded numbers,
-# and there the branch was the right one. So the rule for a function you record is: compute with ops only, and
-# never read `.data` to take a decision or to make a constant. The same rule explains two things about losses.
-#
-# - **Class labels.** `cross_entropy(logits, 2)` takes the logit of class 2: the label is used as a list index,
-#   which is a Python decision. While recording, every number in the arguments is an input `Value`, and a `Value`
-#   cannot be an index, so `record` refuses with a TypeError that says what to do instead. Give each target as a
-#   one-hot vector of floats, such as `[0.0, 0.0, 1.0]`, which `cross_entropy` also accepts: the loss is then
-#   $\operatorname{logsumexp}(z) - \sum_k t_k z_k$, plain arithmetic on the target's numbers, which can be inputs.
-#   For a one-hot target it is the same loss, to the last bit.
-# - **Overflow.** Softmax and cross-entropy need $\log \sum_j e^{z_j}$, and $e^{z}$ overflows past
-#   $z \approx 709.8$. The usual guard subtracts the largest logit first:
-#   $\log \sum_j e^{z_j} = m + \log \sum_j e^{z_j - m}$ with $m = \max_j z_j$. If $m$ were read off `.data` in
-#   Python, a tape would keep the recorded batch's $m$ as a constant, and a later batch with larger logits would
-#   overflow. In valuegrad the shift is inside the formula of the `logsumexp` op, so every replay picks its own
-#   maximum, as the cell below checks with logits of $\pm 1000$.
-
-# %%
-def ce_with_index(logits, label):
-    return cross_entropy(logits, label)
-
-try:
-    record(ce_with_index, [1.0, 2.0], 1)
-except TypeError as error:
-    print(textwrap.fill(f"TypeError: {error}", 110), "\n")
-else:
-    raise AssertionError("a class index should not be accepted as an input of a tape")
-
-u = [Value(0.5), Value(-0.5)]
-
-def ce_one_hot(x, target):
-    return cross_entropy([u[0] * x, u[1] * x], target)    # two logits, x/2 and -x/2
-
-assert ce_one_hot(Value(3.0), [0.0, 1.0]).data == cross_entropy([u[0] * 3.0, u[1] * 3.0], 1).data
-ce_tape = record(ce_one_hot, 1.0, [0.0, 1.0])
-print("the tape's line for it:", *[line.strip() for line in ce_tape.source.splitlines() if "logsumexp" in line])
-for x in (1.0, 2000.0, -2000.0):
-    for p in u:
-        p.grad = 0.0
-    normal = ce_one_hot(Value(x), [0.0, 1.0])
-    normal.backward()
-    grads_normal = [p.grad for p in u]
-    for p in u:
-        p.grad = 0.0
-    replayed = ce_tape(x, [0.0, 1.0])
-    print(f"logits ({x / 2:7}, {-x / 2:7}): loss {replayed:.6f}, gradients {[p.grad for p in u]}")
-    assert math.isfinite(replayed) and replayed == normal.data and [p.grad for p in u] == grads_normal
-
-# %% [markdown]
-# ### Training with a tape
-#
-# Finally, a whole training run on a tape, with micrograd's recipe: `MLP(2, [16, 16, 1])`, the hinge loss with
-# labels $\pm 1$ plus the L2 penalty, and 100 steps of full-batch gradient descent, with a learning rate that falls
-# in a straight line from 1.0 to 0.1 (`LinearDecay`). The data are the 120 training points of section 3, and the 40
-# test points are kept aside as before. The loop is the usual one, with `tape(X, Y)` where the forward pass and
-# `loss.backward()` were.
-
-# %%
-tape_model = MLP(2, [16, 16, 1], seed=0)
-params = tape_model.parameters()
-Y_train = [2.0 * c - 1.0 for c in y_train]
-
-def loss_fn(points, labels):
-    return hinge_loss([tape_model(x) for x in points], labels) + ALPHA * dot(params, params)
-
-train_tape = record(loss_fn, X_train, Y_train)
-opt = SGD(params, lr=1.0)
-schedule = LinearDecay(opt, start=1.0, end=0.1, steps=100)
-tape_losses = []
-for step in range(100):
-    opt.zero_grad()
-    tape_losses.append(train_tape(X_train, Y_train))
-    opt.step()
-    schedule.step()
-
-train_acc, test_acc = accuracy(tape_model, X_train, y_train), accuracy(tape_model, X_test, y_test)
-print(f"loss {tape_losses[0]:.4f} -> {tape_losses[-1]:.4f}; training accuracy {train_acc:.3f}, test accuracy {test_acc:.3f}")
-
-fig, (ax_loss, ax_map) = plt.subplots(1, 2, figsize=(10, 3.4))
-ax_loss.plot(range(1, 101), tape_losses)
-ax_loss.set(xlabel="step", ylabel="hinge loss + L2", yscale="log", title="100 replayed steps")
-zz = scores_on_grid(tape_model)
-ax_map.contourf(gx, gy, zz, levels=[min(min(r) for r in zz) - 1, 0.0, max(max(r) for r in zz) + 1],
-                cmap="coolwarm", alpha=0.35)
-ax_map.contour(gx, gy, zz, levels=[0.0], colors="k", linewidths=1)
-ax_map.scatter([p[0] for p in X_test], [p[1] for p in X_test], c=y_test, cmap="coolwarm", s=14,
-               edgecolors="k", linewidths=0.3)
-ax_map.set(title="decision boundary, test points", xlabel="x₁", ylabel="x₂")
-plt.show()
-assert tape_losses[-1] < 0.1 * tape_losses[0]
-assert train_acc >= 0.95 and test_acc >= 0.9
-
-# %% [markdown]
-# A tape fits a step whose structure is fixed and that runs many times: the same model, the same loss and the same
-# batch shape. A batch of another size is a different graph, so it needs its own tape (for minibatches, one tape per
-# batch size, since the last batch is often smaller). If you change anything that the tape baked in, a number in a
-# closure or the model's layers, record again. And when a replay gives a nan, run it under `detect_anomaly()`: the
-# tape then takes the normal path, so the engine checks every op and names the one that made it.
 
 # %% [markdown]
 # ## Summary
@@ -843,32 +739,73 @@ assert train_acc >= 0.95 and test_acc >= 0.9
 # - $\sum_i (y_i - \hat y_i)^2$ is the **sum of squared errors**. The **mean** squared error divides it by $n$.
 #   They have the same minimum, but the sum's gradient grows with $n$, so it changes which learning rate works.
 # - **Gradient descent**, $\theta \leftarrow \theta - \eta \nabla \mathcal{L}$, is greedy: each step follows the
-#   local slope, so in a narrow valley it zigzags. On a quadratic it converges exactly when
-#   $\eta < 2/\lambda_{\max}$.
-# - `fit` wraps the loop (forward, loss, `zero_grad`, `backward`, `step`); a callback can watch the model as
-#   it learns.
-# - **Momentum** damps the zigzag and speeds up along consistent directions. **Adam** scales each parameter's step
-#   by its own gradient history.
+#   local slope, so in a narrow valley it zigzags. (Optional: on a quadratic it converges exactly when
+#   $\eta < 2/\lambda_{\max}$, with $\lambda_{\max}$ the largest curvature.)
+# - The **training loop** is five lines: forward, loss, `zero_grad()`, `backward()`, update. `fit` runs exactly
+#   that loop (we got the same parameters, up to rounding), with bookkeeping around it.
+# - **Minibatch SGD** shuffles the data every epoch and steps once per minibatch. Each step's gradient is noisy,
+#   but weighted over an epoch the batch gradients are the full gradient, and many cheap steps usually beat one
+#   exact one.
+# - **Momentum** damps the zigzag and speeds up along consistent directions. **Adam** keeps running averages $m$
+#   and $v$ of the gradient and its square, corrects their start at zero, and steps by
+#   $\eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$; our ten-line version matches `nn.Adam`.
 # - The **learning rate** matters most: too small is slow, too large oscillates or diverges.
-# - A training step builds thousands of `Value` nodes and throws them away. **`record(loss_fn, X, Y)`** runs the
-#   step once and keeps its ops as straight-line code on floats; `tape(X, Y)` replays the forward and backward
-#   passes on new inputs and on the parameters' current values, with the same loss and gradients as `backward()`
-#   to the last bit, several times faster. A tape replays ops, not Python: a decision on `.data` (an `if`, a class
-#   index, a constant read off a number) is fixed at record time, so write it with ops (`abs`, `relu`,
-#   `logsumexp`) and give class targets as one-hot vectors.
 #
 # ## Exercises
 #
-# 1. Train the moons model of section 5 with `lambda outs, ys: binary_cross_entropy(outs, ys) * len(ys)` (a sum
-#    instead of a mean) and $\eta = 1$. What happens, and which learning rate gives back the curve of the mean?
-# 2. In section 2, start gradient descent from $(w, b) = (3, -2)$ with $\eta = 1.95/\lambda_{\max}$, then with
-#    momentum (keep a velocity yourself). Draw both paths on the contour plot. Which one reaches $(w^*, b^*)$
-#    first?
-# 3. Train the moons model with `SGD(lr=0.1)` and `batch_size=16` instead of the full batch. Compare the loss curve
-#    with the full-batch one. Why is it noisier, and why can it still go down faster per epoch?
-# 4. In section 6, write the hinge term with a Python `if` instead of `relu` (a term of 0 when `1 - y * s.data <= 0`,
-#    else `1 - y * s`), record the training loss, and train for 100 steps on the tape. Compare each replayed loss
-#    with the normal path's at the same weights. When do they start to differ, and for which points?
-# 5. Train the tape model of section 6 with minibatches of 32 points (`nn.data.batches`, 120 training points, so the
-#    last batch has 24). What does a tape recorded on 32 points say when you give it 24? Keep one tape per batch
-#    size, and check that 10 epochs give the same weights as the same loop with `loss.backward()`.
+# Replace each `...` with your answer and run the cell; `hint("04.1")` helps, and `solution("04.1")` shows a worked
+# answer once you have tried.
+#
+# **04.1 Sum or mean.** Suppose the moons model of section 3 were trained with the *sum* of the binary
+# cross-entropy over the 120 training points instead of the mean. Which learning rate would give exactly the same
+# steps as the mean with $\eta = 1$?
+
+# %%
+answer_04_1 = ...     # a number
+check("04.1", answer_04_1)
+
+# %% [markdown]
+# **04.2 Momentum by hand.** Write `momentum_step(params, velocities, lr, mu)`, which updates every `p.data` from
+# its `p.grad` with momentum, $v \leftarrow \mu v + g$ and $p \leftarrow p - \eta v$, and returns the new list of
+# velocities (they start at 0). The check runs it for several steps beside `SGD(params, lr, momentum=mu)`.
+
+# %%
+def momentum_step(params, velocities, lr, mu):
+    return ...
+
+
+check("04.2", momentum_step)
+
+# %% [markdown]
+# **04.3 Counting steps.** With 120 training points and `batch_size=16`, how many optimizer steps does one epoch
+# take, and how many points are in the last minibatch? Give `(steps, last_batch_size)`.
+
+# %%
+answer_04_3 = (..., ...)
+check("04.3", answer_04_3)
+
+# %% [markdown]
+# **04.4 (optional) The largest stable learning rate.** For the line fit of section 2 with inputs `xs`, the MSE's
+# Hessian is $2\begin{pmatrix}\overline{x^2} & \bar x\\ \bar x & 1\end{pmatrix}$. Write `largest_stable_lr(xs)`:
+# the learning rate above which plain gradient descent diverges on that loss.
+
+# %%
+def largest_stable_lr(xs):
+    return ...
+
+
+check("04.4", largest_stable_lr)
+
+# %% [markdown]
+# **04.5 AdamW by hand.** *Decoupled weight decay* (AdamW) shrinks every parameter before the Adam step:
+# $\theta \leftarrow \theta\,(1 - \eta\lambda)$, then the step of section 5 with the plain gradient. Write
+# `adamw_step(p, g, m, v, t, lr, wd, beta1=0.9, beta2=0.999, eps=1e-8)` for one parameter: it takes the parameter's
+# value `p`, its gradient `g`, its running averages `m` and `v` and the step number `t` (from 1), and returns the
+# new `(p, m, v)`. The check compares it with `nn.Adam(..., weight_decay=wd, decoupled=True)`.
+
+# %%
+def adamw_step(p, g, m, v, t, lr, wd, beta1=0.9, beta2=0.999, eps=1e-8):
+    return ...
+
+
+check("04.5", adamw_step)

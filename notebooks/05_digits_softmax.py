@@ -26,8 +26,8 @@
 #   if it is not;
 # - the **cross-entropy** loss, $-\log p_{\text{true class}}$, and its remarkably simple gradient
 #   $\text{softmax}(z) - \text{onehot}(t)$;
-# - how to train a small MLP on the digits with `fit`, and how to read the result: test accuracy, a confusion
-#   matrix, and the digits it still gets wrong.
+# - how to train a small MLP on the digits with `fit`, and how to read the result: test accuracy, the hidden units'
+#   weights drawn as images, a confusion matrix, and the digits it still gets wrong.
 #
 # Everything is seeded, so every number below is the same on every run. The whole notebook runs in well under a
 # minute on a laptop, with no network: the digits ship inside scikit-learn.
@@ -40,11 +40,12 @@ import random
 import matplotlib.pyplot as plt
 
 from autograd import Value
+from exercises import check, hint, solution
 from nn import MLP, Adam, accuracy, cross_entropy, fit, log_softmax, predict, softmax
 from nn.data import load_digits, train_test_split
 from nn.plots import confusion_matrix, plot_confusion
 
-plt.rcParams["figure.dpi"] = 72
+plt.rcParams["figure.dpi"] = 110
 random.seed(0)
 
 # %% [markdown]
@@ -68,20 +69,21 @@ assert len(X_train) + len(X_test) == len(X)
 assert all(0.0 <= v <= 1.0 for row in X for v in row)
 
 
-def show_digits(images, titles, columns=10, size=0.9):
-    # A row (or grid) of 8×8 images with a title above each one.
+def show_digits(images, titles, heading, columns=10, size=0.9):
+    # A row (or grid) of 8×8 images with a title above each one, and a heading above them all.
     rows = math.ceil(len(images) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, 1.15 * size * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, 1.15 * size * rows + 0.4), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, title in zip(axes.flat, images, titles):
         ax.imshow([image[8 * r : 8 * r + 8] for r in range(8)], cmap="gray_r", vmin=0.0, vmax=1.0)
         ax.set_title(title, fontsize=9)
+    fig.suptitle(heading, fontsize=10)
     plt.show()
 
 
 first_of_each = [next(i for i, t in enumerate(y_train) if t == d) for d in range(10)]
-show_digits([X_train[i] for i in first_of_each], [str(d) for d in range(10)])
+show_digits([X_train[i] for i in first_of_each], [str(d) for d in range(10)], "The first training image of each digit")
 
 
 # %% [markdown]
@@ -376,6 +378,66 @@ assert abs(sum(probs) - 1.0) < 1e-12
 assert max(range(10), key=lambda k: probs[k]) == predict(model, [image], task="multiclass")[0]
 
 # %% [markdown]
+# ### What the hidden units learned
+#
+# Each hidden unit computes $\operatorname{relu}(\mathbf w \cdot \mathbf x + b)$ over the 64 pixels, so its 64 weights
+# can be drawn as an 8×8 image, each weight in the place of the pixel it multiplies. The weights started random, so
+# we draw what **training changed**: the trained weight minus its starting value. Red means training made ink on
+# that pixel push the unit *on*; blue, push it *off*. Above each image is the digit whose output logit this unit
+# raises most (its largest weight in the output layer): the digit it "votes" for.
+#
+# One thing can be predicted before looking. A weight's gradient is its pixel's value times the unit's error
+# signal ($\partial L/\partial w_j = \delta\, x_j$: the multiplication "swap" of notebook 02). A pixel that is blank
+# in every training image has $x_j = 0$ always, so its weight never receives a gradient and never moves. The cell
+# checks that too.
+
+# %%
+hidden_layer, output_layer = model.layers
+untrained = MLP(64, [16, 10], seed=0).layers[0]          # the same starting weights (the same seed)
+changes = [[w.data - w0.data for w, w0 in zip(unit.w, unit0.w)] for unit, unit0 in zip(hidden_layer.neurons, untrained.neurons)]
+votes = [max(range(10), key=lambda d, j=j: output_layer.neurons[d].w[j].data) for j in range(len(changes))]
+blank = [i for i in range(64) if all(image[i] == 0.0 for image in X_train)]
+print(f"{len(blank)} of the 64 pixels are blank in every training image: {blank}")
+assert len(changes) == 16 and all(len(c) == 64 for c in changes)
+assert blank and all(c[i] == 0.0 for c in changes for i in blank)       # their weights never moved
+assert max(abs(v) for c in changes for v in c) > 0.5                    # while others moved a lot
+
+limit = sorted(abs(v) for c in changes for v in c)[int(0.98 * 16 * 64)]   # the colour scale, ignoring a few extremes
+fig, axes = plt.subplots(2, 8, figsize=(10, 3.2))
+for j, (ax, c) in enumerate(zip(axes.flat, changes)):
+    shown_image = ax.imshow([c[8 * r : 8 * r + 8] for r in range(8)], cmap="bwr", vmin=-limit, vmax=limit)
+    ax.set_title(f"unit {j + 1} → {votes[j]}", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.colorbar(shown_image, ax=axes, shrink=0.8, label="weight change")
+fig.suptitle("What training changed in each hidden unit's weights (→ the digit it votes for)")
+plt.show()
+
+# %% [markdown]
+# Some units read clearly: a unit that votes for 6 has gained red in the lower left, where a 6 has its loop, and blue
+# at the top right, where a 6 has no ink (the same clue the hand-written rules used). Others are blotchy: with only
+# 16 units, each one serves several digits, and the output layer recognises a digit by a *pattern* of units that are
+# on and off. And a few images are pale and nearly uniform. Those units changed little because they stopped
+# learning early: they are **dead ReLUs** (notebook 03), off for every training image, so no gradient reaches them.
+# The cell below finds them.
+
+# %%
+def pre_activation(unit, image):
+    return sum(w.data * x for w, x in zip(unit.w, image)) + unit.b.data
+
+
+dead = [j + 1 for j, unit in enumerate(hidden_layer.neurons) if all(pre_activation(unit, image) <= 0 for image in X_train)]
+faint = [j + 1 for j, c in enumerate(changes) if max(abs(v) for v in c) < 0.2]
+print(f"dead units (off for all {len(X_train)} training images): {dead}; units whose weights changed by less than 0.2: {faint}")
+assert dead and set(faint) <= set(dead)
+
+six = changes[votes.index(6)]                      # the unit that votes for 6
+lower_left = sum(six[8 * r + c] for r in range(4, 8) for c in range(4)) / 16
+top_right = sum(six[8 * r + c] for r in range(4) for c in range(4, 8)) / 16
+print(f"the unit voting for 6: mean change {lower_left:+.3f} in the lower-left quarter, {top_right:+.3f} in the top-right")
+assert lower_left > 0 > top_right
+
+# %% [markdown]
 # ## 6. Where the model goes wrong
 #
 # Accuracy is a single number. The **confusion matrix** shows which digits are mistaken for which: row $t$, column
@@ -391,6 +453,7 @@ pairs = sorted(((cm[t][p], t, p) for t in range(10) for p in range(10) if t != p
 print("most frequent mistakes (count, true -> predicted):", [(c, f"{t}->{p}") for c, t, p in pairs[:4]])
 figure = plot_confusion(y_test, y_pred, classes=10, title="learned MLP on the test set")
 figure.set_size_inches(5.0, 4.2)
+figure.set_dpi(110)
 figure
 
 # %% [markdown]
@@ -408,13 +471,15 @@ titles = []
 for i in shown:
     q = softmax(model(X_test[i]))[y_pred[i]].data
     titles.append(f"{y_test[i]}→{y_pred[i]} ({q:.2f})")
-show_digits([X_test[i] for i in shown], titles, columns=5, size=1.3)
+show_digits([X_test[i] for i in shown], titles, "Misclassified test digits: true → predicted (probability given)",
+            columns=5, size=1.3)
 
 # %% [markdown]
 # Many of these are hard even for a person at 8×8 resolution: strokes that are cut short, digits drawn off-centre,
 # or shapes halfway between two classes. A probability well below one says the model "knew" it was unsure; a
 # confident mistake is the more worrying kind, and the one cross-entropy punishes hardest.
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - Hand-written rules on where the ink lies reach only about 60% on these digits, even with thresholds read off
@@ -426,18 +491,84 @@ show_digits([X_test[i] for i in shown], titles, columns=5, size=1.3)
 #   where the naive formula gives `nan`. Use `log_softmax` rather than the log of a softmax.
 # - **Cross-entropy** $-\log p_t$ is $\log 10$ for a uniform guess over ten classes, and its gradient with respect to the
 #   logits is $\text{softmax}(z) - \text{onehot}(t)$.
-# - A 1,210-parameter MLP trained for a few epochs with `fit` and `Adam` gets over 90% of the test digits right;
-#   the confusion matrix and the misclassified images show where it still struggles.
+# - A 1,210-parameter MLP trained for a few epochs with `fit` and `Adam` gets over 90% of the test digits right. Its
+#   hidden units' weights, drawn as images, are blotchy templates over the pixels; the confusion matrix and the
+#   misclassified images show where it still struggles.
 #
 # ## Exercises
 #
-# 1. **Beat (or fail to beat) the rules.** Add two more features to `features` (for instance the ink in the left
-#    and right columns of the middle rows, to catch the loop of an 8) and rules that use them. How much does the
-#    *test* accuracy move? How many of your changes help on training images but hurt on test images?
-# 2. **Temperature at prediction time.** Divide the trained model's logits by $T \in \{0.5, 1, 2\}$ before the
-#    softmax. Show that the accuracy does not change, and compute the mean cross-entropy on the test set for each
-#    $T$. Which $T$ gives the lowest loss, and what does that say about how well calibrated the model's
-#    probabilities are?
-# 3. **No hidden layer.** Train `MLP(64, [10])`, a linear classifier with softmax, which is multinomial logistic
-#    regression, with the same optimizer and epochs. Compare its test accuracy and confusion matrix with the
-#    16-unit network. Which pairs of digits does the hidden layer help with most?
+# Replace each `...` with your answer and run the cell; `hint("05.1")` helps, and `solution("05.1")` shows a worked
+# answer once you have tried.
+#
+# **05.1 A softmax that never overflows.** Write `stable_softmax(z)` for a list of floats, with `math.exp`, returning
+# the list of probabilities. It must give the right answer for logits such as `[1000.0, -1000.0, 0.0]`.
+
+# %%
+def stable_softmax(z):
+    return ...
+
+
+check("05.1", stable_softmax)
+
+# %% [markdown]
+# **05.2 The gradient of cross-entropy.** Write `ce_grad(z, t)`: the list of $\partial L/\partial z_j$ for
+# $L = $ `cross_entropy(z, t)`, with logits `z` (floats) and the true class `t`, from the formula of section 4 and no
+# `backward()`. The check compares it with `backward()`.
+
+# %%
+def ce_grad(z, t):
+    return ...
+
+
+check("05.2", ce_grad)
+
+# %% [markdown]
+# **05.3 Temperature.** Dividing logits by a temperature $T$ never changes the argmax, so it never changes the
+# accuracy, but it does change the loss. Write `mean_ce(logit_rows, labels, T)`: the mean cross-entropy of the rows
+# of logits divided by `T`. Then try it on the model's test logits (`[[v.data for v in model(x)] for x in X_test]`)
+# for $T = 0.5, 1, 2$: which gives the lowest loss, and is the model over- or under-confident?
+
+# %%
+def mean_ce(logit_rows, labels, T):
+    return ...
+
+
+check("05.3", mean_ce)
+
+# %% [markdown]
+# **05.4 Counting parameters.** Write `n_params(nin, sizes)`: how many weights and biases `MLP(nin, sizes)` has. How
+# many does the linear classifier `MLP(64, [10])` have, against 1,210 for the model above? (Training it, with the same
+# optimizer and epochs, shows how much the hidden layer adds.)
+
+# %%
+def n_params(nin, sizes):
+    return ...
+
+
+check("05.4", n_params)
+
+# %% [markdown]
+# **05.5 Reading a confusion matrix.** The *recall* of digit $d$ is the fraction of the test images of $d$ that
+# the model labels $d$. Write `recalls(cm)` for a confusion matrix given as a list of rows (row = true digit), and
+# use it on `cm` above: which digit does the model find hardest?
+
+# %%
+def recalls(cm):
+    return ...
+
+
+check("05.5", recalls)
+
+# %% [markdown]
+# **05.6 Beat the rules.** Write `my_rules(image)`, a hand-written classifier like `rule_based_digit` of section 2
+# (no training: you may only study the training images, as we did), that gets at least 65% of the *test* digits
+# right, against 62% for section 2's rules. You may call `features(image)` and add features of your own, for
+# instance the ink in the left and right columns of the middle rows, to catch the loop of an 8. How many of your
+# changes help on training images but hurt on test images?
+
+# %%
+def my_rules(image):
+    return ...
+
+
+check("05.6", my_rules)

@@ -42,10 +42,11 @@ import math
 import matplotlib.pyplot as plt
 
 from autograd import Value, no_grad, sum_values
+from exercises import check, hint, solution
 from nn import RBM, softmax
 from nn.data import bars_and_stripes
 
-plt.rcParams["figure.dpi"] = 72
+plt.rcParams["figure.dpi"] = 110
 
 # %% [markdown]
 # ## 1. Energy-based models and the Boltzmann distribution
@@ -107,12 +108,16 @@ temperatures = [0.25, 1.0, 4.0]
 def entropy(ps):
     return -sum(p * math.log(p) for p in ps if p > 0)
 
-fig, axes = plt.subplots(1, 3, figsize=(9, 2.2), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(9, 2.8), sharey=True)
 for ax, T in zip(axes, temperatures):
-    ax.bar(range(8), boltzmann(T), color="tab:blue")
+    ax.bar(range(8), boltzmann(T), color="tab:blue", label="p(s)")
+    ax.axhline(1 / 8, color="gray", ls=":", lw=1, label="uniform, 1/8")
     ax.set_title(f"T = {T}   (entropy {entropy(boltzmann(T)):.2f})", fontsize=9)
     ax.set_xticks(range(8), ["".join(map(str, s)) for s in states], fontsize=7)
+    ax.set_xlabel("state s₁s₂s₃")
 axes[0].set_ylabel("p(s)")
+axes[0].legend(fontsize=7)
+fig.suptitle("The Boltzmann distribution of the 3-unit machine at three temperatures")
 plt.tight_layout()
 plt.show()
 
@@ -233,7 +238,12 @@ draw_graph(left, ring, list(itertools.combinations(range(5), 2)),
 layers = [(x, 0.0) for x in (0, 1, 2)] + [(x, 1.2) for x in (0.5, 1.5)]
 draw_graph(right, layers, [(i, j) for i in range(3) for j in (3, 4)],
            ["tab:orange"] * 3 + ["tab:green"] * 2, "RBM: bipartite graph")
-plt.tight_layout()
+left.scatter([], [], s=60, c="tab:orange", edgecolors="k", label="visible unit")
+left.scatter([], [], s=60, c="tab:green", edgecolors="k", label="hidden unit")
+left.plot([], [], color="0.6", label="a weight")
+fig.legend(loc="lower center", ncol=3, fontsize=7)
+fig.suptitle("Which units are connected", fontsize=10)
+plt.tight_layout(rect=(0, 0.1, 1, 1))
 plt.show()
 
 # %% [markdown]
@@ -331,20 +341,20 @@ print("Z =", round(Z, 4))
 
 # %%
 data = bars_and_stripes(3)
-check = RBM(9, 8, seed=0)                      # a throw-away copy for this check
+probe = RBM(9, 8, seed=0)                      # a throw-away RBM for this comparison
 
 with no_grad():
-    negatives = [check.gibbs(v, k=1) for v in data]          # v^-: one Gibbs step from each training image
+    negatives = [probe.gibbs(v, k=1) for v in data]          # v^-: one Gibbs step from each training image
 N = len(data)
-gap = (sum_values(check.free_energy(v) for v in data) - sum_values(check.free_energy(v) for v in negatives)) / N
-for p in check.parameters():
+gap = (sum_values(probe.free_energy(v) for v in data) - sum_values(probe.free_energy(v) for v in negatives)) / N
+for p in probe.parameters():
     p.grad = 0.0
 gap.backward()
 
 def statistic(vs, i, j):
-    return sum(v[i] * check.p_h_given_v(v)[j] for v in vs) / len(vs)
+    return sum(v[i] * probe.p_h_given_v(v)[j] for v in vs) / len(vs)
 
-worst = max(abs(-check.W[i][j].grad - (statistic(data, i, j) - statistic(negatives, i, j)))
+worst = max(abs(-probe.W[i][j].grad - (statistic(data, i, j) - statistic(negatives, i, j)))
             for i in range(9) for j in range(8))
 assert worst < 1e-12
 print(f"free-energy gap L = {gap.data:+.4f};  autodiff vs textbook CD update, largest difference: {worst:.1e}")
@@ -358,10 +368,11 @@ print(f"free-energy gap L = {gap.data:+.4f};  autodiff vs textbook CD update, la
 # images, an RBM has to discover that pixels agree along a whole row or a whole column. No labels are involved.
 
 # %%
-def show_images(rows, titles, size=0.55):
-    # rows: a list of lists of 9-pixel images, drawn as a grid (one row of images per list)
+def show_images(rows, titles, heading, size=0.55):
+    # rows: a list of lists of 9-pixel images, drawn as a grid (one row of images per list), under a heading
     ncols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * size, len(rows) * size * 1.25), squeeze=False)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * size, len(rows) * size * 1.25 + 0.5), squeeze=False)
+    fig.suptitle(heading, fontsize=9)
     for r, (images, title) in enumerate(zip(rows, titles)):
         for col in range(ncols):
             ax = axes[r][col]
@@ -374,17 +385,25 @@ def show_images(rows, titles, size=0.55):
             else:
                 ax.axis("off")
         axes[r][0].set_title(title, fontsize=8, loc="left")   # may run over the empty titles to its right
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.02, wspace=0.15, hspace=0.7)
+    fig.subplots_adjust(left=0.02, right=0.98, top=1 - 0.7 / (len(rows) * size * 1.25 + 0.5), bottom=0.02,
+                        wspace=0.15, hspace=0.7)
     plt.show()
 
 assert len(data) == 14 and len({tuple(v) for v in data}) == 14
-show_images([data], ["the 14 training images (dark = 1)"])
+show_images([data], ["the 14 training images (dark = 1)"], "Bars and stripes, 3×3")
 
 # %% [markdown]
 # We train `RBM(9, 8, seed=0)` (9 visible units, one per pixel; 8 hidden units) by CD-1 with learning rate 1.0, one
 # full-batch step per epoch, for 1000 epochs. `fit` returns the *reconstruction error* after each epoch: the mean of
-# $(v_i - \hat v_i)^2$, where $\hat{\mathbf{v}} = p(\mathbf{v} = 1 \mid \mathbf{h} = p(\mathbf{h} = 1 \mid \mathbf{v}))$
-# is one deterministic up-and-down pass. It is a convenient progress signal, not the quantity CD optimises.
+# $(v_i - \hat v_i)^2$, where
+#
+# $$
+# \hat{\mathbf{v}} = \sigma\big(\mathbf{a} + W\,\sigma(\mathbf{b} + W^\top\mathbf{v})\big)
+# $$
+#
+# is one deterministic up-and-down pass: the hidden units' on-probabilities $\sigma(\mathbf{b} + W^\top\mathbf{v})$,
+# fed back down as if they were states, give the visible units' on-probabilities ($\sigma$ applied to each entry). It
+# is a convenient progress signal, not the quantity CD optimises.
 #
 # Because this RBM has only 9 visible units, we can also do what is impossible at scale: compute $Z$ exactly by summing
 # $e^{-F(\mathbf{v})}$ over all 512 images, and measure the probability the model gives to the 14 training images.
@@ -413,10 +432,10 @@ print(f"probability of the 14 training images: {mass_before:.3f} before (uniform
 assert errors[-1] < 0.5 * error_before
 assert mass_after > 0.5 > mass_before
 
-fig, ax = plt.subplots(figsize=(4.5, 2.2))
-ax.semilogy(range(1, len(errors) + 1), errors)
-ax.set_xlabel("epoch")
-ax.set_ylabel("reconstruction error")
+fig, ax = plt.subplots(figsize=(4.5, 2.6))
+ax.semilogy(range(1, len(errors) + 1), errors, label="CD-1, learning rate 1.0")
+ax.set(title="RBM(9, 8) on bars and stripes", xlabel="epoch", ylabel="reconstruction error")
+ax.legend(fontsize=7)
 plt.tight_layout()
 plt.show()
 
@@ -463,6 +482,7 @@ show_images(
     [data, reconstructions, corrupted_examples, [rbm.reconstruct(v) for v in corrupted_examples], samples, fields],
     ["data", "reconstructions", "centre pixel flipped", "their reconstructions", "samples (k = 50 from noise)",
      "hidden units' weights"],
+    "What the trained RBM knows (dark = 1, or a large weight)",
 )
 
 # %% [markdown]
@@ -520,15 +540,84 @@ print("p(h = 1 | v) for", [int(x) for x in data[3]], "->", [round(x, 2) for x in
 #
 # ## Exercises
 #
-# 1. **Temperature and sampling.** Write a Gibbs sampler for the 3-unit machine of section 1 (visit $s_1, s_2, s_3$ in
-#    turn, set each on with probability $\sigma(u_i/T)$), run it for 20 000 sweeps at $T = 1$, and compare the state
-#    frequencies with the enumerated $p(s)$. How do the frequencies behave at $T = 0.1$ when the chain starts far from
-#    the ground state?
-# 2. **CD-1 against the true gradient.** For `RBM(9, 8, seed=0)` compute the *exact* log-likelihood gradient (weight
-#    each of the 512 images' $F(\mathbf{v})$ by $p(\mathbf{v})$ in the negative term, then call `backward()`), and
-#    compare its direction (cosine similarity) with one CD-1 gradient, then with the average of 50 CD-1 gradients.
-#    What does that tell you about the noise in CD?
-# 3. **Capacity.** Train RBMs with 1, 2, 4 and 8 hidden units on bars and stripes (same seed, epochs and learning rate)
-#    and plot the exact probability they give the training set. How many hidden units does it take to model 14 images?
-#    Show that the *best* RBM with $k$ hidden units is never worse than the best one with fewer (hint: what does a
-#    hidden unit with all-zero weights add to $F(\mathbf{v})$?), and explain why training may still not find it.
+# Replace each `...` with your answer and run the cell; `hint("06.1")` helps, and `solution("06.1")` shows a worked
+# answer once you have tried.
+#
+# **06.1 The Boltzmann distribution.** Write `boltzmann_probs(energies, T)`: the probabilities
+# $e^{-E_s/T} / \sum_{s'} e^{-E_{s'}/T}$ of states with the given energies, as a list. It must also work for energies
+# such as `[1000.0, 1001.0]`, where $e^{-1000}$ underflows to 0.
+
+# %%
+def boltzmann_probs(energies, T):
+    return ...
+
+
+check("06.1", boltzmann_probs)
+
+# %% [markdown]
+# **06.2 One unit, given the rest.** Write `p_on(i, s, c, J, T)`: the probability $p(s_i = 1 \mid \text{rest})$ for
+# a Boltzmann machine with biases `c` (a list), couplings `J` (a dict `{(i, j): J_ij}` with `i < j`, as in section 1)
+# and state `s` (a tuple of 0s and 1s; its entry `s[i]` is ignored). The check compares it with conditional
+# probabilities computed from the enumerated joint distribution of 4-unit machines.
+
+# %%
+def p_on(i, s, c, J, T):
+    return ...
+
+
+check("06.2", p_on)
+
+# %% [markdown]
+# **06.3 A Gibbs sampler.** Write `gibbs_states(c, J, T, sweeps, rng)`: start from all units off, and in each sweep
+# visit the units in turn, setting unit $i$ on with probability `p_on(i, ...)` (use `rng.random()`); return the list
+# of states (tuples) after each sweep. The check runs 20,000 sweeps on the machine of section 1 and compares the
+# frequencies of the 8 states with the enumerated $p(s)$. (Then try $T = 0.1$ starting far from the ground state:
+# what do the frequencies do?)
+
+# %%
+def gibbs_states(c, J, T, sweeps, rng):
+    return ...
+
+
+check("06.3", gibbs_states)
+
+# %% [markdown]
+# **06.4 The free energy by hand.** Write `free_energy(v, a, b, W)` with plain floats:
+# $F(\mathbf v) = -\mathbf a^\top\mathbf v - \sum_j \operatorname{softplus}\big(b_j + \sum_i v_i W_{ij}\big)$, with
+# `W` a list of rows (one per visible unit). The check compares it with `RBM.free_energy`.
+
+# %%
+def free_energy(v, a, b, W):
+    return ...
+
+
+check("06.4", free_energy)
+
+# %% [markdown]
+# **06.5 Capacity.** Add to an RBM a hidden unit with all-zero weights and bias $c$. Write `added_free_energy(c)`:
+# what it adds to $F(\mathbf v)$, the same for every $\mathbf v$. Why does such a unit not change $p(\mathbf v)$ at
+# all, and what does that say about the *best* RBM with $k + 1$ hidden units compared with the best with $k$? (Train
+# RBMs with 1, 2, 4 and 8 hidden units on bars and stripes to see whether training finds it.)
+
+# %%
+def added_free_energy(c):
+    return ...
+
+
+check("06.5", added_free_energy)
+
+# %% [markdown]
+# **06.6 CD-1 against the true gradient.** With 9 visible units the exact likelihood gradient is within reach. Write
+# `exact_nll_grad_W(rbm, data)`: the gradient of the mean of $-\log p(\mathbf v) = F(\mathbf v) + \log Z$ over the
+# training images with respect to $W$, as 9 rows of 8 numbers. The data term is the mean of
+# $\partial F/\partial W_{ij} = -v_i\,\sigma(b_j + (\mathbf v^\top W)_j)$ over the data; the $\log Z$ term is the same
+# derivative averaged over all 512 images, each weighted by its probability $p(\mathbf v)$ (section 4). The check
+# compares it with `backward()` on an untrained `RBM(9, 8, seed=0)`. Then compare its direction (cosine similarity)
+# with one CD-1 gradient from `free_energy_gap`, and with the average of 50: what does that say about the noise in CD?
+
+# %%
+def exact_nll_grad_W(rbm, data):
+    return ...
+
+
+check("06.6", exact_nll_grad_W)

@@ -18,46 +18,99 @@
 #
 # **What you will learn**
 #
+# - what a second derivative means, before any machinery: the slope of the slope, which says whether a curve bends
+#   up or down;
 # - how `grad(output, inputs, create_graph=True)` turns a derivative into a graph of its own, so that it can be
 #   differentiated again: second, third and mixed partial derivatives;
 # - Newton's method, which uses the second derivative, against gradient descent, which does not: why Newton needs
 #   a handful of steps where gradient descent needs a hundred, and where Newton goes wrong;
-# - how `no_grad()` and `.detach()` decide which computations become part of a graph;
-# - how `gradcheck` and `gradgradcheck` test first and second derivatives against finite differences, and how they
-#   catch a custom op with a wrong derivative;
-# - the contract that every op's formula follows, and how to write your own op with `apply`;
-# - how `detect_anomaly()` finds the op where a `nan` gradient is born.
+# - (optional) how `no_grad()` and `.detach()` decide which computations become part of a graph;
+# - how `gradcheck` tests a derivative against finite differences, and catches a custom op with a wrong derivative;
+# - the contract that every op's formula follows, and how to write your own op with `apply`.
 #
-# Nothing here is random, but we seed Python's generator anyway; the outputs are the same on every run, and the
-# whole notebook runs in a few seconds.
+# Sections marked "(optional)" can be skipped on a first reading. Nothing here is random, but we seed Python's
+# generator anyway; the outputs are the same on every run, and the whole notebook runs in a few seconds. (How
+# `detect_anomaly()` finds the op where a `nan` is born is in notebook 09, *Under the hood*.)
 
 # %%
 # %matplotlib inline
-import inspect
 import math
 import random
 
 import matplotlib.pyplot as plt
 
-from autograd import (
-    AnomalyError,
-    GradcheckError,
-    Value,
-    apply,
-    detect_anomaly,
-    grad,
-    gradcheck,
-    gradgradcheck,
-    no_grad,
-)
+from autograd import GradcheckError, Value, apply, grad, gradcheck, gradgradcheck, no_grad
 from autograd.graph import topological_order
 from autograd.ops import Op
+from exercises import check, hint, solution
 
-plt.rcParams["figure.dpi"] = 72
+plt.rcParams["figure.dpi"] = 110
 random.seed(0)
 
 # %% [markdown]
-# ## 1. A derivative is a function too
+# %% [markdown]
+# ## 1. The slope of the slope
+#
+# Notebook 01 nudged an input and watched the output move: the derivative $f'(x)$ says how fast $f$ changes. Now nudge
+# the input and watch the **slope** change. How fast $f'$ changes is the **second derivative** $f''(x)$, the slope of
+# the slope. It says how the curve *bends*:
+#
+# - $f''(x) > 0$: the slope is increasing, so the curve bends upwards, like the bottom of a valley;
+# - $f''(x) < 0$: the slope is decreasing, so the curve bends downwards, like the top of a hill;
+# - a point where $f'(x) = 0$ is flat; $f''$ tells you whether it is a valley (a minimum) or a hill top (a maximum).
+#
+# Take $f(x) = x^4 - 3x^2 + x$, the function section 4 minimises. By the power rule $f'(x) = 4x^3 - 6x + 1$ and,
+# differentiating again, $f''(x) = 12x^2 - 6$. Below, the slope $f'$ comes from `backward()` at each point, as in
+# notebook 02, and the slope of the slope is found the way notebook 01 found slopes: by nudging $x$ and watching $f'$
+# move. Both agree with the formulas.
+
+# %%
+def f(x):
+    return x**4 - 3 * x**2 + x
+
+
+def slope(x0):
+    # f'(x0) from backward(), as a float
+    x = Value(x0)
+    f(x).backward()
+    return x.grad
+
+
+xs = [-2 + 4 * i / 200 for i in range(201)]
+h = 1e-4
+slopes = [slope(x) for x in xs]
+bends = [(slope(x + h) - slope(x - h)) / (2 * h) for x in xs]      # nudge x, watch the slope move
+assert all(math.isclose(s, 4 * x**3 - 6 * x + 1, rel_tol=1e-12, abs_tol=1e-12) for s, x in zip(slopes, xs))
+assert all(abs(b - (12 * x**2 - 6)) < 1e-6 for b, x in zip(bends, xs))
+flat = [xs[i] for i in range(len(xs) - 1) if slopes[i] * slopes[i + 1] < 0]   # where f' changes sign
+print("f' = 0 near x =", [round(x, 2) for x in flat], "where f'' is", [round(12 * x * x - 6, 2) for x in flat])
+assert len(flat) == 3 and [12 * x * x - 6 > 0 for x in flat] == [True, False, True]   # minimum, maximum, minimum
+
+fig, axes = plt.subplots(3, 1, figsize=(6.4, 6), sharex=True)
+axes[0].plot(xs, [f(x) for x in xs], color="black", label="f(x) = x⁴ − 3x² + x")
+axes[1].plot(xs, slopes, color="tab:blue", label="f'(x), from backward()")
+axes[2].plot(xs, bends, color="tab:red", label="f''(x), by nudging f'")
+for ax, name in zip(axes, ["f(x)", "f'(x)", "f''(x)"]):
+    ax.axhline(0, color="gray", lw=0.7)
+    ax.axvspan(-math.sqrt(0.5), math.sqrt(0.5), color="tab:red", alpha=0.08)   # where f'' < 0
+    ax.set_ylabel(name)
+    ax.legend(fontsize=8, loc="upper center")
+axes[2].set_xlabel("x")
+axes[0].set_title("Where f'' < 0 (shaded) the curve bends down; elsewhere it bends up")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Read the three panels from the bottom up. Outside the shaded band $f'' > 0$, so the slope $f'$ rises there and
+# the curve bends up: both dips of $f$ lie there, and they are minima. Inside the band, $|x| < 1/\sqrt 2$, $f'' < 0$
+# and the curve bends down: the small hump near $x = 0.17$, where $f' = 0$ too, is a maximum. Newton's method
+# (section 4) uses exactly this information to jump towards a minimum.
+#
+# Nudging worked, but it is approximate and needs two extra backward passes per point. valuegrad can compute
+# $f''$ exactly, by differentiating the derivative itself. That is the next section.
+
+# %% [markdown]
+# ## 2. A derivative is a function too
 #
 # `y.backward()` fills in numbers: after it, `x.grad` is the float $\frac{dy}{dx}$ at the current point. A float
 # has no history, so it cannot be differentiated again.
@@ -110,7 +163,7 @@ assert dy_plain.data == 12.0 and not dy_plain.requires_grad and wrong.data == 0.
 
 
 # %% [markdown]
-# ## 2. Mixed partial derivatives
+# ## 3. Mixed partial derivatives
 #
 # With two inputs we can differentiate with respect to one and then the other. Take
 #
@@ -162,7 +215,7 @@ assert H[0][1] == H[1][0]
 
 
 # %% [markdown]
-# ## 3. Newton's method against gradient descent
+# ## 4. Newton's method against gradient descent
 #
 # We minimise one function of one variable,
 #
@@ -193,7 +246,7 @@ assert H[0][1] == H[1][0]
 # $e_{k+1} \approx C e_k^2$), so the number of correct digits doubles.
 #
 # Both methods get their derivatives from the engine: gradient descent from `backward()`, Newton from two calls to
-# `grad`. Each step starts from a fresh leaf `Value(x)` made from a plain float; section 4 explains why.
+# `grad`. Each step starts from a fresh leaf `Value(x)` made from a plain float; section 5 explains why.
 
 # %%
 def f(x):
@@ -288,7 +341,7 @@ assert abs(g) < 1e-12 and h < 0
 
 
 # %% [markdown]
-# ## 4. Controlling what enters the graph: `no_grad()` and `.detach()`
+# ## 5. (optional) Controlling what enters the graph: `no_grad()` and `.detach()`
 #
 # With higher-order derivatives it matters which computations are recorded. Two tools decide it:
 #
@@ -300,7 +353,7 @@ assert abs(g) < 1e-12 and h < 0
 #
 # If the Newton update is written on Values, with the derivatives built by `create_graph=True` and nothing
 # detached, each new $x_{k+1}$ is a node whose graph contains every earlier step: the graph grows with every
-# iteration, and memory with it. Detaching (or taking `.data`, as in section 3) keeps one step's graph at a
+# iteration, and memory with it. Detaching (or taking `.data`, as in section 4) keeps one step's graph at a
 # constant size.
 #
 # Note that `.detach()` gives a *constant*: `requires_grad` is `False`, and `grad` of anything with respect to it is
@@ -343,7 +396,7 @@ assert through_detach.data == g_on.data == 4 * 8 - 6 * 2 + 1
 
 
 # %% [markdown]
-# ## 5. `gradcheck`: test a gradient against finite differences
+# ## 6. `gradcheck`: test a gradient against finite differences
 #
 # A derivative can be estimated without any calculus, from two evaluations of the function. The **central
 # difference**
@@ -370,7 +423,7 @@ print("gradcheck(smooth, [0.4, -1.3]) =", ok)
 assert ok is True
 
 # %% [markdown]
-# ## 6. Your own op, and catching a wrong derivative
+# ## 7. Your own op, and catching a wrong derivative
 #
 # A primitive op is an `Op(name, symbol, fn, arity)`. The function `fn(M, *operands)` is the **formula contract**
 # every op in the library follows:
@@ -408,6 +461,8 @@ assert isinstance(caught, GradcheckError) and "input 0" in str(caught)
 # The message says which input, where, and both numbers: the analytic $2 \cdot 1.3^2 = 3.38$ against the finite
 # difference $3 \cdot 1.3^2 = 5.07$.
 #
+# ### (optional) `gradgradcheck`: checking the derivative of the derivative
+#
 # **`gradgradcheck`** goes one level higher: it differentiates `fn` with `create_graph=True` and runs `gradcheck`
 # on each first derivative, so it tests the derivative *of the derivative*. That is where the second half of the
 # contract shows. The op below computes its partial from `M.val(a)`, the plain number inside `a`. The first
@@ -431,53 +486,10 @@ assert isinstance(caught, GradcheckError) and "analytic 0.0" in str(caught)
 assert gradgradcheck(smooth, [0.4, -1.3])
 
 # %% [markdown]
-# ## 7. `detect_anomaly()`: where did the `nan` come from?
-#
-# Floating point has no exceptions for $\infty$ and `nan`; they spread silently. Take $y = \sqrt{x} \cdot 0$ at
-# $x = 0$. Its value is a harmless $0$, and mathematically $y = 0$ for every $x \ge 0$, so $dy/dx = 0$. But the
-# chain rule multiplies the local derivative of the square root, $\frac{1}{2\sqrt{x}} = \infty$ at $0$, by the
-# incoming gradient $0$, and in IEEE 754 arithmetic $\infty \cdot 0 = \text{nan}$:
-
-# %%
-x = Value(0.0)
-y = x**0.5 * 0.0
-y.backward()
-print(f"y = {y.data}, x.grad = {x.grad}")
-assert y.data == 0.0 and math.isnan(x.grad)
-
-# %% [markdown]
-# No error, just a `nan` that would poison every later training step. Under `with detect_anomaly():` every op
-# checks its result, `backward()` checks every gradient it pushes, and the first `nan` raises `AnomalyError`. The
-# message names the op (`'pow'`), its inputs, the two factors whose product was `nan`, and the file and line of
-# *your* code that created the node. In a script that is your `.py` file; in a notebook it is a temporary file that
-# the kernel makes for each cell, so below we print it as `<this cell>` to keep the output the same on every run.
-
-# %%
-this_cell = inspect.currentframe().f_code.co_filename
-try:
-    with detect_anomaly():
-        x = Value(0.0)
-        y = x**0.5 * 0.0          # line 5 of this cell: where the 'pow' node is made
-        y.backward()
-    caught = None
-except AnomalyError as error:
-    caught = error
-message = str(caught).replace(this_cell, "<this cell>")
-print(message)
-assert "op 'pow'" in message and message.endswith("<this cell>:5")
-
-# A nan in the forward pass is caught as soon as the op returns it
-try:
-    with detect_anomaly():
-        Value(-1.0).log()
-except AnomalyError as error:
-    print(str(error).replace(this_cell, "<this cell>"))
-
-# %% [markdown]
-# `detect_anomaly()` slows every op down, so switch it on to hunt a `nan`, not while training normally.
-#
 # ## Summary
 #
+# - The second derivative is the slope of the slope: $f'' > 0$ where the curve bends up (a valley), $f'' < 0$ where it
+#   bends down (a hill). At a point where $f' = 0$, its sign tells a minimum from a maximum.
 # - `grad(out, inputs, create_graph=True)` returns derivatives as `Value`s whose graphs lead back to the inputs, so
 #   they can be differentiated again: $\frac{d}{dx}x^3 = 12$, $\frac{d^2}{dx^2}x^3 = 12$, $\frac{d^3}{dx^3}x^3 = 6$ at
 #   $x = 2$, and mixed partials $\partial^2 f/\partial x\,\partial y$ that agree in both orders. Without
@@ -485,23 +497,57 @@ except AnomalyError as error:
 # - Newton's method uses $f''$ to jump to the bottom of the local parabola and converges quadratically: here 6 steps
 #   against 36 and 106 for gradient descent (η = 0.05 and 0.02). It seeks any point where $f' = 0$, maxima
 #   included, and needs the Hessian, which is why it is rare for large networks.
-# - `no_grad()` records nothing (it overrides `create_graph`), and `.detach()` cuts a value out of the graph; together
-#   they stop graphs from growing across iterations.
+# - (Optional) `no_grad()` records nothing (it overrides `create_graph`), and `.detach()` cuts a value out of the
+#   graph; together they stop graphs from growing across iterations.
 # - Every op is one formula `fn(M, *operands) -> (value, partials)`, with one local partial per operand, written with
 #   `M`'s functions so it runs on floats and on `Value`s. `gradcheck` tests the partials against central differences,
 #   `gradgradcheck` tests their derivatives, and both raise `GradcheckError` with the numbers when they disagree.
-# - `detect_anomaly()` turns a silent `nan` into an `AnomalyError` naming the op and the line that made it.
+# - When a gradient comes out `nan`, `with detect_anomaly():` names the op and the line of code where it was born;
+#   notebook 09 shows it at work.
 #
 # ## Exercises
 #
-# 1. **Newton in two dimensions.** Use `grad(..., create_graph=True)` (or the `hessian` helper from section 2) on the
-#    Rosenbrock function $f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2$. From $(-1.2, 1)$, iterate
-#    $\mathbf{x}_{k+1} = \mathbf{x}_k - H^{-1}\nabla f$ (solve the $2 \times 2$ system by hand) and count the steps
-#    to reach $(1, 1)$. How many steps does gradient descent with $\eta = 10^{-3}$ need?
-# 2. **A softplus op.** Write `softplus = Op("softplus", ...)` with value $\log(1 + e^a)$ and partial
-#    $\sigma(a) = 1/(1 + e^{-a})$, using only `M.log`, `M.exp` and `M.sigmoid`. Check it with `gradcheck` and
-#    `gradgradcheck` at a few points, and compare it with the built-in `Value.softplus` (which also keeps `e^a`
-#    from overflowing: how?). Then replace the partial with `M.sigmoid(M.val(a))`: which check fails, and why?
-# 3. **Predict, then run.** For `x = Value(0.0)`, what do `(abs(x) ** 0.5).backward()` and
-#    `((x * x) ** 0.5).backward()` leave in `x.grad`? Which op does `detect_anomaly()` name in each case, and is
-#    the true derivative of either function defined at $0$?
+# Replace each `...` with your answer and run the cell; `hint("07.1")` helps, and `solution("07.1")` shows a worked
+# answer once you have tried.
+#
+# **07.1 The derivative of an op.** Here is an op for $a \sin a$ whose partial derivative is missing. Write it (with
+# `M.sin` and `M.cos`, never `math`), so that `gradcheck` and `gradgradcheck` both pass.
+
+# %%
+xsin = Op("xsin", "x·sin", lambda M, a: (a * M.sin(a), (...,)), 1)
+check("07.1", xsin)
+
+# %% [markdown]
+# **07.2 The second derivative of tanh.** Write `d2tanh(x)`, the second derivative of $\tanh x$, as a formula with
+# `math.tanh`. (The first derivative is $1 - \tanh^2 x$; differentiate it with the chain rule.)
+
+# %%
+def d2tanh(x):
+    return ...
+
+
+check("07.2", d2tanh)
+
+# %% [markdown]
+# **07.3 A softplus op.** Write `softplus_op = Op("softplus", ...)` with value $\log(1 + e^a)$ and partial
+# $\sigma(a) = 1/(1 + e^{-a})$, using only `M.log`, `M.exp` and `M.sigmoid`. The check runs `gradcheck` and
+# `gradgradcheck` at a few points and compares the values with `Value.softplus`. (The built-in also keeps $e^a$ from
+# overflowing: how? And if you write the partial as `M.sigmoid(M.val(a))`, which check fails, and why?)
+
+# %%
+softplus_op = ...
+check("07.3", softplus_op)
+
+# %% [markdown]
+# **07.4 Newton in two dimensions.** For the Rosenbrock function $f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2$, write
+# `newton_step_2d(x, y)`, which returns the next point $(x, y) - H^{-1}\nabla f$ as a pair of floats. Get $\nabla f$
+# and $H$ from `grad(..., create_graph=True)` (or the `hessian` helper of section 3) and solve the $2\times 2$ system by
+# hand. Then iterate from $(-1.2, 1)$: how many steps to reach $(1, 1)$? How many does gradient descent with
+# $\eta = 10^{-3}$ need?
+
+# %%
+def newton_step_2d(x, y):
+    return ...
+
+
+check("07.4", newton_step_2d)

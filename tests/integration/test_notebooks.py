@@ -7,7 +7,10 @@ executed in memory: the committed files, with their outputs, are left as they ar
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+import struct
 import time
 from pathlib import Path
 
@@ -20,6 +23,7 @@ PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 LIMIT_SECONDS = 60
 #: The series the README lists; each must exist.
 EXPECTED = [
+    "00_start_here",
     "01_derivatives",
     "02_values_and_backprop",
     "03_neurons_to_mlp",
@@ -28,7 +32,15 @@ EXPECTED = [
     "06_boltzmann_machines",
     "07_higher_order",
     "08_graduating_to_pytorch",
+    "09_under_the_hood",
 ]
+#: The one place a notebook may define an engine class of its own: notebook 02's "Build it yourself" section,
+#: where the learner writes a ~40-line value class. It is called MiniValue so that it is never mistaken for (or
+#: shadows) the library's Value; every other walkthrough imports the library and never redefines it.
+OWN_ENGINE = ("02_values_and_backprop", "Build it yourself", "MiniValue")
+CLASS_DEF = re.compile(r"^\s*class\s+(\w+)", re.M)
+#: Every figure is saved at this resolution or finer (matplotlib writes it into the PNG's pHYs chunk).
+MIN_DPI = 110
 
 
 def test_the_whole_series_is_there():
@@ -49,6 +61,53 @@ def test_committed_notebook_has_outputs_no_errors_and_imports_the_library(path):
     assert "from autograd" in source or "import autograd" in source or "from nn" in source
     markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown").lower()
     assert "what you will learn" in markdown and "exercise" in markdown and "summary" in markdown
+
+
+def classes_by_section(nb):
+    """(the heading of the section, the class name) for every class a code cell defines."""
+    section, found = "", []
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            headings = re.findall(r"^##+ (.*)$", text, flags=re.M)
+            section = headings[-1] if headings else section
+        else:
+            found += [(section, name) for name in CLASS_DEF.findall(text)]
+    return found
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_only_the_build_it_yourself_section_defines_a_value_class(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    stem, heading, allowed = OWN_ENGINE
+    for section, name in classes_by_section(nb):
+        if "Value" in name:
+            assert (path.stem, name) == (stem, allowed) and heading in section, (
+                f"{path.name} defines class {name} in section {section!r}: only {stem}'s {heading!r} section "
+                f"may define a value class ({allowed}); everywhere else, import autograd.Value"
+            )
+    if path.stem == stem:
+        assert any(name == allowed and heading in section for section, name in classes_by_section(nb))
+
+
+def png_dpi(data: bytes) -> float:
+    """The resolution a PNG records in its pHYs chunk, in dots per inch (0 if it records none)."""
+    at = data.find(b"pHYs")
+    if at < 0:
+        return 0.0
+    x, _, unit = struct.unpack(">IIB", data[at + 4 : at + 13])
+    return x * 0.0254 if unit == 1 else 0.0
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_every_figure_is_saved_at_110_dpi_or_more(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png:
+                dpi = png_dpi(base64.b64decode(png))
+                assert dpi >= MIN_DPI - 0.5, f"{path.name}, cell {i}: a figure at {dpi:.0f} dpi (set_dpi({MIN_DPI}))"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
