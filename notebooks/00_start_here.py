@@ -58,9 +58,8 @@ plt.rcParams["figure.dpi"] = 110
 # | **05 · Digits and softmax** | a real classifier: softmax, cross-entropy, 1,797 hand-written digits, what the hidden units learned | 04 |
 # | **06 · Boltzmann machines** | energy, probability and temperature; where the sigmoid and the softmax come from; an RBM that learns without labels | 05 (softmax); the idea of a probability |
 # | **07 · Higher-order derivatives** | the slope of the slope; Newton's method; checking any derivative with `gradcheck`; writing your own op | 01, 02 and 04 |
+# | **08 · Graduating to PyTorch** | the same model in PyTorch: `to_torch` and back, the same numbers, trained side by side; each valuegrad idea by its PyTorch name; what vectorisation buys | 04; PyTorch installed (`pip install ".[torch]"`) |
 # | **09 · Under the hood** | engineering: very deep graphs and memory, replaying a training step from a tape, how `detect_anomaly` finds a `nan` | 02, 04 and 07; all of it is optional |
-#
-# (Notebook 08 is the step from valuegrad to PyTorch.)
 #
 # The sections marked "(optional)" go deeper into one point, such as how accurate a finite difference can be. The
 # rest of the series never depends on them. The cell below reads every notebook's headings and lists them.
@@ -68,7 +67,8 @@ plt.rcParams["figure.dpi"] = 110
 # %%
 ROADMAP = [
     "00_start_here", "01_derivatives", "02_values_and_backprop", "03_neurons_to_mlp", "04_training",
-    "05_digits_softmax", "06_boltzmann_machines", "07_higher_order", "09_under_the_hood",
+    "05_digits_softmax", "06_boltzmann_machines", "07_higher_order", "08_graduating_to_pytorch",
+    "09_under_the_hood",
 ]
 HEADING = re.compile(r"^# (#{2,4}) (.*)$")
 
