@@ -1,8 +1,8 @@
-"""The explorer as a Jupyter widget (anywidget): JupyterLab, Notebook 7 and VS Code.
+"""The explorer as a Jupyter widget (anywidget): JupyterLab, Notebook 7 and VS Code::
 
->>> from nn.explore import Explorer                                          # doctest: +SKIP
->>> Explorer()                                                               # doctest: +SKIP
->>> Explorer({"dataset": "xor", "hidden": [4], "lock": ["dataset", "hidden"]})  # doctest: +SKIP
+    from nn.explore import Explorer
+    Explorer()                                                        # the defaults: moons, MLP(2, [8, 8, 1])
+    Explorer({"dataset": "xor", "hidden": [4], "lock": ["dataset", "hidden"]})   # a fixed exercise
 
 The page is the same JavaScript module as the standalone explorer's (``static/explorer.js``),
 which anywidget loads into the notebook. The state reaches it through three synced traits,
@@ -115,5 +115,7 @@ class Explorer(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop the training thread and close the widget."""
-        self._runner.close()
+        runner = getattr(self, "_runner", None)  # None when __init__ failed: ipywidgets' __del__ calls close
+        if runner is not None:
+            runner.close()
         super().close()

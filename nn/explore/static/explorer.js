@@ -11,7 +11,7 @@
 
 const PALETTE = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75]];
 const WHITE = [255, 255, 255];
-const VIEW = 400; // the decision-boundary canvas, in CSS pixels
+const VIEW = 380; // the decision-boundary canvas, in CSS pixels
 const THUMB = 34; // a neuron's picture in the network diagram
 
 // --- small helpers -------------------------------------------------------------------------------
@@ -162,7 +162,10 @@ class Explorer {
     this.handlers.push([event, fn]);
   }
 
+  // A view that goes (its output cleared, the cell run again) stops its training: a widget keeps
+  // living in the kernel, and would otherwise train on unseen.
   destroy() {
+    if (this.setup && this.model.get("frame")?.playing && !this.isLocked("play")) this.send({ type: "pause" });
     for (const [event, fn] of this.handlers) this.model.off(event, fn);
     clearInterval(this.weightTimer);
     this.root.remove();
@@ -197,13 +200,14 @@ class Explorer {
     this.lossChart = canvas(VIEW, 120, "vg-loss");
     this.accuracyChart = canvas(VIEW, 100, "vg-accuracy");
     const stack = h("div", { class: "vg-stack" }, this.view, this.pointLayer);
+    stack.style.width = stack.style.height = `${VIEW}px`;
     const picture = h("div", { class: "vg-picture" }, this.viewTitle, stack, this.lossChart, this.accuracyChart);
     this.paramPanel = h("div", { class: "vg-param" });
     this.pointPanel = h("div", { class: "vg-point" });
     this.share = h("details", { class: "vg-share" });
     this.root.append(
       bar, this.toastBox, this.status,
-      h("div", { class: "vg-main" }, this.controls, this.network, picture),
+      h("div", { class: "vg-main" }, this.controls, picture, this.network),
       h("div", { class: "vg-inspect" }, this.paramPanel, this.pointPanel),
       this.share,
     );
@@ -493,6 +497,12 @@ class Explorer {
     const state = Object.entries(param.state).map(([k, v]) => `${k} ${fmt(v)}`).join(" · ");
     this.paramNumbers.textContent = `value ${fmt(param.value)} · gradient ${fmt(param.grad)}${state ? ` · ${state}` : ""}`;
     if (!this.dragging && document.activeElement !== this.slider) {
+      if (this.slider.dataset.name !== param.name) { // a new parameter: a range around its value
+        const r = Math.max(5, Math.ceil(Math.abs(param.value) * 2));
+        this.slider.min = -r;
+        this.slider.max = r;
+        this.slider.dataset.name = param.name;
+      }
       this.slider.value = param.value;
     }
     const hs = param.history;
