@@ -190,6 +190,8 @@ class ExplorerServer:
         self.config = config or Config()
         self.port = port
         self.runners: set[Runner] = set()
+        #: The (address, port) pairs the server listens on, once started: 127.0.0.1 only.
+        self.addresses: list[tuple[str, int]] = []
         self._http: tornado.httpserver.HTTPServer | None = None
 
     @property
@@ -220,7 +222,8 @@ class ExplorerServer:
     async def start(self) -> None:
         """Bind 127.0.0.1 (a free port when ``port`` is 0) and start serving."""
         sockets = tornado.netutil.bind_sockets(self.port, address=HOST)
-        self.port = sockets[0].getsockname()[1]
+        self.addresses = [s.getsockname()[:2] for s in sockets]
+        self.port = self.addresses[0][1]
         self._http = tornado.httpserver.HTTPServer(self.application(), max_body_size=64 * 1024)
         self._http.add_sockets(sockets)
 
