@@ -9,6 +9,9 @@ points, and the decision boundary redrawn at least 5 times a second on a 50×50 
 * a training step, full batch, as the explorer runs it (a per-point tape replayed on each
   point, gradients added up) and, for comparison, as ``fit`` runs it without a tape
   (forward graph, ``backward()``) and with ``fit(replay=True)``'s whole-batch tape;
+* what each tape costs to record: the explorer records again for every new model or
+  dataset, and a whole-batch tape would also need one per batch size, so the per-point tape
+  trades a slower step for no wait after a change;
 * a redraw: the 50×50 grid's forward pass (every neuron, one tape replay per 10 cells), the
   boundary and the neuron pictures encoded, the same with the train/test loss and accuracy
   measured, and a whole frame as the page receives it (JSON) after ``speed`` = 5 steps.
@@ -70,6 +73,18 @@ def steps(config: Config, budget: Budget) -> list[list[str]]:
     return rows
 
 
+def recordings(config: Config, budget: Budget) -> list[list[str]]:
+    """How long each tape takes to record, on the same model and points."""
+    session = Session(config)
+    model, xs = session.model, session.train_x
+    targets = [float(t) for t in session.train_y]
+    once = Budget(min_runs=budget.min_runs, max_runs=max(budget.min_runs, 5), seconds=budget.seconds, warmup=0)
+    per_point = measure(session.record_step, once)
+    batch = measure(lambda: record(lambda X, T: binary_cross_entropy([model(x) for x in X], T), xs, targets), once)
+    return [["explorer: per-point tape", "1 point", fmt_seconds(per_point.median)],
+            ["fit(replay=True): batch tape", f"{len(xs)} points", fmt_seconds(batch.median)]]
+
+
 def redraws(config: Config, budget: Budget) -> list[list[str]]:
     """The boundary and the neuron pictures, then a whole frame, each after the weights changed."""
     controller = Controller(config)
@@ -126,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     rows += steps(make(200, 0.25), budget)  # the explorer's default: 200 points, 150 to train on
     rows += steps(make(250, 0.2), budget)  # 200 points to train on
     say(table(["step", "points", "time", "steps/s"], rows))
+    say()
+    say("Recording a tape (once per model, dataset and, for the batch tape, batch size)")
+    say(table(["tape", "recorded on", "time"], recordings(make(200, 0.25), budget)))
     say()
     say("Redraws, MLP(2, [8, 8, 1]), the weights changed before each")
     say(table(["redraw", "size", "time", "per second", "note"], [r + [""] * (5 - len(r)) for r in redraws(make(200, 0.25), budget)]))

@@ -147,6 +147,7 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
 
         self.runner = Runner(Controller(self._config), publish)
         self.server.runners.add(self.runner)
+        self.server.sockets.add(self)
         self.runner.start()
 
     def _send(self, text: str) -> None:
@@ -171,6 +172,7 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
             self._send(json.dumps({"type": "error", "message": str(e)}))
 
     def on_close(self) -> None:
+        self.server.sockets.discard(self)
         if self.runner is not None:
             self.server.runners.discard(self.runner)
             self.runner.close()
@@ -190,6 +192,7 @@ class ExplorerServer:
         self.config = config or Config()
         self.port = port
         self.runners: set[Runner] = set()
+        self.sockets: set[_Socket] = set()
         #: The (address, port) pairs the server listens on, once started: 127.0.0.1 only.
         self.addresses: list[tuple[str, int]] = []
         self._http: tornado.httpserver.HTTPServer | None = None
@@ -234,6 +237,9 @@ class ExplorerServer:
         for runner in list(self.runners):
             runner.close()
         self.runners.clear()
+        for page in list(self.sockets):  # the page shows why its connection closed
+            page.close(1001, "the explorer server stopped")
+        self.sockets.clear()
         if self._http is not None:
             await self._http.close_all_connections()
 

@@ -129,7 +129,7 @@ class Session:
         self._index = {name: i for i, name in enumerate(self.names)}
         self._train_t = [self.target(label) for label in self.train_y]
         self._test_t = [self.target(label) for label in self.test_y]
-        self.tape = self._record()
+        self.tape = self.record_step()
         self.step = 0
         self.seen = 0
         self._rng = random.Random(c.seed)
@@ -139,7 +139,7 @@ class Session:
         self.version += 1
         self._new_optimizer()
 
-    def _record(self) -> Tape:
+    def record_step(self) -> Tape:
         """The tape of one point's scaled loss, whose outputs come back with it."""
         model, two = self.model, self.classes == 2
 

@@ -87,7 +87,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """``python -m nn explore --no-browser`` on a free port; yields its URL (with the token)."""
+    """``python -m nn explore --no-browser`` on a free port; yields its URL (with the token).
+
+    At the end it gets Ctrl-C (SIGINT) with a page still open, and must stop cleanly."""
     require("tornado")
     proc = subprocess.Popen(
         [sys.executable, "-m", "nn", "explore", "--no-browser", "--config", "samples=120"],
@@ -102,10 +104,12 @@ def server() -> Iterator[str]:
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.communicate(timeout=20)
+            out, err = proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+            raise
+    assert proc.returncode == 0 and out.rstrip().endswith("stopped") and "Traceback" not in err, err
 
 
 def wait(driver: Any, condition: Any, timeout: float = 30) -> Any:
@@ -128,6 +132,16 @@ def screenshot(driver: Any, name: str, css: str = ".vg-explorer") -> None:
         driver.execute_script("document.activeElement && document.activeElement.blur();")
         time.sleep(0.5)  # let the last frame paint
         driver.find_element("css selector", css).screenshot(str(Path(SCREENSHOTS) / name))
+
+
+def clear_dot(driver: Any, split: str) -> int:
+    """The index of a ``split`` point whose dot no other dot covers, so a click lands on it."""
+    return int(driver.execute_script(
+        "for (const dot of document.querySelectorAll('.vg-dot.vg-' + arguments[0])) {"
+        "  const r = dot.getBoundingClientRect();"
+        "  if (document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === dot) return +dot.dataset.index; }"
+        "return -1;", split,
+    ))
 
 
 def open_explorer(driver: Any, url: str) -> None:
@@ -156,7 +170,7 @@ def test_plays_50_steps_and_the_loss_falls(browser: Any, server: str) -> None:
         from selenium.webdriver.common.action_chains import ActionChains
         from selenium.webdriver.support.ui import Select
 
-        browser.find_element("css selector", ".vg-dot.vg-test[data-index='4']").click()
+        browser.find_element("css selector", f".vg-dot.vg-test[data-index='{clear_dot(browser, 'test')}']").click()
         wait(browser, lambda d: d.find_elements("css selector", ".vg-graph svg"))
         Select(browser.find_element("css selector", ".vg-param-select")).select_by_value("layers.1.neurons.2.w.5")
         ActionChains(browser).move_to_element(browser.find_elements("css selector", "canvas.vg-neuron")[5]).perform()
@@ -169,17 +183,78 @@ def test_clicking_a_point_opens_its_graph(browser: Any, server: str) -> None:
     open_explorer(browser, server)
     browser.find_element("css selector", ".vg-step").click()
     wait(browser, lambda d: step_of(d) == 1)
-    browser.find_element("css selector", ".vg-dot.vg-train[data-index='3']").click()
+    index = clear_dot(browser, "train")
+    dot = browser.find_element("css selector", f".vg-dot.vg-train[data-index='{index}']")
+    dot.click()
     graph = wait(browser, lambda d: d.find_elements("css selector", ".vg-graph svg g.node"))
     text = browser.find_element("css selector", ".vg-point").text
-    assert "train point 3" in text and "step 1" in text
+    assert f"train point {index} " in text and "step 1" in text, text
     assert len(graph) > 10
     svg_text = browser.find_element("css selector", ".vg-graph svg").get_attribute("textContent")
     assert "loss" in svg_text and "grad" in svg_text and "score" in svg_text
     # the whole graph reaches the inputs
     browser.find_element("xpath", "//button[text()='whole graph']").click()
     wait(browser, lambda d: "x1" in d.find_element("css selector", ".vg-graph svg").get_attribute("textContent"))
-    assert "vg-chosen" in browser.find_element("css selector", ".vg-dot.vg-train[data-index='3']").get_attribute("class")
+    assert "vg-chosen" in dot.get_attribute("class")
+
+
+def test_the_page_changes_the_model_and_the_data(browser: Any, server: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    def neurons(d: Any) -> int:
+        return len(d.find_elements("css selector", "canvas.vg-neuron"))
+
+    open_explorer(browser, server)
+    browser.find_element("css selector", "[data-key='hidden'] button[title='add a hidden layer']").click()
+    wait(browser, lambda d: neurons(d) == 2 + 8 + 8 + 4 + 1)
+    assert not browser.find_elements("css selector", "[data-key='classes']")
+    Select(browser.find_element("css selector", "[data-key='dataset'] select")).select_by_value("spirals")
+    wait(browser, lambda d: neurons(d) == 2 + 8 + 8 + 4 + 3 and d.find_elements("css selector", "[data-key='classes']"))
+    browser.find_element("css selector", ".vg-play").click()
+    wait(browser, lambda d: step_of(d) >= 40, timeout=60)
+    browser.find_element("css selector", ".vg-play").click()
+    colours = browser.execute_script(
+        "const c = document.querySelector('.vg-boundary');"
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const seen = new Set();"
+        "for (let i = 0; i < d.length; i += 4 * 97) seen.add([d[i], d[i + 1], d[i + 2]].map(v => v >> 5).join());"
+        "return seen.size;"
+    )
+    assert colours > 10  # three classes' colours, at several confidences
+    assert not browser.find_element("css selector", ".vg-toast").is_displayed()
+
+
+def test_dragging_a_weight_moves_the_loss_and_the_boundary(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+
+    from nn.explore.config import Config
+    from nn.explore.session import Session
+
+    fresh = Session(Config(samples=120))  # the server's session at step 0: the same seed, the same weights
+    initial = dict(zip(fresh.names, (p.data for p in fresh.params)))
+    open_explorer(browser, server)
+    boundary = browser.execute_script("return document.querySelector('.vg-boundary').toDataURL();")
+    first = loss_of(browser)
+    # drag an edge of the network diagram up by 50 pixels: +0.02 a pixel
+    edge = browser.find_elements("css selector", ".vg-edge-hit")[-1]  # into the output neuron
+    ActionChains(browser).click_and_hold(edge).move_by_offset(0, -25).move_by_offset(0, -25).release().perform()
+    name = wait(browser, lambda d: d.find_element("css selector", ".vg-param-select").get_attribute("value"))
+    numbers = wait(browser, lambda d: d.find_element("css selector", ".vg-param-numbers").text)
+    wait(browser, lambda d: loss_of(d) != first)
+    value = float(re.search(r"value (\S+)", browser.find_element("css selector", ".vg-param-numbers").text).group(1))
+    assert name.startswith("layers.2.neurons.0.w.") and numbers
+    assert value == pytest.approx(initial[name] + 1.0, abs=0.03)
+    assert browser.execute_script("return document.querySelector('.vg-boundary').toDataURL();") != boundary
+    # the slider sets the followed parameter too: the output's bias
+    Select(browser.find_element("css selector", ".vg-param-select")).select_by_value("layers.2.neurons.0.b")
+    wait(browser, lambda d: d.find_element("css selector", ".vg-weight").get_attribute("data-name") == "layers.2.neurons.0.b")
+    before = loss_of(browser)
+    browser.execute_script(
+        "const s = document.querySelector('.vg-weight'); s.value = '3';"
+        "s.dispatchEvent(new Event('input', {bubbles: true}));"
+    )
+    wait(browser, lambda d: "value 3" in d.find_element("css selector", ".vg-param-numbers").text)
+    assert loss_of(browser) != before and step_of(browser) == 0
 
 
 def test_a_url_configuration_comes_up_with_its_controls_locked_and_hidden(browser: Any, server: str) -> None:

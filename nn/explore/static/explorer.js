@@ -236,9 +236,14 @@ class Explorer {
       el.classList.toggle("vg-locked", setup.locked.includes(action));
       if (setup.locked.includes(action)) el.title = "locked by the configuration";
     }
+    const sizes = setup.sizes;
+    if (this.sticky && !(this.sticky[0] < sizes.length - 1 && this.sticky[1] < sizes[this.sticky[0] + 1])) this.sticky = null;
+    this.hovered = null;
     this.buildControls();
     this.buildNetwork();
     this.buildPoints();
+    this.markSticky();
+    if (this.model.get("frame")) this.onFrame();
     const query = setup.query ? `--config '${setup.query}'` : "";
     this.share.replaceChildren(
       h("summary", {}, "share this configuration"),
@@ -377,6 +382,10 @@ class Explorer {
     const same = this.sticky && this.sticky[0] === neuron[0] && this.sticky[1] === neuron[1];
     this.sticky = same ? null : neuron;
     this.send({ type: "focus", neuron: this.hovered ?? this.sticky });
+    this.markSticky();
+  }
+
+  markSticky() {
     for (const layer of this.thumbs) for (const c of layer) {
       c.classList.toggle("vg-selected", !!this.sticky && +c.dataset.layer === this.sticky[0] && +c.dataset.index === this.sticky[1]);
     }
@@ -411,7 +420,8 @@ class Explorer {
 
   onFrame() {
     const frame = this.model.get("frame");
-    if (!frame || !this.setup) return;
+    // A frame for another architecture than the page's (its setup is on the way): wait for it.
+    if (!frame || !this.setup || frame.neurons.map((l) => l.length).join() !== this.setup.sizes.slice(1).join()) return;
     this.playButton.textContent = frame.playing ? "Pause" : "Play";
     this.playButton.classList.toggle("vg-playing", frame.playing);
     this.clock.textContent = `step ${frame.step} · epoch ${frame.epoch.toFixed(1)}`;
