@@ -15,10 +15,11 @@ fixed list. A configuration (a URL query or JSON, see :mod:`nn.explore.config`) 
 everything, and can hide or lock controls for a fixed exercise.
 
 The pieces, each one file: :mod:`~nn.explore.config` (the settings),
-:mod:`~nn.explore.session` (data, model, training), :mod:`~nn.explore.views` (the pictures),
+:mod:`~nn.explore.session` (data, model, training), :mod:`~nn.explore.trace` (numbers over time),
+:mod:`~nn.explore.views` (the pictures),
 :mod:`~nn.explore.pointgraph` (one point's graph), :mod:`~nn.explore.controller` (commands and
-state), :mod:`~nn.explore.runner` (the training thread), :mod:`~nn.explore.widget` (Jupyter)
-and :mod:`~nn.explore.server` (the browser). The widget needs ``anywidget`` and the server
+state), :mod:`~nn.explore.runner` (the training thread), :mod:`~nn.explore.widget` (Jupyter),
+:mod:`~nn.explore.server` (the browser) and :mod:`~nn.explore.command` (``python -m nn explore``). The widget needs ``anywidget`` and the server
 ``tornado``: ``pip install "valuegrad[explore]"``.
 """
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import require
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), flags=re.S | re.M)
@@ -63,6 +64,17 @@ def test_the_rbm_example_lowers_the_reconstruction_error_as_its_comment_says() -
     assert len(ns["dreams"]) == 10 and all(len(d) == 9 for d in ns["dreams"])
 
 
+def test_the_explorer_example_builds_the_widget_it_describes() -> None:
+    require("anywidget")
+    ns = run("explorer = Explorer(")
+    explorer = ns["explorer"]
+    try:
+        assert explorer.config.dataset == "spirals" and explorer.session.model.nouts == [16, 16, 3]
+        assert explorer.frame["step"] == 0
+    finally:
+        explorer.close()
+
+
 def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
     """A new example must be given a test here (or be listed as an excerpt)."""
     markers = [
@@ -71,6 +83,7 @@ def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
         "model = MLP(2, [16, 16, 1])",
         "history = fit(",
         "rbm = RBM(9, 8, seed=0)",
+        "explorer = Explorer(",
     ]
     for block in BLOCKS:
         first = block.splitlines()[0]

@@ -571,6 +571,15 @@ class Explorer {
       graph.append(h("p", { class: "vg-hint" }, point.error));
     }
     this.pointPanel.replaceChildren(title, numbers, tabs, graph);
+    // Big graphs scroll: start with the output's score (or, for a neuron, its output) in view.
+    const wanted = Array.isArray(point.scope) && point.scope[0] < this.setup.sizes.length - 2
+      ? (t) => t === `h${point.scope[0] + 1}.${point.scope[1] + 1}` : (t) => t.startsWith("score");
+    const target = [...graph.querySelectorAll("text")].find((t) => wanted(t.textContent));
+    if (target) {
+      const box = target.getBoundingClientRect(), frame = graph.getBoundingClientRect();
+      graph.scrollLeft += box.left - frame.left - frame.width / 2;
+      graph.scrollTop += box.top - frame.top - frame.height / 2;
+    }
     this.markSelected();
   }
 
