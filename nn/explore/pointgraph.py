@@ -66,6 +66,18 @@ def _top_depth(loss: Value, scores: list[Value]) -> int:
     return max(dist.values()) + 1
 
 
+def _count_values(root: Value) -> int:
+    """How many Values ``root`` was computed from, itself included (an iterative walk)."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for x in stack.pop().operands:
+            if isinstance(x, Value) and x not in seen:
+                seen.add(x)
+                stack.append(x)
+    return len(seen)
+
+
 def point_graph(session: Session, split: str, index: int, scope: Scope = "top") -> dict[str, Any]:
     """The point ``index`` of ``split`` ("train" or "test"): its numbers, and its graph as SVG.
 
@@ -105,6 +117,12 @@ def point_graph(session: Session, split: str, index: int, scope: Scope = "top") 
         "step": session.step,
         "svg": None,
     }
+    if scope == "all" and _count_values(loss) > MAX_VALUES:
+        result["error"] = (
+            f"the whole graph has {_count_values(loss)} Values, more than the {MAX_VALUES} drawn here: "
+            "look at the loss and output layer, or at one neuron's graph (click the neuron first)"
+        )
+        return result
     try:
         from autograd.viz import draw_dot, render_svg
 

@@ -182,6 +182,13 @@ def test_square_domain_and_trace() -> None:
     assert trace.to_json() == {"x": [None]}
 
 
+def test_a_graph_too_large_to_draw_says_what_to_look_at_instead() -> None:
+    session = Session(Config(samples=40, hidden=(16,) * 6))
+    view = point_graph(session, "train", 0, "all")
+    assert view["svg"] is None and view["error"].startswith("the whole graph has 1624 Values, more than the 1500")
+    assert view["loss"] == pytest.approx(session.point_loss(session.train_x[0], session.train_y[0]), rel=1e-12)
+
+
 @pytest.mark.parametrize("scope", ["top", "all", (0, 1)])
 def test_a_points_graph_is_drawn_on_a_copy(scope: object) -> None:
     require("graphviz")

@@ -296,7 +296,8 @@ class Explorer {
       shown.textContent = show(value);
     }
     input.disabled = locked;
-    const label = h("label", { class: `vg-control${locked ? " vg-locked" : ""}`, "data-key": s.key,
+    // A <label> clicks its first button when clicked: the widths' row (− and + buttons) is a <div>.
+    const label = h(s.kind === "sizes" ? "div" : "label", { class: `vg-control${locked ? " vg-locked" : ""}`, "data-key": s.key,
       title: locked ? `${s.help} (locked by the configuration)` : s.help }, h("span", { class: "vg-label" }, s.label), input, shown);
     return label;
   }
