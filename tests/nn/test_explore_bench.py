@@ -18,8 +18,11 @@ def test_the_explorer_benchmark_prints_its_tables() -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for row in ("explorer: per-point tape", "engine: graph + backward()", "fit(replay=True): batch tape"):
-        assert out.count(row) == 2, row  # 150 and 200 training points
+    # two step rows each (150 and 200 training points), and one recording row for each tape
+    counts = {"explorer: per-point tape": 3, "engine: graph + backward()": 2, "fit(replay=True): batch tape": 3}
+    for row, count in counts.items():
+        assert out.count(row) == count, row
+    assert "recorded on" in out and "1 point" in out
     for row in ("grid forward pass (every neuron)", "+ boundary and neuron pictures", "whole frame: 5 steps + JSON"):
         assert out.count(row) == 1, row
     assert "150 training points" in out and "200 training points" in out and "50×50 grid" in out
