@@ -179,6 +179,7 @@ def test_plays_50_steps_and_the_loss_falls(browser: Any, server: str) -> None:
 
 
 def test_clicking_a_point_opens_its_graph(browser: Any, server: str) -> None:
+    require("graphviz")
     require_program("dot")
     open_explorer(browser, server)
     browser.find_element("css selector", ".vg-step").click()
