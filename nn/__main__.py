@@ -1,4 +1,4 @@
-"""Command line: ``python -m nn train`` (also installed as ``valuegrad train``).
+"""Command line: ``python -m nn train`` and ``python -m nn explore`` (also installed as ``valuegrad``).
 
 Trains an MLP on one of the built-in datasets, prints the train and test accuracy, and writes
 the model (``model.json``), its loss and accuracy curves (``loss.png``), the decision regions
@@ -17,6 +17,9 @@ Every option left out takes a default chosen for the dataset (``--help`` lists t
 (``OUT.pt``) and a standalone script that rebuilds it (``OUT.py``); with ``--train`` and the
 training options of ``train``, the script also trains it as ``train`` does (see
 :mod:`nn.torch_export`). Bad arguments exit with status 2 and one line on stderr.
+
+``python -m nn explore`` serves the live training explorer on 127.0.0.1 and opens it in a
+browser (see :mod:`nn.explore`).
 """
 
 from __future__ import annotations
@@ -188,7 +191,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="make the script train the model as train would, with the options below")
     _add_training_options(e, export=True)
     e.set_defaults(func=export_command, subparser=e)
+
+    e = sub.add_parser(
+        "explore",
+        help="the live training explorer, in a browser",
+        description="Serve the live training explorer on 127.0.0.1 and open it in a browser. Every request needs "
+        "the token in the printed URL; Ctrl-C stops the server.",
+    )
+    e.add_argument("--port", type=_number(int, 0, False, 65535, False), default=0,
+                   help="the port on 127.0.0.1 (default: 0, a free one)")
+    e.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
+    e.add_argument("--config", default="", metavar="QUERY",
+                   help="the settings as a URL query, e.g. 'dataset=xor&hidden=4&lock=dataset,hidden', "
+                        "or @FILE for a JSON file")
+    e.set_defaults(func=explore_command, subparser=e)
     return parser
+
+
+def explore_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .explore.command import read_config, run
+
+    try:
+        config = read_config(args.config)
+    except ValueError as e:
+        parser.error(str(e))
+    return run(args.port, not args.no_browser, config)
 
 
 # --- the train command ----------------------------------------------------------------------

@@ -17,8 +17,9 @@ generator                 labels                    what it is
 :func:`bars_and_stripes`  none (unsupervised)       binary images for the RBM
 ========================  ========================  ==============================================
 
-None of the 2-D sets is linearly separable: a classifier needs a hidden layer, which is the
-point of them.
+None of the 2-D sets but the blobs is linearly separable: a classifier needs a hidden layer,
+which is the point of them. The blobs are the contrast: a model with no hidden layer at all
+separates them.
 
 >>> X, y = make_moons(n=4, noise=0.0, seed=0)
 >>> len(X), len(X[0]), sorted(y)
@@ -37,6 +38,7 @@ __all__ = [
     "make_circles",
     "make_xor",
     "make_spirals",
+    "make_blobs",
     "make_sine",
     "load_digits",
     "bars_and_stripes",
@@ -201,6 +203,41 @@ def make_spirals(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int =
             r = i / max(count - 1, 1)
             theta = 4.0 * k + 4.0 * r + rng.gauss(0.0, noise)
             X.append([r * math.sin(theta), r * math.cos(theta)])
+            y.append(k)
+    return _shuffled(X, y, rng)
+
+
+def make_blobs(
+    n: int = 150, classes: int = 3, noise: float = 0.15, radius: float = 0.7, seed: int = 0
+) -> tuple[Features, list[int]]:
+    """Round Gaussian clusters, one per class, labels 0 … ``classes`` − 1.
+
+    The centre of class k sits on a circle of ``radius`` around the origin, at the angle
+    2πk / ``classes`` (so (r, 0) for class 0), and each point is its centre plus Gaussian
+    jitter of standard deviation ``noise`` on both coordinates. The n points are shared out as
+    evenly as possible and come out shuffled. With little noise the classes are separated by
+    straight lines: a model without a hidden layer learns them.
+
+    >>> X, y = make_blobs(n=30, classes=3, noise=0.0, seed=0)
+    >>> len(X), [y.count(k) for k in range(3)]
+    (30, [10, 10, 10])
+    >>> sorted({(round(a, 6), round(b, 6)) for a, b in X})[-1]   # the centre of class 0
+    (0.7, 0.0)
+    """
+    n = _check_count("n", n)
+    classes = _check_count("classes", classes, minimum=2)
+    if n < classes:
+        raise ValueError(f"n must be at least classes ({classes}) so that every class has a point, got {n}")
+    noise = _check_real("noise", noise)
+    radius = _check_real("radius", radius)
+    rng = random.Random(_check_seed(seed))
+    X: Features = []
+    y: list[int] = []
+    for k in range(classes):
+        angle = 2.0 * math.pi * k / classes
+        cx, cy = radius * math.cos(angle), radius * math.sin(angle)
+        for _ in range(n // classes + (1 if k < n % classes else 0)):
+            X.append([cx + rng.gauss(0.0, noise), cy + rng.gauss(0.0, noise)] if noise else [cx, cy])
             y.append(k)
     return _shuffled(X, y, rng)
 

@@ -79,6 +79,17 @@ def test_the_pytorch_example_gives_the_same_number_and_the_same_weights_back(cap
     assert [p.data.hex() for p in back.parameters()] == [p.data.hex() for p in model.parameters()]
 
 
+def test_the_explorer_example_builds_the_widget_it_describes() -> None:
+    require("anywidget")
+    ns = run("explorer = Explorer(")
+    explorer = ns["explorer"]
+    try:
+        assert explorer.config.dataset == "spirals" and explorer.session.model.nouts == [16, 16, 3]
+        assert explorer.frame["step"] == 0
+    finally:
+        explorer.close()
+
+
 def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
     """A new example must be given a test here (or be listed as an excerpt)."""
     markers = [
@@ -88,6 +99,7 @@ def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
         "history = fit(",
         "rbm = RBM(9, 8, seed=0)",
         "net = to_torch(model)",
+        "explorer = Explorer(",
     ]
     for block in BLOCKS:
         first = block.splitlines()[0]
