@@ -68,6 +68,11 @@ class Optimizer:
         """Update every parameter once from its current ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} must define step()")
 
+    def state(self) -> dict[str, list[float]]:
+        """The optimizer's per-parameter state by name, as new lists in the order of ``params``
+        (SGD's ``velocity``, Adam's ``m`` and ``v``; nothing for an optimizer that keeps none)."""
+        return {}
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum and L2 weight decay.
@@ -126,6 +131,11 @@ class SGD(Optimizer):
         else:
             for p, v in zip(params, velocity):
                 p.data -= lr * v
+
+    def state(self) -> dict[str, list[float]]:
+        """``{"velocity": [...]}``: the momentum buffer of each parameter (zeros before the first step)."""
+        velocity = self._velocity
+        return {"velocity": [0.0] * len(self.params) if velocity is None else list(velocity)}
 
 
 class Adam(Optimizer):
@@ -190,6 +200,10 @@ class Adam(Optimizer):
             m[i] = mi = b1 * m[i] + (1.0 - b1) * g
             v[i] = vi = b2 * v[i] + (1.0 - b2) * g * g
             p.data -= step_size * mi / (math.sqrt(vi) / sqrt_bias2 + eps)
+
+    def state(self) -> dict[str, list[float]]:
+        """``{"m": [...], "v": [...]}``: the running means of each gradient and of its square."""
+        return {"m": list(self._m), "v": list(self._v)}
 
 
 class LinearDecay:

@@ -74,16 +74,9 @@ def square_domain(points: list[Point], margin: float = 0.15) -> tuple[float, flo
 
 
 def optimizer_state(optimizer: SGD | Adam) -> dict[str, list[float]]:
-    """The optimizer's per-parameter state by name: SGD's ``velocity``, Adam's ``m`` and ``v``.
-
-    Both start at zero (SGD fills its velocity at the first step). ``nn.optim`` keeps these
-    lists private and has no accessor for them yet, so this is the one place that reads them.
-    """
-    zeros = [0.0] * len(optimizer.params)
-    if isinstance(optimizer, Adam):
-        return {"m": list(optimizer._m), "v": list(optimizer._v)}
-    velocity = optimizer._velocity
-    return {"velocity": zeros if velocity is None else list(velocity)}
+    """The optimizer's per-parameter state by name: SGD's ``velocity``, Adam's ``m`` and ``v``
+    (:meth:`nn.optim.Optimizer.state`; both start at zero)."""
+    return optimizer.state()
 
 
 class Session:

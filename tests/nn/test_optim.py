@@ -223,3 +223,22 @@ def test_adam_trains_an_mlp_on_a_toy_task():
         opt.step()
     assert loss().data < before / 10
     assert isinstance(model, Module)
+
+
+def test_state_gives_each_optimizers_buffers_as_copies():
+    from autograd import Value
+    from nn import SGD, Adam
+
+    p, q = Value(1.0), Value(-2.0)
+    sgd = SGD([p, q], lr=0.1, momentum=0.9)
+    assert sgd.state() == {"velocity": [0.0, 0.0]}
+    p.grad, q.grad = 0.5, -1.0
+    sgd.step()
+    assert sgd.state() == {"velocity": [0.5, -1.0]}
+    sgd.state()["velocity"][0] = 99.0  # a copy: the optimizer is untouched
+    assert sgd.state()["velocity"][0] == 0.5
+    adam = Adam([p], lr=0.1)
+    p.grad = 2.0
+    adam.step()
+    state = adam.state()
+    assert set(state) == {"m", "v"} and state["m"][0] != 0.0 and state["v"][0] != 0.0
