@@ -38,6 +38,13 @@ class Op:
     * ``domain``: operand tuples where it is smooth, for the finite-difference tests.
     * ``linear``: for the fused linear ops (``sum``, ``dot``, ``affine``), how they read their
       operands (see :data:`Linear`); a tape writes them as sums over index lists.
+    * ``c``: the formula in C, for a tape compiled to C (``record(..., backend="c")``): statements
+      that set ``OUT`` (the value) and ``D(i)``, the partial for the i-th operand in natural order,
+      from the operands ``A`` and ``B`` (``X(i)`` for i < ``N`` in an n-ary op), with ``<math.h>``.
+      It must give the very numbers ``fn`` gives on floats, special values included. A sum that
+      ``fn`` makes with Python's ``sum()`` is written ``SUM_START(s, x)``, ``SUM_ADD(s, x)``,
+      ``SUM_RESULT(s)`` over a ``vg_sum s``, which add as ``sum()`` does. The fused linear ops
+      need none: the C back end writes them as loops from their ``linear`` layout.
 
     The engine keeps the operands that need a gradient first in a node, constants after.
     When an op's operands come in another order (``2 - x``), it records a *permuted* variant
@@ -49,7 +56,7 @@ class Op:
 
     __slots__ = (
         "name", "symbol", "fn", "arity", "domain", "doc", "order", "infix", "method", "value",
-        "expression", "partials_text", "micrograd", "torch", "linear", "_variants", "_natural",
+        "expression", "partials_text", "micrograd", "torch", "linear", "c", "_variants", "_natural",
     )  # fmt: skip
 
     def __init__(
@@ -70,6 +77,7 @@ class Op:
         micrograd: str | None = None,
         torch: Callable[..., Any] | None = None,
         linear: Callable[[Sequence[Any]], Linear] | None = None,
+        c: str | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -86,6 +94,7 @@ class Op:
         self.micrograd = micrograd
         self.torch = torch
         self.linear = linear
+        self.c = c
         self._variants: dict[tuple[int, ...], Op] = {}
         self._natural: Op | None = None
 
