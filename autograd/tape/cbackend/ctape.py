@@ -62,12 +62,20 @@ class CTape(Tape):
             self._v[position] = x
         self._buffers = tuple(_address(a) for a in (self._v, self._d, self._g, self._s))
         lib = library.lib
+        i, i64, f = ctypes.c_int, ctypes.c_int64, ctypes.c_double
+        for name, argtypes in (
+            ("vg_run", [_P, _P, _P, _P, i, f]),
+            ("vg_batch", [_P, _P, _P, _P, _P, i64, i, f, _P, _P]),
+            ("vg_gather", [_P, _P, _P, i64]),
+            ("vg_scatter", [_P, _P, _P, i64]),
+            ("vg_sgd", [_P, _P, _P, i64, f, f, f, i, i]),
+            ("vg_adam", [_P, _P, _P, _P, i64, f, f, f, f, f, i, f, f]),
+        ):
+            function = getattr(lib, name)
+            function.argtypes = argtypes
+            function.restype = ctypes.c_int
         self._c_run = lib.vg_run
-        self._c_run.argtypes = [_P, _P, _P, _P, ctypes.c_int, ctypes.c_double]
-        self._c_run.restype = ctypes.c_int
         self._c_batch = lib.vg_batch
-        self._c_batch.argtypes = [_P, _P, _P, _P, _P, ctypes.c_int64, ctypes.c_int, ctypes.c_double, _P, _P]
-        self._c_batch.restype = ctypes.c_int
         self._p0 = plan.first_param
         self._p1 = plan.first_param + len(plan.params)
         self._out = layout.position[plan.output]

@@ -32,8 +32,6 @@ from ...coerce import as_float
 from ...engine import Value
 from .ctape import CTape, _address, _zeros
 
-_P = ctypes.c_void_p
-
 
 def _rate(x: Any, name: str, high: float | None = None) -> float:
     value = as_float(x, name)
@@ -70,8 +68,8 @@ class SGDRule:
             self.velocity = _zeros(n)
         assert self.velocity is not None
         lib.vg_sgd(
-            _address(data), _address(grads), _address(self.velocity), ctypes.c_int64(n), ctypes.c_double(self.lr),
-            ctypes.c_double(self.momentum), ctypes.c_double(self.weight_decay), int(self.nesterov), int(first),
+            _address(data), _address(grads), _address(self.velocity), n, self.lr, self.momentum, self.weight_decay,
+            int(self.nesterov), int(first),
         )  # fmt: skip
         if self.momentum == 0.0:
             self.velocity = None  # without momentum there is no state
@@ -116,10 +114,9 @@ class AdamRule:
         bias1 = 1.0 - b1**self.t
         sqrt_bias2 = math.sqrt(1.0 - b2**self.t)
         step_size = self.lr / bias1
-        d = ctypes.c_double
         lib.vg_adam(
-            _address(data), _address(grads), _address(self.m), _address(self.v), ctypes.c_int64(n), d(self.lr),
-            d(b1), d(b2), d(self.eps), d(self.weight_decay), int(self.decoupled), d(step_size), d(sqrt_bias2),
+            _address(data), _address(grads), _address(self.m), _address(self.v), n, self.lr, b1, b2, self.eps,
+            self.weight_decay, int(self.decoupled), step_size, sqrt_bias2,
         )  # fmt: skip
 
 
@@ -164,10 +161,7 @@ class Trainer:
             except KeyError:
                 raise ValueError("Trainer: the tape has a parameter that is not among the trainer's params") from None
             index = self._index[id(tape)] = array("i", positions or [0])
-            lib = tape._library.lib
-            for name in ("vg_gather", "vg_scatter"):
-                getattr(lib, name).argtypes = [_P, _P, _P, ctypes.c_int64]
-            self._lib = lib
+            self._lib = tape._library.lib
         return index
 
     def _exchange(self, tape: CTape, into_tape: bool) -> None:
