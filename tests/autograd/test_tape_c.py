@@ -35,6 +35,7 @@ from autograd.tape.cbackend import (
 from autograd.tape.cbackend.build import build, cache_dir
 from autograd.tape.cbackend.emit import emit
 from nn import MLP, SGD, Adam, cross_entropy
+from nn.optim import Optimizer
 
 INF, NAN = float("inf"), float("nan")
 
@@ -373,3 +374,83 @@ def test_batch_errors_name_the_sample() -> None:
         ctape.batch([(1.0, 2.0)], scale="1")
     with pytest.raises(ValueError, match="params"):
         Trainer([w], SGDRule(lr=0.1)).run(record(lambda x: Value(3.0) * x, 1.0, backend="c"), [(1.0,)])
+
+
+# --- fit(backend="c") and `python -m nn train --backend c` ----------------------------------------
+
+
+def _fit(backend: str, optimizer: Callable[[list[Value]], Any], nouts: list[int], loss: Any, X: Any, y: Any) -> Any:
+    from nn import LinearDecay, fit
+
+    model = MLP(len(X[0]), nouts, seed=3)
+    opt = optimizer(model.parameters())
+    history = fit(model, X, y, loss, opt, 3, 16, progress=False, seed=1, X_val=X[:10], y_val=y[:10], backend=backend,
+                  schedule=LinearDecay(opt, 0.1, 0.01, 6))  # fmt: skip
+    return history, model, opt
+
+
+class PlainSGD(Optimizer):
+    """An optimizer that is not nn's SGD or Adam: fit's C back end then steps it in Python."""
+
+    def step(self) -> None:
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [lambda ps: SGD(ps, lr=0.1, momentum=0.5), lambda ps: Adam(ps, lr=0.05, weight_decay=0.01), lambda ps: PlainSGD(ps, 0.1)],
+)
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+def test_fit_in_c_trains_exactly_as_fit_replayed_in_python(optimizer: Any, task: str) -> None:
+    from nn import binary_cross_entropy
+    from nn.data import make_moons, make_spirals
+
+    if task == "binary":  # 60 points in batches of 16: a last batch of 12, a second tape
+        (X, y), nouts, loss = make_moons(60, noise=0.1, seed=0), [8, 1], binary_cross_entropy
+    else:
+        (X, y), nouts, loss = make_spirals(n=60, classes=3, noise=0.1, seed=0), [8, 3], cross_entropy
+    py_history, py_model, py_opt = _fit("python", optimizer, nouts, loss, X, y)
+    c_history, c_model, c_opt = _fit("c", optimizer, nouts, loss, X, y)
+    assert c_history == py_history
+    for p, q in zip(py_model.parameters(), c_model.parameters()):
+        assert same(p.data, q.data) and same(p.grad, q.grad)
+    state = ("_velocity", "t", "_m", "_v")  # the optimizer continues from the same state
+    assert [getattr(py_opt, s, None) for s in state] == [getattr(c_opt, s, None) for s in state]
+
+
+def test_fit_in_c_stops_on_a_diverging_loss_with_the_parameters_of_the_last_good_step() -> None:
+    from nn import fit, mse_loss
+
+    X, y = [[1.0], [2.0], [3.0]], [1.0, 2.0, 1e200]
+    runs = []
+    for backend in ("python", "c"):
+        model = MLP(1, [1], seed=0)
+        with pytest.raises(FloatingPointError, match="loss became inf"):
+            fit(model, X, y, mse_loss, SGD(model.parameters(), lr=0.1), 5, 1, progress=False, backend=backend)
+        runs.append([p.data for p in model.parameters()])
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize(("backend", "error"), [(3, TypeError), ("cuda", ValueError)])
+def test_fit_names_a_wrong_backend(backend: Any, error: type) -> None:
+    from nn import fit
+
+    model = MLP(1, [1], seed=0)
+    with pytest.raises(error, match=r"fit: backend expects 'python' or 'c', got"):
+        fit(model, [[1.0]], [1.0], cross_entropy, SGD(model.parameters(), lr=0.1), 1, progress=False, backend=backend)
+
+
+def test_the_train_command_in_c_saves_the_model_replayed_in_python(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from nn.__main__ import main
+
+    saved = []
+    for flags in (["--replay"], ["--backend", "c"]):
+        out = tmp_path / flags[-1]
+        args = ["train", "--dataset", "xor", "--samples", "40", "--epochs", "3", "--no-progress", "--out", str(out)]
+        assert main([*args, *flags]) == 0
+        saved.append(json.loads((out / "model.json").read_text(encoding="utf-8")))
+        assert "test accuracy" in capsys.readouterr().out
+    assert saved[0] == saved[1]
