@@ -277,7 +277,7 @@ class _Emitter:
         letters = "#define A X_[0]\n" + ("#define B X_[1]\n" if r > 1 else "")
         self.kernel_code.append(
             f"/* {_comment(op)} */\n"
-            f"static void {name}(double *restrict v, double *restrict d, const int32_t *restrict ia, int32_t m, "
+            f"VG_LOOP void {name}(double *restrict v, double *restrict d, const int32_t *restrict ia, int32_t m, "
             "int32_t o, int32_t dd) {\n"
             "    for (int32_t i = 0; i < m; i++) {\n"
             f"        const int32_t *at = ia + (int64_t)i * {r};\n"
@@ -309,7 +309,7 @@ class _Emitter:
             table, x, dj = "", "v[xi[j]]", "dp[j]"
         self.kernel_code.append(
             f"/* {_comment(op)} */\n{table}"
-            f"static void {name}(double *restrict v, double *restrict d, const int32_t *restrict desc, "
+            f"VG_LOOP void {name}(double *restrict v, double *restrict d, const int32_t *restrict desc, "
             "const int32_t *restrict ia, int32_t m) {\n"
             "    int64_t at = 0;\n"
             "    for (int32_t i = 0; i < m; i++) {\n"

@@ -18,6 +18,9 @@
 #include <string.h>
 
 #define VG_EXPORT __attribute__((visibility("default")))
+/* The loops are called from hundreds of places with constant arguments: compiled once each, not
+ * copied into every call (which made compiling several times slower and running no faster). */
+#define VG_LOOP static __attribute__((noinline, noclone))
 
 /* --- sums that add as Python's sum() of floats -------------------------------------------- */
 /* Python 3.12 made sum() of floats compensated (Neumaier's algorithm, kept in `lo`); before, it
@@ -81,7 +84,7 @@ static int vg_bounded(const double *x, int64_t n, double limit) {
 /* --- groups of one- and two-operand ops: backward -------------------------------------------- */
 /* Node i of the group has its r operands' positions at ia[i*r ...], the first k of them its
  * parents, its value at v[o + i] and its partials at d[dd + i*k ...]. */
-static void vg_back_ops(const double *restrict d, double *restrict g, const int32_t *restrict ia, int32_t m,
+VG_LOOP void vg_back_ops(const double *restrict d, double *restrict g, const int32_t *restrict ia, int32_t m,
                         int32_t r, int32_t k, int32_t o, int32_t dd, int finite) {
     for (int32_t i = m - 1; i >= 0; i--) {
         const double gn = g[o + i];
@@ -94,7 +97,7 @@ static void vg_back_ops(const double *restrict d, double *restrict g, const int3
 
 /* n-ary op nodes: desc[4*i ...] = (operands n, parents k, value position, partials position);
  * their operands' positions follow one another in ia. */
-static void vg_back_nary(const double *restrict d, double *restrict g, const int32_t *restrict desc,
+VG_LOOP void vg_back_nary(const double *restrict d, double *restrict g, const int32_t *restrict desc,
                          const int32_t *restrict ia, int32_t m, int finite) {
     int64_t at = 0;
     for (int32_t i = 0; i < m; i++) at += desc[4 * i];
@@ -113,7 +116,7 @@ static void vg_back_nary(const double *restrict d, double *restrict g, const int
  * in ia, parents first. A sum adds from 0.0 as sum() does; a chain adds its terms left to right,
  * one + after the other, as the chain of + nodes did. Every partial is 1: a node whose gradient
  * is 0 pushes nothing, any other pushes its gradient (1.0 * g is g) to its parents in order. */
-static void vg_sums(double *restrict v, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
+VG_LOOP void vg_sums(double *restrict v, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
                     int chain) {
     int64_t at = 0;
     for (int32_t i = 0; i < m; i++) {
@@ -135,7 +138,7 @@ static void vg_sums(double *restrict v, const int32_t *restrict desc, const int3
 }
 
 /* Backward of sums; for a chain, ia holds each node's pushes (k of them) after its n terms. */
-static void vg_back_sums(double *restrict g, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
+VG_LOOP void vg_back_sums(double *restrict g, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
                          int chain) {
     int64_t at = 0;
     for (int32_t i = 0; i < m; i++) at += desc[3 * i] + (chain ? desc[3 * i + 1] : 0);
@@ -163,101 +166,138 @@ static void vg_back_sums(double *restrict g, const int32_t *restrict desc, const
 #define VG_PUSH_B 16    /* the biases are parents */
 #define VG_SCRATCH 32   /* pushes to the shared side may be gathered in scratch and written once */
 
-static inline double vg_row_at(const double *restrict v, const int32_t *restrict ia, int32_t ref, int contig,
-                               int32_t k) {
-    return contig ? v[ref + k] : v[ia[ref + k]];
-}
+#define VG_INLINE static inline __attribute__((always_inline))
 
-static void vg_cluster(double *restrict v, double *restrict s, const int32_t *restrict desc,
-                       const int32_t *restrict ia) {
-    const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
-    const int32_t *shared = ia + desc[4];
+/* The k-th number of row j's own vector: at consecutive positions, or listed in ia. Each loop
+ * below is written once and made twice by the compiler, for contig = 1 and contig = 0. */
+#define VG_ROW(ref, k) (contig ? v[(ref) + (k)] : v[ia[(ref) + (k)]])
+
+VG_INLINE void vg_cluster_rows(double *restrict v, const double *restrict sv, const int32_t *restrict desc,
+                               const int32_t *restrict ia, const int contig) {
+    const int32_t rows = desc[0], n = desc[1], out = desc[2];
     const int32_t *row = desc + 5;
-    const int contig = flags & VG_ROWS_CONTIG;
-    for (int32_t k = 0; k < n; k++) s[k] = v[shared[k]];
     int32_t j = 0;
-    if (contig) /* four rows at a time: four independent sums, each still added in its own order */
-        for (; j + 4 <= rows; j += 4) {
-            const double *r0 = v + row[3 * j], *r1 = v + row[3 * j + 3];
-            const double *r2 = v + row[3 * j + 6], *r3 = v + row[3 * j + 9];
-            vg_sum a0, a1, a2, a3;
-            vg_sum_start(&a0, row[3 * j + 1] >= 0 ? v[row[3 * j + 1]] : 0.0);
-            vg_sum_start(&a1, row[3 * j + 4] >= 0 ? v[row[3 * j + 4]] : 0.0);
-            vg_sum_start(&a2, row[3 * j + 7] >= 0 ? v[row[3 * j + 7]] : 0.0);
-            vg_sum_start(&a3, row[3 * j + 10] >= 0 ? v[row[3 * j + 10]] : 0.0);
-            for (int32_t k = 0; k < n; k++) {
-                const double x = s[k];
-                vg_sum_add(&a0, r0[k] * x);
-                vg_sum_add(&a1, r1[k] * x);
-                vg_sum_add(&a2, r2[k] * x);
-                vg_sum_add(&a3, r3[k] * x);
-            }
-            v[out + j] = vg_sum_result(&a0);
-            v[out + j + 1] = vg_sum_result(&a1);
-            v[out + j + 2] = vg_sum_result(&a2);
-            v[out + j + 3] = vg_sum_result(&a3);
+    /* eight rows at a time: eight independent sums, each still added in its own order, keep
+     * the processor's adders busy where one sum would wait for each addition in turn. (Eight
+     * named sums, not an array: every compiler keeps them in registers.) */
+#define VG_START(a, i) vg_sum_start(&a, r[3 * i + 1] >= 0 ? v[r[3 * i + 1]] : 0.0)
+    for (; j + 8 <= rows; j += 8) {
+        const int32_t *r = row + 3 * j;
+        vg_sum a0, a1, a2, a3, a4, a5, a6, a7;
+        VG_START(a0, 0); VG_START(a1, 1); VG_START(a2, 2); VG_START(a3, 3);
+        VG_START(a4, 4); VG_START(a5, 5); VG_START(a6, 6); VG_START(a7, 7);
+        for (int32_t k = 0; k < n; k++) {
+            const double x = sv[k];
+            vg_sum_add(&a0, VG_ROW(r[0], k) * x);
+            vg_sum_add(&a1, VG_ROW(r[3], k) * x);
+            vg_sum_add(&a2, VG_ROW(r[6], k) * x);
+            vg_sum_add(&a3, VG_ROW(r[9], k) * x);
+            vg_sum_add(&a4, VG_ROW(r[12], k) * x);
+            vg_sum_add(&a5, VG_ROW(r[15], k) * x);
+            vg_sum_add(&a6, VG_ROW(r[18], k) * x);
+            vg_sum_add(&a7, VG_ROW(r[21], k) * x);
         }
+        v[out + j] = vg_sum_result(&a0);
+        v[out + j + 1] = vg_sum_result(&a1);
+        v[out + j + 2] = vg_sum_result(&a2);
+        v[out + j + 3] = vg_sum_result(&a3);
+        v[out + j + 4] = vg_sum_result(&a4);
+        v[out + j + 5] = vg_sum_result(&a5);
+        v[out + j + 6] = vg_sum_result(&a6);
+        v[out + j + 7] = vg_sum_result(&a7);
+    }
+#undef VG_START
     for (; j < rows; j++) {
         const int32_t ref = row[3 * j], b = row[3 * j + 1];
         vg_sum a;
         vg_sum_start(&a, b >= 0 ? v[b] : 0.0);
-        for (int32_t k = 0; k < n; k++) vg_sum_add(&a, vg_row_at(v, ia, ref, contig, k) * s[k]);
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&a, VG_ROW(ref, k) * sv[k]);
         v[out + j] = vg_sum_result(&a);
     }
 }
 
-static void vg_back_cluster(const double *restrict v, double *restrict g, double *restrict s,
-                            const int32_t *restrict desc, const int32_t *restrict ia, int finite) {
+VG_LOOP void vg_cluster(double *restrict v, double *restrict s, const int32_t *restrict desc,
+                       const int32_t *restrict ia) {
+    const int32_t n = desc[1];
+    const int32_t *shared = ia + desc[4];
+    for (int32_t k = 0; k < n; k++) s[k] = v[shared[k]];
+    if (desc[3] & VG_ROWS_CONTIG)
+        vg_cluster_rows(v, s, desc, ia, 1);
+    else
+        vg_cluster_rows(v, s, desc, ia, 0);
+}
+
+/* Backward's test for a row whose gradient is 0, when the bound did not settle it: its partials
+ * in the order the node stores them (the inputs' values, which are the weights' partials, then
+ * the weights' values, then 1 for a bias that is a parent) must add up to a finite number. */
+VG_INLINE int vg_row_finite(const double *restrict v, const double *restrict sv, const int32_t *restrict ia,
+                            int32_t ref, int32_t n, int shared_w, int bias, const int contig) {
+    vg_sum t;
+    vg_sum_start(&t, 0.0);
+    if (shared_w)
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&t, VG_ROW(ref, k));
+    for (int32_t k = 0; k < n; k++) vg_sum_add(&t, sv[k]);
+    if (!shared_w)
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&t, VG_ROW(ref, k));
+    if (bias) vg_sum_add(&t, 1.0);
+    return vg_sum_finite(&t);
+}
+
+VG_INLINE void vg_back_rows(const double *restrict v, double *restrict g, const double *restrict sv,
+                            double *restrict sg, const int32_t *restrict desc, const int32_t *restrict ia, int finite,
+                            const int contig) {
     const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
     const int32_t *shared = ia + desc[4];
     const int32_t *row = desc + 5;
-    const int contig = flags & VG_ROWS_CONTIG, shared_w = flags & VG_SHARED_W;
-    const int push_shared = flags & (shared_w ? VG_PUSH_W : VG_PUSH_X);
-    const int push_rows = flags & (shared_w ? VG_PUSH_X : VG_PUSH_W);
+    const int shared_w = flags & VG_SHARED_W;
+    const int push_shared = (flags & (shared_w ? VG_PUSH_W : VG_PUSH_X)) != 0;
+    const int push_rows = (flags & (shared_w ? VG_PUSH_X : VG_PUSH_W)) != 0;
     const int scratch = (flags & VG_SCRATCH) && push_shared;
-    double *sv = s, *sg = s + n; /* the shared values, and (with VG_SCRATCH) their gradients */
-    for (int32_t k = 0; k < n; k++) sv[k] = v[shared[k]];
-    if (scratch)
-        for (int32_t k = 0; k < n; k++) sg[k] = g[shared[k]];
+    const int push_bias = (flags & VG_PUSH_B) != 0;
     for (int32_t j = rows - 1; j >= 0; j--) {
         const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
         const double gn = g[out + j];
-        if (gn == 0.0 && mode != 2) {
-            if (mode == 1 || finite) continue;
-            /* the partials in the order the node stores them: the inputs' values (the partials of
-             * the weights), then the weights' values, then 1 for a bias that is a parent */
-            vg_sum t;
-            vg_sum_start(&t, 0.0);
-            if (shared_w)
-                for (int32_t k = 0; k < n; k++) vg_sum_add(&t, vg_row_at(v, ia, ref, contig, k));
-            for (int32_t k = 0; k < n; k++) vg_sum_add(&t, sv[k]);
-            if (!shared_w)
-                for (int32_t k = 0; k < n; k++) vg_sum_add(&t, vg_row_at(v, ia, ref, contig, k));
-            if ((flags & VG_PUSH_B) && b >= 0) vg_sum_add(&t, 1.0);
-            if (vg_sum_finite(&t)) continue;
-        }
-        /* the pushes, in the node's order: weights, inputs, bias */
+        if (gn == 0.0 && mode != 2 &&
+            (mode == 1 || finite || vg_row_finite(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, contig)))
+            continue;
+        /* the pushes, in the node's order: weights, inputs, bias. Pushing into the shared side,
+         * the partial is the row's own number; into the row's side, the shared number. */
         for (int side = 0; side < 2; side++) {
             const int is_shared = (side == 0) == (shared_w != 0);
             if (is_shared ? !push_shared : !push_rows) continue;
-            if (is_shared) {
-                if (scratch) {
-                    for (int32_t k = 0; k < n; k++) sg[k] += vg_row_at(v, ia, ref, contig, k) * gn;
-                } else {
-                    for (int32_t k = 0; k < n; k++) g[shared[k]] += vg_row_at(v, ia, ref, contig, k) * gn;
-                }
+            if (is_shared && scratch) {
+                for (int32_t k = 0; k < n; k++) sg[k] += VG_ROW(ref, k) * gn;
+            } else if (is_shared) {
+                for (int32_t k = 0; k < n; k++) g[shared[k]] += VG_ROW(ref, k) * gn;
             } else if (contig) {
-                double *gr = g + ref;
+                double *restrict gr = g + ref;
                 for (int32_t k = 0; k < n; k++) gr[k] += sv[k] * gn;
             } else {
                 for (int32_t k = 0; k < n; k++) g[ia[ref + k]] += sv[k] * gn;
             }
         }
-        if ((flags & VG_PUSH_B) && b >= 0) g[b] += gn;
+        if (push_bias && b >= 0) g[b] += gn;
     }
+}
+
+VG_LOOP void vg_back_cluster(const double *restrict v, double *restrict g, double *restrict s,
+                            const int32_t *restrict desc, const int32_t *restrict ia, int finite) {
+    const int32_t n = desc[1], flags = desc[3];
+    const int32_t *shared = ia + desc[4];
+    const int scratch = (flags & VG_SCRATCH) && (flags & ((flags & VG_SHARED_W) ? VG_PUSH_W : VG_PUSH_X));
+    double *sv = s, *sg = s + n; /* the shared values, and (with VG_SCRATCH) their gradients */
+    for (int32_t k = 0; k < n; k++) sv[k] = v[shared[k]];
+    if (scratch)
+        for (int32_t k = 0; k < n; k++) sg[k] = g[shared[k]];
+    if (flags & VG_ROWS_CONTIG)
+        vg_back_rows(v, g, sv, sg, desc, ia, finite, 1);
+    else
+        vg_back_rows(v, g, sv, sg, desc, ia, finite, 0);
     if (scratch)
         for (int32_t k = 0; k < n; k++) g[shared[k]] = sg[k];
 }
+
+#undef VG_ROW
 
 /* --- the drivers ------------------------------------------------------------------------------ */
 static void vg_forward(double *restrict v, double *restrict d, double *restrict s);

@@ -61,14 +61,14 @@ class SGDRule:
         #: the momentum buffer, None before the first step
         self.velocity: array[float] | None = None if velocity is None else array("d", velocity)
 
-    def apply(self, lib: ctypes.CDLL, data: array[float], grads: array[float]) -> None:
-        n = len(data)
+    def apply(self, lib: ctypes.CDLL, data: int, grads: int, n: int) -> None:
+        """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""
         first = self.velocity is None
         if first:
             self.velocity = _zeros(n)
         assert self.velocity is not None
         lib.vg_sgd(
-            _address(data), _address(grads), _address(self.velocity), n, self.lr, self.momentum, self.weight_decay,
+            data, grads, _address(self.velocity), n, self.lr, self.momentum, self.weight_decay,
             int(self.nesterov), int(first),
         )  # fmt: skip
         if self.momentum == 0.0:
@@ -104,8 +104,8 @@ class AdamRule:
         self.m: array[float] | None = None if m is None else array("d", m)
         self.v: array[float] | None = None if v is None else array("d", v)
 
-    def apply(self, lib: ctypes.CDLL, data: array[float], grads: array[float]) -> None:
-        n = len(data)
+    def apply(self, lib: ctypes.CDLL, data: int, grads: int, n: int) -> None:
+        """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""
         if self.m is None or self.v is None:
             self.m, self.v = _zeros(n), _zeros(n)
         self.t += 1
@@ -115,7 +115,7 @@ class AdamRule:
         sqrt_bias2 = math.sqrt(1.0 - b2**self.t)
         step_size = self.lr / bias1
         lib.vg_adam(
-            _address(data), _address(grads), _address(self.m), _address(self.v), n, self.lr, b1, b2, self.eps,
+            data, grads, _address(self.m), _address(self.v), n, self.lr, b1, b2, self.eps,
             self.weight_decay, int(self.decoupled), step_size, sqrt_bias2,
         )  # fmt: skip
 
@@ -149,6 +149,10 @@ class Trainer:
         self._grads = _zeros(len(plist))
         self._index: dict[int, array[int]] = {}
         self._lib: ctypes.CDLL | None = None
+        # Where the parameters are now: our arrays, or the parameter region of the arrays of the
+        # tape last run when it has exactly our parameters in our order. Then runs of that tape
+        # copy nothing; another tape first takes them over.
+        self._home: CTape | None = None
 
     def _indices(self, tape: CTape) -> array[int]:
         """Where each of ``tape``'s parameters is in the trainer's arrays."""
@@ -164,12 +168,36 @@ class Trainer:
             self._lib = tape._library.lib
         return index
 
+    def _at(self) -> tuple[int, int]:
+        """The addresses of the parameters' numbers and gradients, wherever they are now."""
+        home = self._home
+        if home is None:
+            return _address(self._data), _address(self._grads)
+        return _address(home._v) + 8 * home._p0, _address(home._g) + 8 * home._p0
+
+    def _go_home(self) -> None:
+        """Bring the parameters back into the trainer's own arrays."""
+        if self._home is not None:
+            data, grads = self._at()
+            n = 8 * len(self.params)
+            ctypes.memmove(_address(self._data), data, n)
+            ctypes.memmove(_address(self._grads), grads, n)
+            self._home = None
+
     def _exchange(self, tape: CTape, into_tape: bool) -> None:
         """Copy the parameters' numbers and gradients into the tape's arrays, or its gradients back."""
-        n = len(tape.parameters)
+        n = tape._p1 - tape._p0
         if not n:
             return
         index = self._indices(tape)
+        if n == len(self.params) and index == self._identity():
+            if into_tape and self._home is not tape:  # the tape takes the parameters over
+                self._go_home()
+                ctypes.memmove(_address(tape._v) + 8 * tape._p0, _address(self._data), 8 * n)
+                ctypes.memmove(_address(tape._g) + 8 * tape._p0, _address(self._grads), 8 * n)
+                self._home = tape
+            return
+        self._go_home()
         lib = tape._library.lib
         offset = 8 * tape._p0
         if into_tape:
@@ -178,9 +206,15 @@ class Trainer:
         else:
             lib.vg_scatter(_address(self._grads), _address(tape._g) + offset, _address(index), n)
 
+    def _identity(self) -> array[int]:
+        identity = self._index.get(-1)
+        if identity is None:
+            identity = self._index[-1] = array("i", range(len(self.params)))
+        return identity
+
     def zero_grad(self) -> None:
         """Set every gradient held here to 0.0 (gradients add up across runs until then)."""
-        ctypes.memset(_address(self._grads), 0, 8 * len(self.params))
+        ctypes.memset(self._at()[1], 0, 8 * len(self.params))
 
     def run(self, tape: CTape, samples: Sequence[Sequence[Any]], scale: float = 1.0) -> list[Any]:
         """Run ``tape`` on each sample in turn (as :meth:`CTape.batch`), adding the gradients here."""
@@ -204,7 +238,8 @@ class Trainer:
         """Apply the rule once to every parameter, from the gradients held here."""
         if self._lib is None:
             raise RuntimeError("Trainer.update: no tape has run yet, so there are no gradients to apply")
-        self.rule.apply(self._lib, self._data, self._grads)
+        data, grads = self._at()
+        self.rule.apply(self._lib, data, grads, len(self.params))
 
     def step(self, tape: CTape, samples: Sequence[Sequence[Any]], scale: float = 1.0) -> list[Any]:
         """One training step: :meth:`zero_grad`, :meth:`run` and :meth:`update`; returns the losses."""
@@ -213,8 +248,16 @@ class Trainer:
         self.update()
         return losses
 
+    def step_flat(self, tape: CTape, flat: Any, count: int, scale: float = 1.0) -> list[Any]:
+        """:meth:`step` with the samples' numbers in a buffer, as :meth:`run_flat` takes them."""
+        self.zero_grad()
+        losses = self.run_flat(tape, flat, count, scale)
+        self.update()
+        return losses
+
     def sync(self) -> None:
         """Write the parameters' numbers and gradients held here into the Values."""
+        self._go_home()
         for p, x, g in zip(self.params, self._data, self._grads):
             p.data = x
             p.grad = g
