@@ -352,6 +352,39 @@ def test_a_trainer_in_c_trains_as_the_python_tape_and_nn_optim(make_optimizer: A
         assert same(p.data, q.data) and same(p.grad, q.grad)
 
 
+def test_a_trainer_shares_its_parameters_between_tapes_that_read_some_of_them() -> None:
+    # the trainer's parameters are the model's and one more that no tape reads (weight decay moves
+    # it all the same); two tapes, of one sample and of two, take turns
+    rng = random.Random(6)
+    samples = batch_of(rng, 6)
+    models = [MLP(4, [5, 3], seed=8) for _ in range(2)]
+    extras = [Value(0.5), Value(0.5)]
+    py_tapes = [record(one_sample_loss(models[0]), *samples[0]), record(pair_loss(models[0]), *pair(samples[:2]))]
+    optimizer = SGD([extras[0], *models[0].parameters()], lr=0.1, momentum=0.9, weight_decay=0.01)
+    c_tapes = [record(one_sample_loss(models[1]), *samples[0], backend="c"),
+               record(pair_loss(models[1]), *pair(samples[:2]), backend="c")]  # fmt: skip
+    trainer = Trainer([extras[1], *models[1].parameters()], SGDRule(lr=0.1, momentum=0.9, weight_decay=0.01))
+    for step in range(4):
+        which = step % 2
+        batch = [tuple(samples[step])] if which == 0 else [pair(samples[step : step + 2])]
+        optimizer.zero_grad()
+        expected = py_tapes[which].batch(batch)
+        optimizer.step()
+        assert trainer.step(c_tapes[which], batch) == expected
+    trainer.sync()
+    for p, q in zip([extras[0], *models[0].parameters()], [extras[1], *models[1].parameters()]):
+        assert same(p.data, q.data) and same(p.grad, q.grad)
+    assert extras[1].data != 0.5
+
+
+def pair_loss(model: MLP) -> Callable[[Any, Any], Value]:
+    return lambda X, T: cross_entropy([model(x) for x in X], T)
+
+
+def pair(samples: list[tuple[list[float], list[float]]]) -> tuple[list[list[float]], list[list[float]]]:
+    return [s[0] for s in samples], [s[1] for s in samples]
+
+
 # --- arguments ------------------------------------------------------------------------------------
 
 
