@@ -14,8 +14,9 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
+from ..check import same as _same
 from ..codegen import _SUM_IS_LEFT_TO_RIGHT
-from ..replay import Tape, _same
+from ..replay import Tape
 from .build import Library, build
 from .emit import Layout, emit
 
