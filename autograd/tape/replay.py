@@ -170,6 +170,13 @@ class Tape:
         loss, _, reported = self._run(xs, [p.data for p in self._params], None)
         return self._result(loss, reported)
 
+    def compile(self) -> Tape:
+        """This tape compiled to C, as ``record(..., backend="c")`` makes it: the same numbers to the
+        bit (checked now), much faster. Without a C compiler it warns and returns this tape."""
+        from .cbackend import compile_or_fall_back
+
+        return compile_or_fall_back(self)
+
     def batch(self, samples: Sequence[Sequence[Any]], scale: float = 1.0) -> list[Any]:
         """Replay the tape on each sample in turn, adding every sample's gradients into ``.grad``.
 

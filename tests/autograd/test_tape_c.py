@@ -233,6 +233,16 @@ def test_a_second_compile_is_a_cache_hit_in_a_private_directory(tmp_path: Any, m
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
+def test_a_python_tape_compiles_later_to_the_same_numbers() -> None:
+    w = Value(0.25)
+    fn = lambda x: (w * x).softplus() * x  # noqa: E731
+    tape = record(fn, 2.0)
+    ctape = tape.compile()
+    assert isinstance(ctape, CTape) and ctape.compile() is ctape and ctape.parameters == [w]
+    for x in (2.0, -40.0, 800.0):
+        assert_same_replay(ctape, tape, [w], x)
+
+
 def test_without_a_compiler_the_python_tape_is_used_with_one_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CC", "/nonexistent/valuegrad-cc")
     w = Value(2.0)
