@@ -13,9 +13,11 @@ import os
 import shlex
 import shutil
 import sysconfig
+import tempfile
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fixtures import Weights, batches
@@ -23,6 +25,21 @@ from peers import ALPHA, DIGITS_LR, LR, Task, _resetter, valuegrad_mlp
 
 from autograd import dot, record
 from autograd.tape.cbackend import SGDRule, Trainer
+
+
+@contextmanager
+def empty_cache() -> Iterator[None]:
+    """Compile into an empty, temporary cache: the compiler really runs, and is timed."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["XDG_CACHE_HOME"] = cache
+        try:
+            yield
+        finally:
+            if saved is None:
+                del os.environ["XDG_CACHE_HOME"]
+            else:
+                os.environ["XDG_CACHE_HOME"] = saved
 
 
 def compiler_missing() -> str | None:

@@ -15,15 +15,13 @@ keeps making them quick. Every engine starts from the same weights and sees the 
 from __future__ import annotations
 
 import math
-import os
 import random
-import tempfile
 import time
 from array import array
 from dataclasses import dataclass
 from typing import Any
 
-from compiled import ValuegradC, epoch_of_one_sample_tape, one_hot_rows
+from compiled import ValuegradC, empty_cache, epoch_of_one_sample_tape, one_hot_rows
 from fixtures import batches, init_weights
 from harness import Budget, fmt_seconds, measure, say, table
 from peers import Task, _resetter, torch_or_none, valuegrad_mlp
@@ -136,16 +134,8 @@ def workload_e(quick: bool) -> dict[str, Any]:
         rows.append([name, "-", "-", "-", "-", missing])
         results[name] = {"error": missing}
     else:
-        with tempfile.TemporaryDirectory() as cache:  # an empty cache: the compiler really runs
-            saved = os.environ.get("XDG_CACHE_HOME")
-            os.environ["XDG_CACHE_HOME"] = cache
-            try:
-                task, tape_of = epoch_of_one_sample_tape(weights, xs * repeat, labels, BATCH, LR, flat)
-            finally:
-                if saved is None:
-                    del os.environ["XDG_CACHE_HOME"]
-                else:
-                    os.environ["XDG_CACHE_HOME"] = saved
+        with empty_cache():
+            task, tape_of = epoch_of_one_sample_tape(weights, xs * repeat, labels, BATCH, LR, flat)
         tape = tape_of()
         seconds, loss = _seconds(task, sizes.budget)
         setup = task.setup_seconds or 0.0

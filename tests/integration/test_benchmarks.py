@@ -116,6 +116,7 @@ def test_the_tiny_gpt_trains_alike_on_every_engine(quick: tuple[str, dict]) -> N
     assert f["loss_spread"] <= 1e-9
     assert all(f[name]["seconds_per_step"] > 0 for name in OWN_ROWS["(f)"])
     assert f["valuegrad C tape speedup"] > 0 and f["valuegrad speedup"] > 0
+    assert f["c_steps_gap"] <= 1e-9  # the tape replays token lookups right on sequences it never saw
 
 
 def test_the_replayed_digits_epoch_trains_like_the_normal_one(quick: tuple[str, dict]) -> None:
