@@ -21,7 +21,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Any
 
-from compiled import ValuegradC, empty_cache, epoch_of_one_sample_tape, one_hot_rows
+from compiled import ValuegradC, epoch_of_one_sample_tape, one_hot_rows
 from fixtures import batches, init_weights
 from harness import Budget, fmt_seconds, measure, say, table
 from peers import Task, _resetter, torch_or_none, valuegrad_mlp
@@ -134,8 +134,7 @@ def workload_e(quick: bool) -> dict[str, Any]:
         rows.append([name, "-", "-", "-", "-", missing])
         results[name] = {"error": missing}
     else:
-        with empty_cache():
-            task, tape_of = epoch_of_one_sample_tape(weights, xs * repeat, labels, BATCH, LR, flat)
+        task, tape_of = epoch_of_one_sample_tape(weights, xs * repeat, labels, BATCH, LR, flat)
         tape = tape_of()
         seconds, loss = _seconds(task, sizes.budget)
         setup = task.setup_seconds or 0.0
