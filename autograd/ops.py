@@ -176,6 +176,20 @@ def _logsumexp(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
     return out, tuple([exp(x - out) for x in xs])
 
 
+#: logsumexp in C, step for step as :func:`_logsumexp` (the largest operand, the first one among equals,
+#: found by the same comparisons as Python's ``max``; the exps added as ``sum()`` adds them).
+_LOGSUMEXP_C = """
+double m = X(0);
+for (int i = 1; i < N; i++)
+    if (X(i) > m) m = X(i);
+if (m - m != 0.0) m = 0.0;
+vg_sum s;
+SUM_START(s, exp(X(0) - m));
+for (int i = 1; i < N; i++) SUM_ADD(s, exp(X(i) - m));
+OUT = log(SUM_RESULT(s)) + m;
+for (int i = 0; i < N; i++) D(i) = exp(X(i) - OUT);
+"""
+
 # --- the table ----------------------------------------------------------------------------
 
 _SMOOTH_PAIRS = ((0.7, -1.3), (2.5, 0.4), (-1.1, 3.2))
@@ -191,70 +205,85 @@ def _joined(separator: str) -> Callable[[Sequence[str], str], str]:
 ADD = Op(
     "add", "+", _add, 2, _SMOOTH_PAIRS, "a + b; ∂/∂a = 1, ∂/∂b = 1",
     infix="+", expression="{a} + {b}", partials_text=("1", "1"), micrograd="+", torch=lambda t, a, b: a + b,
+    c="OUT = A + B; D(0) = 1.0; D(1) = 1.0;",
 )  # fmt: skip
 SUB = Op(
     "sub", "-", _sub, 2, _SMOOTH_PAIRS, "a - b; ∂/∂a = 1, ∂/∂b = -1",
     infix="-", expression="{a} − {b}", partials_text=("1", "-1"), micrograd="-", torch=lambda t, a, b: a - b,
+    c="OUT = A - B; D(0) = 1.0; D(1) = -1.0;",
 )  # fmt: skip
 MUL = Op(
     "mul", "*", _mul, 2, _SMOOTH_PAIRS, "a · b; ∂/∂a = b, ∂/∂b = a",
     infix="*", expression="{a}·{b}", partials_text=("{b}", "{a}"), micrograd="*", torch=lambda t, a, b: a * b,
+    c="OUT = A * B; D(0) = B; D(1) = A;",
 )  # fmt: skip
 DIV = Op(
     "div", "/", _div, 2, _SMOOTH_PAIRS, "a / b; ∂/∂a = 1/b, ∂/∂b = -a/b²",
     infix="/", value=ieee.div, expression="{a} / {b}", partials_text=("1/{b}", "−{a}/{b}²"), micrograd="/",
-    torch=lambda t, a, b: a / b,
+    torch=lambda t, a, b: a / b, c="OUT = A / B; D(0) = 1.0 / B; D(1) = -OUT / B;",
 )  # fmt: skip
 POW = Op(
     "pow", "**", _pow, 2, ((0.7, 1.3), (2.5, -0.4), (1.5, 3.0)), "a^b; ∂/∂a = b·a^(b-1), ∂/∂b = a^b · ln a",
     infix="**", value=ieee.pow, expression="{a} ^ {b}", partials_text=("{b}·{a}^({b} − 1)", "{a}^{b}·ln {a}"),
     micrograd="**{b}", torch=lambda t, a, b: t.pow(a, b),
+    c="OUT = pow(A, B); D(0) = B == 0.0 ? 0.0 : B * pow(A, B - 1.0); D(1) = A == 0.0 && B >= 0.0 ? 0.0 : OUT * log(A);",
 )  # fmt: skip
 NEG = Op(
     "neg", "-", _neg, 1, _ANY, "-a; ∂/∂a = -1",
-    infix="-", expression="−{a}", partials_text=("-1",), micrograd="neg", torch=lambda t, a: -a,
+    infix="-", expression="−{a}", partials_text=("-1",), micrograd="neg", torch=lambda t, a: -a, c="OUT = -A; D(0) = -1.0;",
 )  # fmt: skip
 ABS = Op(
     "abs", "abs", _abs, 1, ((-2.1,), (-0.4,), (0.6,)), "|a|; ∂/∂a = sign(a), 0 at 0",
     method="abs", value=abs, expression="|{a}|", partials_text=("sign({a})",), torch=lambda t, a: t.abs(a),
+    c="OUT = fabs(A); D(0) = A > 0.0 ? 1.0 : A < 0.0 ? -1.0 : 0.0;",
 )  # fmt: skip
 EXP = Op(
     "exp", "exp", _exp, 1, _ANY, "e^a; ∂/∂a = e^a",
     method="exp", value=ieee.exp, partials_text=("exp({a})",), torch=lambda t, a: t.exp(a),
+    c="OUT = exp(A); D(0) = OUT;",
 )  # fmt: skip
 LOG = Op(
     "log", "log", _log, 1, _POSITIVE, "ln a; ∂/∂a = 1/a",
     method="log", value=ieee.log, partials_text=("1/{a}",), torch=lambda t, a: t.log(a),
+    c="OUT = log(A); D(0) = 1.0 / A;",
 )  # fmt: skip
 TANH = Op(
     "tanh", "tanh", _tanh, 1, _ANY, "tanh a; ∂/∂a = 1 - tanh² a",
     method="tanh", value=math.tanh, partials_text=("1 − tanh²({a})",), torch=lambda t, a: t.tanh(a),
+    c="OUT = tanh(A); D(0) = 1.0 - OUT * OUT;",
 )  # fmt: skip
 SIGMOID = Op(
     "sigmoid", "σ", _sigmoid, 1, _ANY, "σ(a) = 1/(1+e^-a); ∂/∂a = σ(a)(1 - σ(a))",
     method="sigmoid", value=ieee.sigmoid, partials_text=("σ({a})·(1 − σ({a}))",), micrograd="sigmoid",
     torch=lambda t, a: t.sigmoid(a),
+    c="OUT = A >= 0.0 ? 1.0 / (1.0 + exp(-A)) : exp(A) / (1.0 + exp(A)); D(0) = OUT * (1.0 - OUT);",
 )  # fmt: skip
 RELU = Op(
     "relu", "relu", _relu, 1, ((-2.1,), (-0.4,), (0.6,), (3.3,)), "max(0, a); ∂/∂a = 1 if a > 0 else 0",
     method="relu", value=ieee.relu, partials_text=("(1 if {a} > 0 else 0)",), micrograd="ReLU",
-    torch=lambda t, a: t.relu(a),
+    torch=lambda t, a: t.relu(a), c="OUT = A > 0.0 || A != A ? A : 0.0; D(0) = OUT <= 0.0 ? 0.0 : 1.0;",
+    selects=True,
 )  # fmt: skip
 SOFTPLUS = Op(
     "softplus", "softplus", _softplus, 1, _ANY, "log(1 + e^a); ∂/∂a = σ(a)",
     method="softplus", partials_text=("σ({a})",), torch=lambda t, a: t.nn.functional.softplus(a),
+    c="OUT = A >= 0.0 ? A + log1p(exp(-A)) : log1p(exp(A)); "
+      "D(0) = A >= 0.0 ? 1.0 / (1.0 + exp(-A)) : exp(A) / (1.0 + exp(A));",
 )  # fmt: skip
 LOG1P = Op(
     "log1p", "log1p", _log1p, 1, ((0.3,), (-0.5,), (2.2,)), "ln(1 + a); ∂/∂a = 1/(1 + a)",
     method="log1p", value=ieee.log1p, partials_text=("1/(1 + {a})",), torch=lambda t, a: t.log1p(a),
+    c="OUT = log1p(A); D(0) = 1.0 / (1.0 + A);",
 )  # fmt: skip
 SIN = Op(
     "sin", "sin", _sin, 1, _ANY, "sin a; ∂/∂a = cos a",
     method="sin", value=ieee.total(math.sin), partials_text=("cos({a})",), torch=lambda t, a: t.sin(a),
+    c="OUT = sin(A); D(0) = cos(A);",
 )  # fmt: skip
 COS = Op(
     "cos", "cos", _cos, 1, _ANY, "cos a; ∂/∂a = −sin a",
     method="cos", value=ieee.total(math.cos), partials_text=("−sin({a})",), torch=lambda t, a: t.cos(a),
+    c="OUT = cos(A); D(0) = -sin(A);",
 )  # fmt: skip
 SUM = Op(
     "sum", "Σ", _linear_formula(_sum_parts), None, ((0.5, -1.0, 2.0), (3.0,)), "a₁ + … + aₙ; every ∂/∂aᵢ = 1",
@@ -274,7 +303,7 @@ LOGSUMEXP = Op(
     "logsumexp", "logsumexp", _logsumexp, None, ((0.5, -1.0, 2.0), (3.0,), (-0.3, -0.3), (1.2, 4.0, -2.5, 0.0)),
     "log Σ e^aᵢ = m + log Σ e^(aᵢ − m), m = max aᵢ; ∂/∂aᵢ = e^(aᵢ − out) = softmax(a)ᵢ",
     partials_text=lambda names, out: [f"exp({x} − {out})" for x in names],
-    torch=lambda t, *xs: t.logsumexp(t.stack(xs), 0),
+    torch=lambda t, *xs: t.logsumexp(t.stack(xs), 0), c=_LOGSUMEXP_C,
 )  # fmt: skip
 
 

@@ -38,6 +38,16 @@ class Op:
     * ``domain``: operand tuples where it is smooth, for the finite-difference tests.
     * ``linear``: for the fused linear ops (``sum``, ``dot``, ``affine``), how they read their
       operands (see :data:`Linear`); a tape writes them as sums over index lists.
+    * ``c``: the formula in C, for a tape compiled to C (``record(..., backend="c")``): statements
+      that set ``OUT`` (the value) and ``D(i)``, the partial for the i-th operand in natural order,
+      from the operands ``A`` and ``B`` (``X(i)`` for i < ``N`` in an n-ary op), with ``<math.h>``.
+      It must give the very numbers ``fn`` gives on floats, special values included. A sum that
+      ``fn`` makes with Python's ``sum()`` is written ``SUM_START(s, x)``, ``SUM_ADD(s, x)``,
+      ``SUM_RESULT(s)`` over a ``vg_sum s``, which add as ``sum()`` does. The fused linear ops
+      need none: the C back end writes them as loops from their ``linear`` layout.
+    * ``selects``: its zero partials *select* rather than multiply (``relu``, as PyTorch's masks):
+      the formula gives :data:`autograd.ieee.SELECT_ZERO`, and the C back end pushes 0 for them
+      whatever the incoming gradient, even inf or nan.
 
     The engine keeps the operands that need a gradient first in a node, constants after.
     When an op's operands come in another order (``2 - x``), it records a *permuted* variant
@@ -49,7 +59,7 @@ class Op:
 
     __slots__ = (
         "name", "symbol", "fn", "arity", "domain", "doc", "order", "infix", "method", "value",
-        "expression", "partials_text", "micrograd", "torch", "linear", "unbiased_symbol", "_variants", "_natural",
+        "expression", "partials_text", "micrograd", "torch", "linear", "unbiased_symbol", "c", "selects", "_variants", "_natural",
     )  # fmt: skip
 
     def __init__(
@@ -71,6 +81,8 @@ class Op:
         torch: Callable[..., Any] | None = None,
         linear: Callable[[Sequence[Any]], Linear] | None = None,
         unbiased_symbol: str | None = None,
+        c: str | None = None,
+        selects: bool = False,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -88,6 +100,8 @@ class Op:
         self.torch = torch
         self.linear = linear
         self.unbiased_symbol = unbiased_symbol
+        self.c = c
+        self.selects = selects
         self._variants: dict[tuple[int, ...], Op] = {}
         self._natural: Op | None = None
 
@@ -153,7 +167,7 @@ class Op:
                 return out, tuple(partials[position] for position in order)
 
             variant = self._variants[order] = Op(self.name, self.symbol, fn, self.arity, (), self.doc, order)
-            for field in ("infix", "method", "expression", "partials_text", "micrograd", "torch"):
+            for field in ("infix", "method", "expression", "partials_text", "micrograd", "torch", "selects"):
                 setattr(variant, field, getattr(self, field))
             variant._natural = self
         return variant

@@ -5,7 +5,8 @@
     python benchmarks/run.py --quick         # tiny sizes, a few seconds: proves the script runs
     python benchmarks/run.py --json out.json # also write every figure to a JSON file
 
-Engines: valuegrad; micrograd 0.1.0; PyTorch building the same scalar graph from 0-d
+Engines: valuegrad (building a graph each step, replaying its recorded tape in Python, or
+compiled to C); micrograd 0.1.0; PyTorch building the same scalar graph from 0-d
 tensors; PyTorch vectorised (``nn.Sequential``); plain Python floats doing the forward pass
 only, the floor for any pure-Python engine.
 
@@ -16,6 +17,11 @@ Workloads:
      the deepest chain each engine survives
   c  bytes held per recorded op on a long chain, measured with tracemalloc after the forward
   d  one epoch of MLP(64, [32, 10]) on the 8×8 digits with cross-entropy, minibatches of 32
+  e  one epoch of MLP(784, [50, 10]) on 60,000 synthetic 28×28 images, minibatches of 32: the
+     C tape's recording and compiling, and its epoch, beside Python and PyTorch vectorised
+  f  one training step of a tiny GPT (embeddings, one attention layer, rmsnorm, an MLP, Adam;
+     4,192 parameters, 16 tokens): valuegrad, its replay and C tape, a minimal scalar engine
+     written here as the baseline, PyTorch 0-d tensors and vectorised; time per 1,000 steps
 
 Every time is the median of several runs after a warm-up; ratios divide by valuegrad's time.
 """
@@ -32,7 +38,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compiled import ValuegradC
 from fixtures import digits, init_weights, moons
+from gpt_bench import workload_f
 from harness import (
     Budget,
     fmt_ratio,
@@ -44,6 +52,7 @@ from harness import (
     table,
     traced_bytes,
 )
+from mlp784 import workload_e
 from peers import (
     Micrograd,
     NotApplicable,
@@ -113,8 +122,9 @@ def engines() -> list[Any]:
 
 
 def training_engines() -> list[Any]:
-    """The engines of the training workloads (a) and (d): also valuegrad's recorded-and-replayed step."""
-    return [Valuegrad(), ValuegradReplay(), *engines()[1:]]
+    """The engines of the training workloads (a) and (d): also valuegrad's recorded-and-replayed step,
+    in Python and compiled to C."""
+    return [Valuegrad(), ValuegradReplay(), ValuegradC(), *engines()[1:]]
 
 
 def _missing(engine: Any) -> str | None:
@@ -161,6 +171,8 @@ def workload_a(cfg: Config) -> dict[str, Any]:
         if engine.name == "valuegrad":
             base = timing.median
         note = "forward pass only" if engine.name.startswith("plain") else _setup_note(task)
+        if isinstance(engine, ValuegradC):
+            note += "; SGD in C, parameters kept in C between steps (Trainer)"
         rows.append(_ratio_row(engine.name, timing.median, base, [str(timing.runs), f"{timing.result:.12f}"], note))
         results[engine.name] = {"seconds": timing.median, "runs": timing.runs, "first_loss": timing.result}
         if task.setup_seconds is not None:
@@ -183,6 +195,20 @@ def workload_a(cfg: Config) -> dict[str, Any]:
             checks.append(f"{name}'s whole step takes {over:.2f}× the plain-float forward pass (target ≤ 8×: "
                           f"{_verdict(over <= 8)}; stretch ≤ 4×: {_verdict(over <= 4)})")
             results[key + "times_plain_forward"] = over
+    c_tape = results.get(ValuegradC.name, {}).get("seconds")
+    if c_tape:
+        mg = results.get("micrograd 0.1.0", {}).get("seconds")
+        if mg:
+            results["c_speedup_vs_micrograd"] = speedup = mg / c_tape
+            checks.append(f"valuegrad C tape is {speedup:,.0f}× faster than micrograd (target ≥ 1,000×: "
+                          f"{_verdict(speedup >= 1000)})")
+        torch_vec = results.get("PyTorch vectorised", {}).get("seconds")
+        if torch_vec:
+            results["c_speedup_vs_torch_vectorised"] = speedup = torch_vec / c_tape
+            checks.append(f"valuegrad C tape is {speedup:.1f}× faster than PyTorch vectorised (target ≥ 3×: "
+                          f"{_verdict(speedup >= 3)})")
+        if results.get("valuegrad", {}).get("first_loss") == results[ValuegradC.name]["first_loss"]:
+            checks.append("valuegrad C tape computed valuegrad's first loss to the last bit")
     losses = [r["first_loss"] for r in results.values() if isinstance(r, dict) and "first_loss" in r]
     spread = max(losses) - min(losses)
     checks.append(f"every engine computed the same first loss, within {spread:.1e}")
@@ -291,14 +317,14 @@ def workload_b(cfg: Config) -> dict[str, Any]:
         mid, top = sizes[-3], sizes[-1]
         growth = vg[top] / vg[mid]
         results["valuegrad_growth"] = growth
-        say(f"  valuegrad backpropagates N = {_power(int(top))}; time per op there is {growth:.2f}× that at "
-            f"N = {_power(int(mid))} (target ≤ 1.5×: {_verdict(growth <= 1.5)})")
         paused = results.get(ValuegradGcPaused.name, {}).get("seconds_per_op", {})
         if paused.get(top) and paused.get(mid):
             growth_paused = paused[top] / paused[mid]
             results["valuegrad_growth_gc_paused"] = growth_paused
-            say(f"  with the cyclic collector paused it is {growth_paused:.2f}×: the rest is CPython's collector "
-                "scanning the growing graph")
+            say(f"  valuegrad backpropagates N = {_power(int(top))}; under gc_paused() its time per op there is "
+                f"{growth_paused:.2f}× that at N = {_power(int(mid))} (target ≤ 1.5×: {_verdict(growth_paused <= 1.5)})")
+        say(f"  with CPython's default collector running it is {growth:.2f}× (the difference is the collector "
+            "scanning the growing graph)")
         engine = engines()[0]
         for n in (int(mid), int(top)):
             full, gc_seconds = collector_cost(lambda n=n: engine.chain(n))
@@ -426,6 +452,8 @@ def workload_d(cfg: Config) -> dict[str, Any]:
             note = "forward pass only"
         elif isinstance(engine, ValuegradReplay):
             note = f"nn.cross_entropy, one-hot targets; {_setup_note(task)} (a tape per batch size)"
+        elif isinstance(engine, ValuegradC):
+            note = f"a tape of ONE sample run over each batch in C, SGD in C; {_setup_note(task)}"
         per_sample = fmt_seconds(seconds / len(xs))
         loss = f"{timing.result:.12f}"
         rows.append(_ratio_row(engine.name, seconds, base, [per_sample, str(timing.runs), loss], note))
@@ -445,6 +473,18 @@ def workload_d(cfg: Config) -> dict[str, Any]:
         gap = abs(vg["mean_loss"] - replay["mean_loss"])
         say(f"  valuegrad replay trained the same epoch as valuegrad: mean losses differ by {gap:.1e}")
         results["replay_loss_gap"] = gap
+    c_tape = results.get(ValuegradC.name, {})
+    if "mean_loss" in c_tape and "mean_loss" in replay:
+        same = c_tape["mean_loss"] == replay["mean_loss"]
+        results["c_same_as_replay"] = same
+        gap = abs(c_tape["mean_loss"] - replay["mean_loss"])
+        say("  valuegrad C tape trained the same epoch as valuegrad replay: mean losses "
+            + ("equal to the last bit" if same else f"differ by {gap:.1e}"))
+    if "seconds" in c_tape and "seconds" in ref:
+        ratio = c_tape["seconds"] / ref["seconds"]
+        results["c_over_torch_vectorised"] = ratio
+        say(f"  valuegrad C tape's epoch takes {ratio:.2f}× PyTorch vectorised's (target ≤ 1×: {_verdict(ratio <= 1)}; "
+            f"stretch ≤ 0.5×: {_verdict(ratio <= 0.5)})")
     return results
 
 
@@ -453,6 +493,8 @@ WORKLOADS: dict[str, Callable[[Config], dict[str, Any]]] = {
     "b": workload_b,
     "c": workload_c,
     "d": workload_d,
+    "e": lambda cfg: workload_e(quick=cfg is QUICK),
+    "f": lambda cfg: workload_f(quick=cfg is QUICK),
 }
 
 
@@ -468,13 +510,13 @@ def _import_peers() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time valuegrad beside micrograd, PyTorch and plain floats.")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds (proves the script works)")
-    parser.add_argument("--only", default="a,b,c,d", help="comma-separated workloads to run, from a,b,c,d")
+    parser.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated workloads to run, from {','.join(WORKLOADS)}")
     parser.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
     chosen = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in chosen if w not in WORKLOADS]
     if unknown or not chosen:
-        parser.error(f"--only expects workloads from a,b,c,d, got {args.only!r}")
+        parser.error(f"--only expects workloads from {','.join(WORKLOADS)}, got {args.only!r}")
     cfg = QUICK if args.quick else FULL
 
     torch = torch_or_none()

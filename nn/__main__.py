@@ -174,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", action="store_true",
                    help="record the training step once per batch size and replay it (autograd.record): the same "
                         "training, several times faster")
+    p.add_argument("--backend", choices=("python", "c"), default=None,
+                   help="replay the recorded training step in Python (the same as --replay) or compiled to C "
+                        "(needs a C compiler; the same numbers, many times faster)")
     p.set_defaults(func=train_command, subparser=p)
 
     e = sub.add_parser(
@@ -322,7 +325,7 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     try:
         history = fit(model, X_train, y_train, loss, optimizer, args.epochs, args.batch_size,
                       X_val=X_test, y_val=y_test, progress=not args.no_progress, seed=args.seed, task=task,
-                      replay=args.replay)
+                      replay=args.replay, backend=args.backend)
     except FloatingPointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -50,10 +50,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from autograd import Tape, Value, gc_paused, no_grad, record
+from autograd import Value, gc_paused, no_grad
+from autograd.tape.check import check_backend
 
 from .checks import check_finite, check_rows, check_samples
 from .data import batches
+from .replayed import ReplayedSteps
 
 __all__ = ["History", "fit", "predict", "accuracy", "evaluate", "infer_task", "TASKS"]
 
@@ -267,42 +269,14 @@ def _loss_value(loss: LossFn, outputs: list[Output], labels: list[Any]) -> Value
 # --- the loop -------------------------------------------------------------------------------
 
 
-class _ReplayedSteps:
-    """fit()'s training step as recorded tapes (:func:`autograd.record`), one per minibatch size.
+def _step_of(model: Callable[[Any], Output], loss: LossFn) -> Callable[[list[Any], list[Any]], tuple[Value, list[Output]]]:
+    """The function a tape records: the batch's outputs and the loss of them (see ReplayedSteps)."""
 
-    A tape's arguments are the batch's inputs and targets, so every batch of a size replays
-    the same tape. Class-index targets cannot be inputs (an index picks a logit: a decision on
-    a number), so for ``"multiclass"`` the loss is given one-hot target vectors instead, which
-    ``nn.cross_entropy`` accepts.
-    """
+    def step(xb: list[Any], targets: list[Any]) -> tuple[Value, list[Output]]:
+        outputs = [model(x) for x in xb]
+        return _loss_value(loss, outputs, targets), outputs
 
-    def __init__(self, model: Callable[[Any], Output], loss: LossFn, task: str, n_outputs: int) -> None:
-        self.task, self.n_outputs = task, n_outputs
-        self.tapes: dict[int, Tape] = {}
-
-        # A tape keeps the function it recorded, so this one must not refer to self (which keeps
-        # the tapes): that would be a reference cycle, and the tapes and their graphs would
-        # outlive fit() until the cyclic collector ran.
-        def step(xb: list[Any], targets: list[Any]) -> tuple[Value, list[Output]]:
-            outputs = [model(x) for x in xb]
-            return _loss_value(loss, outputs, targets), outputs
-
-        self._step = step
-
-    def __call__(self, xb: list[Any], yb: list[Any]) -> tuple[float, list[Output]]:
-        """Replay one step: add the batch's gradients into ``.grad``; return the loss and the outputs."""
-        targets = yb
-        if self.task == "multiclass":
-            targets = [[1.0 if k == t else 0.0 for k in range(self.n_outputs)] for t in yb]
-        tape = self.tapes.get(len(xb))
-        if tape is None:
-            try:
-                tape = self.tapes[len(xb)] = record(self._step, xb, targets)
-            except (TypeError, ValueError) as e:
-                one_hot = " (for 'multiclass' it is given one-hot target vectors)" if self.task == "multiclass" else ""
-                raise type(e)(f"fit(replay=True) could not record the training step{one_hot}: {e}") from e
-        loss, outputs = tape(xb, targets)
-        return loss, outputs
+    return step
 
 
 def _progress_bar(epochs: int, enabled: bool) -> Any:
@@ -341,6 +315,7 @@ def fit(
     schedule: _Schedule | None = None,
     task: str | None = None,
     replay: bool = False,
+    backend: str | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` epochs; return the :class:`History`.
 
@@ -375,6 +350,14 @@ def fit(
     is given one-hot target vectors (so it must accept them, as ``nn.cross_entropy`` does),
     which changes the rounding slightly. The loss and the model must take no decision in
     Python on the numbers (every loss in ``nn`` qualifies; see :mod:`autograd.tape`).
+
+    ``backend`` says where the recorded steps run: ``"python"`` (the same as ``replay=True``)
+    or ``"c"``, compiled to C (:mod:`autograd.tape.cbackend`; the same numbers as
+    ``"python"`` to the bit, much faster; it needs a C compiler, and falls back to Python with
+    a warning without one). With ``"c"`` and this library's SGD or Adam, the parameters stay in
+    C during an epoch, updated there by the same arithmetic as ``optimizer.step()``, and are
+    written back into the model (and the optimizer's state into it) at the end of each epoch.
+    ``None`` (the default) builds a graph every step, unless ``replay=True``.
     """
     rows, labels = check_samples(X, y, "X", "y")
     if (X_val is None) != (y_val is None):
@@ -403,7 +386,11 @@ def fit(
     classify = task != "regression"
     if not isinstance(replay, bool):
         raise TypeError(f"replay expects True or False, got {type(replay).__name__}")
-    replayed = _ReplayedSteps(model, loss, task, n) if replay else None
+    if backend is not None:
+        check_backend(backend, "fit")
+    elif replay:
+        backend = "python"
+    replayed = None if backend is None else ReplayedSteps(_step_of(model, loss), task, n, backend, optimizer)
 
     history = History(task=task)
     rng = random.Random(seed)
@@ -411,14 +398,21 @@ def fit(
     try:
         for epoch in range(epochs):
             total, correct = 0.0, 0
-            for step, (xb, yb) in enumerate(batches(rows, labels, batch_size, shuffle=True, seed=rng.getrandbits(32))):
-                # The step's graph is built and freed inside, so the collector never scans it.
-                with gc_paused():
-                    batch_loss, batch_correct = _train_step(model, loss, optimizer, replayed, xb, yb, task, (epoch, step))
-                if schedule is not None:
-                    schedule.step()
-                total += batch_loss * len(xb)
-                correct += batch_correct
+            if replayed is not None:
+                replayed.begin_epoch()
+            try:
+                shuffled = batches(rows, labels, batch_size, shuffle=True, seed=rng.getrandbits(32))
+                for step, (xb, yb) in enumerate(shuffled):
+                    # The step's graph is built and freed inside, so the collector never scans it.
+                    with gc_paused():
+                        batch_loss, batch_correct = _train_step(model, loss, optimizer, replayed, xb, yb, task, (epoch, step))
+                    if schedule is not None:
+                        schedule.step()
+                    total += batch_loss * len(xb)
+                    correct += batch_correct
+            finally:
+                if replayed is not None:
+                    replayed.end_epoch()  # the model's numbers back from C, before anyone reads them
             history.loss.append(total / len(rows))
             if classify:
                 history.accuracy.append(correct / len(rows))
@@ -443,7 +437,7 @@ def _train_step(
     model: Callable[[Any], Output],
     loss: LossFn,
     optimizer: _Optimizer,
-    replayed: _ReplayedSteps | None,
+    replayed: ReplayedSteps | None,
     xb: list[Any],
     yb: list[Any],
     task: str,
@@ -458,7 +452,7 @@ def _train_step(
         graph = _loss_value(loss, outputs, yb)
         batch_loss = graph.data
     else:
-        optimizer.zero_grad()
+        replayed.zero_grad()
         batch_loss, outputs = replayed(xb, yb)  # forward and backward at once
     if not math.isfinite(batch_loss):
         epoch, step = position
@@ -469,7 +463,9 @@ def _train_step(
     if replayed is None:
         optimizer.zero_grad()
         graph.backward()
-    optimizer.step()
+        optimizer.step()
+    else:
+        replayed.step()
     return batch_loss, 0 if task == "regression" else _count_correct(outputs, yb, task)
 
 

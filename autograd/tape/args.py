@@ -63,6 +63,29 @@ def _flatten(x: Any, spec: Spec, out: list[Any]) -> bool:
     return all(_flatten(xi, si, out) for xi, si in zip(x, spec[1]))
 
 
+def flattener(spec: Spec) -> Callable[[Any, list[Any]], bool]:
+    """:func:`_flatten` for one ``spec``, made once per tape: the common shapes (a number, a
+    list of numbers, a list of such lists: a batch of samples) without a call per item."""
+    if spec is None or spec[2]:
+        return lambda x, out: _flatten(x, spec, out)
+    n = len(spec[1])
+    items = spec[1]
+    if all(s is not None and s[2] for s in items):
+        lengths = [len(s[1]) for s in items if s is not None]
+
+        def rows(x: Any, out: list[Any]) -> bool:
+            if not isinstance(x, (list, tuple)) or len(x) != n:
+                return False
+            for row, m in zip(x, lengths):
+                if not isinstance(row, (list, tuple)) or len(row) != m:
+                    return False
+                out.extend(row)
+            return True
+
+        return rows
+    return lambda x, out: _flatten(x, spec, out)
+
+
 def _structure_error(x: Any, spec: Spec, where: str) -> Exception | None:
     """What is wrong with the nesting of ``x`` against ``spec``, named by position, or None."""
     if spec is None:

@@ -1,8 +1,9 @@
-"""The code of a tape: the recorded graph written out as one straight-line Python function.
+"""The Python back end of a tape: its plan written out as one straight-line Python function.
 
 Each node's forward line calls its op's formula from the op table (``op.fn(F, ...)``); the
 fused linear ops (``op.linear`` in the table: ``sum``, ``dot``, ``affine``) are written as
-sums, adding in the order their formulas add. The backward lines are the chain rule in
+sums, adding in the order their formulas add, and the chains of ``+`` that the plan fused as
+one ``a + b + c + ...``. The backward lines are the chain rule in
 ``Value.backward``'s order, ``g_parent += partial * g_node``, skipping a node whose gradient
 is 0 unless one of its partials is inf or nan, as ``backward()`` does.
 """
@@ -13,8 +14,9 @@ import math
 from operator import mul
 from typing import Any
 
-from ..engine import Value, _all_finite, op_of, stored_operands
+from ..engine import _all_finite
 from ..ops import OPS, SWAPPED, F, Op
+from .plan import Operand, Plan, Step
 
 #: Ops of the table that the engine records as they are; any other op came from ``apply``,
 #: which stores ``float(out)``, so the tape does too.
@@ -27,9 +29,6 @@ _SUM_IS_LEFT_TO_RIGHT = sum([1e16, 1.0, -1e16], 0.0) == 0.0
 
 #: Terms per line in a long sum: the compiler recurses on nested ``a + b + ...`` expressions.
 _TERMS_PER_LINE = 64
-
-
-
 
 
 def _literal(x: float, names: dict[str, Any]) -> str:
@@ -61,33 +60,22 @@ def _dot_lines(target: str, start: str, left: list[str], right: list[str]) -> li
 
 
 class _Writer:
-    """Turns the recorded graph into the source of one function, ``run(X, P, G)``.
+    """Turns a :class:`~autograd.tape.plan.Plan` into the source of one function, ``run(X, P, G)``.
 
     ``X`` holds the input numbers, ``P`` the parameters' data and ``G`` their grads (None for a
-    forward pass only). Every number of the graph is a local variable: ``v7`` is the value of
-    slot 7 (inputs first, then parameters, then op nodes in topological order), ``g7`` its
-    gradient, ``d7_0`` its first local partial when an op formula computes it at run time.
+    forward pass only). Every number of the
+    graph is a local variable: ``v7`` is the value of slot 7, ``g7`` its gradient, ``d7_0`` its
+    first local partial when an op formula computes it at run time.
     """
 
-    def __init__(self, inputs: list[Value], params: list[Value], nodes: list[Value]) -> None:
-        self.slot: dict[Value, int] = {}
-        for v in (*inputs, *params, *nodes):
-            self.slot.setdefault(v, len(self.slot))
-        self.inputs, self.params, self.nodes = inputs, params, nodes
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
         self.names: dict[str, Any] = {"F": F, "fin": _all_finite, "mul": mul}
         self.op_names: dict[Op, str] = {}
-        # Which slots lead to a parameter: only they need a gradient (not inputs, say).
-        first_param = len(inputs)
-        self.needs_grad = [first_param <= i < first_param + len(params) for i in range(len(self.slot))]
-        for node in nodes:
-            if any(self.needs_grad[self.slot[p]] for p in node.parents):
-                self.needs_grad[self.slot[node]] = True
 
-    def operand(self, x: Any) -> str:
+    def operand(self, x: Operand) -> str:
         """An operand in the source: a slot's variable, or a constant baked in."""
-        if isinstance(x, Value) and x in self.slot:
-            return f"v{self.slot[x]}"
-        return _literal(x.data if isinstance(x, Value) else float(x), self.names)
+        return f"v{x}" if isinstance(x, int) else _literal(x, self.names)
 
     def op_name(self, op: Op) -> str:
         name = self.op_names.get(op)
@@ -96,22 +84,22 @@ class _Writer:
             self.names[name] = op.fn
         return name
 
-    # Each node kind gives its forward lines, and its backward: the pushes (parent slot, the
-    # source of its partial, None for a partial of exactly 1.0), the sources of all its partials
-    # (for the "is any of them inf or nan?" test), and whether they are finite whatever the data.
+    # Each step gives its forward lines, and its backward: the pushes (parent slot, the source of
+    # its partial, None for a partial of exactly 1.0), the sources of all its partials (for the
+    # "is any of them inf or nan?" test), and whether they are finite whatever the data.
 
-    def node(self, node: Value) -> tuple[list[str], list[tuple[int, str | None]], list[str], bool]:
+    def step(self, step: Step) -> tuple[list[str], list[tuple[int, str | None]], list[str], bool]:
         """Forward lines, pushes, partials source, and whether the partials are surely finite."""
-        out = f"v{self.slot[node]}"
-        operands = stored_operands(node)
-        k = len(node.local_grads)
-        parents = [self.slot[p] for p in operands[:k]]
-        op = op_of(node)
-        if op.linear is not None:  # a fused linear op (not permuted: the engine stores them in place)
+        out = f"v{step.out}"
+        if step.kind == "chain":  # micrograd's chain of +, fused: the same additions in the same order
+            return _chain_lines(out, [self.operand(x) for x in step.operands]), [(p, None) for p in step.pushes], [], True
+        op, operands, k = step.op, step.operands, step.k
+        assert op is not None
+        parents = [int(p) for p in operands[:k]]
+        if step.kind == "linear":  # a fused linear op (not permuted: the engine stores them in place)
             return self.linear(op, out, operands, k, parents)
         # any other op: its formula from the table, on floats
-        slot = self.slot[node]
-        partials = [f"d{slot}_{j}" if j < k else "_" for j in range(len(operands))]
+        partials = [f"d{step.out}_{j}" if j < k else "_" for j in range(len(operands))]
         args = ", ".join(["F", *(self.operand(x) for x in operands)])
         unpacked = f"({', '.join(partials)},)"
         lines = [f"{out}, {unpacked} = {self.op_name(op)}({args})  # {_comment(op.name)}"]
@@ -121,7 +109,7 @@ class _Writer:
         return lines, pushes, partials[:k], False
 
     def linear(
-        self, op: Op, out: str, operands: tuple[Any, ...], k: int, parents: list[int]
+        self, op: Op, out: str, operands: tuple[Operand, ...], k: int, parents: list[int]
     ) -> tuple[list[str], list[tuple[int, str | None]], list[str], bool]:
         """A fused linear op, laid out by its table entry (``op.linear``): its value is a sum, and
         its partials are operands or constants, so nothing but the value is computed forward."""
@@ -135,36 +123,35 @@ class _Writer:
             lines = _dot_lines(out, start, [self.operand(w) for w in ws], terms)
         mine = partials[:k]
         # a partial that is a number (a constant coefficient, or 1) is finite whatever the data
-        surely_finite = not any(self.is_variable(d) for d in mine) and _all_finite(tuple(_number(d) for d in mine))
+        surely_finite = not any(isinstance(d, int) for d in mine) and _all_finite(tuple(mine))
         sources = [self.operand(d) for d in mine]
         pushes = [(p, None if d.__class__ is float and d == 1.0 else src) for p, d, src in zip(parents, mine, sources)]
         return lines, pushes, [] if surely_finite else sources, surely_finite
 
-    def is_variable(self, x: Any) -> bool:
-        """Whether ``x`` is a number of the tape that changes from one replay to the next."""
-        return isinstance(x, Value) and x in self.slot
-
-    def source(self, output: Value, extras: list[Value]) -> str:
-        """The whole function. It returns ``(loss, grads or None, extras)``, each extra a value."""
-        first_param = len(self.inputs)
-        params = [f"v{first_param + i}" for i in range(len(self.params))]
-        lines = ["def run(X, P, G):"]
+    def source(self, seeded: bool = False, trace: bool = False) -> str:
+        """The whole function. It returns ``(loss, grads or None, extras)``, each extra a value;
+        with ``trace``, the dict of all its variables instead (to find where two back ends differ).
+        The output's gradient starts at 1.0, or with ``seeded`` at a fourth argument ``S``."""
+        plan = self.plan
+        first_param = plan.first_param
+        params = [f"v{first_param + i}" for i in range(len(plan.params))]
+        lines = ["def run(X, P, G, S):" if seeded or trace else "def run(X, P, G):"]
         body: list[str] = []
-        if self.inputs:
-            body.append(f"{', '.join(f'v{i}' for i in range(len(self.inputs)))}, = X")
+        if plan.n_inputs:
+            body.append(f"{', '.join(f'v{i}' for i in range(plan.n_inputs))}, = X")
         if params:
             body.append(f"{', '.join(params)}, = P")
-        backward: list[list[str]] = []  # one block per node, in the order backward visits them
+        backward: list[list[str]] = []  # one block per step, in the order backward visits them
         checked: dict[str, None] = {}  # every partial that a zero-gradient test may read
         longest = 1
-        for node in self.nodes:
-            forward, pushes, partials, surely_finite = self.node(node)
+        needs = plan.needs_grad
+        for step in plan.steps:
+            forward, pushes, partials, surely_finite = self.step(step)
             body.extend(forward)
-            slot = self.slot[node]
-            wanted = [(p, d) for p, d in pushes if self.needs_grad[p]]
+            wanted = [(p, d) for p, d in pushes if needs[p]]
             if not wanted:
                 continue
-            g = f"g{slot}"
+            g = f"g{step.out}"
             block = [f"g{p} += {g}" if d is None else f"g{p} += {d} * {g}" for p, d in wanted]
             if surely_finite:
                 backward.append([f"if {g}:", *("    " + line for line in block)])
@@ -173,14 +160,14 @@ class _Writer:
                 longest = max(longest, len(partials))
                 test = f"if {g} or not finite and not fin(({', '.join(partials)},)):"
                 backward.append([test, *("    " + line for line in block)])
-        root = f"v{self.slot[output]}"
-        reported = "(" + "".join(f"v{self.slot[e]}, " for e in extras) + ")"
-        body += ["if G is None:", f"    return {root}, None, {reported}"]
-        root_slot = self.slot[output]
-        if self.needs_grad[root_slot]:
+        root = f"v{plan.output}"
+        reported = "(" + "".join(f"v{e}, " for e in plan.extras) + ")"
+        done = "return locals()" if trace else f"return {root}, None, {reported}"
+        body += ["if G is None:", f"    {done}"]
+        if needs[plan.output]:
             if params:
                 body.append(f"{', '.join('g' + p[1:] for p in params)}, = G")
-            inner = [f"g{self.slot[n]}" for n in self.nodes if self.needs_grad[self.slot[n]] and n is not output]
+            inner = [f"g{s.out}" for s in plan.steps if needs[s.out] and s.out != plan.output]
             for i in range(0, len(inner), _TERMS_PER_LINE):
                 body.append(" = ".join([*inner[i : i + _TERMS_PER_LINE], "0.0"]))
             if checked:
@@ -190,20 +177,25 @@ class _Writer:
                 # say True for every node, and `finite` spares calling it. Otherwise each node
                 # is tested as backward() does it.
                 body.append(f"finite = sum(map(abs, ({', '.join(checked)},))) < {1e300 / longest!r}")
-            if output.is_leaf:  # a parameter returned as it is: backward() adds 1 to its grad
-                body.append(f"g{root_slot} += 1.0")
+            seed = "S" if seeded or trace else "1.0"
+            if plan.output_is_leaf:  # a parameter returned as it is: backward() adds the seed to its grad
+                body.append(f"g{plan.output} += {seed}")
             else:
-                body.append(f"g{root_slot} = 1.0")
+                body.append(f"g{plan.output} = {seed}")
             for block in reversed(backward):
                 body.extend(block)
-        body.append(f"return {root}, ({''.join('g' + p[1:] + ', ' for p in params)}), {reported}")
+        done = "return locals()" if trace else f"return {root}, ({''.join('g' + p[1:] + ', ' for p in params)}), {reported}"
+        body.append(done)
         return "\n".join(lines + ["    " + line for line in body]) + "\n"
 
 
-
-
-def _number(x: Any) -> float:
-    return x.data if isinstance(x, Value) else float(x)
+def _chain_lines(target: str, terms: list[str]) -> list[str]:
+    """Lines that set ``target`` to ``terms[0] + terms[1] + ...``, added left to right."""
+    lines = []
+    for i in range(0, len(terms), _TERMS_PER_LINE):
+        chunk = terms[i : i + _TERMS_PER_LINE]
+        lines.append(f"{target} = {' + '.join(chunk if i == 0 else [target, *chunk])}")
+    return lines
 
 
 def _comment(text: str) -> str:

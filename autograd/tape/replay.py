@@ -6,12 +6,12 @@ See :mod:`autograd.tape` for what is replayed and what is baked in at record tim
 from __future__ import annotations
 
 import linecache
-import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import count
 from typing import Any
 
+from ..coerce import as_float as _as_float
 from ..engine import Value
 from ..graph import topological_order
 from ..mode import is_anomaly_enabled, is_grad_enabled
@@ -27,8 +27,11 @@ from .args import (
     _structure_error,
     _value_spec,
     _values_in,
+    flattener,
 )
+from .check import check_against_engine, check_backend
 from .codegen import _Writer
+from .plan import build
 
 __all__ = ["record", "Tape"]
 
@@ -65,33 +68,61 @@ class Tape:
         self._fn = fn
         self._names = names
         self._specs = specs
+        self._flatteners = [flattener(spec) for spec in specs]
         #: The Value the recording computed, with its graph.
         self.output = output
         self._nodes = [] if output.is_leaf else topological_order(output, include_leaves=False)
         reached = [output] if output.is_leaf else [p for node in self._nodes for p in node.parents]
         is_input = set(inputs)
         self._params = tuple(dict.fromkeys(p for p in reached if p.is_leaf and p.requires_grad and p not in is_input))
-        writer = _Writer(inputs, list(self._params), self._nodes)
         self._extras = extras
         reported = [] if extras is None else extras[1]
+        in_graph = {output, *inputs, *self._params, *self._nodes}
         for i, v in enumerate(reported):
-            if v not in writer.slot:
+            if v not in in_graph:
                 raise ValueError(
                     f"record: extra value {i} (data {v.data!r}) is not part of the loss's graph; extras must be "
                     "Values the loss was computed from, such as the model's outputs"
                 )
+        #: The plan both back ends write out: slots and steps, with micrograd's chains of + fused.
+        self.plan = build(inputs, list(self._params), self._nodes, output, reported)
+        writer = _Writer(self.plan)
         #: The Python source of the function a replay runs: straight-line code, one variable per number.
-        self.source = writer.source(output, reported)
+        self.source = writer.source()
+        self._namespace = writer.names
         self._filename = f"<tape {next(_tape_ids)} of {getattr(fn, '__qualname__', type(fn).__name__)}>"
+        self._code: Callable[..., Any] | None = None
+        self._seeded: Callable[..., Any] | None = None
+
+    def variant(self, seeded: bool = False, trace: bool = False) -> Callable[..., Any]:
+        """The tape's Python code as ``run(X, P, G, S)``, whose output's gradient starts at ``S``
+        (a batch's samples each start at 1/n, say); with ``trace``, returning the dict of all its
+        variables (``v7``, ``g7``, ``d7_0``): what the C back end's numbers are compared with, one
+        by one, when they differ."""
+        writer = _Writer(self.plan)
+        text = writer.source(seeded, trace)
         namespace = dict(writer.names)
-        exec(compile(self.source, self._filename, "exec"), namespace)
+        exec(compile(text, self._filename, "exec"), namespace)
         # taken out of its own globals, so that the function and its namespace form no reference
         # cycle: a dropped tape is freed at once by reference counting, like a graph
-        self._code: Callable[..., Any] = namespace.pop("run")
+        return namespace.pop("run")
+
+    def _python(self, seeded: bool = False) -> Callable[..., Any]:
+        """The compiled Python code (``run(X, P, G)``, or ``run(X, P, G, S)`` if ``seeded``), compiled
+        the first time it is needed: a tape compiled to C only ever needs the seeded one."""
+        if seeded:
+            if self._seeded is None:
+                self._seeded = self.variant(seeded=True)
+            return self._seeded
+        if self._code is None:
+            namespace = dict(self._namespace)
+            exec(compile(self.source, self._filename, "exec"), namespace)
+            self._code = namespace.pop("run")
+        return self._code
 
     def _run(self, xs: list[float], data: list[float], grads: list[float] | None) -> Any:
         try:
-            return self._code(xs, data, grads)
+            return self._python()(xs, data, grads)
         except BaseException:
             # Give linecache the source, so that the traceback shows the tape's line (an op that
             # raised, say): only now, as its lines take more memory than the tape's code.
@@ -141,6 +172,71 @@ class Tape:
         loss, _, reported = self._run(xs, [p.data for p in self._params], None)
         return self._result(loss, reported)
 
+    def compile(self) -> Tape:
+        """This tape compiled to C, as ``record(..., backend="c")`` makes it: the same numbers to the
+        bit (checked now), much faster. Without a C compiler it warns and returns this tape."""
+        from .cbackend import compile_or_fall_back
+
+        return compile_or_fall_back(self)
+
+    def batch(self, samples: Sequence[Sequence[Any]], scale: float = 1.0) -> list[Any]:
+        """Replay the tape on each sample in turn, adding every sample's gradients into ``.grad``.
+
+        A sample is the tape's arguments, as a tuple: ``tape.batch([(x1, y1), (x2, y2)])``. Each
+        sample's backward pass starts from ``scale`` instead of 1, as ``loss.backward(scale)``
+        would, and they run one after the other, so the parameters' gradients are those of the
+        normal path doing the same loop. Returns the losses (with extras, as :meth:`__call__`).
+
+        This is how one tape recorded on a single sample trains on batches of any size, with
+        code that does not grow with the batch: for a loss that is a mean over the batch, such
+        as every loss of ``nn``, ``scale = 1/n`` and ``sum(losses) * (1/n)`` give the numbers of
+        the tape of the whole batch, to the bit (each sample's graph is backpropagated in turn
+        there too, the samples in order, when they share only the parameters).
+
+        >>> from autograd import Value, record
+        >>> w = Value(2.0)
+        >>> tape = record(lambda x: (w * x - 1.0) ** 2, 0.0)
+        >>> tape.batch([(1.0,), (0.5,)], scale=0.5)       # the losses; w.grad gets their mean gradient
+        [1.0, 0.0]
+        >>> w.grad                                       # ½·2(w·1 − 1)·1 + ½·2(w·0.5 − 1)·0.5
+        1.0
+        """
+        if not is_grad_enabled():
+            raise RuntimeError("tape.batch(...) computes gradients, but gradients are off (inside no_grad())")
+        seed = _as_float(scale, "tape.batch: scale")
+        if isinstance(samples, (str, bytes)) or not isinstance(samples, Sequence):
+            raise TypeError(f"tape.batch: samples expects a list of samples (tuples of arguments), got {type(samples).__name__}")
+        rows = []
+        for i, sample in enumerate(samples):
+            if not isinstance(sample, (tuple, list)):
+                raise TypeError(
+                    f"tape.batch: samples[{i}] expects a tuple of the tape's {len(self._specs)} arguments, "
+                    f"got {type(sample).__name__}"
+                )
+            rows.append(self._inputs(tuple(sample), f"tape.batch: samples[{i}]"))
+        if is_anomaly_enabled():
+            return [self._normal_path(xs, backward=True, seed=seed) for xs in rows]
+        params = self._params
+        losses, grads, reported = self._batch(rows, [p.data for p in params], [p.grad for p in params], seed)
+        for p, g in zip(params, grads or ()):
+            p.grad = g
+        return [self._result(loss, r) for loss, r in zip(losses, reported)]
+
+    def _batch(
+        self, rows: list[list[float]], data: list[float], grads: list[float] | None, seed: float
+    ) -> tuple[list[float], list[float] | None, list[tuple[float, ...]]]:
+        """Replay each row of inputs in turn, threading the parameters' gradients through."""
+        run = self._python(seeded=True)
+        losses, reported = [], []
+        g: Any = grads
+        for xs in rows:
+            loss, new, extras = run(xs, data, g, seed)
+            if new is not None:
+                g = new
+            losses.append(loss)
+            reported.append(extras)
+        return losses, None if g is None else list(g), reported
+
     def _result(self, loss: float, reported: tuple[float, ...]) -> Any:
         """The loss, or ``(loss, extras)`` with the extras' numbers in the structure ``fn`` returned."""
         if self._extras is None:
@@ -155,7 +251,7 @@ class Tape:
                 f"{who} expects {len(specs)} arguments ({', '.join(self._names)}), as recorded, got {len(args)}"
             )
         flat: list[Any] = []
-        if all(_flatten(x, spec, flat) for x, spec in zip(args, specs)):
+        if all(f(x, flat) for f, x in zip(self._flatteners, args)):
             kinds = set(map(type, flat))
             if kinds <= {float}:
                 return flat
@@ -174,7 +270,7 @@ class Tape:
                 raise _not_a_number(where, x)
         return list(map(float, flat))
 
-    def _normal_path(self, xs: list[float], backward: bool) -> Any:
+    def _normal_path(self, xs: list[float], backward: bool, seed: float = 1.0) -> Any:
         """The recorded function on input Values (and ``backward()``), as without a tape.
 
         It computes the same numbers as a replay as long as the function takes no decision on them.
@@ -184,13 +280,13 @@ class Tape:
         extras = self._extras
         out = result if extras is None else result[0]
         if backward:
-            out.backward()
+            out.backward(seed)
         if extras is None:
             return float(out.data)
         return float(out.data), _rebuild(extras[0], iter([v.data for v in _values_in(result[1])]))
 
 
-def record(fn: Callable[..., Any], *args: Any) -> Tape:
+def record(fn: Callable[..., Any], *args: Any, backend: str = "python") -> Tape:
     """Run ``fn(*args)`` once on the engine and keep what it did as a :class:`Tape` to replay.
 
     Every number in ``args`` (numbers, or nested lists and tuples of them) is turned into an
@@ -205,6 +301,10 @@ def record(fn: Callable[..., Any], *args: Any) -> Tape:
     engine's (``fn``'s result, and its ``backward()``, whose effect on the parameters' ``.grad``
     is undone). A RuntimeError says if they do not, for instance when a user-defined op is not
     deterministic. Recording costs a few times a normal step, plus compiling the tape's code.
+
+    ``backend="c"`` compiles the tape to C (:mod:`autograd.tape.cbackend`): the same numbers to
+    the bit, checked when it is compiled, many times faster; it needs a C compiler, and without
+    one it warns once and returns the Python tape.
 
     Raises RuntimeError inside ``no_grad()``; TypeError when ``fn`` is not callable, an argument
     is not a number or a list/tuple of them, or ``fn`` does not return a Value; ValueError when
@@ -223,6 +323,7 @@ def record(fn: Callable[..., Any], *args: Any) -> Tape:
     """
     if not callable(fn):
         raise TypeError(f"record: fn expects a function, got {type(fn).__name__}")
+    check_backend(backend, "record")
     if not is_grad_enabled():
         raise RuntimeError(
             "record: gradients are off (inside no_grad()), so there is no graph to record; call it outside no_grad()"
@@ -259,42 +360,9 @@ def record(fn: Callable[..., Any], *args: Any) -> Tape:
             "no parameter, so there is nothing to replay"
         )
     tape = Tape(fn, names, specs, inputs, output, extras)
-    _check_against_engine(tape, [v.data for v in inputs])
+    check_against_engine(tape, [v.data for v in inputs], seeded=backend == "c")
+    if backend == "c":
+        from .cbackend import compile_or_fall_back
+
+        return compile_or_fall_back(tape)
     return tape
-
-
-def _same(a: float, b: float) -> bool:
-    """Equal as floats, where nan equals nan and 0.0 differs from -0.0."""
-    if a != a or b != b:
-        return a != a and b != b
-    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-
-
-def _check_against_engine(tape: Tape, xs: list[float]) -> None:
-    """Replay on the recorded numbers; the loss and the gradients must be the engine's."""
-    params = tape._params
-    saved = [p.grad for p in params]
-    try:
-        for p in params:
-            p.grad = 0.0
-        tape.output.backward()
-        expected = [p.grad for p in params]
-    finally:
-        for p, g in zip(params, saved):
-            p.grad = g
-    loss, grads, reported = tape._run(xs, [p.data for p in params], [0.0] * len(params))
-    if tape._extras is not None and not all(map(_same, reported, [v.data for v in tape._extras[1]])):
-        raise RuntimeError("record: replayed on the recorded numbers, the tape's extras differ from the engine's")
-    if not _same(loss, tape.output.data):
-        raise RuntimeError(
-            f"record: replayed on the recorded numbers, the tape computes {loss!r} where the engine computed "
-            f"{tape.output.data!r}, so it cannot be trusted (a user-defined op that is not deterministic, or a "
-            "fused op's node made with apply() instead of sum_values()/dot()?)"
-        )
-    for i, (p, g, e) in enumerate(zip(params, grads, expected)):
-        if not _same(g, e):
-            raise RuntimeError(
-                f"record: replayed on the recorded numbers, the tape gives {g!r} for the gradient of parameter {i} "
-                f"({p.label or 'no label'}) where the engine gives {e!r}, so it cannot be trusted (a user-defined "
-                "op that is not deterministic?)"
-            )

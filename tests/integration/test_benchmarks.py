@@ -9,19 +9,35 @@ from __future__ import annotations
 
 import gc
 import json
+import shlex
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import require
+from helpers import require, require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 ENGINES = ["valuegrad", "micrograd 0.1.0", "PyTorch 0-d tensors", "PyTorch vectorised", "plain floats, forward only"]
 #: Rows that only some tables have.
-EXTRA = {"(a)": ["valuegrad replay"], "(b)": ["valuegrad, gc paused"], "(d)": ["valuegrad replay"]}
+EXTRA = {
+    "(a)": ["valuegrad replay", "valuegrad C tape"],
+    "(b)": ["valuegrad, gc paused"],
+    "(d)": ["valuegrad replay", "valuegrad C tape"],
+}
+#: The tables whose rows are not ENGINES': exactly these.
+OWN_ROWS = {
+    "(e)": ["valuegrad C tape", "valuegrad replay", "PyTorch vectorised"],
+    "(f)": ["tiny engine (baseline)", "valuegrad", "valuegrad replay", "valuegrad C tape", "PyTorch 0-d tensors",
+            "PyTorch vectorised"],
+}  # fmt: skip
+
+
+def expected_rows(title: str) -> list[str]:
+    return OWN_ROWS.get(title, [*ENGINES, *EXTRA.get(title, [])])
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +54,7 @@ def rows_of(output: str, title: str) -> dict[str, str]:
     for line in lines[start + 3 :]:  # title, header, rule
         if not line or line.startswith(" "):
             break
-        names = sorted([*ENGINES, *EXTRA.get(title, [])], key=len, reverse=True)  # longest match first
+        names = sorted(expected_rows(title), key=len, reverse=True)  # longest match first
         name = next((e for e in names if line.startswith(e)), None)
         assert name is not None, f"unexpected row under {title!r}: {line!r}"
         rows[name] = line
@@ -63,10 +79,10 @@ def test_quick_run_prints_the_machine_first(quick: tuple[str, dict]) -> None:
     assert "cores" in first and "Python" in first
 
 
-@pytest.mark.parametrize("title", ["(a)", "(b)", "(c)", "(d)"])
+@pytest.mark.parametrize("title", ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)"])
 def test_quick_run_prints_a_row_per_engine(quick: tuple[str, dict], title: str) -> None:
     stdout, _ = quick
-    assert set(rows_of(stdout, title)) == {*ENGINES, *EXTRA.get(title, [])}
+    assert set(rows_of(stdout, title)) == set(expected_rows(title))
 
 
 def test_every_engine_computes_the_same_first_training_loss(quick: tuple[str, dict]) -> None:
@@ -79,6 +95,28 @@ def test_the_replayed_step_computes_exactly_the_normal_steps_loss(quick: tuple[s
     _, report = quick
     assert report["a"]["valuegrad replay"]["first_loss"] == report["a"]["valuegrad"]["first_loss"]
     assert report["a"]["valuegrad replay"]["setup_seconds"] > 0  # the recording, reported apart
+
+
+def test_the_c_tape_computes_exactly_the_replays_numbers(quick: tuple[str, dict]) -> None:
+    require_program(shlex.split(sysconfig.get_config_var("CC") or "cc")[0])
+    _, report = quick
+    assert report["a"]["valuegrad C tape"]["first_loss"] == report["a"]["valuegrad"]["first_loss"]
+    assert report["a"]["valuegrad C tape"]["setup_seconds"] > 0  # recording and compiling, reported apart
+    # a tape of one sample over each batch gives the tape of the whole batch, to the bit
+    assert report["d"]["valuegrad C tape"]["mean_loss"] == report["d"]["valuegrad replay"]["mean_loss"]
+    assert report["d"]["c_same_as_replay"] is True
+    e = report["e"]["valuegrad C tape"]
+    assert e["compile_seconds"] > 0 and e["record_and_compile_seconds"] >= e["compile_seconds"] and e["seconds"] > 0
+    assert abs(e["mean_loss"] - report["e"]["PyTorch vectorised"]["mean_loss"]) <= 1e-9
+
+
+def test_the_tiny_gpt_trains_alike_on_every_engine(quick: tuple[str, dict]) -> None:
+    _, report = quick
+    f = report["f"]
+    assert f["loss_spread"] <= 1e-9
+    assert all(f[name]["seconds_per_step"] > 0 for name in OWN_ROWS["(f)"])
+    assert f["valuegrad C tape speedup"] > 0 and f["valuegrad speedup"] > 0
+    assert f["c_steps_gap"] <= 1e-9  # the tape replays token lookups right on sequences it never saw
 
 
 def test_the_replayed_digits_epoch_trains_like_the_normal_one(quick: tuple[str, dict]) -> None:
@@ -108,13 +146,13 @@ def test_only_runs_the_chosen_workloads() -> None:
     proc = run_bench("--quick", "--only", "c")
     assert proc.returncode == 0, proc.stderr
     assert "(c)" in proc.stdout
-    assert "(a)" not in proc.stdout and "(b)" not in proc.stdout and "(d)" not in proc.stdout
+    assert all(f"({w})" not in proc.stdout for w in "abdef")
 
 
 def test_an_unknown_workload_is_refused() -> None:
     proc = run_bench("--quick", "--only", "a,z")
     assert proc.returncode == 2
-    assert "--only" in proc.stderr and "'a,z'" in proc.stderr
+    assert "--only" in proc.stderr and "'a,z'" in proc.stderr and "a,b,c,d,e,f" in proc.stderr
 
 
 # --- the helpers, without running any engine ------------------------------------------------

@@ -1,0 +1,243 @@
+""":class:`CTape`: a recorded tape whose replays run compiled C, checked against the Python replay.
+
+Everything a replay needs lives in four arrays of doubles owned here: ``v`` (every number:
+inputs, parameters, constants, nodes), ``d`` (the partials op formulas compute), ``g`` (the
+gradients) and scratch space. A replay copies the inputs and the parameters' data and grads
+in, calls the library once, and copies the loss and the grads out.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import random
+from array import array
+from collections.abc import Sequence
+from typing import Any
+
+from ..check import same as _same
+from ..codegen import _SUM_IS_LEFT_TO_RIGHT
+from ..replay import Tape
+from .build import Library, build
+from .emit import Layout, emit
+
+_P = ctypes.c_void_p
+
+
+class ExactnessError(RuntimeError):
+    """The C code of a tape computed another number than the Python replay; the message says where."""
+
+
+def _zeros(n: int) -> array[float]:
+    return array("d", bytes(8 * max(n, 1)))
+
+
+def _address(a: array[Any]) -> int:
+    return int(a.buffer_info()[0])
+
+
+class CTape(Tape):
+    """A :class:`~autograd.tape.Tape` whose replays run as compiled C: made by
+    ``record(fn, *args, backend="c")``.
+
+    It replays exactly as the Python tape does, to the bit, and does everything a Tape does;
+    see :mod:`autograd.tape.cbackend` for what it adds (batches, training with the parameters
+    kept in C) and what it costs. Attributes beyond a Tape's: :attr:`c_source` (the generated
+    C), :attr:`c_path` (where it was written), :attr:`library_path`, :attr:`cached` (whether
+    the library came from the cache) and :attr:`compile_seconds`.
+
+    Its numbers live in arrays of its own, so one CTape replays in one thread at a time (record
+    a tape per thread to train in several).
+    """
+
+    def compile(self) -> CTape:
+        """Already compiled: the tape itself."""
+        return self
+
+    def __init__(self, tape: Tape, layout: Layout, library: Library) -> None:
+        self.__dict__.update(vars(tape))
+        self.layout = layout
+        #: The C source of the tape (the runtime, the op kernels, the index table, the two passes).
+        self.c_source = layout.source
+        self.c_path = library.source_path
+        self.library_path = library.path
+        self.cached = library.cached
+        self.compile_seconds = library.seconds
+        self._library = library
+        plan = self.plan
+        self._v, self._g = _zeros(layout.n_values), _zeros(layout.n_values)
+        self._d, self._s = _zeros(layout.n_partials), _zeros(layout.scratch)
+        for position, x in layout.constants:
+            self._v[position] = x
+        self._buffers = tuple(_address(a) for a in (self._v, self._d, self._g, self._s))
+        lib = library.lib
+        i, i64, f = ctypes.c_int, ctypes.c_int64, ctypes.c_double
+        for name, argtypes in (
+            ("vg_run", [_P, _P, _P, _P, i, f]),
+            ("vg_batch", [_P, _P, _P, _P, _P, i64, i, f, _P, _P]),
+            ("vg_gather", [_P, _P, _P, i64]),
+            ("vg_scatter", [_P, _P, _P, i64]),
+            ("vg_sgd", [_P, _P, _P, i64, f, f, f, i, i]),
+            ("vg_adam", [_P, _P, _P, _P, i64, f, f, f, f, f, i, f, f]),
+        ):
+            function = getattr(lib, name)
+            function.argtypes = argtypes
+            function.restype = ctypes.c_int
+        self._c_run = lib.vg_run
+        self._c_batch = lib.vg_batch
+        self._p0 = plan.first_param
+        self._p1 = plan.first_param + len(plan.params)
+        self._out = layout.position[plan.output]
+        self._extra_at = [layout.position[e] for e in plan.extras]
+
+    def __repr__(self) -> str:
+        return f"<CTape of {len(self)} ops, {len(self.parameters)} parameters, {self.layout.groups} loops in C>"
+
+    # --- running the C code -----------------------------------------------------------------
+
+    def _load(self, data: Sequence[float], grads: Sequence[float] | None) -> None:
+        if self._p1 > self._p0:
+            self._v[self._p0 : self._p1] = array("d", data)
+            if grads is not None:
+                self._g[self._p0 : self._p1] = array("d", grads)
+
+    def _run(self, xs: list[float], data: list[float], grads: list[float] | None, seed: float = 1.0) -> Any:
+        """One replay, as the Python tape's code: ``(loss, grads or None, extras)``."""
+        n = self.plan.n_inputs
+        if n:
+            self._v[0:n] = array("d", xs)
+        self._load(data, grads)
+        self._c_run(*self._buffers, grads is not None, seed)
+        v = self._v
+        new = None if grads is None else self._g[self._p0 : self._p1].tolist()
+        return v[self._out], new, tuple([v[e] for e in self._extra_at])
+
+    def _batch(self, rows: list[list[float]], data: list[float], grads: list[float] | None, seed: float) -> Any:
+        """Replay each row of inputs in turn (see :meth:`Tape.batch`), inside one call of the C code."""
+        self._load(data, grads)
+        flat = array("d", [x for row in rows for x in row])
+        losses, extras = self._batch_flat(flat, len(rows), grads is not None, seed)
+        new = None if grads is None else self._g[self._p0 : self._p1].tolist()
+        return losses, new, extras
+
+    def _batch_flat(self, flat: Any, count: int, backward: bool, seed: float) -> tuple[list[float], list[tuple[float, ...]]]:
+        """Run ``count`` samples whose inputs follow one another in the doubles of the buffer ``flat``,
+        on the parameters' numbers (and gradients) already in the C arrays: the losses and extras."""
+        losses = _zeros(count)
+        ne = len(self._extra_at)
+        extras = _zeros(count * ne)
+        source = (ctypes.c_double * 0).from_buffer(flat) if count and self.plan.n_inputs else None
+        self._c_batch(
+            *self._buffers, source and ctypes.addressof(source), count, backward, seed, _address(losses), _address(extras),
+        )  # fmt: skip
+        del source
+        rows: list[tuple[float, ...]] = [tuple(extras[i * ne : (i + 1) * ne]) for i in range(count)]
+        return losses.tolist()[:count], rows
+
+
+def compile_tape(tape: Tape) -> CTape:
+    """``tape`` compiled to C, checked to compute the Python replay's numbers to the bit (raises
+    CompilerNotFound, CompileError, :class:`~autograd.tape.cbackend.emit.MissingFormula` or
+    :class:`ExactnessError`)."""
+    layout = emit(tape.plan, compensated=not _SUM_IS_LEFT_TO_RIGHT)
+    ctape = CTape(tape, layout, build(layout.source))
+    check(ctape)
+    return ctape
+
+
+# --- the check: the C numbers must be the Python replay's ------------------------------------
+
+
+def _fresh(numbers: Sequence[float], rng: random.Random) -> list[float]:
+    """New numbers of about the same size as ``numbers``, of either sign."""
+    return [rng.gauss(0.0, 1.0) * (abs(x) + 0.5) for x in numbers]
+
+
+def check(tape: CTape) -> None:
+    """Replay ``tape`` in C and in Python on the recorded inputs, then on fresh inputs and
+    parameters (and a batch of two); every loss, gradient and extra must be the same float
+    (any nan equals any nan). Raises :class:`ExactnessError` naming the first op that differs."""
+    plan = tape.plan
+    xs = [v.data for v in plan.values[: plan.n_inputs]]
+    data = [p.data for p in plan.params]
+    rng = random.Random(1)
+    trials = [(xs, data, [0.0] * len(data)), (_fresh(xs, rng), data, _fresh(data, rng))]
+    trials.append((_fresh(xs, rng), _fresh(data, rng), [0.0] * len(data)))
+    seeded = tape._python(seeded=True)
+    for inputs, params, grads in trials:
+        expected = seeded(inputs, params, list(grads), 1.0)
+        got = tape._run(list(inputs), params, list(grads))
+        if not _agree(expected, got):
+            _diagnose(tape, inputs, params, grads)
+    if plan.n_inputs:  # a batch of two: the gradients of both, each scaled, added one after the other
+        first, second = trials[1][0], trials[2][0]
+        got_batch = tape._batch([first, second], data, [0.0] * len(data), 0.5)
+        g = [0.0] * len(data)
+        losses = []
+        for inputs in (first, second):
+            loss, g, extras = seeded(inputs, data, g, 0.5)
+            losses.append(loss)
+        if not (all(map(_same, losses, got_batch[0])) and all(map(_same, g, got_batch[1] or []))):
+            raise ExactnessError(
+                "record(backend='c'): run over a batch, the C tape's losses or gradients differ from the Python "
+                "replay's while single replays agree: the batch driver of runtime.h is wrong"
+            )
+
+
+def _agree(expected: Any, got: Any) -> bool:
+    loss, grads, extras = expected
+    c_loss, c_grads, c_extras = got
+    return (
+        _same(loss, c_loss)
+        and all(map(_same, grads or (), c_grads or ()))
+        and len(grads or ()) == len(c_grads or ())
+        and all(map(_same, extras, c_extras))
+    )
+
+
+def _diagnose(tape: CTape, xs: list[float], data: list[float], grads: list[float]) -> None:
+    """Raise an ExactnessError naming the first number where C and Python differ."""
+    traced = tape.variant(trace=True)(list(xs), list(data), list(grads), 1.0)
+    tape._run(list(xs), data, list(grads))
+    layout, plan = tape.layout, tape.plan
+    v, d, g = tape._v, tape._d, tape._g
+
+    def where(step: Any) -> str:
+        name = step.op.name if step.op is not None else "a fused chain of +"
+        operands = ", ".join(repr(traced[f"v{x}"]) if isinstance(x, int) else repr(x) for x in step.operands[:8])
+        return f"op {name!r} (slot {step.out}, operands {operands}{', ...' if len(step.operands) > 8 else ''})"
+
+    def differ(python: float, c: float) -> bool:
+        return not _same(python, c)
+
+    for step in plan.steps:
+        python = traced.get(f"v{step.out}")
+        if python is not None and differ(python, v[layout.position[step.out]]):
+            raise ExactnessError(
+                f"record(backend='c'): the C code of {where(step)} computes {v[layout.position[step.out]]!r} where the "
+                f"Python replay computes {python!r}: its C formula (Op.c) does not match its Python formula"
+            )
+        at = layout.partials.get(step.out, -1)
+        for j in range(step.k if at >= 0 else 0):
+            python = traced.get(f"d{step.out}_{j}")
+            if python is not None and differ(python, d[at + j]):
+                raise ExactnessError(
+                    f"record(backend='c'): the C code of {where(step)} computes {d[at + j]!r} for its partial "
+                    f"∂/∂operand {j} where the Python replay computes {python!r}: its C formula (Op.c) does not "
+                    "match its Python formula"
+                )
+    for step in reversed(plan.steps):
+        python = traced.get(f"g{step.out}")
+        if plan.needs_grad[step.out] and python is not None and differ(python, g[layout.position[step.out]]):
+            raise ExactnessError(
+                f"record(backend='c'): the gradient of {where(step)} is {g[layout.position[step.out]]!r} in C and "
+                f"{python!r} in the Python replay: the gradients pushed into it by the nodes that read it differ"
+            )
+    for i, p in enumerate(plan.params):
+        python = traced.get(f"g{plan.first_param + i}")
+        c = g[plan.first_param + i]
+        if python is not None and differ(python, c):
+            raise ExactnessError(
+                f"record(backend='c'): the gradient of parameter {i} ({p.label or 'no label'}) is {c!r} in C and "
+                f"{python!r} in the Python replay"
+            )
+    raise ExactnessError("record(backend='c'): the C tape's result differs from the Python replay's")

@@ -1,0 +1,374 @@
+"""The C source of a tape: its plan, scheduled in groups (:mod:`.schedule`), written out.
+
+Each op's code comes from its C formula in the op table (``op.c``): one loop per kind of group,
+``for each node: OUT, D(j) = formula(A, B)``. The fused linear nodes and the chains of ``+`` are
+loops of the runtime (``runtime.h``) over lists of positions; the generated functions
+``vg_forward`` and ``vg_backward`` call one loop per group. Where the numbers sit (the
+positions), and every list of positions, is one table of ints, ``I``.
+
+Positions: the inputs first and the parameters next (as in the plan's slots), then the
+constants of the tape (each distinct number once), then the nodes, group after group.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from importlib import resources
+
+from ...ops import Op
+from ..plan import Operand, Plan
+from .schedule import Group, groups, sides
+
+#: Calls per generated function: the compiler's time grows faster than the size of a function.
+_CALLS_PER_FUNCTION = 200
+
+
+class MissingFormula(TypeError):
+    """An op of the tape has no C formula (``Op.c``)."""
+
+
+@dataclass
+class Layout:
+    """Where the C code keeps each number: what the Python side needs to call it and read it."""
+
+    source: str
+    #: the position in v[] of each slot of the plan
+    position: list[int]
+    n_values: int
+    n_partials: int
+    scratch: int
+    #: the constants, as (position, number)
+    constants: list[tuple[int, float]]
+    #: for each op step (by its slot): where its partials start in d[], one per stored operand
+    partials: dict[int, int] = field(default_factory=dict)
+    groups: int = 0
+
+
+def _const_bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+def _runtime() -> str:
+    return resources.files(__package__).joinpath("runtime.h").read_text(encoding="utf-8")
+
+
+def _ints(values: list[int], per_line: int = 24) -> str:
+    rows = [", ".join(map(str, values[i : i + per_line])) for i in range(0, len(values), per_line)]
+    return ",\n".join(rows) if rows else "0"
+
+
+class _Emitter:
+    def __init__(self, plan: Plan, compensated: bool) -> None:
+        self.plan = plan
+        self.compensated = compensated
+        self.I: list[int] = []
+        self.kernels: dict[tuple[object, ...], str] = {}
+        self.kernel_code: list[str] = []
+        self.forward: list[str] = []
+        self.backward: list[list[str]] = []  # per level
+        first_const = plan.first_param + len(plan.params)
+        self.const_position: dict[bytes, int] = {}
+        self.constants: list[tuple[int, float]] = []
+        self.first_const = first_const
+        self.position: list[int] = list(range(first_const)) + [-1] * (plan.n_slots - first_const)
+        self.n_partials = 0
+        self.scratch = 1
+        self.partials: dict[int, int] = {}
+        self.longest = 1
+
+    # --- positions ------------------------------------------------------------------------
+
+    def const(self, x: float) -> int:
+        bits = _const_bits(x)
+        at = self.const_position.get(bits)
+        if at is None:
+            at = self.const_position[bits] = self.first_const + len(self.constants)
+            self.constants.append((at, x))
+        return at
+
+    def at(self, x: Operand) -> int:
+        """The position of an operand: a slot's, or a constant's."""
+        if isinstance(x, int):
+            return self.position[x]
+        return self.const(x)
+
+    def table(self, values: list[int]) -> int:
+        """Append ``values`` to ``I``; their offset."""
+        offset = len(self.I)
+        self.I.extend(values)
+        return offset
+
+    # --- the whole source -----------------------------------------------------------------
+
+    def emit(self) -> Layout:
+        plan = self.plan
+        for step in plan.steps:  # every constant gets its position before the nodes
+            for x in step.operands:
+                if not isinstance(x, int):
+                    self.const(x)
+        levels = groups(plan, self.const)
+        n_values = self.first_const + len(self.constants)
+        for level in levels:
+            for group in level:
+                for step in group.steps:
+                    self.position[step.out] = n_values
+                    n_values += 1
+        count = 0
+        for level in levels:
+            back: list[str] = []
+            for group in level:
+                count += 1
+                forward, backward = getattr(self, "group_" + group.kind)(group)
+                self.forward.append(forward)
+                if group.needs_grad and backward:
+                    back.append(backward)
+            self.backward.append(back)
+        first_node = n_values - sum(len(g.steps) for level in levels for g in level)
+        source = self.source(n_values, first_node)
+        return Layout(source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count)
+
+    def source(self, n_values: int, first_node: int) -> str:
+        plan = self.plan
+        extras = [self.position[e] for e in plan.extras]
+        header = [
+            "/* A valuegrad tape compiled to C: generated by autograd.tape.cbackend from the op table. */",
+            f"#define VG_COMPENSATED {int(self.compensated)}",
+            f"#define VG_N_INPUTS {plan.n_inputs}",
+            f"#define VG_FIRST_PARAM {plan.first_param}",
+            f"#define VG_N_PARAMS {len(plan.params)}",
+            f"#define VG_FIRST_NODE {first_node}",
+            f"#define VG_N_VALUES {n_values}",
+            f"#define VG_N_PARTIALS {self.n_partials}",
+            f"#define VG_LONGEST {self.longest}.0",
+            f"#define VG_OUTPUT {self.position[plan.output]}",
+            f"#define VG_OUTPUT_IS_LEAF {int(plan.output_is_leaf)}",
+            f"#define VG_BACKWARD {int(plan.needs_grad[plan.output])}",
+            f"#define VG_N_EXTRAS {len(extras)}",
+            f"#define VG_EXTRAS {{{', '.join(map(str, [*extras, 0]))}}}",
+            "",
+        ]
+        body = [_runtime(), "", *self.kernel_code, f"static const int32_t I[] = {{\n{_ints(self.I)}\n}};", ""]
+        body += _functions("vg_forward", "double *restrict v, double *restrict d, double *restrict s", "v, d, s", self.forward)
+        backward = [line for level in reversed(self.backward) for line in level]
+        body += _functions(
+            "vg_backward",
+            "const double *restrict v, const double *restrict d, double *restrict g, double *restrict s, int finite",
+            "v, d, g, s, finite",
+            backward,
+        )
+        return "\n".join(header + body) + "\n"
+
+    # --- each kind of group: its forward call and its backward call ---------------------------
+
+    def group_ops(self, group: Group) -> tuple[str, str]:
+        steps = group.steps
+        op = steps[0].op
+        assert op is not None
+        r, k, m = len(steps[0].operands), steps[0].k, len(steps)
+        offset = self.table([self.at(x) for step in steps for x in step.operands])
+        out = self.position[steps[0].out]
+        dd = self.n_partials
+        for i, step in enumerate(steps):
+            self.partials[step.out] = dd + i * k
+        self.n_partials += m * k
+        self.longest = max(self.longest, k)
+        name = self.op_kernel(op, r, k)
+        return (
+            f"{name}(v, d, I + {offset}, {m}, {out}, {dd});",
+            f"vg_back_ops(d, g, I + {offset}, {m}, {r}, {k}, {out}, {dd}, finite, {int(op.natural.selects)});",
+        )
+
+    def group_nary(self, group: Group) -> tuple[str, str]:
+        steps = group.steps
+        op = steps[0].op
+        assert op is not None
+        desc: list[int] = []
+        operands: list[int] = []
+        for step in steps:
+            n = len(step.operands)
+            desc += [n, step.k, self.position[step.out], self.n_partials]
+            self.partials[step.out] = self.n_partials
+            self.n_partials += n
+            self.longest = max(self.longest, step.k)
+            operands += [self.at(x) for x in step.operands]
+        d_off, o_off = self.table(desc), self.table(operands)
+        name = self.nary_kernel(op)
+        m = len(steps)
+        return (
+            f"{name}(v, d, I + {d_off}, I + {o_off}, {m});",
+            f"vg_back_nary(d, g, I + {d_off}, I + {o_off}, {m}, finite);",
+        )
+
+    def _sums(self, group: Group, chain: int) -> tuple[str, str]:
+        desc: list[int] = []
+        lists: list[int] = []
+        for step in group.steps:
+            desc += [len(step.operands), step.k, self.position[step.out]]
+            lists += [self.at(x) for x in step.operands]
+            if chain:
+                lists += [self.position[p] for p in step.pushes]
+            self.longest = max(self.longest, step.k)
+        d_off, l_off = self.table(desc), self.table(lists)
+        m = len(group.steps)
+        return (
+            f"vg_sums(v, I + {d_off}, I + {l_off}, {m}, {chain});",
+            f"vg_back_sums(g, I + {d_off}, I + {l_off}, {m}, {chain});",
+        )
+
+    def group_sums(self, group: Group) -> tuple[str, str]:
+        return self._sums(group, 0)
+
+    def group_chains(self, group: Group) -> tuple[str, str]:
+        return self._sums(group, 1)
+
+    def group_cluster(self, group: Group) -> tuple[str, str]:
+        rows = group.steps
+        first = rows[0]
+        ws, xs, bias = sides(first)
+        n = len(ws)
+        shared_w = group.shared_side == "w"
+        shared = [self.at(x) for x in (ws if shared_w else xs)]
+        own = [[self.at(x) for x in (sides(step)[1] if shared_w else sides(step)[0])] for step in rows]
+        is_dot = first.op is not None and first.op.name == "dot"
+        k = first.k
+        needs = self.plan.needs_grad
+        push_w = any(needs[x] for step in rows for x in sides(step)[0] if isinstance(x, int))
+        push_x = is_dot and any(needs[x] for step in rows for x in sides(step)[1] if isinstance(x, int))
+        bias_parent = k % 2 == 1 if is_dot else k == n + 1
+        contiguous = all(r == list(range(r[0], r[0] + n)) for r in own if r) and n > 0
+        flags = (1 if shared_w else 0) | (2 if contiguous else 0) | (4 if push_w else 0) | (8 if push_x else 0)
+        flags |= 16 if bias_parent else 0
+        row_positions = {p for r in own for p in r}
+        biases = []
+        for step in rows:
+            b = sides(step)[2]
+            biases.append(-1 if b is None else self.at(b))
+        if len(set(shared)) == len(shared) and not (set(shared) & (row_positions | set(biases))):
+            flags |= 32
+        shared_off = self.table(shared)
+        desc = [len(rows), n, self.position[first.out], flags, shared_off]
+        for step, positions, b in zip(rows, own, biases):
+            ref = positions[0] if contiguous else self.table(positions)
+            if is_dot:
+                mode = 0
+            else:  # affine: the partials are the constant coefficients (and 1 for a parent bias)
+                constants = [x for x in sides(step)[1] if not isinstance(x, int)]
+                total = sum([*constants, *([1.0] if bias_parent else [])])
+                mode = 1 if total - total == 0.0 else 2
+            desc += [ref if n else 0, b, mode]
+        self.longest = max(self.longest, k)
+        self.scratch = max(self.scratch, 2 * n)
+        d_off = self.table(desc)
+        return f"vg_cluster(v, s, I + {d_off}, I);", f"vg_back_cluster(v, g, s, I + {d_off}, I, finite);"
+
+    # --- the kernels of the op table's formulas ------------------------------------------------
+
+    def op_kernel(self, op: Op, r: int, k: int) -> str:
+        key = ("op", op, r, k)
+        name = self.kernels.get(key)
+        if name is not None:
+            return name
+        name = self.kernels[key] = f"f{len(self.kernels)}_{_c_name(op.name)}"
+        formula = _formula(op)
+        order = op.order or tuple(range(r))
+        loads = " ".join(f"X_[{order[j]}] = v[at[{j}]];" for j in range(r))
+        stores = " ".join(f"d[dd + (int64_t)i * {k} + {j}] = D_[{order[j]}];" for j in range(k))
+        letters = "#define A X_[0]\n" + ("#define B X_[1]\n" if r > 1 else "")
+        self.kernel_code.append(
+            f"/* {_comment(op)} */\n"
+            f"VG_LOOP void {name}(double *restrict v, double *restrict d, const int32_t *restrict ia, int32_t m, "
+            "int32_t o, int32_t dd) {\n"
+            "    for (int32_t i = 0; i < m; i++) {\n"
+            f"        const int32_t *at = ia + (int64_t)i * {r};\n"
+            f"        double X_[{r}], D_[{r}] = {{0}}, OUT = 0.0;\n"
+            f"        {loads}\n"
+            f"#define N {r}\n#define X(j) X_[j]\n#define D(j) D_[j]\n{letters}"
+            f"        {{\n{_indent(formula, 12)}\n        }}\n"
+            "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
+            "        v[o + i] = OUT;\n"
+            f"        {stores}\n"
+            "    }\n}\n"
+        )
+        return name
+
+    def nary_kernel(self, op: Op) -> str:
+        key = ("nary", op)
+        name = self.kernels.get(key)
+        if name is not None:
+            return name
+        name = self.kernels[key] = f"n{len(self.kernels)}_{_c_name(op.name)}"
+        formula = _formula(op)
+        if op.order is not None:  # natural operand j is stored at inverse[j]
+            inverse = [0] * len(op.order)
+            for stored, natural in enumerate(op.order):
+                inverse[natural] = stored
+            table = f"static const int32_t {name}_at[] = {{{', '.join(map(str, inverse))}}};\n"
+            x, dj = f"v[xi[{name}_at[j]]]", f"dp[{name}_at[j]]"
+        else:
+            table, x, dj = "", "v[xi[j]]", "dp[j]"
+        self.kernel_code.append(
+            f"/* {_comment(op)} */\n{table}"
+            f"VG_LOOP void {name}(double *restrict v, double *restrict d, const int32_t *restrict desc, "
+            "const int32_t *restrict ia, int32_t m) {\n"
+            "    int64_t at = 0;\n"
+            "    for (int32_t i = 0; i < m; i++) {\n"
+            "        const int32_t n = desc[4 * i];\n"
+            "        const int32_t *xi = ia + at;\n"
+            "        double *dp = d + desc[4 * i + 3];\n"
+            "        double OUT = 0.0;\n"
+            f"#define N n\n#define X(j) {x}\n#define D(j) {dj}\n#define A X(0)\n#define B X(1)\n"
+            f"        {{\n{_indent(formula, 12)}\n        }}\n"
+            "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
+            "        v[desc[4 * i + 2]] = OUT;\n"
+            "        at += n;\n"
+            "    }\n}\n"
+        )
+        return name
+
+
+def _formula(op: Op) -> str:
+    natural = op.natural
+    if natural.c is None:
+        raise MissingFormula(
+            f"record(backend='c'): op {op.name!r} has no C formula (Op(..., c=...): statements setting OUT and D(i) "
+            "from A, B or X(i)), so its tape cannot be compiled to C; give it one, or record with backend='python'"
+        )
+    return natural.c.strip()
+
+
+def _c_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)[:24] or "op"
+
+
+def _comment(op: Op) -> str:
+    text = f"{op.name}: {op.doc}" if op.doc else op.name
+    if op.order is not None:
+        text += f" (operands stored in the order {op.order})"
+    return text.replace("*/", "* /")
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line.strip() for line in text.splitlines() if line.strip())
+
+
+def _functions(name: str, params: str, args: str, calls: list[str]) -> list[str]:
+    """``name(params)`` calling ``calls`` in order, split into functions of a bounded size."""
+    if not calls:
+        return [f"static void {name}({params}) {{ (void)v; (void)s; }}", ""]
+    parts = [calls[i : i + _CALLS_PER_FUNCTION] for i in range(0, len(calls), _CALLS_PER_FUNCTION)]
+    lines = []
+    for j, part in enumerate(parts):
+        lines.append(f"__attribute__((noinline)) static void {name}_{j}({params}) {{")
+        lines += ["    " + call for call in part]
+        lines += ["}", ""]
+    lines.append(f"static void {name}({params}) {{")
+    lines += [f"    {name}_{j}({args});" for j in range(len(parts))]
+    lines += ["}", ""]
+    return lines
+
+
+def emit(plan: Plan, compensated: bool) -> Layout:
+    """The C source of ``plan`` and where it keeps each number. ``compensated``: whether Python's
+    ``sum()`` of floats is compensated (Python ≥ 3.12), which the C sums must follow."""
+    return _Emitter(plan, compensated).emit()

@@ -1,0 +1,406 @@
+/* valuegrad: the runtime of a tape compiled to C.
+ *
+ * Pasted at the top of every generated tape, after the tape's sizes (the VG_* macros). It holds
+ * what does not depend on the op table: the sums that add as Python's sum() adds, backward's
+ * "are these partials finite?" test, the loops of the fused linear nodes, the drivers that run
+ * one sample or a batch, and two update rules. The generated code after it defines
+ * vg_forward() and vg_backward(): one call per group of nodes, each group computed by a loop.
+ *
+ * The numbers must be those of the Python tape to the bit, so: no -ffast-math, -ffp-contract=off
+ * (no fused multiply-add), every sum added in the order the Python code adds it, and the same
+ * libm behind exp, log, pow and tanh as Python's math module.
+ *
+ * Memory: v[] holds every number (inputs, parameters, constants, then the nodes), d[] the local
+ * partials that op formulas compute, g[] the gradients (indexed like v), s[] scratch space.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define VG_EXPORT __attribute__((visibility("default")))
+/* The loops are called from hundreds of places with constant arguments: compiled once each, not
+ * copied into every call (which made compiling several times slower and running no faster). */
+#define VG_LOOP static __attribute__((noinline, noclone))
+
+/* --- sums that add as Python's sum() of floats -------------------------------------------- */
+/* Python 3.12 made sum() of floats compensated (Neumaier's algorithm, kept in `lo`); before, it
+ * added left to right. VG_COMPENSATED is set to what this Python does. */
+typedef struct {
+    double hi, lo;
+} vg_sum;
+
+static inline void vg_sum_start(vg_sum *s, double x) {
+    s->hi = x;
+    s->lo = 0.0;
+}
+
+static inline void vg_sum_add(vg_sum *s, double x) {
+#if VG_COMPENSATED
+    double t = s->hi + x;
+    if (fabs(s->hi) >= fabs(x))
+        s->lo += (s->hi - t) + x;
+    else
+        s->lo += (x - t) + s->hi;
+    s->hi = t;
+#else
+    s->hi += x;
+#endif
+}
+
+static inline double vg_sum_result(const vg_sum *s) {
+#if VG_COMPENSATED
+    if (s->lo != 0.0 && isfinite(s->lo)) return s->hi + s->lo;
+#endif
+    return s->hi;
+}
+
+#define SUM_START(s, x) vg_sum_start(&(s), (x))
+#define SUM_ADD(s, x) vg_sum_add(&(s), (x))
+#define SUM_RESULT(s) vg_sum_result(&(s))
+
+/* Value.backward skips a node whose gradient is 0 when its partials are all finite, which it
+ * tests as "sum(partials) is finite" (so an overflowing sum counts as not finite too). */
+static inline int vg_sum_finite(const vg_sum *s) {
+    double t = vg_sum_result(s);
+    return t - t == 0.0;
+}
+
+static int vg_partials_finite(const double *p, int32_t k) {
+    vg_sum s;
+    vg_sum_start(&s, 0.0);
+    for (int32_t j = 0; j < k; j++) vg_sum_add(&s, p[j]);
+    return vg_sum_finite(&s);
+}
+
+/* Whether every |x[i]| < limit (a nan is not). With limit = 1e300 / (the most partials of one
+ * node), no node's partials can hold an inf or a nan or overflow their sum: then backward's test
+ * says "finite" for every node, and need not be run node by node. */
+static int vg_bounded(const double *x, int64_t n, double limit) {
+    for (int64_t i = 0; i < n; i++)
+        if (!(fabs(x[i]) < limit)) return 0;
+    return 1;
+}
+
+/* --- groups of one- and two-operand ops: backward -------------------------------------------- */
+/* Node i of the group has its r operands' positions at ia[i*r ...], the first k of them its
+ * parents, its value at v[o + i] and its partials at d[dd + i*k ...]. With select (an op whose
+ * entry says its zero partials select, as relu's), a zero partial pushes 0 whatever the node's
+ * gradient, even inf or nan: what the Python formula's SELECT_ZERO gives. */
+VG_LOOP void vg_back_ops(const double *restrict d, double *restrict g, const int32_t *restrict ia, int32_t m,
+                        int32_t r, int32_t k, int32_t o, int32_t dd, int finite, int select) {
+    for (int32_t i = m - 1; i >= 0; i--) {
+        const double gn = g[o + i];
+        const double *p = d + dd + (int64_t)i * k;
+        if (gn == 0.0 && (finite || vg_partials_finite(p, k))) continue;
+        const int32_t *at = ia + (int64_t)i * r;
+        if (select) {
+            for (int32_t j = 0; j < k; j++) g[at[j]] += p[j] == 0.0 ? 0.0 : p[j] * gn;
+        } else {
+            for (int32_t j = 0; j < k; j++) g[at[j]] += p[j] * gn;
+        }
+    }
+}
+
+/* n-ary op nodes: desc[4*i ...] = (operands n, parents k, value position, partials position);
+ * their operands' positions follow one another in ia. */
+VG_LOOP void vg_back_nary(const double *restrict d, double *restrict g, const int32_t *restrict desc,
+                         const int32_t *restrict ia, int32_t m, int finite) {
+    int64_t at = 0;
+    for (int32_t i = 0; i < m; i++) at += desc[4 * i];
+    for (int32_t i = m - 1; i >= 0; i--) {
+        const int32_t n = desc[4 * i], k = desc[4 * i + 1];
+        at -= n;
+        const double gn = g[desc[4 * i + 2]];
+        const double *p = d + desc[4 * i + 3];
+        if (gn == 0.0 && (finite || vg_partials_finite(p, k))) continue;
+        for (int32_t j = 0; j < k; j++) g[ia[at + j]] += p[j] * gn;
+    }
+}
+
+/* --- sums: sum_values nodes, and micrograd's chains of + fused at record time ----------------- */
+/* desc[3*i ...] = (terms n, parents k, value position); the terms' positions follow one another
+ * in ia, parents first. A sum adds from 0.0 as sum() does; a chain adds its terms left to right,
+ * one + after the other, as the chain of + nodes did. Every partial is 1: a node whose gradient
+ * is 0 pushes nothing, any other pushes its gradient (1.0 * g is g) to its parents in order. */
+VG_LOOP void vg_sums(double *restrict v, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
+                    int chain) {
+    int64_t at = 0;
+    for (int32_t i = 0; i < m; i++) {
+        const int32_t n = desc[3 * i];
+        const int32_t *t = ia + at;
+        double out;
+        if (chain) {
+            out = v[t[0]];
+            for (int32_t j = 1; j < n; j++) out = out + v[t[j]];
+        } else {
+            vg_sum s;
+            vg_sum_start(&s, 0.0);
+            for (int32_t j = 0; j < n; j++) vg_sum_add(&s, v[t[j]]);
+            out = vg_sum_result(&s);
+        }
+        v[desc[3 * i + 2]] = out;
+        at += n;
+    }
+}
+
+/* Backward of sums; for a chain, ia holds each node's pushes (k of them) after its n terms. */
+VG_LOOP void vg_back_sums(double *restrict g, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
+                         int chain) {
+    int64_t at = 0;
+    for (int32_t i = 0; i < m; i++) at += desc[3 * i] + (chain ? desc[3 * i + 1] : 0);
+    for (int32_t i = m - 1; i >= 0; i--) {
+        const int32_t n = desc[3 * i], k = desc[3 * i + 1];
+        at -= n + (chain ? k : 0);
+        const double gn = g[desc[3 * i + 2]];
+        if (gn == 0.0) continue;
+        const int32_t *p = ia + at + (chain ? n : 0);
+        for (int32_t j = 0; j < k; j++) g[p[j]] += gn;
+    }
+}
+
+/* --- fused dot/affine nodes that share one side: a matrix times a vector ----------------------
+ * A "cluster" is a set of rows out_j = bias_j + Σ_k w_jk·x_k that all read the same vector on one
+ * side (the shared side, gathered once into scratch); each row has its own vector on the other.
+ * desc = (rows, n, first value position, flags, offset in ia of the shared positions, then per
+ * row: its vector (first position if contiguous, else offset in ia of its n positions), its bias
+ * position or -1, and how backward tests its partials: 0 at run time, 1 constant and finite,
+ * 2 constant and not finite (a zero gradient is then pushed all the same)). */
+#define VG_SHARED_W 1   /* the shared side holds the weights (pushed first) */
+#define VG_ROWS_CONTIG 2 /* each row's vector is at consecutive positions */
+#define VG_PUSH_W 4     /* the weights are parents */
+#define VG_PUSH_X 8     /* the inputs are parents */
+#define VG_PUSH_B 16    /* the biases are parents */
+#define VG_SCRATCH 32   /* pushes to the shared side may be gathered in scratch and written once */
+
+#define VG_INLINE static inline __attribute__((always_inline))
+
+/* The k-th number of row j's own vector: at consecutive positions, or listed in ia. Each loop
+ * below is written once and made twice by the compiler, for contig = 1 and contig = 0. */
+#define VG_ROW(ref, k) (contig ? v[(ref) + (k)] : v[ia[(ref) + (k)]])
+
+VG_INLINE void vg_cluster_rows(double *restrict v, const double *restrict sv, const int32_t *restrict desc,
+                               const int32_t *restrict ia, const int contig) {
+    const int32_t rows = desc[0], n = desc[1], out = desc[2];
+    const int32_t *row = desc + 5;
+    int32_t j = 0;
+    /* eight rows at a time: eight independent sums, each still added in its own order, keep
+     * the processor's adders busy where one sum would wait for each addition in turn. (Eight
+     * named sums, not an array: every compiler keeps them in registers.) */
+#define VG_START(a, i) vg_sum_start(&a, r[3 * i + 1] >= 0 ? v[r[3 * i + 1]] : 0.0)
+    for (; j + 8 <= rows; j += 8) {
+        const int32_t *r = row + 3 * j;
+        vg_sum a0, a1, a2, a3, a4, a5, a6, a7;
+        VG_START(a0, 0); VG_START(a1, 1); VG_START(a2, 2); VG_START(a3, 3);
+        VG_START(a4, 4); VG_START(a5, 5); VG_START(a6, 6); VG_START(a7, 7);
+        for (int32_t k = 0; k < n; k++) {
+            const double x = sv[k];
+            vg_sum_add(&a0, VG_ROW(r[0], k) * x);
+            vg_sum_add(&a1, VG_ROW(r[3], k) * x);
+            vg_sum_add(&a2, VG_ROW(r[6], k) * x);
+            vg_sum_add(&a3, VG_ROW(r[9], k) * x);
+            vg_sum_add(&a4, VG_ROW(r[12], k) * x);
+            vg_sum_add(&a5, VG_ROW(r[15], k) * x);
+            vg_sum_add(&a6, VG_ROW(r[18], k) * x);
+            vg_sum_add(&a7, VG_ROW(r[21], k) * x);
+        }
+        v[out + j] = vg_sum_result(&a0);
+        v[out + j + 1] = vg_sum_result(&a1);
+        v[out + j + 2] = vg_sum_result(&a2);
+        v[out + j + 3] = vg_sum_result(&a3);
+        v[out + j + 4] = vg_sum_result(&a4);
+        v[out + j + 5] = vg_sum_result(&a5);
+        v[out + j + 6] = vg_sum_result(&a6);
+        v[out + j + 7] = vg_sum_result(&a7);
+    }
+#undef VG_START
+    for (; j < rows; j++) {
+        const int32_t ref = row[3 * j], b = row[3 * j + 1];
+        vg_sum a;
+        vg_sum_start(&a, b >= 0 ? v[b] : 0.0);
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&a, VG_ROW(ref, k) * sv[k]);
+        v[out + j] = vg_sum_result(&a);
+    }
+}
+
+VG_LOOP void vg_cluster(double *restrict v, double *restrict s, const int32_t *restrict desc,
+                       const int32_t *restrict ia) {
+    const int32_t n = desc[1];
+    const int32_t *shared = ia + desc[4];
+    for (int32_t k = 0; k < n; k++) s[k] = v[shared[k]];
+    if (desc[3] & VG_ROWS_CONTIG)
+        vg_cluster_rows(v, s, desc, ia, 1);
+    else
+        vg_cluster_rows(v, s, desc, ia, 0);
+}
+
+/* Backward's test for a row whose gradient is 0, when the bound did not settle it: its partials
+ * in the order the node stores them (the inputs' values, which are the weights' partials, then
+ * the weights' values, then 1 for a bias that is a parent) must add up to a finite number. */
+VG_INLINE int vg_row_finite(const double *restrict v, const double *restrict sv, const int32_t *restrict ia,
+                            int32_t ref, int32_t n, int shared_w, int bias, const int contig) {
+    vg_sum t;
+    vg_sum_start(&t, 0.0);
+    if (shared_w)
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&t, VG_ROW(ref, k));
+    for (int32_t k = 0; k < n; k++) vg_sum_add(&t, sv[k]);
+    if (!shared_w)
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&t, VG_ROW(ref, k));
+    if (bias) vg_sum_add(&t, 1.0);
+    return vg_sum_finite(&t);
+}
+
+VG_INLINE void vg_back_rows(const double *restrict v, double *restrict g, const double *restrict sv,
+                            double *restrict sg, const int32_t *restrict desc, const int32_t *restrict ia, int finite,
+                            const int contig) {
+    const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
+    const int32_t *shared = ia + desc[4];
+    const int32_t *row = desc + 5;
+    const int shared_w = flags & VG_SHARED_W;
+    const int push_shared = (flags & (shared_w ? VG_PUSH_W : VG_PUSH_X)) != 0;
+    const int push_rows = (flags & (shared_w ? VG_PUSH_X : VG_PUSH_W)) != 0;
+    const int scratch = (flags & VG_SCRATCH) && push_shared;
+    const int push_bias = (flags & VG_PUSH_B) != 0;
+    for (int32_t j = rows - 1; j >= 0; j--) {
+        const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
+        const double gn = g[out + j];
+        if (gn == 0.0 && mode != 2 &&
+            (mode == 1 || finite || vg_row_finite(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, contig)))
+            continue;
+        /* the pushes, in the node's order: weights, inputs, bias. Pushing into the shared side,
+         * the partial is the row's own number; into the row's side, the shared number. */
+        for (int side = 0; side < 2; side++) {
+            const int is_shared = (side == 0) == (shared_w != 0);
+            if (is_shared ? !push_shared : !push_rows) continue;
+            if (is_shared && scratch) {
+                for (int32_t k = 0; k < n; k++) sg[k] += VG_ROW(ref, k) * gn;
+            } else if (is_shared) {
+                for (int32_t k = 0; k < n; k++) g[shared[k]] += VG_ROW(ref, k) * gn;
+            } else if (contig) {
+                double *restrict gr = g + ref;
+                for (int32_t k = 0; k < n; k++) gr[k] += sv[k] * gn;
+            } else {
+                for (int32_t k = 0; k < n; k++) g[ia[ref + k]] += sv[k] * gn;
+            }
+        }
+        if (push_bias && b >= 0) g[b] += gn;
+    }
+}
+
+VG_LOOP void vg_back_cluster(const double *restrict v, double *restrict g, double *restrict s,
+                            const int32_t *restrict desc, const int32_t *restrict ia, int finite) {
+    const int32_t n = desc[1], flags = desc[3];
+    const int32_t *shared = ia + desc[4];
+    const int scratch = (flags & VG_SCRATCH) && (flags & ((flags & VG_SHARED_W) ? VG_PUSH_W : VG_PUSH_X));
+    double *sv = s, *sg = s + n; /* the shared values, and (with VG_SCRATCH) their gradients */
+    for (int32_t k = 0; k < n; k++) sv[k] = v[shared[k]];
+    if (scratch)
+        for (int32_t k = 0; k < n; k++) sg[k] = g[shared[k]];
+    if (flags & VG_ROWS_CONTIG)
+        vg_back_rows(v, g, sv, sg, desc, ia, finite, 1);
+    else
+        vg_back_rows(v, g, sv, sg, desc, ia, finite, 0);
+    if (scratch)
+        for (int32_t k = 0; k < n; k++) g[shared[k]] = sg[k];
+}
+
+#undef VG_ROW
+
+/* --- the drivers ------------------------------------------------------------------------------ */
+static void vg_forward(double *restrict v, double *restrict d, double *restrict s);
+static void vg_backward(const double *restrict v, const double *restrict d, double *restrict g,
+                        double *restrict s, int finite);
+
+static const int32_t vg_extras[VG_N_EXTRAS + 1] = VG_EXTRAS;
+
+/* After the forward pass: can backward skip its finiteness tests? (The parameters are checked by
+ * the caller, once per call, since they do not change within a batch.) */
+static int vg_rest_bounded(const double *v, const double *d) {
+    const double limit = 1e300 / VG_LONGEST;
+    return vg_bounded(v, VG_N_INPUTS, limit) &&
+           vg_bounded(v + VG_FIRST_PARAM + VG_N_PARAMS, VG_N_VALUES - VG_FIRST_PARAM - VG_N_PARAMS, limit) &&
+           vg_bounded(d, VG_N_PARTIALS, limit);
+}
+
+static void vg_one(double *v, double *d, double *g, double *s, int backward, double seed, int params_bounded) {
+    vg_forward(v, d, s);
+    if (!backward || !VG_BACKWARD) return;
+    const int finite = params_bounded && vg_rest_bounded(v, d);
+    memset(g + VG_FIRST_NODE, 0, sizeof(double) * (VG_N_VALUES - VG_FIRST_NODE));
+    if (VG_OUTPUT_IS_LEAF)
+        g[VG_OUTPUT] += seed;
+    else
+        g[VG_OUTPUT] = seed;
+    vg_backward(v, d, g, s, finite);
+}
+
+/* One sample: its inputs and the parameters are already in v (and the parameters' gradients in g). */
+VG_EXPORT int vg_run(double *v, double *d, double *g, double *s, int backward, double seed) {
+    vg_one(v, d, g, s, backward, seed, vg_bounded(v + VG_FIRST_PARAM, VG_N_PARAMS, 1e300 / VG_LONGEST));
+    return 0;
+}
+
+/* A batch: count samples whose inputs follow one another in X. Each is run in turn, its gradients
+ * (its output's starting at seed) added into the parameters' gradients; losses[b] and the extras
+ * (n_extras per sample) receive each sample's numbers. */
+VG_EXPORT int vg_batch(double *v, double *d, double *g, double *s, const double *X, int64_t count, int backward,
+                       double seed, double *losses, double *extras) {
+    const int params_bounded = vg_bounded(v + VG_FIRST_PARAM, VG_N_PARAMS, 1e300 / VG_LONGEST);
+    for (int64_t b = 0; b < count; b++) {
+        if (VG_N_INPUTS) memcpy(v, X + b * VG_N_INPUTS, sizeof(double) * VG_N_INPUTS);
+        vg_one(v, d, g, s, backward, seed, params_bounded);
+        losses[b] = v[VG_OUTPUT];
+        for (int32_t e = 0; e < VG_N_EXTRAS; e++) extras[b * VG_N_EXTRAS + e] = v[vg_extras[e]];
+    }
+    return 0;
+}
+
+/* Copies between a trainer's parameters and a tape's: dst[i] = src[index[i]], and back. */
+VG_EXPORT int vg_gather(double *dst, const double *src, const int32_t *index, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dst[i] = src[index[i]];
+    return 0;
+}
+
+VG_EXPORT int vg_scatter(double *dst, const double *src, const int32_t *index, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dst[index[i]] = src[i];
+    return 0;
+}
+
+/* --- update rules: the arithmetic of nn.optim (and torch.optim), operation for operation -------- */
+/* SGD: g ← g + wd·p (when wd ≠ 0); with momentum μ: vel ← g on the first step, μ·vel + g after;
+ * then p ← p − lr·(g + μ·vel) (Nesterov) or p ← p − lr·vel; without momentum p ← p − lr·g. */
+VG_EXPORT int vg_sgd(double *p, const double *grad, double *vel, int64_t n, double lr, double mu, double wd,
+                     int nesterov, int first) {
+    for (int64_t i = 0; i < n; i++) {
+        if (mu == 0.0) {
+            p[i] = wd != 0.0 ? p[i] - lr * (grad[i] + wd * p[i]) : p[i] - lr * grad[i];
+            continue;
+        }
+        const double gi = wd != 0.0 ? grad[i] + wd * p[i] : grad[i];
+        const double vi = first ? gi : mu * vel[i] + gi;
+        vel[i] = vi;
+        p[i] = nesterov ? p[i] - lr * (gi + mu * vi) : p[i] - lr * vi;
+    }
+    return 0;
+}
+
+/* Adam (AdamW with decoupled): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², then
+ * p ← p − step_size·m / (√v / sqrt_bias2 + eps), with step_size = lr / (1 − β₁ᵗ) and
+ * sqrt_bias2 = √(1 − β₂ᵗ) computed by the caller as nn.optim computes them. */
+VG_EXPORT int vg_adam(double *p, const double *grad, double *m, double *vsq, int64_t n, double lr, double b1,
+                      double b2, double eps, double wd, int decoupled, double step_size, double sqrt_bias2) {
+    for (int64_t i = 0; i < n; i++) {
+        double gi = grad[i];
+        if (wd != 0.0) {
+            if (decoupled)
+                p[i] = p[i] * (1.0 - lr * wd);
+            else
+                gi = gi + wd * p[i];
+        }
+        const double mi = b1 * m[i] + (1.0 - b1) * gi;
+        const double vi = b2 * vsq[i] + (1.0 - b2) * gi * gi;
+        m[i] = mi;
+        vsq[i] = vi;
+        p[i] = p[i] - step_size * mi / (sqrt(vi) / sqrt_bias2 + eps);
+    }
+    return 0;
+}

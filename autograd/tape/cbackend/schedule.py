@@ -1,0 +1,148 @@
+"""How the C back end orders a tape: in levels of independent nodes, each level in groups that
+one loop computes, so that the code grows with the number of groups, not of nodes.
+
+The Python tape runs the steps in the engine's topological order and backpropagates in the
+reverse order. Another order gives the very same numbers when two things hold:
+
+* every node comes after its operands (forward), so its gradient is complete before it is
+  pushed on (backward, in reverse);
+* every number that receives gradients (a parameter, a node that leads to one) receives them
+  from its consumers in the same order, since float additions round differently in another
+  order.
+
+So each step gets a *level*: one more than the level of each step that makes one of its
+operands, and one more than the level of the step before it that pushed into one of the same
+gradients. Steps of one level are independent: each level is computed in groups of the same
+kind (all its ``tanh`` nodes, say), each group by one loop, and backpropagated in reverse.
+
+One exception makes matrices: the rows of a layer, fused ``dot`` nodes that read the same vector,
+all push into that vector's gradients, so each row would get a level of its own. Rows with the
+same shared vector only need to keep their order among themselves, so a row only has to be at
+the level of the row before it, not one more; the rows of one level then form a *cluster*,
+computed by one loop over a matrix in their order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from ..plan import Operand, Plan, Step
+
+
+@dataclass
+class Group:
+    """Steps computed by one loop: ``kind`` is ``"ops"`` (an op of fixed arity), ``"nary"`` (an
+    n-ary op such as logsumexp), ``"sums"`` (sum_values nodes), ``"chains"`` (fused chains of +)
+    or ``"cluster"`` (dot/affine rows that share one side)."""
+
+    kind: str
+    key: Hashable
+    steps: list[Step] = field(default_factory=list)
+    #: for a cluster: "w" when the rows share their weights (the operands before the inputs), else "x"
+    shared_side: str = "x"
+    #: whether the steps' values lead to a parameter (else backward skips them)
+    needs_grad: bool = True
+
+
+def sides(step: Step) -> tuple[list[Operand], list[Operand], Operand | None]:
+    """A dot or affine step's weights, inputs (constants for affine) and bias, from ``op.linear``."""
+    assert step.op is not None and step.op.linear is not None
+    ws, xs, bias, _ = step.op.linear(step.operands)
+    return list(ws or ()), list(xs), bias
+
+
+def _is_row(step: Step) -> bool:
+    return step.kind == "linear" and step.op is not None and step.op.linear is not None and step.op.name != "sum"
+
+
+def pushes(step: Step) -> list[int]:
+    """The slots a step pushes gradients into, in backward's order."""
+    if step.kind == "chain":
+        return list(step.pushes)
+    return [p for p in step.operands[: step.k] if isinstance(p, int)]
+
+
+def groups(plan: Plan, const_key: Callable[[float], int]) -> list[list[Group]]:
+    """The levels of the plan's steps, each a list of groups (see the module docstring).
+
+    ``const_key(x)`` names a constant as the position it will get, so that two rows sharing the
+    same numbers share a side.
+    """
+    steps = plan.steps
+    needs = plan.needs_grad
+    keyof = _row_keys(steps, needs, const_key)
+    producer: dict[int, int] = {}
+    last_push: dict[int, int] = {}
+    level = [0] * len(steps)
+    for i, step in enumerate(steps):
+        at = 0
+        operands = step.operands
+        for x in operands:
+            if isinstance(x, int):
+                p = producer.get(x)
+                if p is not None and level[p] + 1 > at:
+                    at = level[p] + 1
+        mine = keyof.get(i)
+        for t in pushes(step):
+            if not needs[t]:
+                continue
+            c = last_push.get(t)
+            if c is not None:
+                soft = mine is not None and keyof.get(c) == mine
+                at = max(at, level[c] + (0 if soft else 1))
+            last_push[t] = i
+        level[i] = at
+        producer[step.out] = i
+
+    levels: list[dict[Hashable, Group]] = [{} for _ in range(max(level, default=-1) + 1)]
+    for i, step in enumerate(steps):
+        kind, key, side = _kind(step, keyof.get(i), needs[step.out])
+        group = levels[level[i]].get(key)
+        if group is None:
+            group = levels[level[i]][key] = Group(kind, key, shared_side=side, needs_grad=needs[step.out])
+        group.steps.append(step)
+    return [list(groups.values()) for groups in levels]
+
+
+def _kind(step: Step, row_key: Hashable, needs: bool) -> tuple[str, Hashable, str]:
+    if step.kind == "chain":
+        return "chains", ("chains", needs), "x"
+    op = step.op
+    assert op is not None
+    if step.kind == "linear":
+        if op.name == "sum":
+            return "sums", ("sums", needs), "x"
+        assert row_key is not None
+        return "cluster", row_key, row_key[1]  # type: ignore[index]
+    if op.arity is None:
+        return "nary", ("nary", op, needs), "x"
+    return "ops", ("ops", op, len(step.operands), step.k, needs), "x"
+
+
+def _row_keys(steps: list[Step], needs: list[bool], const_key: Callable[[float], int]) -> dict[int, Hashable]:
+    """For each dot/affine step, the key of the cluster it may join: its op, the side it shares
+    (the one whose numbers more rows read, the inputs on a tie), those numbers, and its shape."""
+
+    def side_key(xs: list[Operand]) -> tuple[object, ...]:
+        # constants by the position they will get, so that equal numbers make equal keys
+        return tuple(x if isinstance(x, int) else ("k", const_key(x)) for x in xs)
+
+    rows = {i: s for i, s in enumerate(steps) if _is_row(s)}
+    w_count: Counter[tuple[object, ...]] = Counter()
+    x_count: Counter[tuple[object, ...]] = Counter()
+    parts = {}
+    for i, step in rows.items():
+        ws, xs, bias = sides(step)
+        wk, xk = side_key(ws), side_key(xs)
+        parts[i] = (wk, xk, bias)
+        w_count[wk] += 1
+        x_count[xk] += 1
+    keys: dict[int, Hashable] = {}
+    for i, step in rows.items():
+        wk, xk, bias = parts[i]
+        side, shared = ("w", wk) if w_count[wk] > x_count[xk] else ("x", xk)
+        assert step.op is not None
+        keys[i] = ("cluster", side, shared, step.op.name, len(wk), bias is None, step.k, needs[step.out])
+    return keys
