@@ -149,12 +149,17 @@ def test_max_nodes_refuses_and_names_the_options() -> None:
     assert viz.draw_dot(root, max_nodes=601).source.count("shape=record") == 601
 
 
-def test_backprop_has_its_own_smaller_limit() -> None:
-    root, nodes = chain(50)  # 101 Values: every frame draws them all
+def test_the_player_and_the_frames_have_their_own_limits() -> None:
+    root, nodes = chain(50)  # 101 Values
+    assert viz.BACKPROP_MAX_NODES >= 2000 and viz.BACKPROP_FRAMES_MAX_NODES < viz.BACKPROP_MAX_NODES
     with pytest.raises(ValueError, match=r"101 Values, more than max_nodes=80\. Raise max_nodes.*a Value inside it"):
-        viz.backprop_steps(root)
-    assert len(viz.backprop_steps(nodes[20])) == 1 + 40  # a part of the graph: 20 links of 2 ops
-    assert len(viz.backprop_steps(root, max_nodes=101)) == 1 + 100
+        viz.backprop_steps(root, max_nodes=80)
+    assert len(viz.backprop_steps(nodes[20], max_nodes=41)) == 1 + 40  # a part of the graph: 20 links of 2 ops
+    assert len(viz.backprop_steps(root)) == 1 + 100
+    big, _ = chain(100)  # 201 Values: too many frames of the whole graph, but fine for the player
+    with pytest.raises(ValueError, match=r"backprop_frames: the graph has 201 Values, more than max_nodes=150.*draw_backprop"):
+        viz.backprop_frames(big)
+    assert len(viz.backprop_frames(big, max_nodes=201)) == 201
 
 
 def test_depth_draws_only_the_ops_near_the_root() -> None:
@@ -286,6 +291,26 @@ def test_frames_show_one_fresh_pass_even_after_accumulating_backwards() -> None:
     last = viz.backprop_steps(root)[-1].grads
     assert last[a] == pytest.approx(once[0], rel=1e-12) and last[b] == pytest.approx(once[1], rel=1e-12)
     assert a.grad == pytest.approx(2 * once[0])  # still untouched
+
+
+def test_each_steps_grads_read_as_a_copy_of_the_chain_rules_grads_then() -> None:
+    """A step's grads are a view of the pass's history (a copy per step would cost steps × Values):
+    they must read exactly as a copy of chain_rule's dict at that step would."""
+    root, (a, b, c) = reused_graph()
+    grads: dict[Value, float] = {}
+    copies = [{root: 1.0}]
+    chain_rule(root, grads=grads, watch=lambda node, g, pushes: copies.append(dict(grads)))
+    steps = viz.backprop_steps(root)
+    assert len(steps) == len(copies)
+    for step, copy in zip(steps, copies):
+        assert dict(step.grads) == copy and list(step.grads) == list(copy) and len(step.grads) == len(copy)
+        assert step.grads == copy and repr(step.grads) == repr(copy)
+    assert a not in steps[0].grads and a in steps[-1].grads
+    with pytest.raises(KeyError):
+        steps[0].grads[a]
+    with pytest.raises(KeyError):
+        steps[-1].grads[Value(1.0)]
+    assert steps[1].frame is steps[1].frame  # drawn once, when first read
 
 
 def test_frame_zero_seeds_the_root_and_greys_the_rest() -> None:
