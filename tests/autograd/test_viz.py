@@ -15,7 +15,6 @@ import re
 import stat
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -154,6 +153,8 @@ def test_the_player_and_the_frames_have_their_own_limits() -> None:
     assert viz.BACKPROP_MAX_NODES >= 2000 and viz.BACKPROP_FRAMES_MAX_NODES < viz.BACKPROP_MAX_NODES
     with pytest.raises(ValueError, match=r"101 Values, more than max_nodes=80\. Raise max_nodes.*a Value inside it"):
         viz.backprop_steps(root, max_nodes=80)
+    with pytest.raises(ValueError, match=r"backprop_html: the graph has 101 Values, more than max_nodes=100\."):
+        viz.backprop_html(root, max_nodes=100)
     assert len(viz.backprop_steps(nodes[20], max_nodes=41)) == 1 + 40  # a part of the graph: 20 links of 2 ops
     assert len(viz.backprop_steps(root)) == 1 + 100
     big, _ = chain(100)  # 201 Values: too many frames of the whole graph, but fine for the player
@@ -465,55 +466,7 @@ def test_a_leaf_root_has_only_the_seed_step() -> None:
     assert len(steps) == 1 and steps[0].grads == {x: 1.0}
 
 
-# --- the HTML player ----------------------------------------------------------------------------------
-
-
-def test_player_html_is_self_contained_and_has_every_frame(tmp_path: os.PathLike[str]) -> None:
-    require_program("dot")
-    o, _ = neuron(fused=False)
-    steps = viz.backprop_steps(o)
-    path = os.path.join(tmp_path, "bp.html")
-    viz.draw_backprop(o, path)
-    assert os.listdir(tmp_path) == ["bp.html"]  # written through a temp file, none left
-    with open(path, encoding="utf-8") as f:
-        page = f.read()
-    assert page.startswith("<!DOCTYPE html>")
-    assert page.count('<figure class="vg-frame"') == len(steps) == page.count("<svg")
-    import html
-
-    for s in steps:
-        assert html.escape(s.caption) in page
-    for control in ('class="vg-prev"', 'class="vg-next"', 'class="vg-play"', 'type="range"'):
-        assert control in page
-    assert "<?xml" not in page and "<!DOCTYPE svg" not in page
-    without_xmlns = re.sub(r'\sxmlns(:\w+)?="[^"]*"', "", page)
-    assert "http:" not in without_xmlns and "https:" not in without_xmlns
-    assert not re.search(r"\b(src|href)\s*=", without_xmlns)
-    assert "<link" not in page and "@import" not in page and "url(" not in page
-    ids = re.findall(r'\bid="([^"]+)"', page)
-    assert len(ids) == len(set(ids))  # the frames' SVG ids were made unique
-    for asset in ("player.js", "player.css"):  # the front end, whole, from the package's files
-        assert resources.files("autograd.viz").joinpath(asset).read_text(encoding="utf-8") in page
-
-
-def test_backprop_widget_with_and_without_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
-    require_program("dot")
-    require("IPython")
-    widgets = require("ipywidgets")
-    o, _ = neuron()
-    box = viz.backprop_widget(o)
-    slider, caption, picture = box.children
-    assert isinstance(slider, widgets.IntSlider) and (slider.min, slider.max) == (0, 2)
-    first = (caption.value, picture.value)
-    slider.value = 1
-    assert "Step 1 of 2" in caption.value and (caption.value, picture.value) != first
-
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    fallback = viz.backprop_widget(o)
-    from IPython.display import HTML
-
-    assert isinstance(fallback, HTML)
-    assert fallback.data.count('<figure class="vg-frame"') == 3 and "vg-next" in fallback.data
+# --- the demo's drawings (the HTML player has its own tests: test_viz_player.py) ----------------------
 
 
 def test_demo_out_writes_the_drawings(tmp_path: os.PathLike[str]) -> None:
