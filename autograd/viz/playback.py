@@ -30,6 +30,8 @@ from .draw import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL, _build, render_sv
 from .layout import _fmt, _grad_field
 from .steps import _question, _watch
 
+__all__ = ["player_content", "Content", "compact_svg", "QUIZ_RTOL", "QUIZ_ATOL", "COLOURS"]
+
 #: A quiz answer counts as right when it is within this fraction of the true gradient (the
 #: drawing shows 4 significant digits, and a learner computes from those).
 QUIZ_RTOL = 0.005

@@ -125,7 +125,9 @@ def draw_backprop(
     right or wrong (within 0.5%; ``1/2``, ``-3e-2`` or ``2*0.25`` are read too) and then
     shows the rule. The page grows as Values + steps (a 1,000-Value layer of neurons is
     about 1.6 MB) and references nothing outside itself, so it works offline in any browser.
-    The file is written atomically. Needs Graphviz's ``dot`` program to lay out the graph.
+    The file is written atomically. Needs Graphviz's ``dot`` program to lay out the graph, which
+    takes seconds for a thousand Values of a layer of neurons (longer when Values are reused far
+    apart, as in an unrolled recurrence).
 
     Refuses (ValueError) a graph of more than ``max_nodes`` Values.
     """

@@ -32,9 +32,10 @@ from .layout import _check_int, _check_size, _fmt, _Layout
 __all__ = ["backprop_steps", "backprop_frames", "BackpropStep", "BACKPROP_MAX_NODES", "BACKPROP_FRAMES_MAX_NODES"]
 
 #: The player draws the graph once and replays the steps on it, so its page grows as Values + steps
-#: (a 1,000-Value layer of neurons makes a page of about 1 MB). Graphviz's layout is what limits it:
-#: seconds for a thousand Values, more than ten for two thousand. Past this many Values the player
-#: and backprop_steps refuse.
+#: (a 1,000-Value layer of neurons makes a page of about 1.7 MB). Graphviz's layout is what limits it:
+#: seconds for a thousand Values of a layer of neurons, ten or more for two thousand, and minutes for
+#: a few hundred when Values are reused far apart (an unrolled recurrence: every long edge is routed
+#: through each rank it crosses). Past this many Values the player and backprop_steps refuse.
 BACKPROP_MAX_NODES = 2000
 #: backprop_frames draws the whole graph once per step, so its frames grow as steps × Values.
 BACKPROP_FRAMES_MAX_NODES = 150
