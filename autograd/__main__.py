@@ -113,6 +113,8 @@ def draw(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .viz.steps import BACKPROP_MAX_NODES  # a number only: drawing itself is imported when used
+
     parser = argparse.ArgumentParser(
         prog="python -m autograd", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -136,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction (default LR)")
     d.add_argument(
         "--max-nodes", type=int, default=None, metavar="N",
-        help="refuse to draw more Values than this (default 500 for -o, 80 for --backprop)",
+        help=f"refuse to draw more Values than this (default 500 for -o, {BACKPROP_MAX_NODES} for --backprop)",
     )
     d.set_defaults(func=draw)
     return parser

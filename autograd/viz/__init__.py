@@ -1,15 +1,17 @@
 """Drawing the computational graph, and stepping through backpropagation one node at a time.
 
-Three modules, one job each; everything public is importable from here:
+Four modules, one job each; everything public is importable from here:
 
 * :mod:`~autograd.viz.draw`: the graph as a Graphviz drawing (:func:`draw_dot`), rendered
   (:func:`render_svg`) or written to a file (:func:`save_graph`);
 * :mod:`~autograd.viz.steps`: the backward pass as steps (:func:`backprop_steps`,
-  :func:`backprop_frames`), each a frame and a caption, from the one chain rule of
-  :func:`autograd.graph.chain_rule` and the words of the op table;
-* :mod:`~autograd.viz.player`: the steps as an HTML player (:func:`draw_backprop`,
-  :func:`backprop_html`) or a Jupyter widget (:func:`show_backprop`, :func:`backprop_widget`),
-  whose script and style are the package files ``player.js`` and ``player.css``.
+  :func:`backprop_frames`), each a caption, the gradients so far and a frame, from the one
+  chain rule of :func:`autograd.graph.chain_rule` and the words of the op table;
+* :mod:`~autograd.viz.playback`: what the player plays: the graph drawn once, and each step
+  as a small change set for the page's script;
+* :mod:`~autograd.viz.player`: the player as an HTML page (:func:`draw_backprop`,
+  :func:`backprop_html`) or in Jupyter (:func:`show_backprop`, :func:`backprop_widget`), with
+  a quiz mode; its script and style are the package files ``player.js`` and ``player.css``.
 
 Nothing here changes a Value. The ``graphviz`` package is imported only when something is
 drawn, so importing this module needs no more than the engine does.
@@ -35,7 +37,7 @@ from .draw import (
     save_graph,
 )
 from .player import backprop_html, backprop_widget, draw_backprop, show_backprop
-from .steps import BACKPROP_MAX_NODES, BackpropStep, backprop_frames, backprop_steps
+from .steps import BACKPROP_FRAMES_MAX_NODES, BACKPROP_MAX_NODES, BackpropStep, backprop_frames, backprop_steps
 
 __all__ = [
     "draw_dot",
@@ -47,6 +49,7 @@ __all__ = [
     "show_backprop",
     "backprop_widget",
     "BACKPROP_MAX_NODES",
+    "BACKPROP_FRAMES_MAX_NODES",
     "render_svg",
     "save_graph",
     "LEAF_FILL",

@@ -26,7 +26,7 @@ from ..engine import Value, op_of
 from ..fileio import write_atomic
 from ..ops import F
 from ..primitive import Op
-from .layout import _check_int, _check_size, _fmt, _Layout, _reaches, _record_text
+from .layout import _check_int, _check_size, _fmt, _grad_field, _Layout, _reaches, _record_text
 
 __all__ = ["draw_dot", "render_svg", "save_graph"]
 
@@ -112,7 +112,23 @@ class _Overlay:
     pushing: bool  # False in frame 0, where the root is only seeded
 
 
-def _build(layout: _Layout, rankdir: str, show_grad: bool, overlay: _Overlay | None, title: str) -> Any:
+def _build(
+    layout: _Layout,
+    rankdir: str,
+    show_grad: bool,
+    overlay: _Overlay | None,
+    title: str,
+    *,
+    element_ids: bool = False,
+    grad_texts: Mapping[Value, str] | None = None,
+) -> Any:
+    """The Digraph of ``layout``: a plain drawing, a backprop frame (``overlay``), or the player's one drawing.
+
+    The player draws the graph once and its script restyles it at every step, so it asks for
+    ``element_ids`` (each Value's record is the SVG element ``v3``, its op node ``v3_op``, the
+    edge of its operand j ``v3_e0``...) and gives ``grad_texts``, the widest text each grad
+    field will show, so that every box is laid out wide enough for all of its steps.
+    """
     gv = _graphviz()
     g = gv.Digraph(
         "valuegrad",
@@ -132,11 +148,13 @@ def _build(layout: _Layout, rankdir: str, show_grad: bool, overlay: _Overlay | N
             attrs["fillcolor"] = CONST_FILL
             grad_text = "no grad"
         elif overlay is not None and v not in overlay.grads:
-            grad_text = "grad ?"
+            grad_text = _grad_field(None)
             attrs.update(color=PENDING_COLOR, fontcolor=PENDING_COLOR)
         else:
-            grad_text = f"grad {_fmt(overlay.grads[v] if overlay is not None else v.grad)}"
-        if show_grad or overlay is not None:
+            grad_text = _grad_field(overlay.grads[v] if overlay is not None else v.grad)
+        if grad_texts is not None and v.requires_grad:
+            grad_text = grad_texts.get(v, grad_text)
+        if show_grad or overlay is not None or grad_texts is not None:
             fields.append(grad_text)
         if v is layout.start:
             attrs["fillcolor"] = ROOT_FILL
@@ -150,6 +168,8 @@ def _build(layout: _Layout, rankdir: str, show_grad: bool, overlay: _Overlay | N
         if v not in layout.expanded and v.operands:
             attrs["style"] = "filled,dashed"
             truncated = True
+        if element_ids:
+            attrs["id"] = vid
         g.node(vid, gv.nohtml("{ " + body + " }" if horizontal else body), **attrs)
 
         if v not in layout.expanded or not v.operands:
@@ -159,13 +179,15 @@ def _build(layout: _Layout, rankdir: str, show_grad: bool, overlay: _Overlay | N
         pushing_here = overlay is not None and overlay.pushing and v is overlay.current
         if pushing_here:
             op_attrs.update(color=CURRENT_FILL, penwidth="2.5")
+        if element_ids:
+            op_attrs["id"] = op_id
         g.node(op_id, gv.nohtml(_op_symbol(v)), **op_attrs)
         g.edge(op_id, vid)
         local = v.local_grads
         parent_of = {j: i for i, j in enumerate(_parent_positions(v))} if pushing_here else {}
         ordered = len(v.operands) == 2 and _order_matters(op_of(v).natural)
         for j, x in enumerate(v.operands):
-            edge: dict[str, str] = {}
+            edge: dict[str, str] = {"id": f"{vid}_e{j}"} if element_ids else {}
             if ordered:
                 edge["label"] = "ab"[j]
             if isinstance(x, Value):
@@ -185,7 +207,7 @@ def _build(layout: _Layout, rankdir: str, show_grad: bool, overlay: _Overlay | N
                     )
             g.edge(src, op_id, **edge)
 
-    _legend(g, overlay is not None, truncated)
+    _legend(g, overlay is not None or grad_texts is not None, truncated)
     return g
 
 

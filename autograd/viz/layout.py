@@ -23,6 +23,11 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _grad_field(grad: float | None) -> str:
+    """What a Value's grad field reads: ``'grad 0.5'``, or ``'grad ?'`` while it is not computed."""
+    return "grad ?" if grad is None else f"grad {_fmt(grad)}"
+
+
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 
 
@@ -122,10 +127,16 @@ def _check_size(layout: _Layout, max_nodes: int, what: str) -> None:
             "pass depth=N to draw the root and only the N ops below it, or pass focus=value to draw only the "
             "subgraph that leads to that Value"
         )
+    elif what == "backprop_frames":
+        options = (
+            "use draw_backprop or show_backprop, which draw the graph once and replay the steps on it "
+            "(every frame here draws the whole graph, so the frames grow as steps × Values)"
+        )
     else:
         options = (
             "step through a part of the graph instead: the backward pass of a Value inside it "
-            "(every frame draws the whole graph, so the output grows as steps × Values)"
+            "(Graphviz lays the whole graph out, which takes seconds for a thousand Values and grows "
+            "faster than the graph)"
         )
     raise ValueError(
         f"{what}: the graph has {count} Values, more than max_nodes={max_nodes}. "

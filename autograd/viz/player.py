@@ -1,31 +1,42 @@
-"""The backprop player: every step of a backward pass in one self-contained HTML page or cell.
+"""The backprop player: a backward pass to step through, as an HTML page, a notebook cell or a widget.
 
-The page holds one ``<figure>`` per step of :func:`autograd.viz.steps.backprop_steps` (its
-caption, and its frame as inline SVG), Prev / Next / Play buttons and a slider. Its behaviour
-and its look are real front-end files shipped with the package, ``player.js`` and
-``player.css``, copied into the page, which therefore needs nothing from the network.
+The player shows the graph drawn once (:mod:`autograd.viz.playback` makes the drawing and the
+steps), Prev / Next / Play buttons, a slider, the ← → keys, a caption per step, and a quiz
+mode that asks the learner what each input receives before it tells. Its behaviour and its
+look are real front-end files shipped with the package, ``player.js`` (an ES module) and
+``player.css``. Three places show the same player:
 
-In Jupyter, :func:`show_backprop` shows the same steps with an ipywidgets slider, or the same
-HTML player inline when ipywidgets is not installed.
+* :func:`draw_backprop` writes a self-contained page (script and style copied in, nothing
+  from the network), and :func:`backprop_html` returns it;
+* in Jupyter, :func:`show_backprop` shows an anywidget widget (``player.js`` is its module),
+  whose ``step`` and ``quiz`` Python can read and set; without anywidget it shows the page's
+  player inline, which needs no kernel;
+* ``python -m autograd demo --out DIR`` and ``draw ... --backprop FILE`` write the page.
 """
 
 from __future__ import annotations
 
 import html
 import os
-import re
-from collections.abc import Sequence
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from ..engine import Value
 from ..fileio import write_atomic
-from .draw import render_svg
-from .steps import BACKPROP_MAX_NODES, backprop_steps
+from .playback import COLOURS, Content, player_content
+from .steps import BACKPROP_MAX_NODES
 
 __all__ = ["draw_backprop", "backprop_html", "backprop_widget", "show_backprop"]
 
 _PACKAGE = __name__.rpartition(".")[0]  # autograd.viz, where player.js and player.css live
+_TITLE = "Backpropagation, step by step"
+_HELP = (
+    "Prev / Next (or the ← → keys) step through the backward pass; the slider jumps to any step; Play "
+    "runs them all. The orange node pushes its gradient to its inputs (yellow) along the orange edges, "
+    "labelled with the local gradient; grey gradients are not computed yet. Tick “Quiz me” to work out "
+    "what each input receives before you are told."
+)
 
 
 def _asset(name: str, element: str) -> str:
@@ -40,101 +51,138 @@ def _asset(name: str, element: str) -> str:
     return text
 
 
-def _player_fragment(svgs: Sequence[str], captions: Sequence[str], uid: str) -> str:
-    """The player's markup: controls, then one <figure> per step (caption and inline SVG)."""
-    last = len(svgs) - 1
-    parts = [
-        f'<div class="vg-player" id="{uid}" tabindex="0">',
-        "<style>\n" + _asset("player.css", "style") + "</style>",
+def _check_quiz(quiz: Any, who: str) -> None:
+    if not isinstance(quiz, bool):
+        raise TypeError(f"{who}: quiz must be True or False, got {quiz!r}")
+
+
+def _player_fragment(content: Content, uid: str, quiz: bool, inline: bool = True) -> str:
+    """The player's markup: controls, quiz panel, caption, the drawing, and the steps' JSON.
+
+    ``uid`` is the player's element id; the drawing's ids get it as a prefix (``uid-v3``), so
+    several players on one page keep their own. ``inline`` adds the style and the script, for
+    a page or a notebook cell; the widget gets them from its own fields instead.
+    """
+    colours = "; ".join(f"{name}: {value}" for name, value in COLOURS.items())
+    svg = content.svg.replace(' id="', f' id="{uid}-')
+    last = content.n_steps - 1
+    parts = [f'<div class="vg-player" id="{uid}" tabindex="0" style="{colours}">']
+    if inline:
+        parts.append("<style>\n" + _asset("player.css", "style") + "</style>")
+    parts += [
         '<div class="vg-controls">',
         '<button type="button" class="vg-prev" title="previous step (←)">Prev</button>',
         '<button type="button" class="vg-play" title="play every step">Play</button>',
         '<button type="button" class="vg-next" title="next step (→)">Next</button>',
         f'<input type="range" class="vg-slider" min="0" max="{last}" step="1" value="0" aria-label="step">',
         f'<span class="vg-counter">step 0 of {last}</span>',
+        '<label class="vg-quiz-toggle" title="work out each step before it is shown">'
+        f'<input type="checkbox" class="vg-quiz-switch"{" checked" if quiz else ""}> Quiz me</label>',
         "</div>",
+        '<div class="vg-quiz" hidden><p class="vg-question"></p><div class="vg-answers"></div>'
+        '<button type="button" class="vg-check">Check</button></div>',
+        f'<div class="vg-caption" aria-live="polite">{html.escape(content.first_caption)}</div>',
+        f'<div class="vg-canvas">{svg}</div>',
+        f'<script type="application/json" class="vg-data">{content.steps}</script>',
     ]
-    for k, (svg, caption) in enumerate(zip(svgs, captions)):
-        # each SVG's element ids are made unique on the page, as several frames share it
-        svg = re.sub(r'\bid="', f'id="{uid}-f{k}-', svg)
-        hidden = "" if k == 0 else " hidden"
-        parts.append(
-            f'<figure class="vg-frame" data-step="{k}"{hidden}><figcaption>{html.escape(caption)}</figcaption>'
-            f"{svg}</figure>"
-        )
-    parts.append("<script>\n" + _asset("player.js", "script") + "</script>")
+    if inline:
+        parts.append('<script type="module">\n' + _asset("player.js", "script") + "</script>")
     parts.append("</div>")
     return "\n".join(parts)
 
 
-def _player_parts(root: Value, max_nodes: int) -> tuple[list[str], list[str]]:
-    steps = backprop_steps(root, max_nodes=max_nodes)
-    return [render_svg(s.frame) for s in steps], [s.caption for s in steps]
-
-
 def backprop_html(
-    root: Value, title: str = "Backpropagation, step by step", max_nodes: int = BACKPROP_MAX_NODES
+    root: Value, title: str = _TITLE, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False
 ) -> str:
     """A whole self-contained HTML page that plays ``root``'s backward pass (see :func:`draw_backprop`)."""
-    svgs, captions = _player_parts(root, max_nodes)
-    return _page(svgs, captions, title)
+    _check_quiz(quiz, "backprop_html")
+    if not isinstance(title, str):
+        raise TypeError(f"backprop_html: title must be a str, got {type(title).__name__}")
+    content = player_content(root, max_nodes, "backprop_html")
+    return _page(_player_fragment(content, "vg-player", quiz), title)
 
 
-def _page(svgs: Sequence[str], captions: Sequence[str], title: str) -> str:
+def _page(fragment: str, title: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<h1 style=\"font-family: sans-serif; "
         f'font-size: 1.3em\">{html.escape(title)}</h1>\n'
-        "<p style=\"font-family: sans-serif\">Prev / Next (or the ← → keys) step through the backward pass; "
-        "the slider jumps to any step; Play runs them all. The orange node pushes its gradient to its "
-        "inputs (yellow) along the orange edges, labelled with the local gradient.</p>\n"
-        + _player_fragment(svgs, captions, "vg-player")
-        + "\n</body>\n</html>\n"
+        f'<p style="font-family: sans-serif">{html.escape(_HELP)}</p>\n' + fragment + "\n</body>\n</html>\n"
     )
 
 
-def draw_backprop(root: Value, path: str | os.PathLike[str], max_nodes: int = BACKPROP_MAX_NODES) -> None:
+def draw_backprop(
+    root: Value, path: str | os.PathLike[str], max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False
+) -> None:
     """Write ONE self-contained HTML file that steps through ``root``'s backward pass.
 
-    The page has every frame of :func:`~autograd.viz.backprop_frames` as inline SVG with its
-    caption, Prev / Next / Play buttons and a slider. It references nothing outside itself (no
-    scripts, styles or images from the network), so it works offline in any browser. The
-    file is written atomically. Needs Graphviz's ``dot`` program to render the frames.
+    The page draws the graph once and replays each step on it: the node passing its gradient
+    on turns orange, the inputs receiving it yellow, the edges between them show the local
+    derivative, and the caption spells out the chain rule with the numbers. Prev / Next (or
+    ← →), a slider and Play move through the steps. With ``quiz=True`` (or the page's “Quiz
+    me” box) each step first asks what every input receives, ∂node/∂input × node.grad, says
+    right or wrong (within 0.5%; ``1/2``, ``-3e-2`` or ``2*0.25`` are read too) and then
+    shows the rule. The page grows as Values + steps (a 1,000-Value layer of neurons is
+    about 1.6 MB) and references nothing outside itself, so it works offline in any browser.
+    The file is written atomically. Needs Graphviz's ``dot`` program to lay out the graph, which
+    takes seconds for a thousand Values of a layer of neurons (longer when Values are reused far
+    apart, as in an unrolled recurrence).
+
+    Refuses (ValueError) a graph of more than ``max_nodes`` Values.
     """
+    _check_quiz(quiz, "draw_backprop")
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"draw_backprop: path must be a str or os.PathLike, got {type(path).__name__}")
-    write_atomic(path, backprop_html(root, max_nodes=max_nodes).encode("utf-8"))
+    content = player_content(root, max_nodes, "draw_backprop")
+    write_atomic(path, _page(_player_fragment(content, "vg-player", quiz), _TITLE).encode("utf-8"))
 
 
-def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> Any:
-    """What :func:`show_backprop` displays: an ipywidgets box, or an ``IPython.display.HTML`` player."""
-    svgs, captions = _player_parts(root, max_nodes)
+@cache
+def _widget_class() -> Any:
+    """The anywidget class of the player, made on first use (anywidget is optional)."""
+    import anywidget
+    import traitlets
+
+    class BackpropPlayer(anywidget.AnyWidget):
+        """The backprop player as a Jupyter widget: ``player.js`` renders ``html``; ``step``
+        (the step shown) and ``quiz`` (quiz mode on) follow the learner, and setting them
+        from Python moves the player."""
+
+        _esm = _asset("player.js", "script")
+        _css = _asset("player.css", "style")
+        html = traitlets.Unicode("").tag(sync=True)
+        step = traitlets.Int(0).tag(sync=True)
+        quiz = traitlets.Bool(False).tag(sync=True)
+        last = traitlets.Int(0)  # the last step's number (kept in Python only)
+
+        def __repr__(self) -> str:  # short: the default would spell out the whole drawing
+            return f"BackpropPlayer(step {self.step} of {self.last}, quiz {'on' if self.quiz else 'off'})"
+
+    return BackpropPlayer
+
+
+def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False) -> Any:
+    """What :func:`show_backprop` displays: an anywidget ``BackpropPlayer``, or, without anywidget,
+    an ``IPython.display.HTML`` holding the page's player (which runs without a kernel)."""
+    _check_quiz(quiz, "backprop_widget")
+    content = player_content(root, max_nodes, "backprop_widget")
+    uid = f"vg-player-{os.urandom(4).hex()}"  # unique per output: each player's ids stay its own
     try:
-        import ipywidgets as widgets
+        cls = _widget_class()
     except ImportError:
-        from IPython.display import HTML  # Jupyter without ipywidgets: the HTML player, inline
+        from IPython.display import HTML  # Jupyter without anywidget: the HTML player, inline
 
-        uid = f"vg-player-{os.urandom(4).hex()}"  # unique per output cell: each player's SVG ids stay its own
-        return HTML(_player_fragment(svgs, captions, uid))
-    slider = widgets.IntSlider(value=0, min=0, max=len(svgs) - 1, step=1, description="step", continuous_update=True)
-    caption = widgets.HTML(f"<pre>{html.escape(captions[0])}</pre>")
-    picture = widgets.HTML(svgs[0])
-
-    def on_change(change: dict[str, Any]) -> None:
-        k = int(change["new"])
-        caption.value = f"<pre>{html.escape(captions[k])}</pre>"
-        picture.value = svgs[k]
-
-    slider.observe(on_change, names="value")
-    return widgets.VBox([slider, caption, picture])
+        return HTML(_player_fragment(content, uid, quiz))
+    return cls(html=_player_fragment(content, uid, quiz, inline=False), quiz=quiz, last=content.n_steps - 1)
 
 
-def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> None:
-    """Step through ``root``'s backward pass in Jupyter, one frame per slider position.
+def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False) -> None:
+    """Step through ``root``'s backward pass in Jupyter, in the player of :func:`draw_backprop`.
 
-    Uses an ipywidgets ``IntSlider`` when ipywidgets is installed, and otherwise the same
-    self-contained HTML player as :func:`draw_backprop`, shown inline.
+    Shows an anywidget widget when anywidget is installed (``backprop_widget(root).step = 3``
+    moves it from Python), and otherwise the same self-contained HTML player, inline. With
+    ``quiz=True`` it starts in quiz mode.
     """
     try:
         from IPython.display import display
@@ -142,4 +190,4 @@ def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES) -> None:
         raise ImportError(
             "show_backprop needs IPython (Jupyter); outside it, draw_backprop(root, 'backprop.html') writes the player"
         ) from err
-    display(backprop_widget(root, max_nodes=max_nodes))
+    display(backprop_widget(root, max_nodes=max_nodes, quiz=quiz))

@@ -15,7 +15,6 @@ import re
 import stat
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -149,12 +148,19 @@ def test_max_nodes_refuses_and_names_the_options() -> None:
     assert viz.draw_dot(root, max_nodes=601).source.count("shape=record") == 601
 
 
-def test_backprop_has_its_own_smaller_limit() -> None:
-    root, nodes = chain(50)  # 101 Values: every frame draws them all
+def test_the_player_and_the_frames_have_their_own_limits() -> None:
+    root, nodes = chain(50)  # 101 Values
+    assert viz.BACKPROP_MAX_NODES >= 2000 and viz.BACKPROP_FRAMES_MAX_NODES < viz.BACKPROP_MAX_NODES
     with pytest.raises(ValueError, match=r"101 Values, more than max_nodes=80\. Raise max_nodes.*a Value inside it"):
-        viz.backprop_steps(root)
-    assert len(viz.backprop_steps(nodes[20])) == 1 + 40  # a part of the graph: 20 links of 2 ops
-    assert len(viz.backprop_steps(root, max_nodes=101)) == 1 + 100
+        viz.backprop_steps(root, max_nodes=80)
+    with pytest.raises(ValueError, match=r"backprop_html: the graph has 101 Values, more than max_nodes=100\."):
+        viz.backprop_html(root, max_nodes=100)
+    assert len(viz.backprop_steps(nodes[20], max_nodes=41)) == 1 + 40  # a part of the graph: 20 links of 2 ops
+    assert len(viz.backprop_steps(root)) == 1 + 100
+    big, _ = chain(100)  # 201 Values: too many frames of the whole graph, but fine for the player
+    with pytest.raises(ValueError, match=r"backprop_frames: the graph has 201 Values, more than max_nodes=150.*draw_backprop"):
+        viz.backprop_frames(big)
+    assert len(viz.backprop_frames(big, max_nodes=201)) == 201
 
 
 def test_depth_draws_only_the_ops_near_the_root() -> None:
@@ -286,6 +292,26 @@ def test_frames_show_one_fresh_pass_even_after_accumulating_backwards() -> None:
     last = viz.backprop_steps(root)[-1].grads
     assert last[a] == pytest.approx(once[0], rel=1e-12) and last[b] == pytest.approx(once[1], rel=1e-12)
     assert a.grad == pytest.approx(2 * once[0])  # still untouched
+
+
+def test_each_steps_grads_read_as_a_copy_of_the_chain_rules_grads_then() -> None:
+    """A step's grads are a view of the pass's history (a copy per step would cost steps × Values):
+    they must read exactly as a copy of chain_rule's dict at that step would."""
+    root, (a, b, c) = reused_graph()
+    grads: dict[Value, float] = {}
+    copies = [{root: 1.0}]
+    chain_rule(root, grads=grads, watch=lambda node, g, pushes: copies.append(dict(grads)))
+    steps = viz.backprop_steps(root)
+    assert len(steps) == len(copies)
+    for step, copy in zip(steps, copies):
+        assert dict(step.grads) == copy and list(step.grads) == list(copy) and len(step.grads) == len(copy)
+        assert step.grads == copy and repr(step.grads) == repr(copy)
+    assert a not in steps[0].grads and a in steps[-1].grads
+    with pytest.raises(KeyError):
+        steps[0].grads[a]
+    with pytest.raises(KeyError):
+        steps[-1].grads[Value(1.0)]
+    assert steps[1].frame is steps[1].frame  # drawn once, when first read
 
 
 def test_frame_zero_seeds_the_root_and_greys_the_rest() -> None:
@@ -440,55 +466,7 @@ def test_a_leaf_root_has_only_the_seed_step() -> None:
     assert len(steps) == 1 and steps[0].grads == {x: 1.0}
 
 
-# --- the HTML player ----------------------------------------------------------------------------------
-
-
-def test_player_html_is_self_contained_and_has_every_frame(tmp_path: os.PathLike[str]) -> None:
-    require_program("dot")
-    o, _ = neuron(fused=False)
-    steps = viz.backprop_steps(o)
-    path = os.path.join(tmp_path, "bp.html")
-    viz.draw_backprop(o, path)
-    assert os.listdir(tmp_path) == ["bp.html"]  # written through a temp file, none left
-    with open(path, encoding="utf-8") as f:
-        page = f.read()
-    assert page.startswith("<!DOCTYPE html>")
-    assert page.count('<figure class="vg-frame"') == len(steps) == page.count("<svg")
-    import html
-
-    for s in steps:
-        assert html.escape(s.caption) in page
-    for control in ('class="vg-prev"', 'class="vg-next"', 'class="vg-play"', 'type="range"'):
-        assert control in page
-    assert "<?xml" not in page and "<!DOCTYPE svg" not in page
-    without_xmlns = re.sub(r'\sxmlns(:\w+)?="[^"]*"', "", page)
-    assert "http:" not in without_xmlns and "https:" not in without_xmlns
-    assert not re.search(r"\b(src|href)\s*=", without_xmlns)
-    assert "<link" not in page and "@import" not in page and "url(" not in page
-    ids = re.findall(r'\bid="([^"]+)"', page)
-    assert len(ids) == len(set(ids))  # the frames' SVG ids were made unique
-    for asset in ("player.js", "player.css"):  # the front end, whole, from the package's files
-        assert resources.files("autograd.viz").joinpath(asset).read_text(encoding="utf-8") in page
-
-
-def test_backprop_widget_with_and_without_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
-    require_program("dot")
-    require("IPython")
-    widgets = require("ipywidgets")
-    o, _ = neuron()
-    box = viz.backprop_widget(o)
-    slider, caption, picture = box.children
-    assert isinstance(slider, widgets.IntSlider) and (slider.min, slider.max) == (0, 2)
-    first = (caption.value, picture.value)
-    slider.value = 1
-    assert "Step 1 of 2" in caption.value and (caption.value, picture.value) != first
-
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    fallback = viz.backprop_widget(o)
-    from IPython.display import HTML
-
-    assert isinstance(fallback, HTML)
-    assert fallback.data.count('<figure class="vg-frame"') == 3 and "vg-next" in fallback.data
+# --- the demo's drawings (the HTML player has its own tests: test_viz_player.py) ----------------------
 
 
 def test_demo_out_writes_the_drawings(tmp_path: os.PathLike[str]) -> None:

@@ -1,23 +1,31 @@
-"""The backprop player in a real headless Chromium: the buttons, the slider and the keys step frames.
+"""The backprop player in a real headless Chromium: it steps, shows backward()'s gradients, quizzes, and scales.
 
 Needs /usr/bin/chromium and /usr/bin/chromedriver (Debian's packages), selenium, and
 Graphviz's ``dot``: skipped when one is missing, except under CI=true, where that fails.
+References: ``backprop_steps`` (the gradients known after each step, from the one chain rule)
+and ``Value.backward()`` for what the page shows; ``node.local_grads`` × the node's gradient
+for the quiz's answers.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import IN_CI, require, require_program
 
-from autograd import Value, dot
+from autograd import Value, dot, sum_values
+from autograd.graph import topological_order
+from autograd.viz.layout import _grad_field, _Layout
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -67,132 +75,339 @@ def browser() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def player(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    require("graphviz")
-    require_program("dot")
-    from autograd.viz import backprop_steps, draw_backprop
-
+def squared_neuron() -> Value:
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
     n = dot([w1, w2], [x1, x2], Value(6.8813735870195432, label="b"))
     n.label = "n"
     o = (n.tanh() * 2 - 1) ** 2
     o.label = "o"
+    return o
+
+
+@pytest.fixture(scope="module")
+def player(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Value]:
+    require("graphviz")
+    require_program("dot")
+    from autograd.viz import draw_backprop
+
+    o = squared_neuron()
     path = tmp_path_factory.mktemp("player") / "backprop.html"
     draw_backprop(o, path)
-    return path, len(backprop_steps(o))
+    return path, o
 
 
-def shown(driver: Any) -> tuple[int, str]:
-    """The one visible frame's step number and caption.
+# One snapshot of the page, read in one script: checking element by element from the test takes a
+# round-trip each, and while Play runs its timer can move on between two of them.
+SNAPSHOT = """
+const root = arguments[0] ? document.getElementById(arguments[0]) : document.querySelector('.vg-player');
+const prefix = root.id + '-';
+const records = {};
+for (const g of root.querySelectorAll('svg g.node[id]')) {
+  const id = g.id.slice(prefix.length);
+  if (!/^v\\d+$/.test(id)) continue;
+  const texts = g.querySelectorAll('text');
+  records[id] = {grad: texts[texts.length - 1].textContent, classes: Array.from(g.classList).filter(c => c !== 'node')};
+}
+const visible = (sel) => { const el = root.querySelector(sel); return !!el && !el.hidden && getComputedStyle(el).display !== 'none'; };
+return {step: parseInt(root.dataset.step, 10), caption: root.querySelector('.vg-caption').textContent,
+        captionShown: visible('.vg-caption'), quizShown: visible('.vg-quiz'), records: records,
+        pushing: Array.from(root.querySelectorAll('g.edge.vg-pushing')).map(g => g.id.slice(prefix.length)),
+        labels: Array.from(root.querySelectorAll('text.vg-local')).map(t => t.textContent),
+        counter: root.querySelector('.vg-counter').textContent};
+"""
 
-    Read in one script, as a single snapshot of the page: checking frame by frame from the test
-    takes one round-trip each, and while Play runs its timer can move on between two of them.
-    """
-    visible = driver.execute_script(
-        "return Array.from(document.querySelectorAll('figure.vg-frame'))"
-        ".filter(f => getComputedStyle(f).display !== 'none')"
-        ".map(f => [f.dataset.step, f.querySelector('figcaption').textContent]);"
-    )
-    assert len(visible) == 1, f"{len(visible)} frames visible at once"
-    step, caption = visible[0]
-    return int(step), " ".join(caption.split())
+
+def snapshot(driver: Any, player_id: str = "") -> dict[str, Any]:
+    return driver.execute_script(SNAPSHOT, player_id)  # type: ignore[no-any-return]
 
 
-def test_next_prev_slider_and_keys_change_the_frame_and_caption(browser: Any, player: tuple[Path, int]) -> None:
+def click(driver: Any, selector: str) -> None:
     from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+
+
+def slide(driver: Any, k: int) -> None:
+    driver.execute_script(
+        "const s = document.querySelector('.vg-slider'); s.value = String(arguments[0]);"
+        "s.dispatchEvent(new Event('input', {bubbles: true}));",
+        k,
+    )
+
+
+def assert_shows_step(shot: dict[str, Any], root: Value, steps: list[Any], k: int) -> None:
+    """The page at step k shows exactly the gradients backprop_steps knows after step k, greys
+    the rest, and marks the node passing its gradient on and the parents receiving it."""
+    values = _Layout(root, None).values
+    step = steps[k]
+    assert shot["step"] == k and " ".join(shot["caption"].split()) == " ".join(step.caption.split())
+    for i, v in enumerate(values):
+        record = shot["records"][f"v{i}"]
+        if not v.requires_grad:
+            continue
+        assert record["grad"] == _grad_field(step.grads.get(v)), (k, v)
+        assert ("vg-pending" in record["classes"]) is (v not in step.grads), (k, v)
+        assert ("vg-current" in record["classes"]) is (v is step.node), (k, v)
+        assert ("vg-receiving" in record["classes"]) is (k > 0 and v in step.node.parents), (k, v)
+
+
+def test_the_steps_show_the_chain_rules_grads_and_end_at_backwards(browser: Any, player: tuple[Path, Value]) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    path, count = player
+    from autograd.viz import backprop_steps
+
+    path, o = player
+    steps = backprop_steps(o)
+    last = len(steps) - 1
     browser.get(path.as_uri())
-    assert shown(browser)[0] == 0 and shown(browser)[1].startswith("Step 0 of")
-    counter = browser.find_element(By.CSS_SELECTOR, ".vg-counter")
-    assert counter.text == f"step 0 of {count - 1}"
+    assert snapshot(browser)["counter"] == f"step 0 of {last}"
+    assert_shows_step(snapshot(browser), o, steps, 0)
+    for k in range(1, last + 1):
+        click(browser, ".vg-next")
+        shot = snapshot(browser)
+        assert_shows_step(shot, o, steps, k)
+        assert len(shot["pushing"]) == len(steps[k].node.parents) == len(shot["labels"])
+        assert all(label.startswith("×") for label in shot["labels"])
+    click(browser, ".vg-next")  # at the end it stays
+    assert snapshot(browser)["step"] == last
 
-    captions = [shown(browser)[1]]
-    for k in range(1, count):
-        browser.find_element(By.CSS_SELECTOR, ".vg-next").click()
-        step, caption = shown(browser)
-        assert step == k and caption.startswith(f"Step {k} of {count - 1}")
-        assert caption not in captions
-        captions.append(caption)
-    browser.find_element(By.CSS_SELECTOR, ".vg-next").click()  # at the end it stays
-    assert shown(browser)[0] == count - 1
-    assert browser.find_element(By.CSS_SELECTOR, ".vg-slider").get_attribute("value") == str(count - 1)
+    fresh = squared_neuron()
+    fresh.backward()
+    grads = {_Layout(fresh, None).names[v]: _grad_field(v.grad) for v in topological_order(fresh)}
+    names = _Layout(o, None).names
+    shown = snapshot(browser)["records"]
+    for i, v in enumerate(_Layout(o, None).values):
+        if v.requires_grad:
+            assert shown[f"v{i}"]["grad"] == grads[names[v]]  # what backward() leaves in .grad
 
-    browser.find_element(By.CSS_SELECTOR, ".vg-prev").click()
-    assert shown(browser) == (count - 2, captions[count - 2])
-
-    slider = browser.find_element(By.CSS_SELECTOR, ".vg-slider")
-    browser.execute_script(
-        "arguments[0].value = '1'; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", slider
-    )
-    assert shown(browser) == (1, captions[1])
-
-    browser.find_element(By.CSS_SELECTOR, ".vg-player").send_keys(Keys.ARROW_RIGHT)
-    assert shown(browser)[0] == 2
-    browser.find_element(By.CSS_SELECTOR, ".vg-player").send_keys(Keys.ARROW_LEFT)
-    assert shown(browser)[0] == 1
+    click(browser, ".vg-prev")
+    assert_shows_step(snapshot(browser), o, steps, last - 1)
+    slide(browser, 1)  # the slider jumps back, undoing every later step
+    assert_shows_step(snapshot(browser), o, steps, 1)
+    browser.find_element("css selector", ".vg-player").send_keys(Keys.ARROW_RIGHT)
+    assert_shows_step(snapshot(browser), o, steps, 2)
+    browser.find_element("css selector", ".vg-player").send_keys(Keys.ARROW_LEFT)
+    assert_shows_step(snapshot(browser), o, steps, 1)
+    slide(browser, last)
+    assert_shows_step(snapshot(browser), o, steps, last)
 
 
-def test_play_runs_to_the_last_frame(browser: Any, player: tuple[Path, int]) -> None:
-    from selenium.webdriver.common.by import By
+def test_play_runs_to_the_last_step(browser: Any, player: tuple[Path, Value]) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    path, count = player
+    path, o = player
     browser.get(path.as_uri())
-    play = browser.find_element(By.CSS_SELECTOR, ".vg-play")
-    play.click()
-    assert play.text == "Pause"
-    WebDriverWait(browser, timeout=60, poll_frequency=0.2).until(lambda d: shown(d)[0] == count - 1)
-    WebDriverWait(browser, timeout=10, poll_frequency=0.2).until(lambda d: play.text == "Play")
-
-
-def test_every_frame_draws_an_svg_with_nodes(browser: Any, player: tuple[Path, int]) -> None:
-    path, count = player
-    browser.get(path.as_uri())
-    sizes = browser.execute_script(
-        "return Array.from(document.querySelectorAll('figure.vg-frame svg')).map("
-        "s => s.querySelectorAll('g.node').length);"
+    last = int(browser.execute_script("return document.querySelector('.vg-slider').max"))
+    click(browser, ".vg-play")
+    assert browser.execute_script("return document.querySelector('.vg-play').textContent") == "Pause"
+    WebDriverWait(browser, timeout=60, poll_frequency=0.2).until(lambda d: snapshot(d)["step"] == last)
+    WebDriverWait(browser, timeout=10, poll_frequency=0.2).until(
+        lambda d: d.execute_script("return document.querySelector('.vg-play').textContent") == "Play"
     )
-    assert len(sizes) == count and min(sizes) > 5
-    assert os.path.getsize(path) > 1000
+
+
+def answer(driver: Any, texts: list[str]) -> list[str]:
+    """Type ``texts`` into the quiz's boxes, press Check, and read the verdicts."""
+    boxes = driver.find_elements("css selector", ".vg-input")
+    assert len(boxes) == len(texts)
+    for box, text in zip(boxes, texts):
+        box.clear()
+        box.send_keys(text)
+    click(driver, ".vg-check")
+    return [v.text for v in driver.find_elements("css selector", ".vg-verdict")]
+
+
+def test_the_quiz_accepts_the_right_answer_and_rejects_a_wrong_one(browser: Any, tmp_path: Path) -> None:
+    from autograd.viz import backprop_steps, draw_backprop
+
+    x = Value(0.5, label="x")
+    w = Value(-2.0, label="w")
+    o = (x * w).tanh()  # o.grad = 1 reaches #2 = x·w as 1 − tanh²(−1) = 0.41997...
+    o.label = "o"
+    path = tmp_path / "quiz.html"
+    draw_backprop(o, path, quiz=True)
+    steps = backprop_steps(o)
+    browser.get(path.as_uri())
+    shot = snapshot(browser)
+    assert shot["step"] == 0 and shot["captionShown"] and not shot["quizShown"]  # the seed asks nothing
+
+    click(browser, ".vg-next")
+    shot = snapshot(browser)
+    assert shot["step"] == 1 and shot["quizShown"] and not shot["captionShown"] and shot["labels"] == []
+    product = steps[1].node.parents[0]
+    assert shot["records"]["v2"]["grad"] == "grad ?"  # not told yet
+    question = browser.find_element("css selector", ".vg-question").text
+    assert question.startswith("o = tanh(#2) = ") and "o.grad = 1 has arrived" in question
+    want = 1 - o.data**2
+    assert answer(browser, [repr(want * 1.3)]) == [f"✗ not quite: it is {want:.4g}"]
+    shot = snapshot(browser)
+    assert shot["captionShown"] and "rule: tanh a; ∂/∂a = 1 - tanh² a" in shot["caption"]  # the op table's rule
+    assert shot["records"]["v2"]["grad"] == _grad_field(steps[1].grads[product])  # now it is told
+    assert answer(browser, ["1 - 0.7616^2"]) == ["✓ right"]  # within 0.5%, from the drawn 4 digits
+
+    click(browser, ".vg-next")  # #2 = x·w sends 0.42 to x (as w) and to w (as x)
+    right = [str(local * steps[2].grads[product]) for local in steps[2].node.local_grads]
+    assert answer(browser, ["0.42 * -2", "0.4200 × 0.5"]) == ["✓ right", "✓ right"]
+    assert answer(browser, [right[0], "-" + right[1]]) == ["✓ right", f"✗ not quite: it is {float(right[1]):.4g}"]
+    assert answer(browser, ["oops", right[1]]) == ["✗ not a number I can read", "✓ right"]
+
+    click(browser, ".vg-prev")  # an answered step stays answered: told, with its verdict
+    shot = snapshot(browser)
+    assert shot["step"] == 1 and shot["captionShown"] and shot["quizShown"]
+    click(browser, ".vg-quiz-switch")  # quiz off: the plain player
+    shot = snapshot(browser)
+    assert not shot["quizShown"] and shot["captionShown"]
+
+
+def test_the_answer_reader_takes_simple_numeric_forms(browser: Any, tmp_path: Path) -> None:
+    module = imported_player_module(browser, tmp_path)
+    cases = {"0.5": 0.5, "1/2": 0.5, " −1.5 ": -1.5, "2×0.25": 0.5, "2·0.25": 0.5, "1e-3": 0.001, "-(1 - 0.5)": -0.5,
+             "3^2": 9, "-2^2": -4, ".5": 0.5, "1.": 1, "+4": 4, "6 ÷ 3": 2, "inf": "Infinity", "-∞": "-Infinity",
+             "nan": "NaN", "": None, "abc": None, "1+": None, "(2": None, "1.2.3": None, "2 3": None}  # fmt: skip
+    got = browser.execute_script(
+        "const m = window[arguments[0]]; return arguments[1].map(t => { const v = m.parseAnswer(t);"
+        " return v === null ? null : Number.isFinite(v) ? v : String(v); });",
+        module, list(cases),
+    )
+    assert dict(zip(cases, got)) == pytest.approx(cases)
+    checks = browser.execute_script(
+        "const m = window[arguments[0]]; return [m.isRight(0.5025, 0.5, 0.005, 1e-9), m.isRight(0.503, 0.5, 0.005, 1e-9),"
+        " m.isRight(0, 0, 0.005, 1e-9), m.isRight(NaN, NaN, 0.005, 1e-9), m.isRight(Infinity, -Infinity, 0.005, 1e-9)];",
+        module,
+    )
+    assert checks == [True, False, True, True, False]
+
+
+def imported_player_module(browser: Any, tmp_path: Path) -> str:
+    """Open a blank page that imports player.js as a module; the name of the global holding it."""
+    source = resources.files("autograd.viz").joinpath("player.js").read_text(encoding="utf-8")
+    page = tmp_path / "module.html"
+    page.write_text("<!DOCTYPE html>\n<html><body><div id='out'></div></body></html>\n", encoding="utf-8")
+    browser.get(page.as_uri())
+    browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import(URL.createObjectURL(new Blob([arguments[0]], {type: 'text/javascript'})))"
+        ".then(m => { window.vgPlayer = m; done(true); }, e => done(String(e)));",
+        source,
+    )
+    return "vgPlayer"
+
+
+def test_the_anywidget_module_renders_and_follows_its_model(browser: Any, tmp_path: Path) -> None:
+    """The Jupyter widget's front end, with a stand-in for anywidget's model: rendering starts a
+    player from "html"; the learner's steps reach the model, and the model's step moves the player."""
+    require("anywidget")
+    require("IPython")
+    from autograd.viz import backprop_widget
+
+    widget = backprop_widget(squared_neuron())
+    module = imported_player_module(browser, tmp_path)
+    state = browser.execute_script(
+        """
+        const values = {html: arguments[1], step: 0, quiz: false}, handlers = {}, saved = [];
+        const model = {get: (k) => values[k], set: (k, v) => { values[k] = v; },
+          save_changes: () => saved.push([values.step, values.quiz]),
+          on: (e, f) => { handlers[e] = f; }, off: (e) => { delete handlers[e]; }};
+        window.vgModel = {values, handlers, saved};
+        window[arguments[0]].default.render({model, el: document.getElementById('out')});
+        document.querySelector('.vg-next').click();
+        document.querySelector('.vg-quiz-switch').click();
+        const afterClicks = saved.slice();
+        values.step = 3; handlers['change:step']();
+        return {afterClicks, step: document.querySelector('.vg-player').dataset.step,
+                counter: document.querySelector('.vg-counter').textContent,
+                quiz: !document.querySelector('.vg-quiz').hidden};
+        """,
+        module,
+        widget.html,
+    )
+    assert state["afterClicks"] == [[1, False], [1, True]]
+    assert state["step"] == "3" and state["counter"].startswith("step 3 of") and state["quiz"]
 
 
 def test_two_players_on_one_page_each_step_on_their_own(
     browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In Jupyter each output cell holds a player followed by its own copy of the script, which
-    starts the players that are not started yet: each player works, and only its own."""
-    from selenium.webdriver.common.by import By
-
+    """In Jupyter without anywidget each output cell holds a player followed by its own copy of
+    the script, which starts the players that are not started yet: each works, and only its own."""
     require("IPython")
-    from autograd.viz import backprop_widget
+    from autograd.viz import backprop_widget, player
 
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # the HTML player that Jupyter shows
+    monkeypatch.setitem(sys.modules, "anywidget", None)  # the inline HTML player
+    player._widget_class.cache_clear()
     x = Value(0.5, label="x")
-    cells = [backprop_widget(x.tanh().exp()).data, backprop_widget((x * 3.0).tanh().exp()).data]
+    try:
+        cells = [backprop_widget(x.tanh().exp()).data, backprop_widget((x * 3.0).tanh().exp()).data]
+    finally:
+        player._widget_class.cache_clear()
     path = tmp_path / "notebook.html"
     path.write_text("<!DOCTYPE html>\n<html><body>\n" + "\n".join(cells) + "\n</body></html>\n", encoding="utf-8")
     browser.get(path.as_uri())
+    ids = browser.execute_script("return Array.from(document.querySelectorAll('.vg-player')).map(p => p.id)")
 
     def steps() -> list[int]:
-        return browser.execute_script(  # type: ignore[no-any-return]
-            "return Array.from(document.querySelectorAll('.vg-player')).map(p => Array.from("
-            "p.querySelectorAll('figure.vg-frame')).filter(f => getComputedStyle(f).display !== 'none')"
-            ".map(f => parseInt(f.dataset.step, 10)));"
-        )
+        return [snapshot(browser, i)["step"] for i in ids]
 
-    assert steps() == [[0], [0]]
-    counters = [c.text for c in browser.find_elements(By.CSS_SELECTOR, ".vg-counter")]
-    assert counters == ["step 0 of 2", "step 0 of 3"]
-    first, second = browser.find_elements(By.CSS_SELECTOR, ".vg-next")
+    assert steps() == [0, 0]
+    assert [snapshot(browser, i)["counter"] for i in ids] == ["step 0 of 2", "step 0 of 3"]
+    first, second = browser.find_elements("css selector", ".vg-next")
     second.click()
-    assert steps() == [[0], [1]]
+    assert steps() == [0, 1]
     first.click()
     first.click()
     first.click()  # past the end it stays
-    assert steps() == [[2], [1]]
-    counters = [c.text for c in browser.find_elements(By.CSS_SELECTOR, ".vg-counter")]
-    assert counters == ["step 2 of 2", "step 1 of 3"]
+    assert steps() == [2, 1]
+    assert snapshot(browser, ids[0])["records"]["v0"]["grad"] != "grad ?"
+
+
+def mlp_layer_loss(nin: int, nout: int) -> Value:
+    """sum(tanh(W·x + b)) for one layer of ``nout`` neurons on ``nin`` numbers: (nin + 1)·nout
+    parameters, a fused w·x+b node and a tanh per neuron, and the sum."""
+    from nn import Layer
+
+    rng = random.Random(0)
+    layer = Layer(nin, nout, activation="tanh", rng=rng)
+    return sum_values(layer([rng.uniform(-1, 1) for _ in range(nin)]))
+
+
+def test_a_thousand_value_layer_is_a_small_page_that_opens_and_steps(browser: Any, tmp_path: Path) -> None:
+    from autograd.viz import backprop_steps, draw_backprop
+
+    loss = mlp_layer_loss(31, 30)
+    count = len(_Layout(loss, None).values)
+    assert count >= 1000
+    path = tmp_path / "layer.html"
+    started = time.perf_counter()
+    draw_backprop(loss, path)
+    written = time.perf_counter() - started
+    size = os.path.getsize(path)
+    assert size < 2_000_000
+
+    started = time.perf_counter()
+    browser.get(path.as_uri())  # returns once the page has loaded and its script has run
+    opened = time.perf_counter() - started
+    assert snapshot(browser)["step"] == 0
+    last = len(backprop_steps(loss)) - 1
+    started = time.perf_counter()
+    for _ in range(20):
+        click(browser, ".vg-next")
+    stepping = (time.perf_counter() - started) / 20
+    in_page = browser.execute_script(
+        "const next = document.querySelector('.vg-next'), t = performance.now();"
+        "for (let i = 0; i < 20; i++) next.click(); return (performance.now() - t) / 20;"
+    )
+    assert snapshot(browser)["step"] == 40
+    started = time.perf_counter()
+    slide(browser, last)
+    jump = time.perf_counter() - started
+    print(
+        f"\n{count}-Value layer ({last} steps): page {size / 1e6:.2f} MB written in {written:.1f} s; "
+        f"opened in {opened:.2f} s; a step takes {stepping * 1000:.0f} ms from the test "
+        f"({in_page:.1f} ms of script in the page); the jump to the last step {jump * 1000:.0f} ms"
+    )
+    loss.backward()
+    shown = snapshot(browser)["records"]
+    for i, v in enumerate(_Layout(loss, None).values):
+        if v.requires_grad:
+            assert shown[f"v{i}"]["grad"] == _grad_field(v.grad), v
