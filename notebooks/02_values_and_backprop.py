@@ -584,25 +584,27 @@ for node in (e, o, n, s, b, p1, p2, w1, x1, w2, x2):
 print("the last frame agrees with backward() for every node")
 
 # %% [markdown]
-# In a live notebook, `show_backprop(root)` puts all the frames behind a slider (an `ipywidgets` slider when
-# ipywidgets is installed, as here, and otherwise a self-contained HTML player with Prev / Next / Play buttons):
+# In a live notebook, `show_backprop(root)` is the backprop player: the graph drawn once, with Prev / Next / Play
+# buttons, a slider, the arrow keys, and a "Quiz me" box that asks you each gradient before it shows it (an
+# `anywidget` widget when anywidget is installed, as here, whose `step` and `quiz` Python can read and set; otherwise
+# the same player as plain HTML):
 
 # %%
 show_backprop(L)
 
 # %% [markdown]
-# The slider is a *widget*: moving it asks the running Python kernel for the next frame. On a static page (GitHub,
-# an HTML export, this notebook opened without running it) there is no kernel, so you see at most the first frame, or
-# just the text `VBox(...)`. That is why the three frames above are drawn as ordinary outputs. To step through the
-# whole pass anywhere, without Jupyter, write the HTML player to a file: `draw_backprop(root, "player.html")` from
-# Python, or from a shell
+# A widget lives in a running notebook: on a static page (GitHub, an HTML export, this notebook opened without
+# running it) you see only its text form, `BackpropPlayer(...)`. That is why the three frames above are drawn as
+# ordinary outputs. To step through the whole pass anywhere, without Jupyter, write the player to a file:
+# `draw_backprop(root, "player.html")` from Python, or from a shell
 #
 # ```
 # python -m autograd draw "(tanh(x1*w1 + x2*w2 + b) - 1)**2" --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 --backprop player.html
 # ```
 #
-# The command prints the output and every gradient, and writes one self-contained page (inline SVG frames, buttons,
-# a slider and the arrow keys; nothing is loaded from the network). We run it in a temporary folder:
+# The command prints the output and every gradient, and writes one self-contained page: the graph as one inline SVG,
+# and each step as the few changes it makes to it (colours, gradient labels, the caption), with the buttons, the
+# slider, the arrow keys and the quiz; nothing is loaded from the network. We run it in a temporary folder:
 
 # %%
 with tempfile.TemporaryDirectory() as folder:
@@ -614,9 +616,9 @@ with tempfile.TemporaryDirectory() as folder:
     )
     page = player.read_text(encoding="utf-8")
 print(result.stdout.replace(str(player), "player.html"))
-print(f"player.html: {len(page) / 1024:.0f} KiB, {page.count('<svg')} frames")
+print(f"player.html: {len(page) / 1024:.0f} KiB, one drawing ({page.count('<svg')} <svg>) and {len(frames)} steps")
 
-assert page.count("<svg") == len(frames)
+assert page.count("<svg") == 1 and f"step 0 of {len(frames) - 1}</span>" in page
 assert f"d out / d w1 = {w1.grad:.6g}" in result.stdout
 
 # %% [markdown]
