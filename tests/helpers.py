@@ -6,11 +6,14 @@ Every test module imports what it needs from here (``from helpers import close, 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -82,3 +85,57 @@ def finite_difference(f: Callable[[list[float]], float], point: Sequence[float],
 def numeric_gradient(f: Callable[[list[float]], float], point: Sequence[float], h: float = FD_STEP) -> list[float]:
     """Every ∂f/∂xᵢ at ``point`` by central differences."""
     return [finite_difference(f, point, i, h) for i in range(len(point))]
+
+
+#: How the browser tests start Chromium here: headless, and with no connection of its own to make
+#: (the machine's network is closed; background requests would be refused many at a time).
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def program(*candidates: str) -> str:
+    """The path of the first of ``candidates`` on PATH; skip when none is, but fail under CI=true."""
+    for name in candidates:
+        path = shutil.which(name)
+        if path is not None:
+            return path
+    return require_program(candidates[0])
+
+
+@contextlib.contextmanager
+def headless_chromium(window: str = "1200,900", log_requests: bool = False) -> Iterator[Any]:
+    """A selenium driver of headless Chromium in a fresh profile, quit and cleaned up after.
+
+    ``log_requests`` records the browser's network log (``driver.get_log("performance")``). Skips
+    when selenium, Chromium or its driver is missing, or the browser cannot start; fails under CI.
+    """
+    webdriver = require("selenium.webdriver")
+    chromium = program("chromium", "chromium-browser")
+    chromedriver = program("chromedriver")
+    profile = tempfile.mkdtemp(prefix="valuegrad-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (*CHROMIUM_FLAGS, f"--window-size={window}", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    if log_requests:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    try:
+        driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=chromedriver), options=options)
+    except Exception as err:  # a browser that cannot start here is an environment problem, not a page bug
+        shutil.rmtree(profile, ignore_errors=True)
+        if IN_CI:
+            pytest.fail(f"headless Chromium did not start: {err}")
+        pytest.skip(f"headless Chromium did not start: {err}")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

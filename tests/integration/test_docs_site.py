@@ -11,31 +11,18 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import IN_CI, require, require_program
+from helpers import headless_chromium, require
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,1000",
-)
 
 
 def build_command(out: Path) -> list[str]:
@@ -140,28 +127,8 @@ def test_a_still_widget_shows_a_box_slider_and_html_and_falls_back_to_text() -> 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    webdriver = require("selenium.webdriver")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or require_program("chromium")
-    chromedriver = require_program("chromedriver")
-    profile = tempfile.mkdtemp(prefix="valuegrad-docs-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # to see every request
-    try:
-        driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=chromedriver), options=options)
-    except Exception as err:  # a browser that cannot start here is an environment problem, not a site bug
-        shutil.rmtree(profile, ignore_errors=True)
-        if IN_CI:
-            pytest.fail(f"headless Chromium did not start: {err}")
-        pytest.skip(f"headless Chromium did not start: {err}")
-    try:
+    with headless_chromium(window="1280,1000", log_requests=True) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def open_page(driver: Any, page: Path) -> None:

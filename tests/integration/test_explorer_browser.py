@@ -17,12 +17,10 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,29 +28,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import IN_CI, require, require_program
+from helpers import headless_chromium, require, require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = os.environ.get("VALUEGRAD_SCREENSHOTS")
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1300,1400",
-)
 
-
-def _program(*candidates: str) -> str:
-    for name in candidates:
-        path = shutil.which(name)
-        if path is not None:
-            return path
-    return require_program(candidates[0])  # skips, or fails under CI
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -61,28 +41,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    webdriver = require("selenium.webdriver")
-    chromium = _program("chromium", "chromium-browser")
-    chromedriver = _program("chromedriver")
-    profile = tempfile.mkdtemp(prefix="valuegrad-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    try:
-        driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=chromedriver), options=options)
-    except Exception as err:  # a browser that cannot start here is an environment problem, not an explorer bug
-        shutil.rmtree(profile, ignore_errors=True)
-        if IN_CI:
-            pytest.fail(f"headless Chromium did not start: {err}")
-        pytest.skip(f"headless Chromium did not start: {err}")
-    driver.set_page_load_timeout(60)
-    try:
+    with headless_chromium(window="1300,1400") as driver:
+        driver.set_page_load_timeout(60)
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from importlib import resources
@@ -21,58 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import IN_CI, require, require_program
+from helpers import headless_chromium, require, require_program
 
 from autograd import Value, dot, sum_values
 from autograd.graph import topological_order
 from autograd.viz.layout import _grad_field, _Layout
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,900",
-)
-
-
-def _program(*candidates: str) -> str:
-    for name in candidates:
-        path = shutil.which(name)
-        if path is not None:
-            return path
-    return require_program(candidates[0])  # skips, or fails under CI
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require("graphviz")
     require_program("dot")
-    webdriver = require("selenium.webdriver")
-    chromium = _program("chromium", "chromium-browser")
-    chromedriver = _program("chromedriver")
-    profile = tempfile.mkdtemp(prefix="valuegrad-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    try:
-        driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=chromedriver), options=options)
-    except Exception as err:  # a browser that cannot start here is an environment problem, not a player bug
-        shutil.rmtree(profile, ignore_errors=True)
-        if IN_CI:
-            pytest.fail(f"headless Chromium did not start: {err}")
-        pytest.skip(f"headless Chromium did not start: {err}")
-    try:
+    with headless_chromium(window="1200,900") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def squared_neuron() -> Value:
