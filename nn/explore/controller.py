@@ -11,7 +11,8 @@ Commands (``type`` and its fields; anything else is refused with a :class:`Comma
     {"type": "weight", "name": "layers.0.neurons.3.w.1", "value": 0.5}   set a weight by hand
     {"type": "focus", "neuron": [0, 3]}                  show a neuron's map (null: the boundary)
     {"type": "point", "split": "train", "index": 7, "scope": "top"}   open a point's graph (split null:
-                                    close); scope "top" (the output layer), "all", or [layer, neuron]
+                                    close); scope "top" (the output layer), "all", "player" (the backprop
+                                    player on its graph), or [layer, neuron]
     {"type": "param", "name": "layers.0.neurons.3.b"}    follow a parameter (null: none)
 
 A locked or hidden control's commands are refused, so a teacher's fixed exercise holds
@@ -191,7 +192,7 @@ class Controller:
             index = _field(message, "index", lambda i: _is_int(i) and 0 <= i < count, f"an int in [0, {count - 1}]")
             scope: Scope = "top"
             if "scope" in message:
-                given = _field(message, "scope", lambda s: s in ("top", "all") or self._is_neuron(s),
+                given = _field(message, "scope", lambda s: s in ("top", "all", "player") or self._is_neuron(s),
                                "'top', 'all' or " + self._neuron_wanted())
                 scope = (given[0], given[1]) if isinstance(given, list) else given
             self.point = (split, index, scope)

@@ -82,7 +82,10 @@ def point_graph(session: Session, split: str, index: int, scope: Scope = "top") 
     """The point ``index`` of ``split`` ("train" or "test"): its numbers, and its graph as SVG.
 
     Returns ``{"split", "index", "scope", "x", "label", "scores", "prediction", "loss", "step",
-    "svg"}``; when the graph cannot be drawn, ``"svg"`` is None and ``"error"`` says why.
+    "svg"}``; when the graph cannot be drawn, ``"svg"`` is None and ``"error"`` says why. With
+    scope ``"player"`` it gives ``"player"`` instead of ``"svg"``: the backprop player's page
+    (:func:`autograd.viz.backprop_html`) stepping through this point's backward pass, from the
+    loss back to every weight, at the current weights.
     """
     points, labels = (session.train_x, session.train_y) if split == "train" else (session.test_x, session.test_y)
     x, label = points[index], labels[index]
@@ -117,6 +120,8 @@ def point_graph(session: Session, split: str, index: int, scope: Scope = "top") 
         "step": session.step,
         "svg": None,
     }
+    if scope == "player":
+        return _with_player(result, loss, split, index)
     if scope == "all" and _count_values(loss) > MAX_VALUES:
         result["error"] = (
             f"the whole graph has {_count_values(loss)} Values, more than the {MAX_VALUES} drawn here: "
@@ -135,4 +140,15 @@ def point_graph(session: Session, split: str, index: int, scope: Scope = "top") 
         result["svg"] = render_svg(graph)
     except (ImportError, RuntimeError, ValueError) as e:
         result["error"] = f"the graph cannot be drawn here: {e}"
+    return result
+
+
+def _with_player(result: dict[str, Any], loss: Value, split: str, index: int) -> dict[str, Any]:
+    """``result`` with the player's page of ``loss``'s backward pass, or an error saying why not."""
+    try:
+        from autograd.viz import backprop_html
+
+        result["player"] = backprop_html(loss, title=f"Backprop of {split} point {index}")
+    except (ImportError, RuntimeError, ValueError) as e:
+        result["error"] = f"the player cannot be drawn here: {e}"
     return result

@@ -158,6 +158,17 @@ def test_clicking_a_point_opens_its_graph(browser: Any, server: str) -> None:
     browser.find_element("xpath", "//button[text()='whole graph']").click()
     wait(browser, lambda d: "x1" in d.find_element("css selector", ".vg-graph svg").get_attribute("textContent"))
     assert "vg-chosen" in dot.get_attribute("class")
+    # the backprop player on the same point's graph, stepping inside its own frame
+    browser.find_element("xpath", "//button[text()='step through backprop']").click()
+    frame = wait(browser, lambda d: d.find_elements("css selector", "iframe.vg-player-frame"))[0]
+    browser.switch_to.frame(frame)
+    try:
+        wait(browser, lambda d: "step 0 of" in d.find_element("tag name", "body").text.lower())
+        browser.find_element("xpath", "//button[contains(., 'Next')]").click()
+        wait(browser, lambda d: "step 1 of" in d.find_element("tag name", "body").text.lower())
+        assert "loss" in browser.find_element("tag name", "svg").get_attribute("textContent")
+    finally:
+        browser.switch_to.default_content()
 
 
 def test_the_page_changes_the_model_and_the_data(browser: Any, server: str) -> None:

@@ -555,7 +555,7 @@ class Explorer {
     const numbers = h("p", {}, `${point.split} point ${point.index} at (${fmt(point.x[0], 3)}, ${fmt(point.x[1], 3)}), ` +
       `class ${point.label}, predicted ${point.prediction}; loss ${fmt(point.loss)} at step ${point.step}. ` +
       "Each box: name | data | grad (∂loss/∂value); w2.3.1 is layer 2, neuron 3, from input 1.");
-    const scopes = [["top", "loss and output layer"], ["all", "whole graph"]];
+    const scopes = [["top", "loss and output layer"], ["all", "whole graph"], ["player", "step through backprop"]];
     if (this.sticky) scopes.push([this.sticky, `what ${this.neuronName(this.sticky)} computes`]);
     const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
     const tabs = h("div", { class: "vg-scopes" }, ...scopes.map(([scope, text]) => {
@@ -564,7 +564,14 @@ class Explorer {
       return b;
     }));
     const graph = h("div", { class: "vg-graph" });
-    if (point.svg) {
+    if (point.player) {
+      // The backprop player's own page, in a sandboxed frame: its script runs there, apart from this page. A
+      // srcdoc frame keeps this page's content security policy, so under `python -m nn explore` its inline
+      // script and style carry this page's nonce (in Jupyter there is none to add).
+      const nonce = document.querySelector("script[nonce], style[nonce]")?.nonce;
+      const page = nonce ? point.player.replace(/<(script|style)(?=[\s>])/g, `<$1 nonce="${nonce}"`) : point.player;
+      graph.append(h("iframe", { class: "vg-player-frame", sandbox: "allow-scripts", srcdoc: page, title: "backprop player" }));
+    } else if (point.svg) {
       const doc = new DOMParser().parseFromString(point.svg, "image/svg+xml");
       graph.append(document.importNode(doc.documentElement, true));
       tabs.append(h("button", { class: "vg-small", title: "fit the graph to the panel, or back", onclick: () => graph.classList.toggle("vg-fit") }, "fit"));
