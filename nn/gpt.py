@@ -48,7 +48,7 @@ from autograd import Tape, Value, dot, logsumexp, matvec, record, sum_values
 from .module import Module
 
 __all__ = ["Sizes", "Ops", "VALUE_OPS", "FLOAT_OPS", "Weights", "init_weights", "one_hot", "rmsnorm", "attend", "embed",
-           "project", "forward", "loss", "GPT", "Training", "mean_loss"]  # fmt: skip
+           "project", "heads_at", "forward", "loss", "GPT", "Training", "mean_loss"]  # fmt: skip
 
 #: The weight matrices of a model, by name, each a list of rows (of Values, floats, ...).
 Weights = dict[str, list[list[Any]]]
@@ -220,20 +220,24 @@ def project(ops: Ops, p: Weights, xs: Sequence[Sequence[Any]]) -> tuple[list[lis
     return qs, ks, vs
 
 
-def forward(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], by_index: bool = True) -> list[list[Any]]:
-    """The logits at every position: row t scores each token as the one after ``inputs[t]``,
-    having seen ``inputs[0..t]`` only."""
+def heads_at(sizes: Sizes, ops: Ops, qs: Sequence[Sequence[Any]], ks: Sequence[Sequence[Any]], vs: Sequence[Sequence[Any]], t: int) -> list[Any]:
+    """Every head's output at position ``t``, side by side: head h attends with the h-th slice of
+    ``head_dim`` numbers of the queries, keys and values of positions 0..t (:func:`attend`)."""
+    hd, out = sizes.head_dim, []
+    for h in range(sizes.heads):
+        part = slice(h * hd, (h + 1) * hd)
+        out += attend(ops, qs[t][part], [k[part] for k in ks[: t + 1]], [v[part] for v in vs[: t + 1]])[0]
+    return out
+
+
+def forward(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], by_index: bool = True, only_last: bool = False) -> list[list[Any]]:
+    """The logits at every position (``only_last``: at the last one only): row t scores each token as
+    the one after ``inputs[t]``, having seen ``inputs[0..t]`` only."""
     xs = embed(sizes, ops, p, inputs, by_index)
     qs, ks, vs = project(ops, p, xs)
-    hd = sizes.head_dim
     logits = []
-    for t in range(len(xs)):
-        heads: list[Any] = []
-        for h in range(sizes.heads):
-            part = slice(h * hd, (h + 1) * hd)
-            out, _ = attend(ops, qs[t][part], [k[part] for k in ks[: t + 1]], [v[part] for v in vs[: t + 1]])
-            heads += out
-        x = [a + b for a, b in zip(xs[t], ops.matvec(p["wo"], heads))]
+    for t in [len(xs) - 1] if only_last else range(len(xs)):
+        x = [a + b for a, b in zip(xs[t], ops.matvec(p["wo"], heads_at(sizes, ops, qs, ks, vs, t)))]
         hidden = [ops.relu(z) for z in ops.matvec(p["w1"], rmsnorm(ops, x))]
         x = [a + b for a, b in zip(x, ops.matvec(p["w2"], hidden))]
         logits.append(ops.matvec(p["lm"], x))
@@ -327,7 +331,7 @@ class GPT(Module):
         rng = random.Random(seed)
         weights = self.float_weights()
         for _ in range(length):
-            last = forward(sizes, FLOAT_OPS, weights, tokens[-sizes.block :])[-1]
+            (last,) = forward(sizes, FLOAT_OPS, weights, tokens[-sizes.block :], only_last=True)
             top = max(last)
             probs = [math.exp((z - top) / temperature) for z in last]
             tokens.append(rng.choices(range(sizes.vocab), weights=probs)[0])
