@@ -27,6 +27,7 @@ EXPECTED = [
     "05_digits_softmax",
     "06_boltzmann_machines",
     "07_higher_order",
+    "10_gpt_from_scalars",
 ]
 
 
