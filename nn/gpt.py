@@ -248,6 +248,8 @@ def loss(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], targets: Seq
     """The mean over positions of the cross-entropy ``logsumexp(logits) − logits[target]``: how
     surprised the model is by each next token, in nats. ``inputs`` and ``targets`` are token ids
     when ``by_index``, else one-hot rows (a recorded tape's inputs)."""
+    if not inputs:
+        raise ValueError("loss: inputs expects at least one token, got none")
     if len(targets) != len(inputs):
         raise ValueError(f"loss: targets expects one token per input ({len(inputs)}), got {len(targets)}")
     losses = []

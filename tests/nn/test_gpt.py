@@ -188,6 +188,8 @@ def test_errors_name_the_argument_what_it_got_and_what_was_wanted() -> None:
         model.loss([0, 7], [1, 2])
     with pytest.raises(ValueError, match=r"loss: targets expects one token per input \(2\), got 1"):
         model.loss([0, 1], [1])
+    with pytest.raises(ValueError, match=r"loss: inputs expects at least one token, got none"):
+        model.loss([], [])
     with pytest.raises(ValueError, match=r"embed: inputs expects at most block=4 tokens, got 5"):
         model.loss([0] * 5, [0] * 5)
     with pytest.raises(TypeError, match=r"GPT.generate: prompt expects a list of token ids, got str"):
