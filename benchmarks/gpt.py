@@ -1,17 +1,21 @@
-"""A tiny GPT written on scalars, and the minimal scalar engine that is the baseline of workload (f).
+"""The tiny GPT of workload (f), and the minimal scalar engine that is its baseline.
 
-The model: token and position embeddings, one transformer block (rmsnorm, causal attention with
-a few heads, rmsnorm, an MLP with ReLU, residual connections), a language-model head, and the
-mean cross-entropy of predicting each next token. With the sizes below it has 4,192 parameters
-and reads sequences of 16 tokens. (:data:`FULL`; ``--quick`` uses the much smaller :data:`QUICK`). It is written once, over a
-small set of operations (:class:`Ops`),
-so that every scalar engine runs the same code: valuegrad (with its fused ``dot``/``matvec`` and
-``logsumexp``), the baseline engine below, and PyTorch with 0-d tensors.
+The model itself is :mod:`nn.gpt` (one definition, shared with notebook 10 and its tests): token
+and position embeddings, one transformer block (rmsnorm, causal attention with a few heads,
+rmsnorm, an MLP with ReLU, residual connections), a language-model head, and the mean
+cross-entropy of predicting each next token. With :data:`FULL` it has 4,192 parameters and reads
+sequences of 16 tokens (``--quick`` uses the much smaller :data:`QUICK`). It is written once,
+over a small set of operations (:class:`nn.gpt.Ops`), so that every scalar engine runs the same
+code: valuegrad (with its fused ``dot``/``matvec`` and ``logsumexp``), the baseline engine
+below, and PyTorch with 0-d tensors.
 
 Tokens come in two forms. An engine building its graph anew each step looks embeddings up by
 index, as one would write it. A recorded tape cannot: an index read at record time would be baked
 in, so the recorded function gets one-hot vectors and takes dot products with them, which select
 exactly the same numbers (every other term is 0), so all engines compute the same loss.
+
+The names the benchmarks use are kept here: ``Sizes``, ``Ops``, ``loss`` and ``one_hot`` come
+from :mod:`nn.gpt`, and ``init`` is :func:`nn.gpt.init_weights`.
 """
 
 from __future__ import annotations
@@ -19,44 +23,18 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from nn.gpt import Ops, Sizes, loss, one_hot
+from nn.gpt import init_weights as init
 
-@dataclass(frozen=True)
-class Sizes:
-    """The model's sizes: vocabulary, width, heads, tokens per sequence, MLP width."""
-
-    vocab: int = 27
-    dim: int = 16
-    heads: int = 4
-    block: int = 16
-    hidden: int = 64
-
-    @property
-    def head_dim(self) -> int:
-        return self.dim // self.heads
-
-    def shapes(self) -> dict[str, tuple[int, int]]:
-        """The parameter matrices, each (rows, columns), in the order every engine lists them."""
-        v, d, t, h = self.vocab, self.dim, self.block, self.hidden
-        return {"wte": (v, d), "wpe": (t, d), "wq": (d, d), "wk": (d, d), "wv": (d, d), "wo": (d, d),
-                "w1": (h, d), "w2": (d, h), "lm": (v, d)}  # fmt: skip
-
-    def n_params(self) -> int:
-        return sum(r * c for r, c in self.shapes().values())
-
+__all__ = ["Sizes", "Ops", "loss", "one_hot", "init", "FULL", "QUICK", "LR", "BETAS", "EPS", "sequences", "Scalar",
+           "scalar_ops", "BASELINE_OPS", "adam_step"]  # fmt: skip
 
 FULL = Sizes()
 QUICK = Sizes(vocab=7, dim=4, heads=2, block=4, hidden=8)
 #: Adam's settings in every engine.
 LR, BETAS, EPS = 0.01, (0.9, 0.999), 1e-8
-
-
-def init(sizes: Sizes, seed: int = 0) -> dict[str, list[list[float]]]:
-    """The starting weights: Gaussian, standard deviation 0.08."""
-    rng = random.Random(seed)
-    return {name: [[rng.gauss(0.0, 0.08) for _ in range(c)] for _ in range(r)] for name, (r, c) in sizes.shapes().items()}
 
 
 def sequences(sizes: Sizes, count: int, seed: int = 1) -> list[list[int]]:
@@ -70,61 +48,6 @@ def sequences(sizes: Sizes, count: int, seed: int = 1) -> list[list[int]]:
             seq.append(rng.choice(follow[seq[-1]]) if rng.random() < 0.8 else rng.randrange(sizes.vocab))
         out.append(seq)
     return out
-
-
-def one_hot(sizes: Sizes, tokens: Sequence[int]) -> list[list[float]]:
-    return [[float(j == t) for j in range(sizes.vocab)] for t in tokens]
-
-
-@dataclass
-class Ops:
-    """What the model needs from an engine: ``dot(a, b)``, ``matvec(rows, x)``, ``total(xs)``,
-    ``lse(xs)`` (log Σ e^x, with the max shift) and ``relu(x)``; the rest is ``+ - * **``."""
-
-    dot: Callable[[Sequence[Any], Sequence[Any]], Any]
-    matvec: Callable[[Sequence[Sequence[Any]], Sequence[Any]], list[Any]]
-    total: Callable[[Sequence[Any]], Any]
-    lse: Callable[[Sequence[Any]], Any]
-    relu: Callable[[Any], Any]
-
-
-def _rmsnorm(ops: Ops, x: list[Any]) -> list[Any]:
-    scale = (ops.dot(x, x) * (1.0 / len(x)) + 1e-5) ** -0.5
-    return [xi * scale for xi in x]
-
-
-def loss(sizes: Sizes, ops: Ops, p: dict[str, list[list[Any]]], inputs: Any, targets: Any, by_index: bool) -> Any:
-    """The mean next-token cross-entropy of one sequence. ``inputs``/``targets``: token ids when
-    ``by_index``, else one-hot rows (a recorded tape's inputs)."""
-    hd = sizes.head_dim
-    columns = [[p["wte"][v][j] for v in range(sizes.vocab)] for j in range(sizes.dim)]
-    xs = []
-    for t in range(sizes.block):
-        token = p["wte"][inputs[t]] if by_index else ops.matvec(columns, inputs[t])
-        xs.append([e + q for e, q in zip(token, p["wpe"][t])])
-    qs, ks, vs = [], [], []
-    for x in xs:
-        h = _rmsnorm(ops, x)
-        qs.append(ops.matvec(p["wq"], h))
-        ks.append(ops.matvec(p["wk"], h))
-        vs.append(ops.matvec(p["wv"], h))
-    scale = 1.0 / math.sqrt(hd)
-    losses = []
-    for t in range(sizes.block):
-        heads: list[Any] = []
-        for h in range(sizes.heads):
-            part = slice(h * hd, (h + 1) * hd)
-            scores = [ops.dot(qs[t][part], ks[s][part]) * scale for s in range(t + 1)]
-            norm = ops.lse(scores)
-            weights = [(sc - norm).exp() for sc in scores]
-            heads += [ops.dot(weights, [vs[s][h * hd + j] for s in range(t + 1)]) for j in range(hd)]
-        x = [a + b for a, b in zip(xs[t], ops.matvec(p["wo"], heads))]
-        hidden = [ops.relu(z) for z in ops.matvec(p["w1"], _rmsnorm(ops, x))]
-        x = [a + b for a, b in zip(x, ops.matvec(p["w2"], hidden))]
-        logits = ops.matvec(p["lm"], x)
-        picked = logits[targets[t]] if by_index else ops.dot(logits, targets[t])
-        losses.append(ops.lse(logits) - picked)
-    return ops.total(losses) * (1.0 / sizes.block)
 
 
 # --- the baseline: a minimal scalar engine -----------------------------------------------------
@@ -210,7 +133,7 @@ def scalar_ops(relu: Callable[[Any], Any], exp: Callable[[Any], Any], log: Calla
         m = max(value(x) for x in xs)  # a number, not a node: the shift against overflow
         return log(total([exp(x - m) for x in xs])) + m
 
-    return Ops(dot, lambda rows, x: [dot(r, x) for r in rows], total, lse, relu)
+    return Ops(dot, lambda rows, x: [dot(r, x) for r in rows], total, lse, relu, exp)
 
 
 BASELINE_OPS = scalar_ops(Scalar.relu, Scalar.exp, Scalar.log, lambda x: x.data)

@@ -60,6 +60,7 @@ plt.rcParams["figure.dpi"] = 110
 # | **07 · Higher-order derivatives** | the slope of the slope; Newton's method; checking any derivative with `gradcheck`; writing your own op | 01, 02 and 04 |
 # | **08 · Graduating to PyTorch** | the same model in PyTorch: `to_torch` and back, the same numbers, trained side by side; each valuegrad idea by its PyTorch name; what vectorisation buys | 04; PyTorch installed (`pip install ".[torch]"`) |
 # | **09 · Under the hood** | engineering: very deep graphs and memory, replaying a training step from a tape, how `detect_anomaly` finds a `nan` | 02, 04 and 07; all of it is optional |
+# | **10 · A GPT from scalars** | the capstone: a tiny transformer (embeddings, attention heads, rmsnorm, residuals, an MLP) trained on the Zen of Python on a tape compiled to C; sampling text; what 4,352 parameters can and cannot learn | 02, 04 and 05; a C compiler makes it fast |
 #
 # The sections marked "(optional)" go deeper into one point, such as how accurate a finite difference can be. The
 # rest of the series never depends on them. The cell below reads every notebook's headings and lists them.
@@ -68,7 +69,7 @@ plt.rcParams["figure.dpi"] = 110
 ROADMAP = [
     "00_start_here", "01_derivatives", "02_values_and_backprop", "03_neurons_to_mlp", "04_training",
     "05_digits_softmax", "06_boltzmann_machines", "07_higher_order", "08_graduating_to_pytorch",
-    "09_under_the_hood",
+    "09_under_the_hood", "10_gpt_from_scalars",
 ]
 HEADING = re.compile(r"^# (#{2,4}) (.*)$")
 

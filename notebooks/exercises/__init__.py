@@ -35,7 +35,7 @@ from typing import Any
 __all__ = ["check", "hint", "solution", "verdict", "exercises", "Exercise", "Verdict", "Wrong", "NotAnswered"]
 
 #: The notebooks that have exercises, by number: the module ``exercises.nbNN`` holds their checkers.
-NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "07", "09")
+NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "07", "09", "10")
 EXERCISE_ID = re.compile(r"\d\d\.\d+")
 
 

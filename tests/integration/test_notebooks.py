@@ -33,6 +33,7 @@ EXPECTED = [
     "07_higher_order",
     "08_graduating_to_pytorch",
     "09_under_the_hood",
+    "10_gpt_from_scalars",
 ]
 #: The one place a notebook may define an engine class of its own: notebook 02's "Build it yourself" section,
 #: where the learner writes a ~40-line value class. It is called MiniValue so that it is never mistaken for (or
