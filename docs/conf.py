@@ -33,6 +33,7 @@ extensions = [
     "sphinx-mathjax-offline",  # MathJax 3 copied into the site instead of loaded from a CDN
     "optable",  # the op table of autograd.ops, read from autograd.ops.OPS
     "widget_snapshot",  # saved ipywidgets shown as they were saved, without widget JavaScript
+    "player_embed",  # the backprop player itself, made from the library at build time
 ]
 
 # The source folder is the repository, and only these files in it are pages. A notebook added as

@@ -203,3 +203,24 @@ def test_the_readme_page_is_the_readme(site: Path, browser: Any) -> None:
     links = browser.find_elements(By.CSS_SELECTOR, "article a[href*='notebooks/']")
     assert links and all(a.get_attribute("href").endswith(".html") for a in links)  # to the notebook pages
     assert_offline(browser)
+
+
+def test_the_home_page_embeds_the_backprop_player_and_it_steps(site: Path, browser: Any) -> None:
+    """The player made at build time from the library plays in the page, offline."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_page(browser, site / "docs" / "index.html")
+    frame = browser.find_element(By.CSS_SELECTOR, "iframe.vg-backprop-player")
+    browser.execute_script("arguments[0].scrollIntoView()", frame)
+    browser.switch_to.frame(frame)
+    try:
+        body = lambda d: d.find_element(By.TAG_NAME, "body").text.lower()  # noqa: E731
+        WebDriverWait(browser, 20).until(lambda d: "step 0 of" in body(d))
+        next_button = browser.find_element(By.XPATH, "//button[contains(., 'Next')]")
+        browser.execute_script("arguments[0].click()", next_button)
+        WebDriverWait(browser, 20).until(lambda d: "step 1 of" in body(d))
+        assert "out" in browser.find_element(By.TAG_NAME, "svg").get_attribute("textContent")
+    finally:
+        browser.switch_to.default_content()
+    assert_offline(browser)
