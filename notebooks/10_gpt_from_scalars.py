@@ -51,8 +51,9 @@ from autograd import Value, dot, logsumexp
 from autograd.graph import topological_order
 from autograd.viz import draw_dot
 from exercises import check, hint, solution
-from nn.gpt import (FLOAT_OPS, VALUE_OPS, GPT, Sizes, Training, attend, embed, forward, heads_at, mean_loss, one_hot,
-                    project, rmsnorm)  # fmt: skip
+from nn.gpt import (FLOAT_OPS, VALUE_OPS, GPT, Sizes, attend, embed, forward, heads_at, one_hot, project,
+                    rmsnorm)  # fmt: skip
+from nn.gpt_training import Training, mean_loss
 from nn.text import Vocabulary, windows, zen_of_python
 
 plt.rcParams["figure.dpi"] = 110

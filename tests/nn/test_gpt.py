@@ -14,7 +14,8 @@ import pytest
 from helpers import FD_ATOL, FD_RTOL, close, numeric_gradient, require_program
 
 from autograd import Value
-from nn.gpt import FLOAT_OPS, GPT, VALUE_OPS, Sizes, Training, forward, loss, mean_loss, one_hot
+from nn.gpt import FLOAT_OPS, GPT, VALUE_OPS, Sizes, forward, loss, one_hot
+from nn.gpt_training import Training, mean_loss
 from nn.text import Vocabulary, windows, zen_of_python
 
 TINY = Sizes(vocab=5, dim=4, heads=2, block=4, hidden=6)
