@@ -74,9 +74,14 @@ def server() -> Iterator[str]:
 
 
 def wait(driver: Any, condition: Any, timeout: float = 30) -> Any:
+    """``condition`` polled until it holds. An element that a re-render replaced while the condition
+    looked at it (JupyterLab redraws its cells as it starts) just means: look again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout=timeout, poll_frequency=0.1).until(condition)
+    return WebDriverWait(
+        driver, timeout=timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(condition)
 
 
 def step_of(driver: Any) -> int:
@@ -333,13 +338,16 @@ def test_the_widget_renders_and_steps_inside_jupyterlab(browser: Any, jupyterlab
     from selenium.webdriver.common.keys import Keys
 
     browser.get(jupyterlab)
-    editor = wait(browser, lambda d: next(
-        (e for e in d.find_elements("css selector", ".jp-Notebook .jp-Cell .cm-content") if e.is_displayed()), None,
-    ), timeout=90)
+
+    def displayed_editor(d: Any) -> Any:
+        return next((e for e in d.find_elements("css selector", ".jp-Notebook .jp-Cell .cm-content") if e.is_displayed()), None)
+
+    wait(browser, displayed_editor, timeout=90)
     # run the cell once the kernel is connected and idle (the status bar says so): a cell run
     # earlier can be lost
     wait(browser, lambda d: any(e.text.strip().endswith("| Idle")
                                 for e in d.find_elements("css selector", ".jp-StatusBar-TextItem")), timeout=90)
+    editor = wait(browser, displayed_editor, timeout=30)  # found again: the cell may have been redrawn meanwhile
     editor.click()
     ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
     wait(browser, lambda d: d.find_elements("css selector", ".jp-OutputArea .vg-explorer .vg-dot"), timeout=90)
