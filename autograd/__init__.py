@@ -18,6 +18,7 @@ the two in separate environments.
 from .engine import Value
 from .functional import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .groups import group, group_of
 from .mode import (
     AnomalyError,
     detect_anomaly,
@@ -52,4 +53,6 @@ __all__ = [
     "AnomalyError",
     "record",
     "Tape",
+    "group",
+    "group_of",
 ]

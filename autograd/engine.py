@@ -25,7 +25,7 @@ How a node stores them (this is what makes a node cost about 120 bytes, not 200)
 Only this module, :mod:`autograd.nary` (the fused ops, which make nodes the same way) and the
 graph walk of :mod:`autograd.graph` read these slots; everything else goes through
 :attr:`Value.parents`, :attr:`Value.local_grads`, :func:`stored_operands` and :func:`op_of`.
-Labels live in a side table, because most nodes never get one.
+Labels and groups (:mod:`autograd.groups`) live in side tables, because most nodes never get one.
 
 Nodes hold numbers and references to their operands, never closures, so nothing refers back
 to its own node: a graph is freed by reference counting the moment its last reference goes.
@@ -40,6 +40,7 @@ from .anomaly import backward_checked
 from .coerce import as_float as _as_float
 from .coerce import operand_error as _operand_error
 from .graph import backward_order
+from .groups import GROUPS
 from .mode import CREATED, NORMAL, AnomalyError, current, user_location
 from .node import NodeView, op_of, stored_operands
 from .ops import CONST, LEAF, OPS, SWAPPED, F, Op
@@ -105,6 +106,8 @@ def _record(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...]
             inputs = ", ".join(repr(_data(a)) for a in args)
             raise AnomalyError(f"op '{op.name}' returned nan from inputs ({inputs}), at {where}")
         CREATED[result] = where
+    if mode.group:
+        GROUPS[result] = mode.group
     return result
 
 

@@ -31,17 +31,19 @@ __all__ = [
 
 
 class _Mode:
-    """What ops do right now: record a graph or not, check for nan or not."""
+    """What ops do right now: record a graph or not, check for nan or not, and the group
+    (a path of names, outermost first, ``()`` outside any) that the Values they make belong to."""
 
-    __slots__ = ("grad_enabled", "anomaly")
+    __slots__ = ("grad_enabled", "anomaly", "group")
 
-    def __init__(self, grad_enabled: bool, anomaly: bool) -> None:
+    def __init__(self, grad_enabled: bool, anomaly: bool, group: tuple[str, ...] = ()) -> None:
         self.grad_enabled = grad_enabled
         self.anomaly = anomaly
+        self.group = group
 
 
 _MODES = {(g, a): _Mode(g, a) for g in (True, False) for a in (True, False)}
-#: The usual mode (recording, no checks): the engine tests ``_MODE.get() is NORMAL`` first.
+#: The usual mode (recording, no checks, no group): the engine tests ``_MODE.get() is NORMAL`` first.
 NORMAL = _MODES[(True, False)]
 #: The current mode.
 _MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("valuegrad_mode", default=NORMAL)
@@ -49,11 +51,37 @@ _MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("valuegrad_mode", 
 current = _MODE.get
 
 
+def _mode(grad_enabled: bool, anomaly: bool, group: tuple[str, ...]) -> _Mode:
+    """The mode object for these settings: one of the four shared ones outside any group (so
+    that ``current() is NORMAL`` holds whenever nothing special is on), a new one inside."""
+    return _Mode(grad_enabled, anomaly, group) if group else _MODES[(grad_enabled, anomaly)]
+
+
 def _set_mode(grad_enabled: bool | None = None, anomaly: bool | None = None) -> contextvars.Token[_Mode]:
     now = _MODE.get()
     g = now.grad_enabled if grad_enabled is None else grad_enabled
     a = now.anomaly if anomaly is None else anomaly
-    return _MODE.set(_MODES[(g, a)])
+    return _MODE.set(_mode(g, a, now.group))
+
+
+def enter_group(name: str) -> contextvars.Token[_Mode]:
+    """Make ``name`` the innermost group of the current mode; give the token to :func:`leave_group`.
+
+    Inside a group the mode is never ``NORMAL``, so the engine takes its slower path, which
+    stores each new Value's group (see :mod:`autograd.groups`); outside, nothing changes.
+    """
+    now = _MODE.get()
+    return _MODE.set(_Mode(now.grad_enabled, now.anomaly, (*now.group, name)))
+
+
+def leave_group(token: contextvars.Token[_Mode]) -> None:
+    """Restore the mode from before the :func:`enter_group` that returned ``token``."""
+    _MODE.reset(token)
+
+
+def current_group() -> tuple[str, ...]:
+    """The path of the group that Values made now join, outermost first (``()`` outside any)."""
+    return _MODE.get().group
 
 
 class AnomalyError(RuntimeError):

@@ -27,6 +27,11 @@ recorded tape (:func:`autograd.record`) cannot: an index read at record time is 
 tape, so the taped loss takes *one-hot* rows and computes ``wte`` ᵀ· one-hot, which selects the
 same numbers (every other term is 0) for any token at replay. Both forms give the same loss.
 
+Inside an active :func:`autograd.group`, the model names its parts as groups, for drawings:
+``embedding``; ``block 1 › attention`` (its rmsnorm, ``wo`` and residual), with
+``block 1 › attention › head h`` (h from 1: the head's queries, keys, values, scores, softmax
+and output); ``block 1 › mlp``; ``lm head`` (the logits); ``cross-entropy loss``.
+
 >>> model = GPT(Sizes(vocab=5, dim=4, heads=2, block=4, hidden=8), seed=0)
 >>> len(model.parameters())
 184
@@ -44,6 +49,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from autograd import Tape, Value, dot, logsumexp, matvec, record, sum_values
+from autograd.groups import in_group, subgroup
 
 from .module import Module
 
@@ -203,17 +209,35 @@ def embed(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], by_index: b
         raise ValueError(f"embed: inputs expects at most block={sizes.block} tokens, got {len(inputs)}")
     columns = [] if by_index else [[p["wte"][v][j] for v in range(sizes.vocab)] for j in range(sizes.dim)]
     xs = []
-    for t, token in enumerate(inputs):
-        row = p["wte"][token] if by_index else ops.matvec(columns, token)
-        xs.append([e + q for e, q in zip(row, p["wpe"][t])])
+    with subgroup("embedding"):
+        for t, token in enumerate(inputs):
+            row = p["wte"][token] if by_index else ops.matvec(columns, token)
+            xs.append([e + q for e, q in zip(row, p["wpe"][t])])
     return xs
 
 
-def project(ops: Ops, p: Weights, xs: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
-    """The queries, keys and values of every position: ``wq``, ``wk`` and ``wv`` times rmsnorm(x)."""
-    qs, ks, vs = [], [], []
+def project(
+    ops: Ops, p: Weights, xs: Sequence[Sequence[Any]], heads: int = 1
+) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+    """The queries, keys and values of every position: ``wq``, ``wk`` and ``wv`` times rmsnorm(x).
+
+    Inside an active :func:`autograd.group`, the rows that make head h's slice of them are
+    computed in the group ``"head h"`` (the same nodes: row i of a matvec is one dot either way).
+    """
+    qs: list[list[Any]] = []
+    ks: list[list[Any]] = []
+    vs: list[list[Any]] = []
     for x in xs:
         h = rmsnorm(ops, x)
+        if heads > 1 and in_group():
+            for out, name in ((qs, "wq"), (ks, "wk"), (vs, "wv")):
+                rows, size = p[name], len(p[name]) // heads
+                row: list[Any] = []
+                for k in range(heads):
+                    with subgroup(f"head {k + 1}"):
+                        row += ops.matvec(rows[k * size : (k + 1) * size], h)
+                out.append(row)
+            continue
         qs.append(ops.matvec(p["wq"], h))
         ks.append(ops.matvec(p["wk"], h))
         vs.append(ops.matvec(p["wv"], h))
@@ -226,7 +250,8 @@ def heads_at(sizes: Sizes, ops: Ops, qs: Sequence[Sequence[Any]], ks: Sequence[S
     hd, out = sizes.head_dim, []
     for h in range(sizes.heads):
         part = slice(h * hd, (h + 1) * hd)
-        out += attend(ops, qs[t][part], [k[part] for k in ks[: t + 1]], [v[part] for v in vs[: t + 1]])[0]
+        with subgroup(f"head {h + 1}"):
+            out += attend(ops, qs[t][part], [k[part] for k in ks[: t + 1]], [v[part] for v in vs[: t + 1]])[0]
     return out
 
 
@@ -234,13 +259,18 @@ def forward(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], by_index:
     """The logits at every position (``only_last``: at the last one only): row t scores each token as
     the one after ``inputs[t]``, having seen ``inputs[0..t]`` only."""
     xs = embed(sizes, ops, p, inputs, by_index)
-    qs, ks, vs = project(ops, p, xs)
+    with subgroup("block 1"), subgroup("attention"):
+        qs, ks, vs = project(ops, p, xs, sizes.heads)
     logits = []
     for t in [len(xs) - 1] if only_last else range(len(xs)):
-        x = [a + b for a, b in zip(xs[t], ops.matvec(p["wo"], heads_at(sizes, ops, qs, ks, vs, t)))]
-        hidden = [ops.relu(z) for z in ops.matvec(p["w1"], rmsnorm(ops, x))]
-        x = [a + b for a, b in zip(x, ops.matvec(p["w2"], hidden))]
-        logits.append(ops.matvec(p["lm"], x))
+        with subgroup("block 1"):
+            with subgroup("attention"):
+                x = [a + b for a, b in zip(xs[t], ops.matvec(p["wo"], heads_at(sizes, ops, qs, ks, vs, t)))]
+            with subgroup("mlp"):
+                hidden = [ops.relu(z) for z in ops.matvec(p["w1"], rmsnorm(ops, x))]
+                x = [a + b for a, b in zip(x, ops.matvec(p["w2"], hidden))]
+        with subgroup("lm head"):
+            logits.append(ops.matvec(p["lm"], x))
     return logits
 
 
@@ -253,10 +283,12 @@ def loss(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], targets: Seq
     if len(targets) != len(inputs):
         raise ValueError(f"loss: targets expects one token per input ({len(inputs)}), got {len(targets)}")
     losses = []
-    for row, target in zip(forward(sizes, ops, p, inputs, by_index), targets):
-        picked = row[target] if by_index else ops.dot(row, target)
-        losses.append(ops.lse(row) - picked)
-    return ops.total(losses) * (1.0 / len(losses))
+    rows = forward(sizes, ops, p, inputs, by_index)
+    with subgroup("cross-entropy loss"):
+        for row, target in zip(rows, targets):
+            picked = row[target] if by_index else ops.dot(row, target)
+            losses.append(ops.lse(row) - picked)
+        return ops.total(losses) * (1.0 / len(losses))
 
 
 class GPT(Module):

@@ -16,6 +16,12 @@ Initialisations (``init=``), for a neuron with ``fan_in`` inputs in a layer of `
 * ``"xavier"`` (Glorot uniform): U(−a, a) with a = √(6 / (fan_in + fan_out)), so the variance
   2 / (fan_in + fan_out) keeps signals the same size forwards and backwards (tanh, sigmoid).
 * ``"he"`` (Kaiming normal): N(0, 2 / fan_in), which makes up for ReLU zeroing half its inputs.
+
+Groups, for drawings: inside an active :func:`autograd.group`, an MLP names the group of
+each layer ``"layer i"`` and of each neuron in it ``"neuron k"`` (both from 1), so that the
+second layer's fifth neuron's nodes have the path ``(..., "layer 2", "neuron 5")``, written
+``layer 2 › neuron 5``. A Layer called alone names itself ``"layer"``, a Neuron ``"neuron"``.
+Outside any group they name nothing, and cost nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any, Callable, Union
 
 from autograd import Value, dot, matvec
+from autograd.groups import in_group, subgroup
 
 from .functional import activation_function
 from .module import Module, PathLike, read_model_file
@@ -190,9 +197,10 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value:
         xs = _prepare_input(x, len(self.w), "Neuron")
-        out = dot(self.w, xs, self.b)
-        act = self._act
-        return out if act is None else act(out)
+        with subgroup("neuron"):
+            out = dot(self.w, xs, self.b)
+            act = self._act
+            return out if act is None else act(out)
 
     def parameters(self) -> list[Value]:
         return _unique([*self.w, self.b], self)
@@ -244,14 +252,31 @@ class Layer(Module):
         return self._activation
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
-        return self._forward(_prepare_input(x, self.nin, "Layer"))
+        return self.forward_checked(_prepare_input(x, self.nin, "Layer"))
 
-    def _forward(self, x: Sequence[Input]) -> list[Value]:
-        """The layer on an input already checked: the hot loop of a forward pass."""
+    def forward_checked(self, x: Sequence[Input], name: str = "layer") -> list[Value]:
+        """The layer on an input already checked: the hot loop of a forward pass.
+
+        Inside an active :func:`autograd.group`, the layer names its group ``name`` and each
+        neuron's ``"neuron k"`` (k from 1), so that a drawing shows ``layer 2 › neuron 5``.
+        """
         neurons = self.neurons
-        outs = matvec([n.w for n in neurons], x, [n.b for n in neurons])  # one dot node per neuron
         act = self._act
+        if in_group():
+            return self._forward_grouped(x, name)
+        outs = matvec([n.w for n in neurons], x, [n.b for n in neurons])  # one dot node per neuron
         return outs if act is None else [act(v) for v in outs]
+
+    def _forward_grouped(self, x: Sequence[Input], name: str) -> list[Value]:
+        """:meth:`forward_checked` inside groups: the same nodes, neuron by neuron."""
+        act = self._act
+        outs = []
+        with subgroup(name):
+            for k, n in enumerate(self.neurons, start=1):
+                with subgroup(f"neuron {k}"):
+                    out = dot(n.w, x, n.b)
+                    outs.append(out if act is None else act(out))
+        return outs
 
     def parameters(self) -> list[Value]:
         return _unique([p for n in self.neurons for p in (*n.w, n.b)], self)
@@ -313,8 +338,8 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
         out: Sequence[Input] = _prepare_input(x, self.nin, "MLP")
-        for layer in self.layers:
-            out = layer._forward(out)
+        for i, layer in enumerate(self.layers, start=1):
+            out = layer.forward_checked(out, f"layer {i}")
         return out[0] if len(out) == 1 else out  # type: ignore[return-value]
 
     def parameters(self) -> list[Value]:

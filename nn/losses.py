@@ -3,6 +3,9 @@
 Each takes predictions (Values) and targets (numbers) and returns ONE Value. Averages over
 a batch are built with :func:`autograd.sum_values`, one node however large the batch.
 Every loss here matches PyTorch (float64) in value and in gradient.
+
+Inside an active :func:`autograd.group`, each loss makes its nodes in a group named after it:
+``"mse loss"``, ``"hinge loss"``, ``"binary cross-entropy loss"``, ``"cross-entropy loss"``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 from autograd import Value, dot, logsumexp, sum_values
+from autograd.groups import grouped
 
 from .functional import _as_values
 
@@ -58,6 +62,7 @@ def _mean(terms: list[Any]) -> Value:
     return total * (1.0 / len(terms)) if len(terms) > 1 else total
 
 
+@grouped("mse loss")
 def mse_loss(preds: Sequence[Scalar] | Scalar, targets: Sequence[Scalar] | Scalar, reduction: str = "mean") -> Value:
     """Squared error between predictions ŷ and targets y.
 
@@ -84,6 +89,7 @@ def mse_loss(preds: Sequence[Scalar] | Scalar, targets: Sequence[Scalar] | Scala
     return _mean(squares) if reduction == "mean" else sum_values(squares)
 
 
+@grouped("hinge loss")
 def hinge_loss(scores: Sequence[Scalar] | Scalar, labels: Sequence[Scalar] | Scalar) -> Value:
     """The SVM max-margin loss of micrograd's demo: mean of max(0, 1 − yᵢ·sᵢ), labels yᵢ = ±1.
 
@@ -105,6 +111,7 @@ def hinge_loss(scores: Sequence[Scalar] | Scalar, labels: Sequence[Scalar] | Sca
     return _mean(terms)
 
 
+@grouped("binary cross-entropy loss")
 def binary_cross_entropy(logits: Sequence[Scalar] | Scalar, targets: Sequence[Scalar] | Scalar) -> Value:
     """Binary cross-entropy from logits z (scores before the sigmoid), targets y in [0, 1].
 
@@ -177,6 +184,7 @@ def _one_cross_entropy(logits: Any, target: Any, where: str) -> Value:
     return lse * sum_values(t) - dot(zs, t)
 
 
+@grouped("cross-entropy loss")
 def cross_entropy(logits: Sequence[Any], target: int | Sequence[Any]) -> Value:
     """Cross-entropy of class scores (logits) against the true class, or a distribution over classes.
 
