@@ -8,7 +8,8 @@ draws TensorFlow's name scopes. :func:`collapse` works out that picture, for
 
 * every Value of the graph belongs to the group that made it (:func:`autograd.group_of`); a
   leaf made outside any group (a parameter, an input) belongs to the innermost group that
-  holds every Value using it, so a neuron's weights sit inside the neuron;
+  holds every Value using it (uses from enclosing groups left out), so a neuron's weights
+  sit inside the neuron;
 * a group is *closed* unless it is asked for (``expand``); a Value whose group path has a
   closed group is inside the box of the outermost closed one. Opening a group opens its
   ancestors too, so ``expand=["head 2"]`` shows the head's own Values inside its open
@@ -26,15 +27,15 @@ The order of everything is that of one walk of the graph (operands first), never
 so the same graph always gives the same boxes, in the same order.
 
 >>> from autograd import Value, group
->>> x = Value(1.0, label="x")
+>>> x, c = Value(1.0, label="x"), Value(2.0, label="c")
 >>> with group("f"):
 ...     y = (x * x).tanh()
->>> z = y + x
->>> c = collapse(z)
->>> [b.name for b in c.boxes], [len(b.members) for b in c.boxes], c.boxes[0].inputs == (x,)
-(['f'], [2], True)
->>> [v.label or "·" for v in c.shown]      # Values drawn one by one: x and z
-['x', '·']
+>>> z = y * c
+>>> picture = collapse(z)
+>>> [b.name for b in picture.boxes], [len(b.members) for b in picture.boxes]   # x, x·x and tanh
+(['f'], [3])
+>>> picture.boxes[0].outputs == (y,), [v.label or "·" for v in picture.shown]   # c and z shown
+(True, ['c', '·'])
 """
 
 from __future__ import annotations
@@ -127,12 +128,15 @@ def parse_expand(expand: Iterable[str | Path] | str | None, who: str = "expand")
 
 def effective_groups(values: Iterable[Value]) -> dict[Value, Path]:
     """The group each of ``values`` (operands first, as a walk lists them) is counted in:
-    its own, or for a leaf made outside any group, the longest path shared by all its users."""
+    its own, or for a leaf made outside any group, the longest path shared by its users,
+    leaving out the users in groups that enclose the others' (so a weight used by its
+    neuron and by an L2 term over all weights belongs to the neuron)."""
     vals = list(values)
     users: dict[Value, list[Value]] = {}
+    listed = set(vals)
     for v in vals:
         for x in v.operands:
-            if isinstance(x, Value):
+            if isinstance(x, Value) and x in listed:
                 users.setdefault(x, []).append(v)
     group: dict[Value, Path] = {}
     for v in reversed(vals):  # users before operands, so a leaf's users are known
@@ -140,7 +144,10 @@ def effective_groups(values: Iterable[Value]) -> dict[Value, Path]:
         if own or v.operands or v not in users:
             group[v] = own
             continue
-        paths = [group[u] for u in users[v]]
+        found = set(group[u] for u in users[v])
+        # a use in an enclosing group (an L2 term over every weight) does not pull a leaf out
+        paths = [p for p in found if not any(len(q) > len(p) and q[: len(p)] == p for q in found)]
+        paths.sort()
         common = paths[0]
         for p in paths[1:]:
             n = 0
@@ -166,6 +173,7 @@ def collapse(root: Value, expand: Iterable[str | Path] | str | None = None, *, v
         vals = postorder(root, lambda v: [x for x in v.operands if isinstance(x, Value)])
     else:
         vals = list(values)
+    drawn = set(vals)
     group = effective_groups(vals)
     every_path = {p[:i] for p in group.values() for i in range(1, len(p) + 1)}
     opened: set[Path] = set()
@@ -195,7 +203,7 @@ def collapse(root: Value, expand: Iterable[str | Path] | str | None = None, *, v
     for v in vals:
         inside = box_path.get(v)
         for x in v.operands:
-            if not isinstance(x, Value):
+            if not isinstance(x, Value) or x not in drawn:
                 continue
             source = box_path.get(x)
             if inside is not None and source == inside:
