@@ -24,14 +24,30 @@ decides by default: collapsed above ``COLLAPSE_ABOVE`` Values when there are gro
 CPU s* the processor time of Graphviz's ``dot -Tsvg`` (user + system), which load on a
 shared machine does not change much, and *wall s* its elapsed time; *SVG bytes* the drawing;
 *page bytes* the backprop player's page (:func:`autograd.viz.backprop_html`), or why it was
-refused. ``--browser`` adds the player's open and step times in Chromium
+refused; it is made only for graphs of up to ``--pages-up-to`` Values (1,000 by default), since
+the player lays out the whole graph. ``--browser`` adds the player's open and step times in Chromium
 (:func:`browser_figures`).
 
 Graphviz's settings, measured with ``--options`` (layout CPU seconds, each shape at about
 1,000 Values drawn flat, with the copies of far-used Values; the machine is a loaded 2-core
 EPYC, so read the ratios):
 
-{OPTIONS_TABLE}
+    setting (layout CPU seconds; >15: stopped at 15)  layer 990  recurrence 1,001  attention 817  random 1,150
+    -----------------------------------------------  ---------  ----------------  -------------  ------------
+    Graphviz defaults                                     2.22              2.20            >15           >15
+    nslimit=1 nslimit1=1 (LAYOUT_ATTRS)                   2.48              2.31           9.89           >15
+    nslimit=1 nslimit1=1 mclimit=0.1                      1.49              2.41           4.93         12.69
+    nslimit=1 nslimit1=1 newrank=true                     1.61              1.38           7.49           >15
+    nslimit=0.2 nslimit1=1 mclimit=0.1                    2.09              2.18           3.27          5.86
+    nslimit=0.2 nslimit1=1 mclimit=0.1 splines=line       1.73              2.14           2.86          4.34
+    (the last: LARGE_LAYOUT_ATTRS, used above LARGE_DRAWING = 600 nodes)
+
+Measured on 7 December 2026 with the machine's load average at 16 (its wall times were 5-10×
+the CPU times). The recurrence is drawn with its copies of far-used inputs: without them, the
+issue's loop of 100 ops reusing 20 inputs took 3.7 s of CPU with ``nslimit=1`` (63 s of wall
+time) against 0.09 s with them. ``searchsize=10 remincross=false`` changed nothing measurable
+in an earlier run and was dropped. Small drawings converge long before the caps, so
+``LAYOUT_ATTRS`` keeps Graphviz's splines and crossing passes, which read best.
 """
 
 from __future__ import annotations
@@ -181,7 +197,9 @@ def browser_figures(html: str) -> dict[str, str]:
     return {"open s": "-", "step ms": "-"}
 
 
-def row(name: str, target: int, build: Callable[[int], Value], browser: bool, timeout: float) -> list[str]:
+def row(
+    name: str, target: int, build: Callable[[int], Value], browser: bool, timeout: float, pages_up_to: int
+) -> list[str]:
     t0 = time.perf_counter()
     root = build(target)
     values = count(root)
@@ -192,11 +210,15 @@ def row(name: str, target: int, build: Callable[[int], Value], browser: bool, ti
     drawn = graph.source.count("shape=record") + graph.source.count("shape=plain")
     built = time.perf_counter() - t0
     cpu, wall, svg = layout_figures(graph.source, timeout=timeout)
-    try:
-        page = backprop_html(root)
-        page_text = f"{len(page.encode('utf-8')):,}"
-    except ValueError as e:
-        page, page_text = None, "refused: " + str(e).split(".")[0][-40:]
+    page: str | None = None
+    if values > pages_up_to:
+        page_text = "not made"
+    else:
+        try:
+            page = backprop_html(root)
+            page_text = f"{len(page.encode('utf-8')):,}"
+        except (ValueError, RuntimeError) as e:
+            page_text = "refused: " + str(e).split(".")[0][-40:]
     figures = browser_figures(page) if browser and page is not None else {}
     return [
         name, f"{target:,}" if target else "-", f"{values:,}", f"{drawn:,}", f"{built:.2f}",
@@ -248,15 +270,24 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--timeout", type=float, default=TIMEOUT, help="give up on a layout after this many CPU seconds"
     )
+    parser.add_argument(
+        "--pages-up-to", type=int, default=1000, help="make the player's page only for graphs up to this many Values"
+    )
     args = parser.parse_args(argv)
     say(machine_line())
     if args.options:
         options(QUICK_SIZES[:1] if args.quick else (1000,), args.timeout)
         return 0
     sizes = QUICK_SIZES if args.quick else SIZES
-    rows = [row(name, n, build, args.browser, args.timeout) for name, build in SHAPES.items() for n in sizes]
+    pages = args.pages_up_to
+    jobs = [(name, n, build) for name, build in SHAPES.items() for n in sizes]
     if not args.quick:
-        rows += [row(name, 0, build, args.browser, args.timeout) for name, build in WHOLE.items()]
+        jobs += [(name, 0, build) for name, build in WHOLE.items()]
+    rows = []
+    for name, n, build in jobs:
+        rows.append(row(name, n, build, args.browser, args.timeout, pages))
+        say("  " + " | ".join(rows[-1]))  # as it goes: a full run takes minutes
+    say()
     headers = ["shape", "asked", "Values", "drawn", "build s", "layout CPU s", "wall s", "SVG bytes", "page bytes",
                "open s", "step ms"]  # fmt: skip
     say(table(headers, rows))

@@ -277,7 +277,7 @@ print(f"grads: w = {[p.grad for p in neuron.w]}, b = {neuron.b.grad}")
 assert math.isclose(loss.data, L.data, rel_tol=1e-12)
 for param, ours in zip(neuron.parameters(), [w1, w2, b]):
     assert math.isclose(param.grad, ours.grad, rel_tol=1e-12, abs_tol=1e-15)
-draw_dot(loss)
+draw_dot(loss, rankdir="TB")
 
 
 # %% [markdown]

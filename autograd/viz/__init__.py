@@ -1,9 +1,13 @@
 """Drawing the computational graph, and stepping through backpropagation one node at a time.
 
-Five modules, one job each; everything public is importable from here:
+Modules, one job each; everything public is importable from here:
 
-* :mod:`~autograd.viz.draw`: the graph as a Graphviz drawing (:func:`draw_dot`), rendered
-  (:func:`render_svg`) or written to a file (:func:`save_graph`);
+* :mod:`~autograd.viz.layout`: which Values a drawing shows, their names, and which far-used
+  Values are drawn again beside their uses;
+* :mod:`~autograd.viz.draw`: the graph as a Graphviz drawing (:func:`draw_dot`), with
+  :mod:`~autograd.viz.boxes` drawing a collapsed graph's boxes and frames, and
+  :mod:`~autograd.viz.render` running Graphviz (:func:`render_svg`, :func:`save_graph`), with a
+  time limit;
 * :mod:`~autograd.viz.collapse`: a big graph as boxes, one per group (:func:`autograd.group`),
   each with its inputs and outputs, opened on demand (:func:`collapse`);
 * :mod:`~autograd.viz.steps`: the backward pass as steps (:func:`backprop_steps`,

@@ -75,7 +75,7 @@ def add_boxes(
         bid = ids[box]
         rows = [
             f'<tr><td colspan="3" bgcolor="#f6d9a8"><b>{_text(box.path[-1])}</b></td></tr>',
-            f'<tr><td colspan="3"><font point-size="10">{len(box.members)} Values<br/>{len(box.inputs)} in · '
+            f'<tr><td colspan="3"><font point-size="11">{len(box.members)} Values<br/>{len(box.inputs)} in · '
             f"{len(box.outputs)} out</font></td></tr>",
         ]
         for i, v in enumerate(listed_outputs(box, ports)):
@@ -85,7 +85,7 @@ def add_boxes(
             rows.append(f"<tr><td>{cells[0]}</td><td>{cells[1]}</td><td{port}>{cells[2]}</td></tr>")
         hidden = len(box.outputs) - ports
         if hidden > 0 and ports:
-            rows.append(f'<tr><td colspan="3"><font point-size="9">… and {hidden} more outputs</font></td></tr>')
+            rows.append(f'<tr><td colspan="3"><font point-size="11">… and {hidden} more outputs</font></td></tr>')
         label = '<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">' + "".join(rows) + "</table>>"
         g.node(bid, label, shape="plain", style="filled", fillcolor=BOX_FILL, tooltip=box.name)
     for box in collapsed.boxes:
@@ -100,7 +100,7 @@ def add_boxes(
                 g.edge(
                     src,
                     ids[box],
-                    **({"label": f"×{len(xs)}", "penwidth": "1.3", "fontsize": "10"} if len(xs) > 1 else {}),
+                    **({"label": f"×{len(xs)}", "penwidth": "1.3", "fontsize": "11"} if len(xs) > 1 else {}),
                 )
 
 

@@ -146,13 +146,13 @@ def _build(
     gv = _graphviz()
     drawn = len(layout.values) if collapsed is None else len(collapsed.shown) + len(collapsed.boxes)
     settings = {**LAYOUT_ATTRS, **(LARGE_LAYOUT_ATTRS if drawn > LARGE_DRAWING else {})}
-    if collapsed is not None and collapsed.boxes:
-        settings["nodesep"] = "0.18"  # boxes side by side (a layer's neurons): a little closer, to fit a page
+    if (collapsed is not None and collapsed.boxes) or rankdir in ("TB", "BT"):
+        settings["nodesep"] = "0.15"  # rows of boxes side by side (a layer's neurons) a little closer, to fit a page
     g = gv.Digraph(
         "valuegrad",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "label": title, "labelloc": "t", **settings},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},  # 11 pt everywhere: 9 px on a page even when shrunk by a third
+        edge_attr={"fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.7"},
     )
     horizontal = rankdir in ("LR", "RL")
     receiving = set(overlay.current.parents) if overlay is not None and overlay.pushing else set()
@@ -240,7 +240,7 @@ def _build(
                 src = f"{vid}_c{j}"
                 g.node(
                     src, gv.nohtml(fmt(x)), shape="box", style="filled,rounded", fillcolor=CONST_FILL,
-                    fontsize="10", height="0.3", width="0.3", margin="0.04,0.02",
+                    fontsize="11", height="0.3", width="0.3", margin="0.04,0.02",
                 )
             if pushing_here:
                 i = parent_of.get(j)
@@ -251,7 +251,7 @@ def _build(
                     )
             g.edge(src, op_id, **edge)
         for src, k in from_boxes.items():
-            g.edge(src, op_id, **({"label": f"×{k}", "penwidth": "1.3", "fontsize": "10"} if k > 1 else {}))
+            g.edge(src, op_id, **({"label": f"×{k}", "penwidth": "1.3", "fontsize": "11"} if k > 1 else {}))
 
     if collapsed is not None:
         add_boxes(g, collapsed, ids_of_boxes, layout.ids, layout.names, show_grad, ports)
@@ -295,21 +295,21 @@ def _legend(g: Any, frames: bool, truncated: bool, copies: bool = False, below: 
             ("legend_pending", "grad not computed yet", "white", PENDING_COLOR),
         ]
     with g.subgraph(name="cluster_legend") as c:
-        c.attr(label="legend", fontsize="10", color="#999999", style="rounded")
+        c.attr(label="legend", fontsize="11", color="#999999", style="rounded")
         for key, text, fill, color in entries:
             c.node(
                 key, text, shape="box", style="filled,rounded", fillcolor=fill, color=color, fontcolor=color,
-                fontsize="9", height="0.25", margin="0.06,0.02",
+                fontsize="11", height="0.25", margin="0.06,0.02",
             )
         if copies:
             c.node(
                 "legend_copy", "(same): a Value used far apart, drawn again", shape="box", style="filled,dotted",
-                fillcolor="white", fontsize="9", height="0.25", margin="0.06,0.02", penwidth="1.6",
+                fillcolor="white", fontsize="11", height="0.25", margin="0.06,0.02", penwidth="1.6",
             )
         if truncated:
             c.node(
                 "legend_truncated", "inputs cut off (depth)", shape="box", style="filled,dashed",
-                fillcolor="white", fontsize="9", height="0.25", margin="0.06,0.02",
+                fillcolor="white", fontsize="11", height="0.25", margin="0.06,0.02",
             )
         if below is not None:
             keys = [key for key, *_ in entries] + ["legend_copy"] * copies + ["legend_truncated"] * truncated
