@@ -190,10 +190,8 @@ class Value(NodeView):
     starts at ``0.0`` and is filled in by :meth:`backward`. Leaves with
     ``requires_grad=False`` are constants: they receive no gradient and cut the graph.
 
-    Ops record a node in the graph: ``+ - * / **``, unary ``-``, ``abs()``, and the methods
-    :meth:`exp`, :meth:`log`, :meth:`tanh`, :meth:`sigmoid`, :meth:`softplus`, :meth:`relu`
-    (each is one entry of :data:`autograd.ops.OPS`). Numbers mix in on either side and are
-    never wrapped into Values. ``==`` and ``hash`` are by identity (so Values can be dict
+    Ops record a node in the graph: OPS_SENTENCE (each is one entry of
+    :data:`autograd.ops.OPS`). Numbers mix in on either side and are never wrapped into Values. ``==`` and ``hash`` are by identity (so Values can be dict
     keys); ``< <= > >=`` compare ``.data``.
 
     >>> x = Value(2.0, label="x")
@@ -291,6 +289,20 @@ class Value(NodeView):
                 db = node._db
                 if db is not None:
                     node._b.grad += db * g
+
+
+def _ops_sentence() -> str:
+    """How each op of the table is spelled on a Value, for Value's docstring: the operators,
+    the built-in functions (``abs()``) and the methods, read off the table."""
+    binary = " ".join(op.infix for op in OPS.values() if op.arity == 2 and op.infix)
+    unary = ", ".join(f"unary ``{op.infix}``" for op in OPS.values() if op.arity == 1 and op.infix)
+    methods = [op.method for op in OPS.values() if op.method]
+    builtins = ", ".join(f"``{name}()``" for name in methods if not hasattr(Value, name))
+    named = ", ".join(f":meth:`{name}`" for name in methods if hasattr(Value, name))
+    return f"``{binary}``, {unary}, {builtins}, and the methods {named}"
+
+
+Value.__doc__ = (Value.__doc__ or "").replace("OPS_SENTENCE", _ops_sentence())
 
 
 def _all_finite(xs: tuple[float, ...]) -> bool:

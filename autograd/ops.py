@@ -278,7 +278,7 @@ ABS = Op(
     domain=((-2.1,), (-0.4,), (0.6,)),
     value=abs,
     method="abs",
-    doc="|a|; ∂/∂a = sign(a), 0 at 0",
+    doc="|a|; ∂/∂a = sign(a); sign(0) = 0",
     expression="|{a}|",
     partials_text=("sign({a})",),
     torch=lambda t, a: t.abs(a),
