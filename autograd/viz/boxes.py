@@ -7,7 +7,8 @@ the rest of the picture:
   the rest, and its tooltip the whole path), how many Values it holds, and its outputs (the
   Values used outside it), each with its data and gradient, up to ``MAX_PORTS`` of them;
 * the edges into each box, one per place the Values come from (a shown Value, or another
-  box), labelled ``×k`` when k Values cross;
+  box), labelled ``×k`` when k Values cross; a leaf that feeds several boxes is drawn again,
+  dotted and marked ``(same)``, beside each of them, as far-used Values are in a whole drawing;
 * each open group as a frame (a Graphviz cluster) around the Values and boxes inside it.
 """
 
@@ -88,10 +89,21 @@ def add_boxes(
             rows.append(f'<tr><td colspan="3"><font point-size="11">… and {hidden} more outputs</font></td></tr>')
         label = '<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">' + "".join(rows) + "</table>>"
         g.node(bid, label, shape="plain", style="filled", fillcolor=BOX_FILL, tooltip=box.name)
+    fed: dict[Value, int] = {}  # how many boxes each shown leaf feeds
+    for box in collapsed.boxes:
+        for x in box.inputs:
+            if x not in collapsed.box_of and not x.operands:
+                fed[x] = fed.get(x, 0) + 1
     for box in collapsed.boxes:
         crossing: dict[str, list[Value]] = {}
         for x in box.inputs:
-            src = ids[collapsed.box_of[x]] if x in collapsed.box_of else value_ids[x]
+            if x in collapsed.box_of:
+                src = ids[collapsed.box_of[x]]
+            elif fed.get(x, 0) > 1:  # a leaf feeding many boxes: a copy beside each (far edges stall dot)
+                src = f"{value_ids[x]}_copy{ids[box]}"
+                g.node(src, _text(f"{names[x]} (same)"), shape="box", style="filled,dotted,rounded", fillcolor="white")
+            else:
+                src = value_ids[x]
             crossing.setdefault(src, []).append(x)
         for src, xs in crossing.items():
             if len(xs) == 1 and xs[0] in collapsed.box_of:

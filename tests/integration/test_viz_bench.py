@@ -25,6 +25,6 @@ def test_the_drawing_benchmark_prints_a_row_for_every_shape_and_size() -> None:
     assert "layout CPU s" in lines[header] and "page bytes" in lines[header] and "open s" in lines[header]
     rows = [line for line in lines[header + 2 :] if line.strip()]  # the table, after the rows printed as they go
     for shape in ("layer", "recurrence", "attention", "random"):
-        mine = [r for r in rows if r.startswith(shape)]
+        mine = [r for r in rows if r.startswith(shape + " ")]
         assert len(mine) == 2, (shape, rows)  # sizes 100 and 300
         assert all(">" not in r.split()[5] and "refused" not in r for r in mine), mine
