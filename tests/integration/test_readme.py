@@ -90,6 +90,16 @@ def test_the_explorer_example_builds_the_widget_it_describes() -> None:
         explorer.close()
 
 
+def test_the_groups_example_draws_the_boxes_its_comments_name() -> None:
+    require("graphviz")
+    ns = run('with autograd.group("step"):')
+    picture, opened = ns["picture"].source, ns["opened"].source
+    for name in ("layer 1", "layer 2", "layer 3", "hinge loss"):
+        assert f"<b>{name}</b>" in picture
+    assert picture.count("shape=plain") == 4
+    assert sum(f"<b>neuron {k}</b>" in opened for k in range(1, 17)) == 16 and "<b>layer 2</b>" not in opened
+
+
 def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
     """A new example must be given a test here (or be listed as an excerpt)."""
     markers = [
@@ -100,6 +110,7 @@ def test_every_block_is_either_run_above_or_a_known_excerpt() -> None:
         "rbm = RBM(9, 8, seed=0)",
         "net = to_torch(model)",
         "explorer = Explorer(",
+        'with autograd.group("step"):',
     ]
     for block in BLOCKS:
         first = block.splitlines()[0]
