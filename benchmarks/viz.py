@@ -276,7 +276,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", help="the sizes to build (default: 100 1000 2000 10000)")
     parser.add_argument("--no-whole", action="store_true", help="leave out the training step and the GPT step")
     parser.add_argument(
-        "--pages-up-to", type=int, default=1000, help="make the player's page only for graphs up to this many Values"
+        "--pages-up-to",
+        type=int,
+        default=None,
+        help="make the player's page only for graphs up to this many Values (default 1000; none with --quick)",
     )
     args = parser.parse_args(argv)
     say(machine_line())
@@ -284,7 +287,7 @@ def main(argv: list[str]) -> int:
         options(QUICK_SIZES[:1] if args.quick else (1000,), args.timeout)
         return 0
     sizes = QUICK_SIZES if args.quick else tuple(args.sizes or SIZES)
-    pages = args.pages_up_to
+    pages = args.pages_up_to if args.pages_up_to is not None else (0 if args.quick else 1000)
     jobs = [] if args.quick or args.no_whole else [(name, 0, build) for name, build in WHOLE.items()]
     jobs += [(name, n, build) for n in sizes for name, build in SHAPES.items()]
     rows = []
