@@ -26,7 +26,6 @@ import json
 import secrets
 import signal
 from collections.abc import Callable
-from importlib import resources
 from typing import Any
 
 import tornado.httpserver
@@ -34,6 +33,7 @@ import tornado.netutil
 import tornado.web
 import tornado.websocket
 
+from . import frontend
 from .config import Config
 from .controller import CommandError, Controller
 from .runner import Runner
@@ -43,12 +43,12 @@ __all__ = ["ExplorerServer", "serve", "MAX_PAGES"]
 HOST = "127.0.0.1"
 #: How many pages (sessions, each with a training thread) may be open at once.
 MAX_PAGES = 8
-_STATIC = resources.files("nn.explore") / "static"
 _TYPES = {"explorer.js": "text/javascript; charset=utf-8", "explorer.css": "text/css; charset=utf-8"}
 
 
 def _static(name: str) -> str:
-    return (_STATIC / name).read_text(encoding="utf-8")
+    """A front-end file; explorer.js is all of the front end's modules joined into one (see frontend.py)."""
+    return frontend.bundle() if name == "explorer.js" else frontend.read(name)
 
 
 class _Guarded(tornado.web.RequestHandler):
