@@ -4,9 +4,10 @@ from autograd import Value
 from autograd.viz import draw_dot
 
 a, b, c, d = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="d")
-e = a * b; e.label = "e"
-g = e + c; g.label = "g"
-f = g * d; f.label = "f"
+e = a * b
+g = e + c
+f = g * d
+e.label, g.label, f.label = "e", "g", "f"
 f.backward()
 
 by_hand = {"a": b.data * d.data, "b": a.data * d.data, "c": d.data, "d": g.data}

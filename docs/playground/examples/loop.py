@@ -5,7 +5,7 @@ from autograd.viz import draw_dot
 
 x = Value(0.5, label="x")
 h = x
-for t in range(4):
+for _ in range(4):
     h = (h * 0.9 + x).tanh()   # a tiny recurrence: h = tanh(0.9 h + x)
 h.label = "h4"
 h.backward()
