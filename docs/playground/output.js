@@ -43,7 +43,6 @@ export class Output {
       this.box.append(this.stream);
     }
     this.stream.append(document.createTextNode(text));
-    this.box.scrollTop = this.box.scrollHeight;
   }
 
   note(text) { this.text("note", text.endsWith("\n") ? text : `${text}\n`); }

@@ -58,6 +58,7 @@ function onMessage(e) {
     if (data.state === "ready") {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       page.dataset.bootMs = String(Math.round(performance.now() - started));
+      status.title = `start, in ms: ${Object.entries(data.phases || {}).map(([k, v]) => `${k} ${v}`).join(", ")}`;
       setStatus(`Ready: Python ${seconds} s. Ctrl+Enter runs.`, "ready");
       runButton.disabled = running !== null;
     } else {

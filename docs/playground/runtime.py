@@ -109,11 +109,14 @@ class _Stream:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
+        self.other: _Stream | None = None  # the other stream, flushed first: the page keeps the order of writes
         self.parts: list[str] = []
         self.size = 0
         self.last = time.monotonic()
 
     def write(self, text: str) -> int:
+        if self.other is not None and self.other.parts:
+            self.other.flush()
         self.parts.append(text)
         self.size += len(text)
         if self.size > 4096 or time.monotonic() - self.last > 0.05:
@@ -147,6 +150,7 @@ def run_cell(code: str, post: Post) -> bool:
     global _post
     _post = post
     out, err = _Stream("stdout"), _Stream("stderr")
+    out.other, err.other = err, out
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
     linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)  # for the traceback's lines

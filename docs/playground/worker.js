@@ -24,19 +24,31 @@ const queue = []; // messages that arrive while Python is still loading
 
 const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 
+const phases = {}; // how long each part of the start took, in ms (the page shows them in its status' title)
+const timed = async (name, promise) => {
+  const t0 = performance.now();
+  const value = await promise;
+  phases[name] = Math.round(performance.now() - t0);
+  return value;
+};
+
 async function boot() {
   const t0 = performance.now();
   const manifest = await (await fetch("./vendor/manifest.json")).json();
   const [pyodide, viz, source, ...wheels] = await Promise.all([
-    loadPyodide({ indexURL: new URL("./vendor/pyodide/", import.meta.url).href, packages: [] }),
-    vizInstance(),
+    timed("pyodide", loadPyodide({ indexURL: new URL("./vendor/pyodide/", import.meta.url).href, packages: [] })),
+    timed("graphviz", vizInstance()),
     fetch("./runtime.py").then((r) => r.text()),
     ...manifest.wheels.map((name) => bytes(`./vendor/wheels/${name}`)),
   ]);
+  let t = performance.now();
   const site = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
   for (const wheel of wheels) pyodide.unpackArchive(wheel, "wheel", { extractDir: site });
   pyodide.FS.writeFile(`${site}/playground_runtime.py`, source);
+  phases.unpack = Math.round(performance.now() - t);
+  t = performance.now();
   runtime = pyodide.pyimport("playground_runtime");
+  phases.imports = Math.round(performance.now() - t);
   runtime.use_layout((dot, engine) => viz.renderString(dot, { format: "svg", engine }));
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   self.pyodide = pyodide;
@@ -103,6 +115,6 @@ self.addEventListener("message", (e) => {
 });
 
 boot().then((ms) => {
-  postMessage({ channel: "status", state: "ready", ms });
+  postMessage({ channel: "status", state: "ready", ms, phases });
   for (const data of queue.splice(0)) handle(data);
 }, (e) => postMessage({ channel: "status", state: "failed", text: String(e && e.message ? e.message : e) }));
