@@ -178,15 +178,26 @@ def run_cell(code: str, post: Post) -> bool:
 
 
 class ExplorerSession:
-    """The explorer's controller, with what it has sent; the worker calls :meth:`tick` each frame."""
+    """The explorer's controller, with what it has sent; the worker calls :meth:`tick` each frame.
+
+    It does what the server's runner thread does, on the worker's one thread: while the controller
+    is busy (playing, or steps asked for), each tick trains and then returns what changed. As the
+    runner does for a step command's steps, the training of a tick lasts at least as long as the
+    last picture took to build, so that pictures never take more than half the time; here that
+    holds while playing too (``speed`` steps at a time): Python in WebAssembly is about twice as
+    slow as CPython, and without it the pictures would leave the training little time.
+    """
 
     def __init__(self, config: str) -> None:
         self.controller = Controller(Config.from_json(config))
         self.sent: dict[str, int] = {}
+        self.build_time = 0.0
 
     def state(self) -> str:
         """What changed since the last call, as the JSON message for the page (or '' for nothing)."""
+        started = time.monotonic()
         parts = self.controller.parts(self.sent)
+        self.build_time = time.monotonic() - started
         return json.dumps({"type": "state", "parts": parts}, allow_nan=False) if parts else ""
 
     def command(self, message: str) -> str:
@@ -197,17 +208,20 @@ class ExplorerSession:
             return json.dumps({"type": "error", "message": str(e)})
         return self.state()
 
-    def tick(self) -> str:
-        """While playing, one frame: ``speed`` training steps, then what changed (JSON, or '' for nothing)."""
+    def tick(self, interval: float) -> str:
+        """One frame: a frame's training steps, then what changed (JSON, or '' for nothing)."""
+        controller = self.controller
+        until = time.monotonic() + max(interval, self.build_time)
         try:
-            self.controller.advance()
+            while controller.advance(None, lambda: not controller.playing and time.monotonic() >= until):
+                if not controller.playing or time.monotonic() >= until:
+                    break
         except Exception as e:  # as the server's runner does: say it, and pause
             traceback.print_exc()
-            self.controller.playing = False
-            self.controller.error = f"internal error: {type(e).__name__}: {e}"
-            self.controller.revision["frame"] += 1
+            controller.fail(f"internal error: {type(e).__name__}: {e}")
         return self.state()
 
     @property
-    def playing(self) -> bool:
-        return self.controller.playing
+    def busy(self) -> bool:
+        """Whether there is training to do: playing, or steps asked for."""
+        return self.controller.busy

@@ -69,7 +69,7 @@ function sendState(text) {
 }
 
 function schedule() {
-  if (timer === null && session !== null && session.playing) {
+  if (timer === null && session !== null && session.busy) {
     timer = setTimeout(tick, Math.max(0, nextFrame - performance.now()));
   }
 }
@@ -78,7 +78,7 @@ function tick() {
   timer = null;
   if (session === null) return;
   nextFrame = performance.now() + FRAME_MS;
-  sendState(session.tick());
+  sendState(session.tick(FRAME_MS / 1000));
   schedule();
 }
 
