@@ -81,10 +81,13 @@ notebooks-build: setup
 # The documentation site: the README, every notebook with its saved outputs (none is run) and the
 # API reference from the docstrings. The source folder is the repository and docs/ the configuration;
 # -W makes any warning fail the build, and -E reads every page afresh, so no warning is ever skipped.
+# The playground (playground/ in the site: valuegrad in Pyodide) is assembled after the pages by
+# docs/_ext/playground.py, which needs npm: it fetches the pinned Pyodide and Graphviz in WebAssembly.
 DOCS_OUT ?= build/docs
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -E -q -c docs . $(DOCS_OUT)
 	@echo "The site is in $(DOCS_OUT): open $(DOCS_OUT)/index.html"
+	@echo "The playground needs a web server: python -m http.server -d $(DOCS_OUT), then open http://127.0.0.1:8000/playground/"
 
 # The front end's JavaScript (the player, the explorer, the playground): ESLint, then the unit tests of
 # its pure functions with Node's test runner. The tools are pinned in tests/js/package-lock.json and
@@ -109,4 +112,4 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs build *.egg-info $(JS)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs build *.egg-info $(JS)/node_modules docs/playground/node_modules

@@ -30,8 +30,8 @@ from typing import Any
 import graphviz
 import graphviz.backend.execute as graphviz_execute
 
-from nn.explore.config import Config
-from nn.explore.controller import CommandError, Controller
+import autograd  # noqa: F401 (every example uses it: imported while the page starts, not at the first Run)
+import autograd.viz  # noqa: F401
 
 Post = Callable[[str, str], None]
 CELL = "<cell>"
@@ -189,6 +189,9 @@ class ExplorerSession:
     """
 
     def __init__(self, config: str) -> None:
+        from nn.explore.config import Config  # nn is imported when the explorer opens, not when the page starts
+        from nn.explore.controller import Controller
+
         self.controller = Controller(Config.from_json(config))
         self.sent: dict[str, int] = {}
         self.build_time = 0.0
@@ -202,6 +205,8 @@ class ExplorerSession:
 
     def command(self, message: str) -> str:
         """One command from the page (JSON), checked by the controller; the state to send back, as JSON."""
+        from nn.explore.controller import CommandError
+
         try:
             self.controller.handle(json.loads(message))
         except CommandError as e:

@@ -219,4 +219,12 @@ def test_no_request_leaves_the_local_server(page: Any, server: tuple[str, list[s
     outside = sorted(u for u in urls | worker if not u.startswith(server[0] + "/") and not u.startswith(("data:", "blob:")))
     assert outside == []
     assert {"/vendor/pyodide/pyodide.asm.wasm", "/vendor/viz/viz.js", "/runtime.py"} <= set(server[1])
+    # and the page's content security policy refused nothing the playground itself does
+    refused = [e["message"] for e in page.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []
+    # which is in force: an inline script, as injected markup would carry, is refused
+    page.execute_script("const s = document.createElement('script'); s.textContent = 'document.body.dataset.owned = 1';"
+                        "document.body.append(s);")
+    assert page.execute_script("return document.body.dataset.owned") is None
+    assert any("Content Security Policy" in e["message"] for e in page.get_log("browser"))
     print("\nplayground figures: " + "; ".join(f"{k} {v:.2f}" for k, v in FIGURES.items()))
