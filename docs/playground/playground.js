@@ -61,6 +61,8 @@ function onMessage(e) {
       status.title = `start, in ms: ${Object.entries(data.phases || {}).map(([k, v]) => `${k} ${v}`).join(", ")}`;
       setStatus(`Ready: Python ${seconds} s. Ctrl+Enter runs.`, "ready");
       runButton.disabled = running !== null;
+    } else if (data.state === "error") { // Python runs on; the playground's own code failed
+      setStatus(`A bug in the playground itself: ${data.text}`, "ready");
     } else {
       setStatus(`Python could not start: ${data.text}`, "failed");
     }

@@ -59,6 +59,7 @@ function runCell({ id, code }) {
   const post = (kind, text) => postMessage({ channel: "run", id, kind, text });
   if (interrupt) interrupt[0] = 0;
   const ok = runtime.run_cell(code, post);
+  if (interrupt) interrupt[0] = 0; // a Stop that came as the cell ended is for nothing else
   postMessage({ channel: "run", id, kind: "done", ok });
 }
 
@@ -78,7 +79,12 @@ function tick() {
   timer = null;
   if (session === null) return;
   nextFrame = performance.now() + FRAME_MS;
-  sendState(session.tick(FRAME_MS / 1000));
+  try {
+    sendState(session.tick(FRAME_MS / 1000));
+  } catch (e) { // session.tick catches Python's errors; this is a bug of the playground's own
+    postMessage({ channel: "status", state: "error", text: String(e && e.message ? e.message : e) });
+    return;
+  }
   schedule();
 }
 
