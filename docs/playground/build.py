@@ -20,8 +20,10 @@ build costs only the copies. Nothing here is needed to use valuegrad; only the d
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -103,6 +105,38 @@ def pypi_wheels() -> list[Path]:
     return sorted(folder.glob("*.whl"))
 
 
+def inline_hashes() -> str:
+    """CSP sources for the inline script and style of the backprop player's own page, by their hashes.
+
+    The explorer shows a point's backward pass in the player's page (``backprop_html``), in a sandboxed
+    frame that keeps this page's content security policy: these hashes let that page's script and style,
+    and nothing else inline, run there. They are read from a page made now, so they follow the library.
+    """
+    sys.path.insert(0, str(ROOT))
+    try:
+        from autograd import Value
+        from autograd.viz import backprop_html
+    finally:
+        sys.path.pop(0)
+    page = backprop_html(Value(2.0, label="x") * Value(3.0, label="y"))
+    sources = []
+    for tag, directive in (("script", "script-src"), ("style", "style-src")):
+        for body in re.findall(rf"<{tag}(?:\s+type=\"module\")?>(.*?)</{tag}>", page, flags=re.S):
+            digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+            sources.append((directive, f"'sha256-{digest}'"))
+    if not any(d == "script-src" for d, _ in sources):
+        raise SystemExit("the backprop player's page has no inline script to allow: has backprop_html changed?")
+    return " ".join(f"{d}:{h}" for d, h in sources)
+
+
+def _page_with_hashes(html: str, hashes: str) -> str:
+    """index.html with the player's hashes added to its script-src and style-src."""
+    for item in hashes.split():
+        directive, source = item.split(":", 1)
+        html = html.replace(f"{directive} 'self'", f"{directive} 'self' {source}", 1)
+    return html
+
+
 def build(out: Path) -> int:
     """Write the playground into ``out`` (emptied first); returns its size in bytes."""
     modules = npm_packages()
@@ -112,6 +146,7 @@ def build(out: Path) -> int:
     (out / "examples").mkdir(parents=True)
     for name in PAGE:
         shutil.copy2(HERE / name, out / name)
+    (out / "index.html").write_text(_page_with_hashes((HERE / "index.html").read_text(encoding="utf-8"), inline_hashes()))
     for example in sorted((HERE / "examples").glob("*.py")):
         shutil.copy2(example, out / "examples" / example.name)
     for name in ("player.js", "player.css"):

@@ -196,6 +196,18 @@ def test_the_explorer_plays_50_steps_and_the_loss_falls(page: Any) -> None:
     step = int(explorer.get_attribute("data-step"))
     FIGURES["explorer training steps a second (moons, MLP(2, [8, 8, 1]))"] = step / elapsed
     assert float(explorer.get_attribute("data-loss")) < first
+    # a point's backward pass in the player: its page runs in a frame under this page's CSP (by the hashes
+    # of its inline script and style, which make docs writes into the policy)
+    page.execute_script("document.querySelector('#pg-explorer .vg-dot.vg-train').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    wait(page, lambda d: [b for b in d.find_elements("css selector", "#pg-explorer .vg-scopes button") if "backprop" in b.text])[0].click()
+    page.switch_to.frame(wait(page, lambda d: d.find_elements("css selector", "#pg-explorer iframe.vg-player-frame"))[0])
+    try:
+        counter = wait(page, lambda d: d.find_elements("css selector", ".vg-counter"))[0]
+        wait(page, lambda d: counter.text.startswith("step 0 of "))
+        page.find_element("css selector", ".vg-next").click()
+        wait(page, lambda d: counter.text.startswith("step 1 of "))
+    finally:
+        page.switch_to.default_content()
 
 
 def test_no_request_leaves_the_local_server(page: Any, server: tuple[str, list[str]]) -> None:
