@@ -7,10 +7,16 @@ The server is meant to be boring and safe, like Jupyter's:
   ``Authorization: token ...`` header), compared in constant time;
 * requests from another origin, or naming another host (DNS rebinding), are refused;
 * nothing a page sends is executed: the page's WebSocket carries JSON commands from the fixed
-  list of :mod:`nn.explore.controller`, each checked field by field;
+  list of :mod:`nn.explore.controller`, each checked field by field, read by the depth-checked
+  reader of :mod:`nn.explore.safejson`;
+* nothing slow runs on the event loop: each page's session lives on its own thread
+  (:mod:`nn.explore.runner`), which the loop only hands messages to;
+* the token never reaches a log (:mod:`nn.explore.redact`), and idle or surplus connections
+  cannot use up the file descriptors (:mod:`nn.explore.listener`);
 * a bad request gets a 4xx status and a one-line reason, such as
   ``400 config: 'lr' expects a number in (0, 10], got 'fast'``;
-* Ctrl-C (or SIGTERM) stops it cleanly: pages are told, threads are joined, the port is freed.
+* Ctrl-C (or SIGTERM) stops it cleanly and at once: pages are told, threads are stopped, the
+  port is freed.
 
 Each page gets its own training session, configured by the page's URL query (see
 :mod:`nn.explore.config`), and a thread that trains while it plays. It uses tornado, the web

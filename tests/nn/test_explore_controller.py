@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -167,3 +168,20 @@ def test_the_runner_trains_on_its_thread_and_publishes_changes() -> None:
     assert runner.join(10) and runner.closed
     with pytest.raises(CommandError, match="closed"):
         runner.submit({"type": "play"})
+
+
+def test_runners_take_turns_in_the_order_they_asked() -> None:
+    from nn.explore.runner import Turns
+
+    turns, order = Turns(), []
+    assert turns.take(lambda: False)  # the first is served at once
+    waiting = [threading.Thread(target=lambda k=k: (turns.take(lambda: False), order.append(k), turns.give_back()))
+               for k in range(3)]
+    for thread in waiting:
+        thread.start()
+        time.sleep(0.1)  # they queue up in this order
+    assert not turns.take(lambda: True)  # a cancelled thread leaves the line without a turn
+    turns.give_back()
+    for thread in waiting:
+        thread.join(10)
+    assert order == [0, 1, 2]
