@@ -76,9 +76,11 @@ def square_domain(points: list[Point], margin: float = 0.15) -> tuple[float, flo
 
 
 def optimizer_state(optimizer: SGD | Adam) -> dict[str, list[float]]:
-    """The optimizer's per-parameter state by name: SGD's ``velocity``, Adam's ``m`` and ``v``
-    (:meth:`nn.optim.Optimizer.state`; both start at zero)."""
-    return optimizer.state()
+    """The optimizer's per-parameter state by name, as the explorer shows it: SGD's
+    ``velocity``, Adam's ``m`` and ``v`` (:meth:`nn.optim.Optimizer.state`). A buffer that has
+    not started yet (SGD's velocity before its first step) is shown as zeros."""
+    n = len(optimizer.params)
+    return {name: [0.0] * n if value is None else value for name, value in optimizer.state().items() if name != "step"}
 
 
 class Session:
