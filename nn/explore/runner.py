@@ -100,7 +100,9 @@ class Runner:
     ``controller`` is the controller, or a function that builds it on the thread (the server's
     pages: building a large model's session takes a second, which the event loop must not wait).
     ``publish(parts)`` receives each batch of changed state parts, ``report(text)`` each refusal
-    of a submitted message. :meth:`close` asks the thread to stop; :meth:`join` waits for it.
+    of a submitted message. ``ready()``, if given, says whether the host can take more state: while
+    it says no (a page that does not read what it is sent), nothing is built or published, the
+    changes wait, and the host calls :meth:`wake` once it is ready again; so nothing piles up. :meth:`close` asks the thread to stop; :meth:`join` waits for it.
     The thread is a daemon, so it never keeps Python from exiting.
     """
 
@@ -110,11 +112,13 @@ class Runner:
         publish: Publish,
         report: Report | None = None,
         interval: float = FRAME_INTERVAL,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
         self._controller = controller if isinstance(controller, Controller) else None
         self._build = None if isinstance(controller, Controller) else controller
         self._publish = publish
         self._report = report
+        self._ready = ready
         self._interval = interval
         self._queue: deque[tuple[Any, _Ticket | None]] = deque()
         self._queue_lock = threading.Lock()
@@ -287,7 +291,13 @@ class Runner:
                 ticket.steps = isinstance(message, dict) and message.get("type") == "step"
                 self._waiting.append(ticket)
 
+    def wake(self) -> None:
+        """Tell the thread to look again (the host is ready for more state, see ``ready``)."""
+        self._wake.set()
+
     def _publish_changes(self) -> None:
+        if self._ready is not None and not self._ready():
+            return  # the page has not taken the last state yet: what changed waits, and is sent whole later
         parts = self.controller.parts(self._sent)
         if parts:
             self._publish(parts)

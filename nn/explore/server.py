@@ -55,6 +55,8 @@ HOST = "127.0.0.1"
 IDLE_TIMEOUT = 20.0
 #: How many pages (sessions, each with a training thread) may be open at once.
 MAX_PAGES = 8
+#: Messages to a page that may wait unsent before its runner holds back its state.
+MAX_UNSENT = 2
 _STATIC = resources.files("nn.explore") / "static"
 log = logging.getLogger("tornado.application")
 _TYPES = {"explorer.js": "text/javascript; charset=utf-8", "explorer.css": "text/css; charset=utf-8"}
@@ -171,6 +173,8 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
     """One page's live connection: state out, commands in."""
 
     runner: Runner | None = None
+    #: Messages written to the page and not yet flushed to its connection.
+    _unsent = 0
 
     def prepare(self) -> None:
         _Guarded.prepare(self)
@@ -192,11 +196,14 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
             except RuntimeError:  # the loop has closed: the server is stopping
                 pass
 
-        # The session is built on the runner's thread too: a large model takes a second.
+        # The session is built on the runner's thread too: a large model takes a second. State goes
+        # out only once the page has taken the last: a page that stops reading holds up its own
+        # frames, not the server's memory.
         self.runner = Runner(
             lambda: Controller(config),
             lambda parts: send({"type": "state", "parts": parts}),
             lambda error: send({"type": "error", "message": error}),
+            ready=lambda: self._unsent < MAX_UNSENT,
         )
         self.server.runners.add(self.runner)
         self.server.sockets.add(self)
@@ -206,9 +213,16 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
         if self.ws_connection is None:
             return
         try:
-            self.write_message(text)
+            sent = self.write_message(text)
         except tornado.websocket.WebSocketClosedError:
-            pass
+            return
+        self._unsent += 1
+        sent.add_done_callback(self._sent)
+
+    def _sent(self, future: Any) -> None:
+        self._unsent -= 1
+        if self._unsent < MAX_UNSENT and self.runner is not None:
+            self.runner.wake()
 
     def _error(self, message: str) -> None:
         self._send(json.dumps({"type": "error", "message": message}))

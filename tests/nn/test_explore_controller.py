@@ -185,3 +185,24 @@ def test_runners_take_turns_in_the_order_they_asked() -> None:
     for thread in waiting:
         thread.join(10)
     assert order == [0, 1, 2]
+
+
+def test_a_host_that_is_not_ready_gets_nothing_until_it_is_then_the_latest_state() -> None:
+    published: list[dict[str, Any]] = []
+    ready = threading.Event()
+    runner = Runner(Controller(SMALL), published.append, interval=0.01, ready=ready.is_set)
+    runner.start()
+    try:
+        runner.command({"type": "step", "count": 3})  # the steps run while nothing can be sent
+        time.sleep(0.2)
+        assert published == [] and runner.controller.session.step == 3
+        ready.set()
+        runner.wake()
+        deadline = time.monotonic() + 20
+        while not published:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert set(published[0]) == {"setup", "frame", "inspect"} and published[0]["frame"]["step"] == 3
+    finally:
+        runner.close()
+    assert runner.join(10)
