@@ -206,8 +206,9 @@ for name, value in by_hand.items():
 # %% [markdown]
 # Some of these are worth reading in words. $\partial L/\partial w_2 = 0$: the input $x_2$ is $0$, so $w_2$ has no
 # effect on the output, whatever its value. $\partial L/\partial b = \partial L/\partial n$, because $n = s + b$
-# passes gradient through unchanged, as every addition does. $\partial L/\partial w_1 < 0$: since $o < t$, the loss
-# falls as $w_1$ grows. And $\partial L/\partial x_1$ is what an earlier layer would receive, if $x_1$ were the output
+# passes gradient through unchanged, as every addition does. $\partial L/\partial w_1 < 0$: since $o < t$ and
+# $x_1 > 0$, the loss falls as $w_1$ grows (the sign needs both: with a negative $x_1$, growing $w_1$ would lower $o$
+# and the sign would flip). And $\partial L/\partial x_1$ is what an earlier layer would receive, if $x_1$ were the output
 # of one.
 #
 # Now the same with the engine. `L.backward()` seeds $\partial L/\partial L = 1$ and applies exactly these products,
@@ -461,8 +462,8 @@ MiniValue.tanh = tanh
 # all the nodes that use it, so it needs them in topological order (section 5): every node after its parents. A
 # depth-first walk gives that order. We keep our own stack instead of recursing, so that a deep graph cannot hit
 # Python's recursion limit (notebook 09 shows one that does). Each stack entry says whether the node's parents are
-# done: the first time we pop a node we push it back, marked done, on top of its parents; by the time it surfaces
-# again, every parent has been listed.
+# done: the first time we pop a node we push it back, marked done, and then push its parents on top of it; since a
+# stack pops the last thing pushed first, the parents all come off (and are listed) before the node surfaces again.
 
 # %%
 def topological_sort(root):
@@ -674,10 +675,13 @@ assert sq.grad == 6.0
 # %% [markdown]
 # ## 9. Leaf gradients accumulate across `backward()` calls: zero them
 #
-# The `+=` has a second consequence, which valuegrad shares with PyTorch: `backward()` recomputes the gradients of
-# intermediate nodes from zero, but **adds** into the gradients of leaves. That is deliberate: it lets you sum
-# gradients over several losses or mini-batches before updating. But if you call `backward()` twice on the same loss,
-# the leaves hold twice the gradient:
+# The `+=` has a second consequence: `backward()` recomputes the gradients of intermediate nodes from zero, but
+# **adds** into the gradients of leaves. PyTorch accumulates the same way, into leaves only; its intermediate tensors
+# keep no `.grad` at all unless you ask with `retain_grad()`. That is deliberate: it lets you sum gradients over
+# several losses or mini-batches before updating. But if you call `backward()` twice on the same loss, the leaves hold
+# twice the gradient. (PyTorch frees a graph's saved values during `backward()`, so a second call on the same graph
+# raises an error unless the first was `backward(retain_graph=True)`; valuegrad keeps the graph, so it just adds
+# again.)
 
 # %%
 before = {name: node.grad for name, node in nodes.items()}

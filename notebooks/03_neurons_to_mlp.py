@@ -495,9 +495,10 @@ plt.show()
 # %% [markdown]
 # **The pieces of a fit.** What does each hidden unit contribute? The network is
 # $\hat y(x) = b_2 + \sum_j w_{2,j} \tanh(w_{1,j} x + b_{1,j})$: a constant plus one **scaled, shifted and stretched
-# tanh per hidden unit**. $w_{1,j}$ sets how steep unit $j$'s step is, $-b_{1,j}/w_{1,j}$ where it is centred, and
-# $w_{2,j}$ how tall it is and which way it goes. Here are the three pieces of the 3-unit fit; added together with
-# $b_2$, they give the fit exactly.
+# tanh per hidden unit**. $w_{1,j}$ sets how steep unit $j$'s step is, $-b_{1,j}/w_{1,j}$ where it is centred,
+# $|w_{2,j}|$ how tall it is, and the sign of the product $w_{1,j}w_{2,j}$ which way it goes: up when it is positive,
+# down when it is negative (a negative $w_{1,j}$ flips the step left to right, a negative $w_{2,j}$ upside down).
+# Here are the three pieces of the 3-unit fit; added together with $b_2$, they give the fit exactly.
 
 # %%
 net3 = nets[3]
@@ -525,9 +526,10 @@ plt.show()
 # %% [markdown]
 # Read the pieces. Two units are rising steps, centred on either side of $0$, and together they make the rise of
 # $\sin x$ through the middle. The third falls: its $w_1$ is so small that over $[-\pi, \pi]$ it is almost a straight
-# line sloping down, and it pulls both ends of the fit down, which gives the dip on the left and the fall on the
-# right. One unit alone is a single step, which can rise or fall but never both: hence its poor fit. The cell below
-# checks this reading of the numbers.
+# line sloping down. It lifts the left end of the fit (by almost $+3$ at $x = -\pi$) and lowers the right end by
+# about as much; the two rising steps are already flat out at both ends, so this tilt is what bends the fit back down
+# on the right and makes the dip on the left. One unit alone is a single step, which can rise or fall but never both:
+# hence its poor fit. The cell below checks this reading of the numbers.
 
 # %%
 units = [(u.w[0].data, u.b.data, output.neurons[0].w[j].data) for j, u in enumerate(hidden.neurons)]
@@ -536,7 +538,11 @@ falling = [(w1, b1, w2) for w1, b1, w2 in units if w1 * w2 < 0]
 assert len(rising) == 2 and len(falling) == 1
 assert sorted(-b1 / w1 for w1, b1, _ in rising)[0] < 0 < sorted(-b1 / w1 for w1, b1, _ in rising)[1]
 assert abs(falling[0][0]) < min(abs(w1) for w1, _, _ in rising)          # the flattest of the three
+(w1, b1, w2), = falling
+left, right = w2 * math.tanh(w1 * -math.pi + b1), w2 * math.tanh(w1 * math.pi + b1)
+assert left > 2 and right < -2                     # the falling unit lifts the left end and lowers the right end
 print("two rising steps centred at", [round(-b1 / w1, 3) for w1, b1, _ in rising], "and one gentle fall")
+print(f"the falling unit adds {left:+.2f} at x = -pi and {right:+.2f} at x = +pi")
 
 # %% [markdown]
 # ## 6. Backpropagation in matrix form

@@ -99,8 +99,9 @@ print("lowest-energy state:", ground)
 # %% [markdown]
 # **Temperature.** Dividing the energies by $T$ sets how much they matter. As $T \to 0$ the distribution piles onto the
 # lowest-energy state; as $T \to \infty$ every energy difference vanishes and the distribution becomes uniform
-# ($1/8$ each). In between, the *entropy* $H = -\sum_s p(s)\log p(s)$ grows steadily with $T$ (its derivative is
-# $\operatorname{Var}(E)/T^3 \ge 0$).
+# ($1/8$ each). In between, the *entropy* $S = -\sum_s p(s)\log p(s)$ grows steadily with $T$ (its derivative is
+# $dS/dT = \operatorname{Var}(E)/T^3 \ge 0$). It is written $S$, as in physics, because $H$ here already means the
+# Hamiltonian (information theory writes the same sum as $H$).
 
 # %%
 temperatures = [0.25, 1.0, 4.0]
@@ -122,11 +123,11 @@ plt.tight_layout()
 plt.show()
 
 grid = [0.05, 0.25, 0.5, 1.0, 2.0, 4.0, 100.0]
-H = [entropy(boltzmann(T)) for T in grid]
-assert all(a < b for a, b in zip(H, H[1:]))                  # entropy rises with T
+S = [entropy(boltzmann(T)) for T in grid]
+assert all(a < b for a, b in zip(S, S[1:]))                  # entropy rises with T
 assert boltzmann(0.05)[states.index(ground)] > 0.99           # cold: almost surely the ground state
 assert max(abs(p - 1 / 8) for p in boltzmann(100.0)) < 0.01   # hot: almost uniform
-print("entropy:", [round(h, 3) for h in H], " maximum log 8 =", round(math.log(8), 3))
+print("entropy S:", [round(h, 3) for h in S], " maximum log 8 =", round(math.log(8), 3))
 
 # %% [markdown]
 # ## 2. The softmax and the sigmoid come out of the Boltzmann distribution
@@ -445,8 +446,10 @@ plt.show()
 # 1. `rbm.reconstruct(v)` for each training image: the up-and-down pass returns probabilities close to the image.
 # 2. The same pass on a *corrupted* image (one pixel flipped): rounding the reconstruction at 0.5 often gives the
 #    original image back, because the hidden units encode "which bars or stripes", not single pixels.
-# 3. `rbm.sample(n, k)`: start from random noise and run $k$ steps of block Gibbs sampling. These are draws from the
-#    model's own distribution $p(\mathbf{v})$; if it has learnt the data, most of them are bars or stripes.
+# 3. `rbm.sample(n, k)`: start from random noise and run $k$ steps of block Gibbs sampling. The chain's distribution
+#    approaches the model's own $p(\mathbf{v})$ as $k$ grows, so after $k = 50$ steps these are only *approximate*
+#    draws from it (how close depends on how fast the chain mixes); if the model has learnt the data, most of them
+#    are bars or stripes.
 #
 # The last row shows each hidden unit's weights $W_{:,j}$ as a $3\times3$ image (its *receptive field*, rescaled).
 

@@ -22,7 +22,7 @@ import pytest
 from helpers import headless_chromium, require
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]*_*.ipynb"))
 
 
 def build_command(out: Path) -> list[str]:
