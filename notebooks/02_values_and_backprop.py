@@ -482,6 +482,34 @@ def topological_sort(root):
 
 
 # %% [markdown]
+# The stack is the part that is easy to get lost in, so here it is at work on a graph of four nodes: $c = a \cdot b$
+# and $d = c + a$, where $a$ is reached along two paths. Each line shows what was popped and the stack after it
+# (`✓`: a node whose parents are already pushed). `d` is opened first and listed last; `a`, found again through
+# `c`, is skipped the second time. (Notebook 02b traces a larger graph and lets you write the walk yourself.)
+
+# %%
+a_, b_ = MiniValue(2.0), MiniValue(3.0)
+c_ = MiniValue(a_.data * b_.data, (a_, b_), (b_.data, a_.data))
+d_ = MiniValue(c_.data + a_.data, (c_, a_), (1.0, 1.0))
+names_ = {a_: "a", b_: "b", c_: "c", d_: "d"}
+order_, visited_, stack_ = [], set(), [(d_, False)]
+while stack_:
+    node, parents_listed = stack_.pop()
+    if parents_listed:
+        order_.append(node)
+        what = f"list {names_[node]}"
+    elif node not in visited_:
+        visited_.add(node)
+        stack_.append((node, True))
+        stack_.extend((parent, False) for parent in node.parents)
+        what = f"open {names_[node]}"
+    else:
+        what = f"skip {names_[node]}"
+    print(f"{what:8s} stack: [{' '.join(names_[n] + ('✓' if done else '') for n, done in stack_)}]")
+print("order:", [names_[n] for n in order_])
+assert order_ == topological_sort(d_)
+
+# %% [markdown]
 # **Step 4: `backward()`.** Seed the output's gradient with $1$ ($\partial o/\partial o = 1$), then walk the
 # topological order backwards and let each node pass $\text{local} \times \text{its gradient}$ to each parent, with
 # `+=`, because a node used twice gets a contribution along each path (section 8).

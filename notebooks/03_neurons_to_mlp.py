@@ -615,6 +615,25 @@ for mine, engine in [(dW1, grads_of[0][0]), (db1, grads_of[0][1]), (dW2, grads_o
 print(f"largest difference from backward(): {max(np.max(np.abs(a - b)) for a, b in [(dW1, grads_of[0][0]), (dW2, grads_of[1][0])]):.1e}")
 
 # %% [markdown]
+# **The same numbers, one scalar at a time.** If the matrices feel far from notebook 02, undo them: every entry of
+# the table is notebook 02's chain rule on single numbers. The cell below recomputes $\boldsymbol\delta_1$ and
+# $\partial L/\partial W_1$ with plain loops over units, each line a product of local derivatives, and finds the
+# same numbers as the matrix formulas: $\delta_{1,j}$ collects, from every output $i$, that output's error times
+# the weight $W_{2,ij}$ that carried $h_j$ to it, then scales by unit $j$'s own slope $1 - h_j^2$.
+
+# %%
+delta1_loops = []
+for j in range(k):
+    incoming = 0.0
+    for i in range(n):
+        incoming += delta2[i] * W2_[i, j]        # ∂L/∂y_i · ∂y_i/∂h_j, added over every path (every output)
+    delta1_loops.append(incoming * (1 - h_[j] ** 2))   # · ∂h_j/∂z_j, tanh's local derivative
+dW1_loops = [[delta1_loops[j] * x_[col] for col in range(m)] for j in range(k)]   # · ∂z_j/∂W1[j][col] = x_col
+print("δ1 by loops:           ", [round(float(d), 6) for d in delta1_loops])
+print("δ1 by W2ᵀδ2 ⊙ (1 − h²):", [round(float(d), 6) for d in delta1])
+assert np.allclose(delta1_loops, delta1, rtol=1e-13, atol=1e-15) and np.allclose(dW1_loops, dW1, rtol=1e-13, atol=1e-15)
+
+# %% [markdown]
 # **A whole batch at once.** For a batch of $B$ examples, stack the inputs as the rows of $X \in \mathbb R^{B\times
 # m}$ and the error signals as the rows of $\Delta_1 \in \mathbb R^{B \times k}$. The loss is the sum over the batch,
 # so the gradient is the sum of the per-example outer products, which is one matrix product:
