@@ -809,7 +809,7 @@ check("02.2", answer_02_2)
 # %% [markdown]
 # **02.3 Break the order.** Run `backprop_in` from section 5 on the loss $L$ of section 2 with a *forward*
 # topological order, `topological_order(L, include_leaves=False)`, not reversed. Which nodes, other than $L$
-# itself, end with a gradient that is not zero? Give their labels as a set, such as `{"e", "o"}`, and explain why
+# itself, end with a gradient that is not zero? Give their labels as a set, such as `{"p1", "s"}`, and explain why
 # the others stay at zero.
 
 # %%

@@ -64,7 +64,7 @@ def _neuron_loss():
 def _(answer):
     present(answer, "your set of labels")
     if isinstance(answer, str) or not hasattr(answer, "__iter__"):
-        raise Wrong(f"the answer should be a set of labels such as {{'e', 'o'}}, got {type(answer).__name__}")
+        raise Wrong(f"the answer should be a set of labels such as {{'p1', 's'}}, got {type(answer).__name__}")
     given = {str(label) for label in answer}
     L, names = _neuron_loss()
     grads = {L: 1.0}
