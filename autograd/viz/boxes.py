@@ -7,8 +7,9 @@ the rest of the picture:
   the rest, and its tooltip the whole path), how many Values it holds, and its outputs (the
   Values used outside it), each with its data and gradient, up to ``MAX_PORTS`` of them;
 * the edges into each box, one per place the Values come from (a shown Value, or another
-  box), labelled ``×k`` when k Values cross; a leaf that feeds several boxes is drawn again,
-  dotted and marked ``(same)``, beside each of them, as far-used Values are in a whole drawing;
+  box), labelled ``×k`` when k Values cross; the leaves that feed several boxes are drawn
+  again beside each box, as one dotted node marked ``(same)``, as far-used Values are in a
+  whole drawing;
 * each open group as a frame (a Graphviz cluster) around the Values and boxes inside it.
 """
 
@@ -99,12 +100,15 @@ def add_boxes(
         for x in box.inputs:
             if x in collapsed.box_of:
                 src = ids[collapsed.box_of[x]]
-            elif fed.get(x, 0) > 1:  # a leaf feeding many boxes: a copy beside each (far edges stall dot)
-                src = f"{value_ids[x]}_copy{ids[box]}"
-                g.node(src, _text(f"{names[x]} (same)"), shape="box", style="filled,dotted,rounded", fillcolor="white")
+            elif fed.get(x, 0) > 1:  # leaves feeding many boxes: copies beside each box (far edges stall dot)
+                src = f"shared_{ids[box]}"
             else:
                 src = value_ids[x]
             crossing.setdefault(src, []).append(x)
+        shared = crossing.get(f"shared_{ids[box]}", [])
+        if shared:  # one node for all of them: one per leaf would be thousands in an attention's boxes
+            text = f"{names[shared[0]]} (same)" if len(shared) == 1 else f"{len(shared)} shared inputs (same)"
+            g.node(f"shared_{ids[box]}", _text(text), shape="box", style="filled,dotted,rounded", fillcolor="white")
         for src, xs in crossing.items():
             if len(xs) == 1 and xs[0] in collapsed.box_of:
                 g.edge(source_of(collapsed, ids, xs[0], ports), ids[box])
