@@ -44,7 +44,7 @@ from __future__ import annotations
 import warnings
 
 from ..replay import Tape
-from .build import CompileError, CompilerNotFound
+from .build import CacheError, CompileError, CompilerNotFound
 from .ctape import CTape, ExactnessError, compile_tape
 from .emit import MissingFormula
 from .trainer import AdamRule, SGDRule, Trainer
@@ -53,6 +53,7 @@ __all__ = [
     "CTape",
     "compile_tape",
     "compile_or_fall_back",
+    "CacheError",
     "CompileError",
     "CompilerNotFound",
     "CompilerWarning",
