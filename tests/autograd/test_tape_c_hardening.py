@@ -1,9 +1,12 @@
-"""The C tape's cache, attacked: planted, linked, foreign, truncated and empty libraries.
+"""The C tape, attacked: its cache, the user text in its source, and the state given to a Trainer.
 
-A library in the cache runs as the user's code when it is loaded (its constructor runs at
-once), so each test plants something a hostile local user or a broken compiler could leave
-there, and checks that it is never loaded: it is refused, or deleted and built again, and the
-tape still computes the engine's numbers.
+* The cache: a library there runs as the user's code when it is loaded (its constructor runs at
+  once), so each test plants something a hostile local user or a broken compiler could leave
+  there (planted, linked, foreign, truncated, empty libraries), and checks that it is never
+  loaded: it is refused, or deleted and built again, and the tape still computes the engine's
+  numbers.
+* The source: an op's name and doc are written into C comments; no text may end the comment.
+* A Trainer: an optimizer state of the wrong length or type is refused before any C runs.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from typing import Any
 import pytest
 from helpers import require_program
 
-from autograd import Value, record
-from autograd.tape.cbackend import CacheError, CompileError, CTape
+from autograd import Value, apply, record
+from autograd.ops import Op
+from autograd.tape.cbackend import AdamRule, CacheError, CompileError, CTape, SGDRule, Trainer
 
 #: A library whose constructor leaves a mark: if the mark appears, the planted library was loaded.
 PLANTED = '#include <stdio.h>\n__attribute__((constructor)) static void planted(void) { fclose(fopen("%s", "w")); }\n'
@@ -149,3 +153,25 @@ def test_a_compiler_that_writes_no_library_leaves_no_cache_entry(monkeypatch: py
         with pytest.raises(CompileError, match=r"exited 0 .* not a loadable library"):
             tape_of_w()
     assert not list((tmp_path / "cache" / "valuegrad" / "tapes").glob("*.so"))
+
+
+# --- user text in the C source ------------------------------------------------------------------
+
+#: Texts that end a C comment in a way a search for ``*/`` misses, then compile a line of their own.
+ESCAPES = {
+    "backslash-newline": "*\\\n/\n#error the doc was compiled as code\n/*",
+    "trigraph": "*??/\n/\n#error the doc was compiled as code\n/*",
+    "plain": "*/\n#error the doc was compiled as code\n/*",
+    "bidi and line separator": "\u202e*/\u2028#error x /*",
+}
+
+
+@pytest.mark.parametrize("text", ESCAPES.values(), ids=list(ESCAPES))
+@pytest.mark.parametrize("where", ["doc", "name"])
+def test_no_user_text_ends_a_c_comment(text: str, where: str) -> None:
+    name, doc = ("cube", text) if where == "doc" else (f"cube{text}", "cubes")
+    cube = Op(name, "³", lambda M, a: (a * a * a, (3.0 * a * a,)), 1, c="OUT = A * A * A; D(0) = 3.0 * A * A;", doc=doc)
+    w = Value(1.5)
+    tape = record(lambda x: apply(cube, w * x), 2.0, backend="c")
+    assert isinstance(tape, CTape) and tape(-1.0) == (-1.5) ** 3
+    assert "#error" not in "".join(line for line in tape.c_source.splitlines() if line.lstrip().startswith("#"))
