@@ -175,3 +175,53 @@ def test_no_user_text_ends_a_c_comment(text: str, where: str) -> None:
     tape = record(lambda x: apply(cube, w * x), 2.0, backend="c")
     assert isinstance(tape, CTape) and tape(-1.0) == (-1.5) ** 3
     assert "#error" not in "".join(line for line in tape.c_source.splitlines() if line.lstrip().startswith("#"))
+
+
+# --- a Trainer's arguments ----------------------------------------------------------------------
+
+
+def two_parameter_tape() -> tuple[Any, list[Value]]:
+    w, b = Value(0.5), Value(-0.25)
+    return record(lambda x, y: (w * x + b - y) ** 2, 1.0, 2.0, backend="c"), [w, b]
+
+
+@pytest.mark.parametrize(
+    ("make_rule", "error", "message"),
+    [
+        (lambda: SGDRule(0.1, momentum=0.9, velocity=[0.0]), ValueError, r"SGDRule: velocity holds 1 numbers, but there are 2"),
+        (lambda: SGDRule(0.1, momentum=0.9, velocity=[0.0] * 3), ValueError, r"velocity holds 3 numbers"),
+        (lambda: SGDRule(0.1, velocity=[]), ValueError, r"velocity holds 0 numbers"),
+        (lambda: AdamRule(m=[0.0], v=[0.0]), ValueError, r"AdamRule: m holds 1 numbers, but there are 2"),
+        (lambda: AdamRule(m=[0.0, 0.0], v=[0.0]), ValueError, r"AdamRule: v holds 1 numbers"),
+        (lambda: AdamRule(m=[0.0, 0.0]), ValueError, r"m and v .* give both or neither"),
+        (lambda: SGDRule(0.1, velocity="ab"), TypeError, r"SGDRule: velocity expects a sequence of numbers"),
+        (lambda: SGDRule(0.1, velocity=5), TypeError, r"SGDRule: velocity expects a sequence of numbers"),
+        (lambda: AdamRule(m=[0.0, "x"], v=[0.0, 0.0]), TypeError, r"AdamRule: m\[1\] expects a real number"),
+    ],
+)
+def test_an_optimizer_state_that_does_not_fit_is_refused_before_any_c_runs(make_rule: Any, error: type, message: str) -> None:
+    tape, params = two_parameter_tape()
+    with pytest.raises(error, match=message):
+        Trainer(params, make_rule())
+
+
+@pytest.mark.parametrize("attribute", ["velocity", "m"])
+def test_a_state_replaced_after_the_trainer_was_made_is_checked_at_the_update(attribute: str) -> None:
+    tape, params = two_parameter_tape()
+    rule: Any = SGDRule(0.1, momentum=0.9) if attribute == "velocity" else AdamRule()
+    trainer = Trainer(params, rule)
+    trainer.step(tape, [(1.0, 2.0)])
+    setattr(rule, attribute, [0.0])
+    with pytest.raises(ValueError, match=f"{attribute} holds 1 numbers, but there are 2"):
+        trainer.update()
+
+
+def test_run_flat_refuses_a_buffer_that_is_not_doubles() -> None:
+    from array import array
+
+    tape, params = two_parameter_tape()
+    trainer = Trainer(params, SGDRule(0.1))
+    with pytest.raises(TypeError, match=r"flat expects a writable, contiguous buffer of doubles"):
+        trainer.run_flat(tape, array("f", [1.0, 2.0, 3.0, 4.0]), 1)
+    with pytest.raises(TypeError, match=r"count expects an int >= 0"):
+        trainer.run_flat(tape, array("d", [1.0, 2.0]), -1)
