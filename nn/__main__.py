@@ -334,7 +334,7 @@ def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     except ValueError as e:  # the model does not fit the data set or the loss
         parser.error(f"{args.model!r} cannot be trained on {args.dataset}: {e}")
     except OSError as e:
-        print(f"error: could not write {', '.join(paths)}: {e}", file=sys.stderr)
+        print(f"error: could not write {', '.join(paths)} (no file was changed): {e}", file=sys.stderr)
         return 1
     print("wrote " + ", ".join(written))
     return 0

@@ -14,23 +14,31 @@ import sys
 import webbrowser
 from typing import TYPE_CHECKING
 
+from autograd.fileio import read_regular
+
 from .config import Config
 
 if TYPE_CHECKING:
     from .server import ExplorerServer
 
-__all__ = ["read_config", "run"]
+__all__ = ["read_config", "run", "CONFIG_FILE_LIMIT"]
+
+#: The largest ``--config @FILE`` read: a configuration is a few hundred bytes.
+CONFIG_FILE_LIMIT = 1 << 20
 
 
 def read_config(text: str) -> Config:
     """``--config``'s value: a URL query (``dataset=xor&lr=0.1``) or ``@file.json``. ValueError if bad."""
     if text.startswith("@"):
         path = text[1:]
-        try:
-            with open(path, encoding="utf-8") as f:
-                content = f.read()
+        try:  # a regular file of at most 1 MiB, checked before reading: never /dev/zero or a FIFO
+            content = read_regular(path, CONFIG_FILE_LIMIT, "configuration file").decode("utf-8")
         except OSError as e:
             raise ValueError(f"--config: cannot read {path!r}: {e.strerror or e}") from None
+        except UnicodeDecodeError as e:
+            raise ValueError(f"--config: {path!r} is not UTF-8 text ({e})") from None
+        except ValueError as e:
+            raise ValueError(f"--config: {e}") from None
         return Config.from_json(content)
     return Config.from_query(text)
 
