@@ -192,8 +192,11 @@ def _intact(so: Path) -> bool:
     """Whether ``so`` still has the bytes it had when it was checked and cached: the fingerprint
     written beside it then (``.so.sha256``) must match. ``dlopen`` of a truncated library can
     crash the process (SIGBUS) instead of failing, so a library is compared before it is loaded."""
+    sidecar = so.parent / (so.name + ".sha256")
+    if not _trusted(sidecar):  # held to the library's own rules: a regular file of ours, closed to others
+        return False
     try:
-        expected = (so.parent / (so.name + ".sha256")).read_text(encoding="ascii").strip()
+        expected = sidecar.read_text(encoding="ascii").strip()
         return expected == _fingerprint(so)
     except (OSError, UnicodeDecodeError):
         return False
