@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import random
 import re
 import runpy
 import subprocess
@@ -21,7 +22,7 @@ import pytest
 from helpers import hide_module, require
 
 import nn.torch_export as torch_export
-from nn import MLP, SGD, Adam, Layer, binary_cross_entropy, cross_entropy, fit, hinge_loss, to_torch
+from nn import MLP, SGD, Adam, Layer, Module, binary_cross_entropy, cross_entropy, fit, hinge_loss, to_torch
 from nn.__main__ import main
 from nn.data import make_circles, make_moons, make_spirals, train_test_split
 
@@ -348,8 +349,15 @@ def test_no_text_from_the_python_api_becomes_code_in_the_script(tmp_path: Path, 
         def __repr__(self) -> str:
             return text
 
-    named = type(text.replace("\n", "_"), (Hostile,), {})  # a class name with quotes and escapes
-    for model in (Hostile(2, [3, 1], seed=0), named(2, [3, 1], seed=0)):
+    class Chain(Module):  # not an MLP: the script names it by its class name
+        def __init__(self) -> None:
+            self.first, self.second = Layer(2, 3, rng=random.Random(0)), Layer(3, 1, activation="linear", rng=random.Random(1))
+
+        def __call__(self, x: list[float]) -> Any:
+            return self.second(self.first(x))
+
+    named = type(text, (Chain,), {})  # a class name with quotes, escapes and newlines
+    for model in (Hostile(2, [3, 1], seed=0), named()):
         out = torch_export.export_torch(model, tmp_path / "hostile")
         assert code_of(Path(out[1])) == code_of(Path(torch_export.export_torch(MLP(2, [3, 1], seed=0), tmp_path / "p2")[1]))
         assert text.splitlines()[0] in script_namespace(Path(out[1]))["build_model"].__doc__
