@@ -91,7 +91,7 @@ def parameter_count(nin: int, sizes: list[int]) -> int:
 def _number(kind: Callable[[str], Any], low: float, low_open: bool, high: float = math.inf, high_open: bool = True) -> Callable[[str], Any]:
     """An argparse type: ``kind(text)`` within the given interval."""
     def bound(x: float) -> str:
-        return f"{x:,}" if kind is int and math.isfinite(x) and abs(x) >= 10_000 else f"{x:g}"
+        return f"{x:,}" if kind is int and math.isfinite(x) and abs(x) >= 1_000_000 else f"{x:g}"
 
     interval = f"{'(' if low_open else '['}{bound(low)}, {bound(high)}{')' if high_open else ']'}"
     name = "an integer" if kind is int else "a number"
