@@ -12,7 +12,7 @@ DEMO_STAMP := $(VENV)/.valuegrad-demo-installed
 TORCH  := torch==2.13.0
 EXTRAS := dev,viz,notebooks,datasets,bench,torch,docs
 
-.PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks notebooks-build docs clean
+.PHONY: help setup setup-demo system-deps test lint typecheck pytest demo bench notebooks notebooks-build docs clean js js-deps
 
 help:
 	@echo "make demo       set up, then train an MLP on the moons and draw a neuron's backprop"
@@ -57,6 +57,7 @@ pytest: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	@$(MAKE) --no-print-directory js
 	$(PY) -m pytest -q
 
 # The main job: train an MLP on the two moons (progress bar, accuracy, model.json, loss.png,
@@ -80,10 +81,35 @@ notebooks-build: setup
 # The documentation site: the README, every notebook with its saved outputs (none is run) and the
 # API reference from the docstrings. The source folder is the repository and docs/ the configuration;
 # -W makes any warning fail the build, and -E reads every page afresh, so no warning is ever skipped.
+# The playground (playground/ in the site: valuegrad in Pyodide) is assembled after the pages by
+# docs/_ext/playground.py, which needs npm: it fetches the pinned Pyodide and Graphviz in WebAssembly.
 DOCS_OUT ?= build/docs
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -E -q -c docs . $(DOCS_OUT)
 	@echo "The site is in $(DOCS_OUT): open $(DOCS_OUT)/index.html"
+	@echo "The playground needs a web server: python -m http.server -d $(DOCS_OUT), then open http://127.0.0.1:8000/playground/"
+
+# The front end's JavaScript (the player, the explorer, the playground): ESLint, then the unit tests of
+# its pure functions with Node's test runner. The tools are pinned in tests/js/package-lock.json and
+# installed there (npm ci, again only when the lock changes). Without node and npm this is skipped
+# with a note, except under CI=true, where it fails.
+JS        := tests/js
+JS_STAMP  := $(JS)/node_modules/.valuegrad-installed
+JS_FILES   = autograd/viz/*.js nn/explore/static/*.js $(wildcard docs/playground/*.js) $(JS)/*.mjs
+js:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	    echo "node and npm are missing: the JavaScript is neither linted nor tested (apt-get install nodejs npm)" >&2; \
+	    if [ "$${CI:-}" = true ]; then exit 1; fi; \
+	else \
+	    $(MAKE) --no-print-directory js-deps && \
+	    $(JS)/node_modules/.bin/eslint --max-warnings 0 -c $(JS)/eslint.config.mjs $(JS_FILES) && \
+	    node --test $(JS)/; \
+	fi
+
+js-deps: $(JS_STAMP)
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	npm ci --prefix $(JS) --no-audit --no-fund --loglevel=error
+	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis runs build *.egg-info $(JS)/node_modules docs/playground/node_modules

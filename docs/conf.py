@@ -34,6 +34,7 @@ extensions = [
     "optable",  # the op table of autograd.ops, read from autograd.ops.OPS
     "widget_snapshot",  # saved ipywidgets shown as they were saved, without widget JavaScript
     "player_embed",  # the backprop player itself, made from the library at build time
+    "playground",  # valuegrad in the browser (Pyodide): playground/, assembled after the build
 ]
 
 # The source folder is the repository, and only these files in it are pages. A notebook added as
@@ -41,7 +42,7 @@ extensions = [
 root_doc = "docs/index"
 include_patterns = ["docs/index.md", "docs/reading.md", "docs/api/*.rst", "README.md", "notebooks/[0-9][0-9]*_*.ipynb"]
 # Folders Sphinx need not walk at all: tools' caches, the virtual environment, build outputs.
-exclude_patterns = [".*", "**/.ipynb_checkpoints", "**/__pycache__", "build", "dist", "runs", "*.egg-info"]
+exclude_patterns = [".*", "**/.ipynb_checkpoints", "**/__pycache__", "**/node_modules", "build", "dist", "runs", "*.egg-info"]
 
 # Notebooks are shown with the outputs saved in them: never run at build time.
 nb_execution_mode = "off"

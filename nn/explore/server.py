@@ -33,7 +33,6 @@ import logging
 import secrets
 import signal
 from collections.abc import Callable
-from importlib import resources
 from typing import Any
 
 import tornado.httputil
@@ -41,7 +40,7 @@ import tornado.netutil
 import tornado.web
 import tornado.websocket
 
-from . import redact
+from . import frontend, redact
 from .config import Config
 from .controller import CommandError, Controller
 from .listener import CappedHTTPServer, connection_cap
@@ -57,13 +56,13 @@ IDLE_TIMEOUT = 20.0
 MAX_PAGES = 8
 #: Messages to a page that may wait unsent before its runner holds back its state.
 MAX_UNSENT = 2
-_STATIC = resources.files("nn.explore") / "static"
 log = logging.getLogger("tornado.application")
 _TYPES = {"explorer.js": "text/javascript; charset=utf-8", "explorer.css": "text/css; charset=utf-8"}
 
 
 def _static(name: str) -> str:
-    return (_STATIC / name).read_text(encoding="utf-8")
+    """A front-end file; explorer.js is all of the front end's modules joined into one (see frontend.py)."""
+    return frontend.bundle() if name == "explorer.js" else frontend.read(name)
 
 
 def status_reason(text: str, most: int = 200) -> str:

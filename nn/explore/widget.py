@@ -4,8 +4,8 @@
     Explorer()                                                        # the defaults: moons, MLP(2, [8, 8, 1])
     Explorer({"dataset": "xor", "hidden": [4], "lock": ["dataset", "hidden"]})   # a fixed exercise
 
-The page is the same JavaScript module as the standalone explorer's (``static/explorer.js``),
-which anywidget loads into the notebook. The state reaches it through three synced traits,
+The page is the same JavaScript as the standalone explorer's (``static/explorer.js`` and the
+modules it imports, joined into the one module anywidget loads by :func:`nn.explore.frontend.bundle`). The state reaches it through three synced traits,
 ``setup``, ``frame`` and ``inspect`` (see :mod:`nn.explore.controller`), and its commands come
 back as custom messages, checked against the same whitelist as the server's. Training runs on
 a background thread of the kernel, so the notebook stays usable while it plays; from Python,
@@ -15,21 +15,19 @@ a background thread of the kernel, so the notebook stays usable while it plays; 
 
 from __future__ import annotations
 
-import pathlib
 from collections.abc import Mapping
 from typing import Any
 
 import anywidget
 import traitlets
 
+from . import frontend
 from .config import Config
 from .controller import CommandError, Controller
 from .runner import Runner
 from .session import Session
 
 __all__ = ["Explorer", "make_config"]
-
-_STATIC = pathlib.Path(__file__).parent / "static"
 
 
 def make_config(config: Config | Mapping[str, Any] | str | None, settings: Mapping[str, Any]) -> Config:
@@ -59,8 +57,8 @@ class Explorer(anywidget.AnyWidget):
     ValueError naming the key, the value and what it wants.
     """
 
-    _esm = _STATIC / "explorer.js"
-    _css = _STATIC / "explorer.css"
+    _esm = frontend.bundle()
+    _css = frontend.read("explorer.css")
     setup = traitlets.Dict().tag(sync=True)
     frame = traitlets.Dict().tag(sync=True)
     inspect = traitlets.Dict().tag(sync=True)

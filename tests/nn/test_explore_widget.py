@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from helpers import require
 
+from nn.explore import frontend
 from nn.explore.config import Config
 
 
@@ -30,7 +31,7 @@ def explorer() -> Iterator[Any]:
 
 def test_the_widget_ships_the_front_end_files_and_the_state(explorer: Any) -> None:
     static = Path(__file__).resolve().parents[2] / "nn" / "explore" / "static"
-    assert str(explorer._esm) == (static / "explorer.js").read_text()
+    assert str(explorer._esm) == frontend.bundle() and "export default { render };" in str(explorer._esm)
     assert str(explorer._css) == (static / "explorer.css").read_text()
     assert explorer.setup["config"]["grid"] == 12 and explorer.setup["locked"] == ["reset"]
     assert explorer.frame["step"] == 0 and explorer.inspect == {"point": None}

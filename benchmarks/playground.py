@@ -1,0 +1,117 @@
+"""How fast the docs site's playground is, in headless Chromium: its start, and the explorer in its worker.
+
+    python benchmarks/playground.py             # 3 page loads, 100 explorer steps each way
+    python benchmarks/playground.py --loads 5 --steps 200
+
+It assembles the playground (docs/playground/build.py: needs npm; downloads are cached), serves it
+from a plain static server on 127.0.0.1, as ``python -m http.server`` does, and prints:
+
+* the time until Run works (Python and valuegrad loaded in the worker), for a cold page (a fresh
+  browser profile) and for warm ones (the same page again, from the browser's cache), with the
+  worker's own breakdown (Pyodide's start, Graphviz's, the wheels unpacked, the imports);
+* the moons example's time (20 steps of gradient descent on 100 points);
+* the explorer's training steps a second while it plays (moons, MLP(2, [8, 8, 1])), in the
+  playground's worker and, side by side, on ``python -m nn explore``'s server.
+
+The goals (issue 25): a cold page interactive in 5 s, a warm one in 2 s, and 20 steps a second.
+Wall-clock figures depend on how busy the machine is: the first line says its load. Nothing here
+is asserted; tests/integration/test_playground_browser.py tests what the playground does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from harness import machine_line
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "docs" / "playground")]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _serve(folder: Path) -> str:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def _wait(driver: Any, condition: Any, timeout: float = 300) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, 0.05).until(condition)
+
+
+def _play(driver: Any, prefix: str, steps: int) -> float:
+    """Press Play on the explorer under ``prefix``; training steps a second until ``steps``."""
+    explorer = _wait(driver, lambda d: d.find_elements("css selector", prefix + ".vg-explorer"))[0]
+    _wait(driver, lambda d: explorer.get_attribute("data-step") == "0" and d.find_elements("css selector", prefix + ".vg-dot"))
+    driver.find_element("css selector", prefix + ".vg-play").click()
+    start = time.monotonic()
+    _wait(driver, lambda d: int(explorer.get_attribute("data-step")) >= steps)
+    elapsed = time.monotonic() - start
+    driver.find_element("css selector", prefix + ".vg-play").click()
+    return int(explorer.get_attribute("data-step")) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--loads", type=int, default=3, help="page loads: the first cold, the others warm")
+    parser.add_argument("--steps", type=int, default=100, help="explorer steps to time, each way")
+    args = parser.parse_args()
+    from helpers import headless_chromium
+
+    import build
+
+    print(machine_line())
+    site = Path(tempfile.mkdtemp(prefix="valuegrad-playground-")) / "playground"
+    size = build.build(site)
+    print(f"the playground: {size / 1e6:.1f} MB")
+    page = _serve(site) + "/index.html"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    server = subprocess.Popen([sys.executable, "-m", "nn", "explore", "--no-browser"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", server.stdout.readline())
+        assert found, "python -m nn explore printed no URL"
+        with headless_chromium(window="1300,1400") as driver:
+            for i in range(args.loads):
+                start = time.monotonic()
+                driver.get(page)
+                _wait(driver, lambda d: d.execute_script("return document.body.dataset.state") in ("ready", "failed"))
+                phases = driver.execute_script("return document.getElementById('pg-status').title")
+                print(f"{'cold' if i == 0 else 'warm'} page, until Run works: {time.monotonic() - start:.2f} s ({phases})")
+            driver.execute_script("const s = document.getElementById('pg-example'); s.value = 'moons';"
+                                  "s.dispatchEvent(new Event('change'));")
+            _wait(driver, lambda d: "make_moons" in d.execute_script("return document.getElementById('pg-code').value"))
+            start = time.monotonic()
+            driver.find_element("id", "pg-run").click()
+            _wait(driver, lambda d: d.execute_script("return document.body.dataset.run") != "running")
+            print(f"moons example (20 steps of 100 points): {time.monotonic() - start:.2f} s")
+            driver.find_element("id", "pg-explorer-open").click()
+            worker = _play(driver, "#pg-explorer ", args.steps)
+            driver.get(found.group(0))
+            served = _play(driver, "", args.steps)
+            print(f"explorer, Play, moons, MLP(2, [8, 8, 1]): {worker:.1f} steps/s in the worker, {served:.1f} on the server")
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+if __name__ == "__main__":
+    main()
