@@ -1,4 +1,11 @@
-"""Writing files atomically: a reader sees the old contents or the new, never half of either.
+"""Reading and writing user files safely: :func:`read_regular` and :func:`write_atomic`.
+
+Reading: a path may name something that is not a file. ``/dev/zero`` never ends (reading it
+whole fills the memory), a FIFO blocks ``open`` until someone writes to it, and a huge file takes
+all the memory it holds. :func:`read_regular` opens without blocking, checks on the open file
+that it is a regular file no larger than the caller's limit, and only then reads.
+
+Writing: a reader sees the old contents or the new, never half of either.
 
 Opening a file for writing empties it at once, and the new bytes arrive over time. A crash, a
 full disk or Ctrl-C in between leaves a truncated file, and the old contents are gone. The
@@ -7,7 +14,7 @@ it over the old one. ``os.replace`` renames in one step within a file system: at
 the path names either the whole old file or the whole new one.
 
 Every file valuegrad writes (models, metrics, pictures, drawings) goes through
-:func:`write_atomic`. No third-party import: this module is part of the engine's core.
+:func:`write_atomic`, and every file of the user's it reads through :func:`read_regular`. No third-party import: this module is part of the engine's core.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import secrets
 import stat
 from typing import Union
 
-__all__ = ["write_atomic"]
+__all__ = ["read_regular", "write_atomic"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -26,6 +33,62 @@ PathLike = Union[str, "os.PathLike[str]"]
 _NEW_FILE_MODE = 0o666
 #: How many random temporary names to try before giving up (a clash is already unlikely).
 _TRIES = 100
+
+
+def read_regular(path: PathLike, limit: int, what: str = "file") -> bytes:
+    """The bytes of the regular file at ``path``, refused before reading unless it has at most ``limit``.
+
+    The file is opened with ``O_NONBLOCK``, so that a FIFO cannot make ``open`` wait for a
+    writer, and ``fstat`` on the open descriptor (not on the path, which could be swapped in
+    between) says what it is: anything but a regular file (a FIFO, a device such as
+    ``/dev/zero``, a socket) is refused, and so is a file larger than ``limit`` bytes. A file that
+    grows while it is read is cut off at ``limit + 1`` bytes and refused as well. Symbolic links
+    are followed, as ``open`` follows them; what they lead to is checked.
+
+    Raises ValueError naming ``path`` (``what`` says what the file was meant to be, e.g. "model
+    file"), IsADirectoryError for a folder, and OSError if it cannot be opened or read.
+
+    >>> read_regular("/dev/zero", 1024)
+    Traceback (most recent call last):
+    ...
+    ValueError: '/dev/zero' is a character device, not a regular file: no file is read from it
+    """
+    name = os.fspath(path)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise TypeError(f"read_regular: limit expects an int >= 0 (bytes), got {limit!r}")
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", name)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{name!r} is {_kind(info.st_mode)}, not a regular file: no {what} is read from it")
+        if info.st_size > limit:
+            raise ValueError(f"{name!r} holds {info.st_size:,} bytes, more than any {what} ({limit:,} bytes at most)")
+        chunks: list[bytes] = []
+        size = 0
+        want = info.st_size + 1  # all of it, and one byte more to see the end (or that it grew)
+        while size <= limit:
+            chunk = os.read(fd, min(want, limit + 1 - size))
+            want = 1 << 16
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise ValueError(f"{name!r} grew past {limit:,} bytes while it was read, more than any {what}")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    for test, words in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return words
+    return "not a regular file"
 
 
 def write_atomic(path: PathLike, data: bytes) -> None:

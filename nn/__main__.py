@@ -36,16 +36,19 @@ from typing import Any
 
 from autograd import Value
 from autograd.fileio import write_atomic
+from autograd.tape.cbackend import CacheError, CompileError
 
 from . import data
 from .cli_options import (
     ACTIVATIONS,
     COMMON_DEFAULTS,
     DEFAULTS,
+    MAX_PARAMETERS,
     _add_training_options,
     _hidden_sizes,
     _number,
     _Parser,
+    parameter_count,
 )
 from .layers import INITS, MLP
 from .losses import binary_cross_entropy, cross_entropy, hinge_loss
@@ -155,6 +158,11 @@ def _resolve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     _resolve_training(args, parser)
     if args.hidden is None:
         args.hidden = DEFAULTS[args.dataset]["hidden"]
+    nin, nout = (64, 10) if args.dataset == "digits" else (2, 3 if args.dataset == "spirals" else 1)
+    count = parameter_count(nin, [*args.hidden, nout])
+    if count > MAX_PARAMETERS:  # checked before a single weight is made
+        parser.error(f"--hidden {','.join(map(str, args.hidden))} makes a model of {count:,} parameters on "
+                     f"{args.dataset}; at most {MAX_PARAMETERS:,}")
     if args.init is None:
         args.init = "he" if args.activation == "relu" else "xavier"
     if args.out is None:
@@ -233,6 +241,9 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
                       replay=args.replay, backend=args.backend)
     except FloatingPointError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except (CompileError, CacheError) as e:  # the compiler failed, or the tape cache cannot be trusted
+        print(f"error: --backend c: {str(e).splitlines()[0].rstrip(':')}; or train with --backend python", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
     train_acc = accuracy(model, X_train, y_train, task)
@@ -323,7 +334,7 @@ def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     except ValueError as e:  # the model does not fit the data set or the loss
         parser.error(f"{args.model!r} cannot be trained on {args.dataset}: {e}")
     except OSError as e:
-        print(f"error: could not write {', '.join(paths)}: {e}", file=sys.stderr)
+        print(f"error: could not write {', '.join(paths)} (no file was changed): {e}", file=sys.stderr)
         return 1
     print("wrote " + ", ".join(written))
     return 0

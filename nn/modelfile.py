@@ -21,12 +21,18 @@ import re
 import sys
 from typing import Any, Union
 
-__all__ = ["FORMAT", "VERSION", "read_model_file"]
+from autograd.fileio import read_regular
+
+__all__ = ["FORMAT", "MAX_BYTES", "VERSION", "read_model_file"]
 
 #: The ``format`` field of a saved model file.
 FORMAT = "valuegrad.model"
 #: The version of that file format this code writes and reads.
 VERSION = 1
+#: The largest model file read: 256 MiB. A saved parameter takes about 53 bytes (its name and
+#: its number), so this fits about 4 million parameters, far more than the pure-Python engine
+#: trains (``python -m nn train`` makes at most 1 million); a larger file is refused unread.
+MAX_BYTES = 256 * 2**20
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -34,7 +40,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ``(architecture, state)`` of a model file written by :meth:`Module.save`.
 
-    Checks everything that does not depend on the model: the file is non-empty UTF-8 JSON,
+    Checks everything that does not depend on the model: the file is a regular file (not a FIFO
+    or a device such as ``/dev/zero``) of at most :data:`MAX_BYTES`, checked before it is read
+    (:func:`autograd.fileio.read_regular`), non-empty UTF-8 JSON,
     nested at most 64 deep (so the parser cannot run out of stack), an object with ``format`` ``"valuegrad.model"``, ``version`` 1, an ``architecture`` object
     and a ``state`` object, no object holds a key twice, and every number in it is a finite float: no ``NaN`` or
     ``Infinity``, and no number such as ``1e999`` or a 400-digit integer that a float cannot
@@ -42,8 +50,7 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
     OSError if the file cannot be read.
     """
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read()
+    raw = read_regular(path, MAX_BYTES, "valuegrad model file")
     if not raw.strip():
         raise ValueError(f"{path!r} is empty, not a valuegrad model file")
     try:

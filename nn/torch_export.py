@@ -18,19 +18,34 @@ with them to the last bit (and the digits would need scikit-learn); numbers writ
 regenerated: it is a permutation drawn with Python's ``random`` from the seed, which is three
 lines of code in the script (see :func:`nn.torch_script.minibatches`).
 
-Each file is written atomically: to a temporary file in the same folder, then renamed over
-the target with ``os.replace``, with the permissions that the umask gives a new file. All
-the temporary files are written before the first rename, so an error while writing leaves
-every old file as it was.
+Export is all or nothing. Every file is first written completely under a temporary name in
+its folder (with the permissions that the umask gives a new file); a target that is a folder is
+refused before anything is renamed. Then each is renamed over its target with ``os.replace``,
+the old file kept under a second name until all are in place: if any rename fails, the files
+renamed so far get their old contents back. So an error leaves every old file as it was.
+
+Nothing from outside is spliced into the script's code: the data set's name, the file names and
+the model's description are written as literals (``json.dumps``/``repr``), NumPy scalars become
+Python numbers, and a value that a literal cannot hold (nan, inf, a wrong type) is refused
+with an error naming the field.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import io
 import json
+import math
+import numbers
+import operator
 import os
 import re
+import secrets
+import shutil
+import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,8 +105,79 @@ def output_paths(out: PathLike, training: bool) -> list[str]:
 
 
 def _literal(value: Any) -> str:
-    """``value`` as Python source: strings in double quotes, as the rest of the script writes them."""
-    return json.dumps(value) if isinstance(value, str) else repr(value)
+    """``value`` as a Python literal that reads back as the same value, and nothing else.
+
+    Only ``str``, ``int`` and ``float`` come here (:func:`_normalised` turned NumPy scalars into
+    them). A string is escaped by ``json.dumps`` (double quotes, as the rest of the script
+    writes them; every quote, backslash, newline and non-ASCII character escaped), so no text can
+    end the literal. A float is its ``repr``, which reads back to the bit, and ``float('nan')``
+    or ``float('inf')`` where ``repr`` would give a bare ``nan`` or ``inf`` that Python cannot
+    read.
+
+    >>> print(_literal('moons"\\n'), _literal(0.1), _literal(float("-inf")), _literal(3))
+    "moons\\"\\n" 0.1 -float('inf') 3
+    """
+    if isinstance(value, str):
+        return json.dumps(value)
+    if type(value) is int:
+        return repr(value)
+    if type(value) is float:
+        if math.isfinite(value):
+            return repr(value)
+        return "float('nan')" if math.isnan(value) else ("float('inf')" if value > 0 else "-float('inf')")
+    raise TypeError(f"export_torch: cannot write a {type(value).__name__} into the script (a bug: values are normalised first)")
+
+
+def _number(value: Any, name: str, kind: type, low: float, high: float = math.inf, high_open: bool = True) -> Any:
+    """``value`` as a plain ``int`` or ``float`` in [low, high) (or [low, high]), else TypeError or ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or (kind is int and not isinstance(value, numbers.Integral)):
+        wanted = "an int" if kind is int else "a real number"
+        raise TypeError(f"TrainingSetup: {name} expects {wanted}, got {type(value).__name__} {value!r}")
+    x = operator.index(value) if kind is int else float(value)  # type: ignore[arg-type]  # an Integral here
+    if not (low <= x and (x < high if high_open else x <= high)):
+        raise ValueError(f"TrainingSetup: {name} expects a number in [{low:g}, {high:g}{')' if high_open else ']'}, got {value!r}")
+    return x
+
+
+def _normalised(training: TrainingSetup) -> TrainingSetup:
+    """``training`` with every field checked and made a plain Python value (NumPy scalars and
+    arrays become floats, ints and lists), so that the script and the JSON read it back exactly.
+    Raises TypeError or ValueError naming the field."""
+    if not isinstance(training.dataset, str):
+        raise TypeError(f"TrainingSetup: dataset expects a str, got {type(training.dataset).__name__}")
+
+    def rows(value: Any, name: str) -> list[list[float]]:
+        try:
+            out = [[float(_number(x, f"{name}[{i}][{j}]", float, -math.inf, math.inf, False)) for j, x in enumerate(row)]
+                   for i, row in enumerate(value)]
+        except TypeError as e:
+            if "expects" in str(e):
+                raise
+            raise TypeError(f"TrainingSetup: {name} expects a list of rows of numbers, got {type(value).__name__}") from None
+        bad = next(((i, j) for i, row in enumerate(out) for j, x in enumerate(row) if not math.isfinite(x)), None)
+        if bad is not None:
+            raise ValueError(f"TrainingSetup: {name}[{bad[0]}][{bad[1]}] is {out[bad[0]][bad[1]]}; the data must be finite")
+        return out
+
+    def labels(value: Any, name: str) -> list[int]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise TypeError(f"TrainingSetup: {name} expects a list of class labels, got {type(value).__name__}")
+        return [_number(t, f"{name}[{i}]", int, 0) for i, t in enumerate(value)]
+
+    return dataclasses.replace(
+        training,
+        classes=_number(training.classes, "classes", int, 2),
+        lr=_number(training.lr, "lr", float, 0.0, math.inf),
+        momentum=_number(training.momentum, "momentum", float, 0.0, 1.0),
+        weight_decay=_number(training.weight_decay, "weight_decay", float, 0.0, math.inf),
+        epochs=_number(training.epochs, "epochs", int, 1),
+        batch_size=_number(training.batch_size, "batch_size", int, 0),
+        seed=_number(training.seed, "seed", int, -math.inf),
+        X_train=rows(training.X_train, "X_train"),
+        X_test=rows(training.X_test, "X_test"),
+        y_train=labels(training.y_train, "y_train"),
+        y_test=labels(training.y_test, "y_test"),
+    )
 
 
 def _check_training(model: Module, training: TrainingSetup) -> None:
@@ -118,23 +204,32 @@ def render_script(net: Any, description: str, weights_file: str, training: Train
     ``net`` is the ``torch.nn.Sequential`` of :func:`nn.to_torch`; ``description`` names the model
     in ``build_model``'s docstring.
     """
+    if training is not None:
+        training = _normalised(training)
+    docstring = "valuegrad's " + description + ": each Layer is a Linear and its activation."
+    # Every text from outside (the description, the file names, the data set's name) is written
+    # as a literal (_literal, repr), never spliced into code, a docstring or a comment.
     lines = [
         "# --- written by python -m nn export: the model, its weights and its training ------------------",
         "def build_model() -> nn.Sequential:",
-        f'    """valuegrad\'s {description}: each Layer is a Linear and its activation."""',
+        f"    {_docstring(docstring)}",
         "    return nn.Sequential(",
     ]
-    for m in net:
-        if type(m).__name__ == "Linear":
-            lines.append(f"        nn.Linear({m.in_features}, {m.out_features}, dtype=DTYPE),")
+    for i, m in enumerate(net):
+        kind = type(m).__name__
+        if kind not in _TORCH_LAYERS or type(m).__module__.split(".")[0] != "torch":
+            raise ValueError(f"export_torch: layer {i} of the torch model is a {kind}; the script writes only {', '.join(_TORCH_LAYERS)}")
+        if kind == "Linear":
+            lines.append(f"        nn.Linear({int(m.in_features)}, {int(m.out_features)}, dtype=DTYPE),")
         else:
-            lines.append(f"        nn.{type(m).__name__}(),")
+            lines.append(f"        nn.{kind}(),")
     lines += ["    )", "", "", f"WEIGHTS_FILE = {_literal(weights_file)}"]
     if training is None:
         lines.append("TRAINING: Training | None = None  # exported without --train: nothing to train on")
     else:
         lines += [
-            f"TRAINING: Training | None = Training(  # {training.dataset}, as python -m nn train sets it up",
+            f"DATASET = {_literal(training.dataset)}",
+            "TRAINING: Training | None = Training(  # DATASET, as python -m nn train sets it up",
             f"    data_file={_literal(data_file)},",
             f"    loss={_literal(training.loss)},",
             f"    optimizer={_literal(training.optimizer)},",
@@ -152,6 +247,18 @@ def render_script(net: Any, description: str, weights_file: str, training: Train
     if count != 1:  # the template is part of the package: this is a bug, not a user error
         raise RuntimeError(f"{_TEMPLATE} has {count} export blocks, expected exactly 1")
     return text
+
+
+#: The torch layers the script may name: a Linear and the activations nn.to_torch makes.
+_TORCH_LAYERS = ("Linear", "ReLU", "Tanh", "Sigmoid")
+
+
+def _docstring(text: str) -> str:
+    """``text`` as a docstring literal: triple-quoted when nothing in it could end or escape the
+    literal (the common case, easiest to read), else its ``repr``."""
+    if text.isprintable() and not any(bad in text for bad in ('"', "\\")):
+        return f'"""{text}"""'
+    return repr(text)
 
 
 def _data_json(training: TrainingSetup) -> str:
@@ -175,11 +282,24 @@ def _new_file_mode() -> int:
 
 
 def _write_all_atomically(contents: dict[str, bytes]) -> None:
-    """Write every ``path: bytes`` atomically: all temporary files first, then one rename each."""
+    """Write every ``path: bytes``, all or nothing.
+
+    1. Every file is written, flushed and synced under a temporary name beside its target; a
+       target that is a folder is refused before anything is renamed.
+    2. Each target that exists is kept under a backup name (a hard link: the old file stays in
+       place), then the new file is renamed over it.
+    3. If a rename fails, the targets renamed so far get their old files back (or are removed if
+       they were new), so either every file is new or every file is as it was.
+    """
     mode = _new_file_mode()
-    pending: list[tuple[str, str]] = []
+    pending: list[tuple[str, str]] = []  # (temporary, target)
+    backups: list[tuple[str, str | None]] = []  # (target, its backup, or None if it was new)
+    done = False
     try:
         for path, data in contents.items():
+            info = _lstat(path)
+            if info is not None and stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", path)
             folder = os.path.dirname(os.path.abspath(path))
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
             pending.append((tmp, path))
@@ -188,16 +308,57 @@ def _write_all_atomically(contents: dict[str, bytes]) -> None:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-        while pending:
-            tmp, path = pending[0]
+        for tmp, path in pending:
+            backups.append((path, _backup(path)))
             os.replace(tmp, path)
-            pending.pop(0)
+        done = True
     finally:
+        if not done:  # an error or an interrupt: every target renamed so far gets its old file back
+            for path, backup in reversed(backups):
+                _restore(path, backup)
         for tmp, _ in pending:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            _unlink(tmp)
+        for _, backup in backups:
+            if backup is not None:
+                _unlink(backup)
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _backup(path: str) -> str | None:
+    """A second name for the file (or link) at ``path``, to put it back with; None if there is none."""
+    if _lstat(path) is None:
+        return None
+    folder = os.path.dirname(os.path.abspath(path))
+    backup = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.old")
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except OSError:  # no hard links here: copy the bytes (and the mode) instead
+        shutil.copy2(path, backup, follow_symlinks=False)
+    return backup
+
+
+def _restore(path: str, backup: str | None) -> None:
+    """Undo the rename onto ``path``: its backup goes back, or the new file goes if there was none."""
+    try:
+        if backup is not None:
+            os.replace(backup, path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def export_torch(model: Module, out: PathLike, training: TrainingSetup | None = None) -> list[str]:
@@ -215,6 +376,7 @@ def export_torch(model: Module, out: PathLike, training: TrainingSetup | None = 
     ['model.pt', 'model.py']
     """
     if training is not None:
+        training = _normalised(training)
         _check_training(model, training)
     torch = import_torch("export_torch")
     net = to_torch(model)

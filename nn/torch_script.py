@@ -36,9 +36,12 @@ block between the two ``python -m nn export`` comments for the model it exports.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
+import os
 import random
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +92,18 @@ TRAINING: Training | None = None
 # --- end of what python -m nn export writes ----------------------------------------------------
 
 
+def read_beside(name: str, limit: int = 1 << 31) -> bytes:
+    """The bytes of the file ``name`` in this script's folder: a regular file of at most ``limit``
+    bytes, checked before reading (a FIFO would block, ``/dev/zero`` would never end)."""
+    path = HERE / name
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise SystemExit(f"{path} is not a regular file of at most {limit:,} bytes")
+        return f.read(limit + 1)
+
+
 def load_data(training: Training) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(X_train, y_train, X_test, y_test)`` as tensors, the labels as the loss wants them.
 
@@ -96,8 +111,7 @@ def load_data(training: Training) -> tuple[torch.Tensor, torch.Tensor, torch.Ten
     class indices (int64); binary cross-entropy takes 0/1 as floats; the hinge loss wants
     −1/+1, as ``python -m nn train`` maps them.
     """
-    with open(HERE / training.data_file, encoding="utf-8") as f:
-        data = json.load(f)
+    data = json.loads(read_beside(training.data_file).decode("utf-8"))
 
     def labels(ys: list[int]) -> torch.Tensor:
         if training.loss == "cross-entropy":
@@ -197,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     model = build_model()
-    model.load_state_dict(torch.load(HERE / WEIGHTS_FILE, weights_only=True))
+    model.load_state_dict(torch.load(io.BytesIO(read_beside(WEIGHTS_FILE)), weights_only=True))
     print(model)
     print(f"{sum(p.numel() for p in model.parameters())} parameters, loaded from {WEIGHTS_FILE}")
     if TRAINING is None:

@@ -226,7 +226,7 @@ def test_a_second_compile_is_a_cache_hit_in_a_private_directory(tmp_path: Any, m
     assert first.library_path == second.library_path and first.library_path.parent == cache_dir()
     folder = tmp_path / "valuegrad" / "tapes"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert first.c_path.read_text(encoding="utf-8") == first.c_source
+    assert first.c_path.read_text(encoding="utf-8").startswith(first.c_source)  # and the digest it exports
     assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]  # nothing half-written left
     os.chmod(folder, 0o755)  # made public by someone: made private again before it is trusted
     record(lambda x: (w * x).sigmoid(), 1.0, backend="c")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
-from helpers import require
+from helpers import require, require_program
 
 from nn import MLP
 from nn.__main__ import main
@@ -132,9 +134,9 @@ def test_train_digits_briefly_reaches_a_first_accuracy(tmp_path: Path, capsys: p
         (["train", "--lr", "0"], "--lr: expected a number in (0, inf), got '0'"),
         (["train", "--lr", "nan"], "--lr: expected a number in (0, inf)"),
         (["train", "--lr", "fast"], "--lr: expected a number in (0, inf), got 'fast'"),
-        (["train", "--epochs", "0"], "--epochs: expected an integer in [1, inf), got '0'"),
+        (["train", "--epochs", "0"], "--epochs: expected an integer in [1, 1,000,000], got '0'"),
         (["train", "--epochs", "2.5"], "--epochs: expected an integer"),
-        (["train", "--batch-size", "-1"], "--batch-size: expected an integer in [0, inf)"),
+        (["train", "--batch-size", "-1"], "--batch-size: expected an integer in [0, 1,000,000]"),
         (["train", "--test-size", "1.5"], "--test-size: expected a number in (0, 1)"),
         (["train", "--momentum", "1"], "--momentum: expected a number in [0, 1)"),
         (["train", "--dataset", "mnist"], "--dataset: invalid choice: 'mnist'"),
@@ -204,3 +206,54 @@ def test_a_write_that_fails_keeps_the_earlier_run_file_whole_and_leaves_no_temp_
     assert (out / failing).read_bytes() == b"earlier run"
     for name in names[: names.index(failing)]:  # the files written before it are the new ones, whole
         assert (out / name).read_bytes() != b"earlier run"
+
+
+# --- sizes beyond what can be built, and the C back end's failures: one line, never a traceback ---
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["train", "--hidden", "100000000"], "--hidden: layer sizes must be at most 100,000, got 100,000,000"),
+        (["train", "--hidden", "9" * 5000], "--hidden: layer sizes must be whole numbers up to 100,000"),
+        (["train", "--hidden", ",".join(["4"] * 101)], "--hidden: at most 100 hidden layers, got 101"),
+        (["train", "--hidden", "5000,5000"], "--hidden 5000,5000 makes a model of 25,025,001 parameters on moons; at most 1,000,000"),
+        (["train", "--dataset", "digits", "--hidden", "20000"], "makes a model of 1,500,010 parameters on digits"),
+        (["train", "--samples", "100000000"], "--samples: expected an integer in [4, 1,000,000], got '100000000'"),
+        (["train", "--samples", "9" * 5000], "--samples: expected an integer in [4, 1,000,000], got '99999"),
+        (["train", "--batch-size", "100000000"], "--batch-size: expected an integer in [0, 1,000,000]"),
+        (["train", "--epochs", "100000000"], "--epochs: expected an integer in [1, 1,000,000]"),
+        (["train", "--seed", "9" * 30], "--seed: expected an integer in"),
+        (["export", "m.json", "--to", "torch", "out", "--train", "--samples", "100000000"], "--samples: expected an integer"),
+    ],
+)
+def test_sizes_beyond_the_bounds_exit_2_in_one_line_before_any_allocation(args: list[str], words: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and len(result.stderr) < 400
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("problem", ["the compiler fails", "the cache cannot be created", "the cache is a symbolic link"])
+def test_train_in_c_reports_a_failing_compiler_or_cache_in_one_line(problem: str, tmp_path: Path) -> None:
+    if problem != "the compiler fails":  # the cache is reached only with a compiler
+        require_program(shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")[0])
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    if problem == "the compiler fails":
+        env["CC"] = "false"
+    elif problem == "the cache cannot be created":
+        (tmp_path / "cache").write_text("a file, not a folder")
+    else:
+        (tmp_path / "cache").mkdir()
+        (tmp_path / "elsewhere").mkdir()
+        os.symlink(tmp_path / "elsewhere", tmp_path / "cache" / "valuegrad")
+    result = subprocess.run(
+        [sys.executable, "-m", "nn", "train", "--backend", "c", "--epochs", "1", "--no-progress", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --backend c: ") and lines[0].endswith("--backend python")
+    assert not (tmp_path / "run" / "model.json").exists()

@@ -14,6 +14,8 @@ import pytest
 
 from autograd import Value, sum_values
 from nn import MLP, Module
+from nn.explore.command import read_config
+from nn.modelfile import MAX_BYTES
 from nn.module import FORMAT, VERSION
 
 INPUTS = [[0.5, -1.0], [2.0, 0.25], [-3.0, 1.5]]
@@ -498,3 +500,52 @@ def test_parameter_names_that_collide_are_refused_clearly(tmp_path: Path, how: s
             call()
     assert os.listdir(tmp_path) == []
     assert _snapshot(model) == before
+
+
+# --- special files: only regular files are read, and only up to the largest model file -----------
+
+#: Each loader of a user's file in nn, as a function of the path.
+LOADERS: dict[str, Callable[[Path], object]] = {
+    "MLP.from_file": MLP.from_file,
+    "Module.load": lambda path: MLP(2, [3, 1], seed=0).load(path),
+}
+
+
+LOADERS["explore --config @FILE"] = lambda path: read_config(f"@{path}")
+
+
+def _special(kind: str, tmp_path: Path) -> Path:
+    if kind == "/dev/zero":
+        return Path("/dev/zero")
+    if kind == "a FIFO":
+        path = tmp_path / "fifo.json"
+        os.mkfifo(path)
+        return path
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:  # sparse: it takes no disk space, but claims more than any model file holds
+        f.truncate(MAX_BYTES + 1)
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="needs a POSIX system")
+@pytest.mark.parametrize("kind, words", [("/dev/zero", "is a character device, not a regular file"),
+                                         ("a FIFO", "is a FIFO (named pipe), not a regular file"),
+                                         ("too large", "bytes, more than any")])
+@pytest.mark.parametrize("loader", list(LOADERS))
+def test_special_and_huge_files_are_refused_before_reading(tmp_path: Path, kind: str, words: str, loader: str) -> None:
+    path = _special(kind, tmp_path)
+    if loader.startswith("explore"):  # the explorer's own reader words it its way
+        words = "is larger than" if kind == "too large" else "is not a regular file"
+    tracemalloc.start()
+    try:  # a FIFO would block the open, /dev/zero would fill the memory: the test would hang or die
+        with pytest.raises(ValueError, match=re.escape(words)) as info:
+            LOADERS[loader](path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(info.value) and peak < 1_000_000
+
+
+def test_a_folder_is_refused_as_a_model_file(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError):
+        MLP.from_file(tmp_path)

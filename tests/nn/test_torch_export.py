@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import json
 import os
+import random
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +22,7 @@ import pytest
 from helpers import hide_module, require
 
 import nn.torch_export as torch_export
-from nn import MLP, SGD, Adam, Layer, binary_cross_entropy, cross_entropy, fit, hinge_loss, to_torch
+from nn import MLP, SGD, Adam, Layer, Module, binary_cross_entropy, cross_entropy, fit, hinge_loss, to_torch
 from nn.__main__ import main
 from nn.data import make_circles, make_moons, make_spirals, train_test_split
 
@@ -171,7 +173,8 @@ def test_the_script_is_standalone_and_its_model_is_spelled_out(tmp_path: Path) -
     tree = ast.parse(source)
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"__future__", "argparse", "json", "math", "random", "collections", "dataclasses", "pathlib", "torch"}
+    assert imported <= {"__future__", "argparse", "io", "json", "math", "os", "random", "stat", "collections", "dataclasses",
+                        "pathlib", "torch"}
     assert "nn" not in imported and "autograd" not in imported
     assert (
         "    return nn.Sequential(\n"
@@ -297,3 +300,127 @@ def test_without_torch_export_exits_1_naming_the_extra(
 def test_output_paths_drop_a_py_or_pt_ending() -> None:
     assert torch_export.output_paths("a/m.pt", training=False) == ["a/m.pt", "a/m.py"]
     assert torch_export.output_paths("a/m.v2", training=True) == ["a/m.v2.pt", "a/m.v2.py", "a/m.v2.data.json"]
+
+
+# --- hostile or unusual values through the Python API: literals only, all or nothing -------------
+
+
+def small_setup(**changes: Any) -> torch_export.TrainingSetup:
+    """A TrainingSetup for MLP(2, [3, 1]) on four points, with ``changes``."""
+    fields: dict[str, Any] = dict(
+        dataset="moons", classes=2, loss="bce", optimizer="adam", lr=0.05, momentum=0.9, weight_decay=0.0, epochs=1,
+        batch_size=0, seed=0, X_train=[[0.0, 1.0], [1.0, 0.0]], y_train=[0, 1], X_test=[[0.5, 0.5]], y_test=[1],
+    )
+    fields.update(changes)
+    return torch_export.TrainingSetup(**fields)
+
+
+def script_namespace(path: Path) -> dict[str, Any]:
+    """Run the exported script's module body (not main) and return its names: it must load."""
+    return runpy.run_path(str(path), run_name="exported")
+
+
+def code_of(path: Path) -> list[str]:
+    """The script's statements, with string and number literals blanked: its code, not its data."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            node.value = None
+    return [ast.dump(node) for node in tree.body]
+
+
+INJECTIONS = [
+    'moons\nimport os; os.system("echo injected")\n#',
+    'x"""\nraise SystemExit("injected")\n"""',
+    "x\\\nraise SystemExit('injected')",
+    "x\u2028raise SystemExit('injected')",
+]
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_no_text_from_the_python_api_becomes_code_in_the_script(tmp_path: Path, text: str) -> None:
+    require("torch")
+    plain = torch_export.export_torch(MLP(2, [3, 1], seed=0), tmp_path / "plain", small_setup())
+    written = torch_export.export_torch(MLP(2, [3, 1], seed=0), tmp_path / "out", small_setup(dataset=text))
+    assert code_of(Path(written[1])) == code_of(Path(plain[1]))  # the same code: the text is only data
+    assert script_namespace(Path(written[1]))["DATASET"] == text
+
+    class Hostile(MLP):
+        def __repr__(self) -> str:
+            return text
+
+    class Chain(Module):  # not an MLP: the script names it by its class name
+        def __init__(self) -> None:
+            self.first, self.second = Layer(2, 3, rng=random.Random(0)), Layer(3, 1, activation="linear", rng=random.Random(1))
+
+        def __call__(self, x: list[float]) -> Any:
+            return self.second(self.first(x))
+
+    named = type(text, (Chain,), {})  # a class name with quotes, escapes and newlines
+    for model in (Hostile(2, [3, 1], seed=0), named()):
+        out = torch_export.export_torch(model, tmp_path / "hostile")
+        assert code_of(Path(out[1])) == code_of(Path(torch_export.export_torch(MLP(2, [3, 1], seed=0), tmp_path / "p2")[1]))
+        assert text.splitlines()[0] in script_namespace(Path(out[1]))["build_model"].__doc__
+
+
+def test_numpy_scalars_are_written_as_numbers_the_script_reads_back(tmp_path: Path) -> None:
+    require("torch")
+    np = require("numpy")
+    setup = small_setup(lr=np.float64(0.05), momentum=np.float32(0.5), epochs=np.int64(2), seed=np.int32(7),
+                        batch_size=np.int64(0), classes=np.int64(2), X_train=np.array([[0.0, 1.0], [1.0, 0.0]]),
+                        y_train=np.array([0, 1]))
+    written = torch_export.export_torch(MLP(2, [3, 1], seed=0), tmp_path / "out", setup)
+    training = script_namespace(Path(written[1]))["TRAINING"]
+    assert (training.lr, training.momentum, training.epochs, training.seed) == (0.05, 0.5, 2, 7)
+    assert type(training.lr) is float and type(training.epochs) is int
+    data = json.loads(Path(written[2]).read_text())
+    assert data["X_train"] == [[0.0, 1.0], [1.0, 0.0]] and data["y_train"] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "changes, error, words",
+    [
+        ({"lr": float("nan")}, ValueError, "TrainingSetup: lr expects a number in [0, inf), got nan"),
+        ({"lr": float("inf")}, ValueError, "TrainingSetup: lr expects a number in [0, inf), got inf"),
+        ({"momentum": 1.0}, ValueError, "TrainingSetup: momentum expects a number in [0, 1), got 1.0"),
+        ({"weight_decay": "0.1"}, TypeError, "TrainingSetup: weight_decay expects a real number, got str"),
+        ({"epochs": 2.5}, TypeError, "TrainingSetup: epochs expects an int, got float 2.5"),
+        ({"seed": True}, TypeError, "TrainingSetup: seed expects an int, got bool"),
+        ({"dataset": 3}, TypeError, "TrainingSetup: dataset expects a str, got int"),
+        ({"X_train": [[0.0, float("nan")], [1.0, 0.0]]}, ValueError, "TrainingSetup: X_train[0][1]"),
+        ({"y_test": [1.5]}, TypeError, "TrainingSetup: y_test[0] expects an int"),
+    ],
+)
+def test_values_a_script_cannot_hold_are_refused_naming_the_field(
+    tmp_path: Path, changes: dict[str, Any], error: type, words: str
+) -> None:
+    with pytest.raises(error) as info:
+        torch_export.export_torch(MLP(2, [3, 1], seed=0), tmp_path / "out", small_setup(**changes))
+    assert words in str(info.value)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("failure", ["OUT.py is a folder", "the second rename fails"])
+def test_export_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    require("torch")
+    (tmp_path / "out.pt").write_bytes(b"old weights")
+    if failure == "OUT.py is a folder":
+        (tmp_path / "out.py").mkdir()
+    else:
+        (tmp_path / "out.py").write_text("old script")
+        real_replace, calls = os.replace, []
+
+        def failing_replace(src: Any, dst: Any) -> None:
+            calls.append(dst)
+            if len(calls) == 2:
+                raise OSError(5, "Input/output error")
+            real_replace(src, dst)
+
+        monkeypatch.setattr(torch_export.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        torch_export.export_torch(MLP(2, [3, 1], seed=0), tmp_path / "out")
+    monkeypatch.undo()
+    assert (tmp_path / "out.pt").read_bytes() == b"old weights"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pt", "out.py"]  # no temporary or backup file left
+    if failure == "the second rename fails":
+        assert (tmp_path / "out.py").read_text() == "old script"

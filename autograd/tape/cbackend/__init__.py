@@ -31,7 +31,9 @@ Checked: when compiled, the C and the Python tapes are run on the recorded input
 ones, and must agree on every number (any nan counts as equal to any nan, as in the tests);
 otherwise :class:`ExactnessError` names the first op that differs. A compiler error raises
 :class:`CompileError` with the generated file's path. With no compiler (``CC`` names a missing
-program), ``record`` warns once and returns the Python tape.
+program), ``record`` warns once and returns the Python tape. A cache that cannot be trusted (a
+symbolic link, another user's folder) or created raises :class:`CacheError`; a library in it is
+loaded only once it has been checked (see :mod:`.build`).
 
 What it adds to a Tape: :meth:`CTape.batch` runs a tape recorded on ONE sample over a whole
 batch inside C, and :class:`Trainer` keeps the parameters in C between steps and updates them
@@ -44,7 +46,7 @@ from __future__ import annotations
 import warnings
 
 from ..replay import Tape
-from .build import CompileError, CompilerNotFound
+from .build import CacheError, CompileError, CompilerNotFound
 from .ctape import CTape, ExactnessError, compile_tape
 from .emit import MissingFormula
 from .trainer import AdamRule, SGDRule, Trainer
@@ -53,6 +55,7 @@ __all__ = [
     "CTape",
     "compile_tape",
     "compile_or_fall_back",
+    "CacheError",
     "CompileError",
     "CompilerNotFound",
     "CompilerWarning",

@@ -13,6 +13,7 @@ constants of the tape (each distinct number once), then the nodes, group after g
 from __future__ import annotations
 
 import struct
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -337,15 +338,38 @@ def _formula(op: Op) -> str:
     return natural.c.strip()
 
 
+#: The ASCII characters user text (an op's name, its doc) may bring into a C comment as they are.
+#: Left out: ``*`` (``*/`` ends the comment), ``\\`` (backslash-newline splices lines), ``?``
+#: (the trigraph ``??/`` is a backslash in C99), control characters (a newline) and ``"#$%&@`{|}~!^``.
+_COMMENT_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.,:;()[]=+-<>'/")
+
+
 def _c_name(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)[:24] or "op"
+    """``name`` as part of a C identifier: ASCII letters and digits, anything else an underscore."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in name)[:24] or "op"
+
+
+def _comment_text(text: str) -> str:
+    """``text`` made safe inside a C comment: a whitelist, not a blacklist. ASCII characters
+    outside :data:`_COMMENT_SAFE` are written as ``<U+XXXX>``, and so is every non-ASCII character
+    that is not a printable letter, digit, symbol or punctuation (no line or paragraph
+    separators, no invisible formatting such as the bidirectional overrides that can make code
+    read otherwise than it compiles). Math stays readable: ``1 − tanh² x`` is kept as it is.
+
+    >>> _comment_text("ends */ here ??/ 1 − tanh² x")
+    'ends <U+002A>/ here <U+003F><U+003F>/ 1 − tanh² x'
+    """
+    return "".join(
+        ch if ch in _COMMENT_SAFE or (ord(ch) > 127 and unicodedata.category(ch)[0] in "LNSP") else f"<U+{ord(ch):04X}>"
+        for ch in text
+    )
 
 
 def _comment(op: Op) -> str:
     text = f"{op.name}: {op.doc}" if op.doc else op.name
     if op.order is not None:
         text += f" (operands stored in the order {op.order})"
-    return text.replace("*/", "* /")
+    return _comment_text(text)
 
 
 def _indent(text: str, spaces: int) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ctypes
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
 from ...coerce import as_float
@@ -39,6 +39,34 @@ def _rate(x: Any, name: str, high: float | None = None) -> float:
         bound = f" and below {high}" if high is not None else ""
         raise ValueError(f"{name} expects a number of at least 0{bound}, got {value}")
     return value
+
+
+def _state(values: Any, name: str) -> array[float] | None:
+    """An optimizer state given by the user (``velocity``, ``m``, ``v``) as an ``array('d')``, each
+    number checked; None stays None. Raises TypeError naming ``name``."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, bytearray)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} expects a sequence of numbers (one per parameter), got {type(values).__name__}")
+    if isinstance(values, array) and values.typecode == "d":
+        return array("d", values)
+    return array("d", [as_float(x, f"{name}[{i}]") for i, x in enumerate(values)])
+
+
+def _fits(state: array[float] | None, n: int, name: str) -> array[float] | None:
+    """``state``, proven to hold exactly one number per parameter before C writes ``n`` of them.
+
+    C trusts the length it is given: a state shorter than the parameters (resuming with
+    another model's state, say) would be written past its end. Raises ValueError naming ``name``.
+    """
+    if state is None or (type(state) is array and state.typecode == "d" and (len(state) == n or not n)):
+        return state  # the path of every step: one test
+    if not (isinstance(state, array) and state.typecode == "d"):
+        state = _state(state, name)
+        assert state is not None
+    if n and len(state) != n:
+        raise ValueError(f"{name} holds {len(state)} numbers, but there are {n} parameters: one number per parameter is wanted")
+    return state
 
 
 class SGDRule:
@@ -59,10 +87,15 @@ class SGDRule:
         self.weight_decay = _rate(weight_decay, "SGDRule: weight_decay")
         self.nesterov = bool(nesterov)
         #: the momentum buffer, None before the first step
-        self.velocity: array[float] | None = None if velocity is None else array("d", velocity)
+        self.velocity: array[float] | None = _state(velocity, "SGDRule: velocity")
+
+    def check(self, n: int) -> None:
+        """Raise TypeError or ValueError unless the state fits ``n`` parameters (before any C runs)."""
+        self.velocity = _fits(self.velocity, n, "SGDRule: velocity")
 
     def apply(self, lib: ctypes.CDLL, data: int, grads: int, n: int) -> None:
         """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""
+        self.check(n)
         first = self.velocity is None
         if first:
             self.velocity = _zeros(n)
@@ -101,11 +134,19 @@ class AdamRule:
         if isinstance(t, bool) or not isinstance(t, int) or t < 0:
             raise TypeError(f"AdamRule: t expects an int >= 0 (steps taken), got {t!r}")
         self.t = t
-        self.m: array[float] | None = None if m is None else array("d", m)
-        self.v: array[float] | None = None if v is None else array("d", v)
+        if (m is None) != (v is None):
+            raise ValueError(f"AdamRule: m and v continue a run together: give both or neither, got {'m' if v is None else 'v'} alone")
+        self.m: array[float] | None = _state(m, "AdamRule: m")
+        self.v: array[float] | None = _state(v, "AdamRule: v")
+
+    def check(self, n: int) -> None:
+        """Raise TypeError or ValueError unless the state fits ``n`` parameters (before any C runs)."""
+        self.m = _fits(self.m, n, "AdamRule: m")
+        self.v = _fits(self.v, n, "AdamRule: v")
 
     def apply(self, lib: ctypes.CDLL, data: int, grads: int, n: int) -> None:
         """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""
+        self.check(n)
         if self.m is None or self.v is None:
             self.m, self.v = _zeros(n), _zeros(n)
         self.t += 1
@@ -135,6 +176,7 @@ class Trainer:
         if not isinstance(rule, (SGDRule, AdamRule)):
             raise TypeError(f"Trainer: rule expects an SGDRule or an AdamRule, got {type(rule).__name__}")
         plist = list(params)
+        rule.check(len(plist))
         where: dict[Value, int] = {}
         for i, p in enumerate(plist):
             if not isinstance(p, Value):
@@ -227,7 +269,18 @@ class Trainer:
         doubles ``flat`` (an ``array('d')`` or a writable memoryview of one): the way to feed
         large data without making a Python float per number."""
         self._indices(tape)
-        if count * tape.plan.n_inputs > memoryview(flat).nbytes // 8:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise TypeError(f"Trainer.run_flat: count expects an int >= 0 (how many samples), got {count!r}")
+        try:
+            view = memoryview(flat)
+        except TypeError:
+            raise TypeError(f"Trainer.run_flat: flat expects a buffer of doubles (array('d')), got {type(flat).__name__}") from None
+        if view.format not in ("d", "@d", "=d") or view.itemsize != 8 or not view.c_contiguous or view.readonly:
+            raise TypeError(
+                f"Trainer.run_flat: flat expects a writable, contiguous buffer of doubles (array('d')), got format "
+                f"{view.format!r}{' (read-only)' if view.readonly else ''}"
+            )
+        if count * tape.plan.n_inputs > view.nbytes // 8:
             raise ValueError(f"Trainer.run_flat: flat holds fewer than count={count} samples of {tape.plan.n_inputs} numbers")
         self._exchange(tape, into_tape=True)
         losses, extras = tape._batch_flat(flat, count, True, as_float(scale, "Trainer.run: scale"))
