@@ -44,10 +44,10 @@ from .cli_options import (
     COMMON_DEFAULTS,
     DEFAULTS,
     MAX_PARAMETERS,
-    _add_training_options,
-    _hidden_sizes,
-    _number,
-    _Parser,
+    Parser,
+    add_training_options,
+    hidden_sizes,
+    number_type,
     parameter_count,
 )
 from .layers import INITS, MLP
@@ -59,7 +59,7 @@ from .train import accuracy, fit, predict
 
 def build_parser() -> argparse.ArgumentParser:
     # the console script `valuegrad` and `python -m nn` are the same program: name it as it was run
-    parser = _Parser(
+    parser = Parser(
         prog="valuegrad" if os.path.basename(sys.argv[0]) == "valuegrad" else "python -m nn",
         description="valuegrad's neural networks from the command line.",
     )
@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         "loss.png, boundary.png (2-D data) or confusion.png (digits) and metrics.json into --out. "
         "Options left out take defaults chosen for the dataset.",
     )
-    _add_training_options(p, export=False)
-    p.add_argument("--hidden", type=_hidden_sizes, default=None, metavar="SIZES",
+    add_training_options(p, export=False)
+    p.add_argument("--hidden", type=hidden_sizes, default=None, metavar="SIZES",
                    help="hidden layer sizes, comma-separated (default: 16,16; digits 32)")
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden-layer activation (default: relu)")
     p.add_argument("--init", choices=INITS, default=None,
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("out", metavar="OUT", help="where to write: OUT.pt and OUT.py (a .py or .pt ending is dropped)")
     e.add_argument("--train", action="store_true",
                    help="make the script train the model as train would, with the options below")
-    _add_training_options(e, export=True)
+    add_training_options(e, export=True)
     e.set_defaults(func=export_command, subparser=e)
 
     e = sub.add_parser(
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the live training explorer on 127.0.0.1 and open it in a browser. Every request needs "
         "the token in the printed URL; Ctrl-C stops the server.",
     )
-    e.add_argument("--port", type=_number(int, 0, False, 65535, False), default=0,
+    e.add_argument("--port", type=number_type(int, 0, False, 65535, False), default=0,
                    help="the port on 127.0.0.1 (default: 0, a free one)")
     e.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
     e.add_argument("--config", default="", metavar="QUERY",

@@ -10,7 +10,7 @@ from typing import Any
 Features = list[list[float]]
 
 
-def _check_count(name: str, value: Any, minimum: int = 1) -> int:
+def check_count(name: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} expects an int, got {type(value).__name__}")
     if value < minimum:
@@ -18,7 +18,7 @@ def _check_count(name: str, value: Any, minimum: int = 1) -> int:
     return value
 
 
-def _check_real(name: str, value: Any, low: float = 0.0, high: float = math.inf, inclusive: bool = True) -> float:
+def check_real(name: str, value: Any, low: float = 0.0, high: float = math.inf, inclusive: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} expects a real number, got {type(value).__name__}")
     try:
@@ -33,7 +33,7 @@ def _check_real(name: str, value: Any, low: float = 0.0, high: float = math.inf,
     return x
 
 
-def _check_seed(seed: Any) -> int | None:
+def check_seed(seed: Any) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -41,7 +41,7 @@ def _check_seed(seed: Any) -> int | None:
     return seed
 
 
-def _shuffled(X: Features, y: list[Any], rng: random.Random) -> tuple[Features, list[Any]]:
+def shuffled(X: Features, y: list[Any], rng: random.Random) -> tuple[Features, list[Any]]:
     order = list(range(len(X)))
     rng.shuffle(order)
     return [X[i] for i in order], [y[i] for i in order]

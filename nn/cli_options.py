@@ -45,7 +45,7 @@ COMMON_DEFAULTS: dict[str, Any] = {"dataset": "moons", "optimizer": "adam", "mom
                                    "test_size": 0.25, "seed": 0}
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse, with every error in one line, ``PROG: error: MESSAGE``, and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
@@ -55,7 +55,7 @@ class _Parser(argparse.ArgumentParser):
 # --- argument types: each raises ArgumentTypeError, which argparse turns into exit 2 --------
 
 
-def _hidden_sizes(text: str) -> list[int]:
+def hidden_sizes(text: str) -> list[int]:
     """``"16,16"`` → [16, 16]: comma-separated layer sizes, each in [1, MAX_LAYER_SIZE], at most
     MAX_LAYERS of them (the total number of parameters is checked once the data set is known)."""
     shown = _short(text)
@@ -88,7 +88,7 @@ def parameter_count(nin: int, sizes: list[int]) -> int:
     return sum((dims[i] + 1) * dims[i + 1] for i in range(len(sizes)))
 
 
-def _number(kind: Callable[[str], Any], low: float, low_open: bool, high: float = math.inf, high_open: bool = True) -> Callable[[str], Any]:
+def number_type(kind: Callable[[str], Any], low: float, low_open: bool, high: float = math.inf, high_open: bool = True) -> Callable[[str], Any]:
     """An argparse type: ``kind(text)`` within the given interval."""
     def bound(x: float) -> str:
         return f"{x:,}" if kind is int and math.isfinite(x) and abs(x) >= 1_000_000 else f"{x:g}"
@@ -111,7 +111,7 @@ def _number(kind: Callable[[str], Any], low: float, low_open: bool, high: float 
     return parse
 
 
-def _add_training_options(p: argparse.ArgumentParser, export: bool) -> None:
+def add_training_options(p: argparse.ArgumentParser, export: bool) -> None:
     """The options that say what to train on and how, shared by ``train`` and ``export --train``.
 
     For ``export`` every default is None, so that an option given without ``--train`` is seen
@@ -125,21 +125,21 @@ def _add_training_options(p: argparse.ArgumentParser, export: bool) -> None:
     p.add_argument("--loss", choices=LOSSES, default=None,
                    help="bce or hinge for the two-class sets (default bce), cross-entropy for spirals and digits")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=default("optimizer"), help="default: adam")
-    p.add_argument("--lr", type=_number(float, 0.0, True), default=None,
+    p.add_argument("--lr", type=number_type(float, 0.0, True), default=None,
                    help="learning rate > 0 (default: adam 0.05 for the 2-D sets, 0.03 spirals, 0.01 digits)")
-    p.add_argument("--momentum", type=_number(float, 0.0, False, 1.0, True), default=default("momentum"),
+    p.add_argument("--momentum", type=number_type(float, 0.0, False, 1.0, True), default=default("momentum"),
                    help="SGD momentum in [0, 1) (default: 0.9)")
-    p.add_argument("--weight-decay", type=_number(float, 0.0, False), default=default("weight_decay"), metavar="L2",
+    p.add_argument("--weight-decay", type=number_type(float, 0.0, False), default=default("weight_decay"), metavar="L2",
                    help="L2 penalty λ added to the gradients as λ·p (default: 0)")
-    p.add_argument("--epochs", type=_number(int, 1, False, MAX_EPOCHS, False), default=None,
+    p.add_argument("--epochs", type=number_type(int, 1, False, MAX_EPOCHS, False), default=None,
                    help="passes over the training set (default: 100 for the 2-D sets, 150 spirals, 10 digits)")
-    p.add_argument("--batch-size", type=_number(int, 0, False, MAX_SAMPLES, False), default=None, metavar="N",
+    p.add_argument("--batch-size", type=number_type(int, 0, False, MAX_SAMPLES, False), default=None, metavar="N",
                    help="samples per update; 0 means the whole training set (default: 0; digits 32)")
-    p.add_argument("--samples", type=_number(int, 4, False, MAX_SAMPLES, False), default=None, metavar="N",
+    p.add_argument("--samples", type=number_type(int, 4, False, MAX_SAMPLES, False), default=None, metavar="N",
                    help="how many points to generate for the 2-D sets (default: 300)")
-    p.add_argument("--noise", type=_number(float, 0.0, False), default=None,
+    p.add_argument("--noise", type=number_type(float, 0.0, False), default=None,
                    help="noise of the 2-D sets (default: moons 0.1, circles 0.05, xor 0.05, spirals 0.2)")
-    p.add_argument("--test-size", type=_number(float, 0.0, True, 1.0, True), default=default("test_size"),
+    p.add_argument("--test-size", type=number_type(float, 0.0, True, 1.0, True), default=default("test_size"),
                    metavar="FRACTION", help="the fraction held out for testing, in (0, 1) (default: 0.25)")
-    p.add_argument("--seed", type=_number(int, -(2**63), False, 2**63, True), default=default("seed"),
+    p.add_argument("--seed", type=number_type(int, -(2**63), False, 2**63, True), default=default("seed"),
                    help="seeds the data, the split, the weights and the shuffling (default: 0)")

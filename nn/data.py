@@ -32,7 +32,7 @@ import math
 import random
 from typing import TypeVar
 
-from .argchecks import _check_count, _check_real, _check_seed, _shuffled
+from .argchecks import check_count, check_real, check_seed, shuffled
 from .split import batches, train_test_split
 
 __all__ = [
@@ -69,9 +69,9 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Feature
     >>> make_moons(n=10, seed=3) == make_moons(n=10, seed=3)
     True
     """
-    n = _check_count("n", n)
-    noise = _check_real("noise", noise)
-    rng = random.Random(_check_seed(seed))
+    n = check_count("n", n)
+    noise = check_real("noise", noise)
+    rng = random.Random(check_seed(seed))
     n0 = (n + 1) // 2
     n1 = n - n0
     X: Features = []
@@ -85,7 +85,7 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Feature
         X.append([1.0 - math.cos(t), 0.5 - math.sin(t)])
         y.append(1)
     X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X] if noise else X
-    return _shuffled(X, y, rng)
+    return shuffled(X, y, rng)
 
 
 def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[Features, list[int]]:
@@ -98,10 +98,10 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
     >>> sorted(round(math.hypot(*p), 6) for p in X)
     [0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0]
     """
-    n = _check_count("n", n)
-    noise = _check_real("noise", noise)
-    factor = _check_real("factor", factor, 0.0, 1.0, inclusive=False)
-    rng = random.Random(_check_seed(seed))
+    n = check_count("n", n)
+    noise = check_real("noise", noise)
+    factor = check_real("factor", factor, 0.0, 1.0, inclusive=False)
+    rng = random.Random(check_seed(seed))
     n_outer = (n + 1) // 2
     n_inner = n - n_outer
     X: Features = []
@@ -111,7 +111,7 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
             t = 2.0 * math.pi * i / count
             X.append([radius * math.cos(t) + rng.gauss(0.0, noise), radius * math.sin(t) + rng.gauss(0.0, noise)])
             y.append(label)
-    return _shuffled(X, y, rng)
+    return shuffled(X, y, rng)
 
 
 def make_xor(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Features, list[int]]:
@@ -125,9 +125,9 @@ def make_xor(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Features,
     >>> all(yi == int((a > 0) != (b > 0)) for (a, b), yi in zip(X, y))
     True
     """
-    n = _check_count("n", n)
-    noise = _check_real("noise", noise)
-    rng = random.Random(_check_seed(seed))
+    n = check_count("n", n)
+    noise = check_real("noise", noise)
+    rng = random.Random(check_seed(seed))
     X: Features = []
     y: list[int] = []
     for _ in range(n):
@@ -151,12 +151,12 @@ def make_spirals(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int =
     >>> len(X), [y.count(k) for k in range(3)]
     (30, [10, 10, 10])
     """
-    n = _check_count("n", n)
-    classes = _check_count("classes", classes, minimum=2)
+    n = check_count("n", n)
+    classes = check_count("classes", classes, minimum=2)
     if n < classes:
         raise ValueError(f"n must be at least classes ({classes}) so that every class has a point, got {n}")
-    noise = _check_real("noise", noise)
-    rng = random.Random(_check_seed(seed))
+    noise = check_real("noise", noise)
+    rng = random.Random(check_seed(seed))
     X: Features = []
     y: list[int] = []
     for k in range(classes):
@@ -166,7 +166,7 @@ def make_spirals(n: int = 150, classes: int = 3, noise: float = 0.2, seed: int =
             theta = 4.0 * k + 4.0 * r + rng.gauss(0.0, noise)
             X.append([r * math.sin(theta), r * math.cos(theta)])
             y.append(k)
-    return _shuffled(X, y, rng)
+    return shuffled(X, y, rng)
 
 
 def make_blobs(
@@ -186,13 +186,13 @@ def make_blobs(
     >>> sorted({(round(a, 6), round(b, 6)) for a, b in X})[-1]   # the centre of class 0
     (0.7, 0.0)
     """
-    n = _check_count("n", n)
-    classes = _check_count("classes", classes, minimum=2)
+    n = check_count("n", n)
+    classes = check_count("classes", classes, minimum=2)
     if n < classes:
         raise ValueError(f"n must be at least classes ({classes}) so that every class has a point, got {n}")
-    noise = _check_real("noise", noise)
-    radius = _check_real("radius", radius)
-    rng = random.Random(_check_seed(seed))
+    noise = check_real("noise", noise)
+    radius = check_real("radius", radius)
+    rng = random.Random(check_seed(seed))
     X: Features = []
     y: list[int] = []
     for k in range(classes):
@@ -201,7 +201,7 @@ def make_blobs(
         for _ in range(n // classes + (1 if k < n % classes else 0)):
             X.append([cx + rng.gauss(0.0, noise), cy + rng.gauss(0.0, noise)] if noise else [cx, cy])
             y.append(k)
-    return _shuffled(X, y, rng)
+    return shuffled(X, y, rng)
 
 
 def make_sine(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Features, list[float]]:
@@ -213,9 +213,9 @@ def make_sine(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Features
     >>> all(abs(t - math.sin(x)) < 1e-12 for (x,), t in zip(X, y))
     True
     """
-    n = _check_count("n", n)
-    noise = _check_real("noise", noise)
-    rng = random.Random(_check_seed(seed))
+    n = check_count("n", n)
+    noise = check_real("noise", noise)
+    rng = random.Random(check_seed(seed))
     X: Features = []
     y: list[float] = []
     for _ in range(n):
@@ -267,7 +267,7 @@ def bars_and_stripes(size: int = 3) -> list[list[float]]:
     >>> data[1]
     [0.0, 0.0, 1.0, 1.0]
     """
-    size = _check_count("size", size)
+    size = check_count("size", size)
     patterns: list[list[float]] = []
     seen: set[tuple[float, ...]] = set()
     for kind in ("stripes", "bars"):

@@ -23,7 +23,7 @@ from typing import Any, Union
 
 from autograd.fileio import read_regular
 
-__all__ = ["FORMAT", "MAX_BYTES", "VERSION", "read_model_file"]
+__all__ = ["FORMAT", "MAX_BYTES", "VERSION", "read_model_file", "shortened"]
 
 #: The ``format`` field of a saved model file.
 FORMAT = "valuegrad.model"
@@ -131,7 +131,7 @@ def _finite_float(text: str) -> float:
     """
     x = float(text)
     if not math.isfinite(x):
-        raise _ContentError(f"the number {_short(text)}, which is beyond the largest float (it would be {x})")
+        raise _ContentError(f"the number {shortened(text)}, which is beyond the largest float (it would be {x})")
     return x
 
 
@@ -143,12 +143,12 @@ def _finite_int(text: str) -> int:
     ``int()`` itself (``sys.get_int_max_str_digits()``) with an error that names no file.
     """
     if len(text) - text.startswith("-") > _FLOAT_DIGITS:
-        raise _ContentError(f"the integer {_short(text)}, which is beyond the largest float")
+        raise _ContentError(f"the integer {shortened(text)}, which is beyond the largest float")
     n = int(text)
     try:
         float(n)
     except OverflowError:
-        raise _ContentError(f"the integer {_short(text)}, which is beyond the largest float") from None
+        raise _ContentError(f"the integer {shortened(text)}, which is beyond the largest float") from None
     return n
 
 
@@ -163,12 +163,12 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _ContentError(f"the key {_short(key)!r} twice in one object (which value is meant?)")
+                raise _ContentError(f"the key {shortened(key)!r} twice in one object (which value is meant?)")
             seen.add(key)
     return out
 
 
-def _short(text: str, limit: int = 24) -> str:
+def shortened(text: str, limit: int = 24) -> str:
     """``text`` as is, or its first and last characters around the number of characters left out."""
     if len(text) <= limit:
         return text

@@ -26,7 +26,7 @@ from typing import Any
 from autograd import Value
 from autograd.fileio import write_atomic
 
-from .modelfile import FORMAT, VERSION, PathLike, _short, read_model_file
+from .modelfile import FORMAT, VERSION, PathLike, read_model_file, shortened
 
 __all__ = ["Module", "FORMAT", "VERSION", "read_model_file"]
 
@@ -257,7 +257,7 @@ def _shown(value: Any) -> str:
         text = repr(value)
     except ValueError:  # an int of more digits than sys.get_int_max_str_digits() cannot be printed
         return f"{type(value).__name__} of {value.bit_length()} bits"
-    return f"{type(value).__name__} {_short(text)}"
+    return f"{type(value).__name__} {shortened(text)}"
 
 
 def _assign(updates: list[tuple[Value, float]]) -> None:

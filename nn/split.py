@@ -8,7 +8,7 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from .argchecks import _check_seed
+from .argchecks import check_seed
 
 __all__ = ["train_test_split", "batches"]
 
@@ -55,7 +55,7 @@ def train_test_split(
         if not 0.0 < test_size < 1.0:
             raise ValueError(f"test_size as a fraction must be in (0, 1), got {test_size!r}")
         fraction = test_size
-    rng = random.Random(_check_seed(seed))
+    rng = random.Random(check_seed(seed))
     if stratify:
         groups: dict[Any, list[int]] = {}
         for i, label in enumerate(y):
@@ -108,7 +108,7 @@ def batches(
         raise ValueError(f"batch_size must be >= 0 (0 or None for one full batch), got {batch_size}")
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle expects a bool, got {type(shuffle).__name__}")
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     order = list(range(n))
     if shuffle:
         random.Random(seed).shuffle(order)
