@@ -25,7 +25,21 @@ _P = ctypes.c_void_p
 
 #: A batch runs on two threads when it holds at least this many numbers (values and partials, all
 #: samples): below it, starting the second thread costs more than it saves (benchmarks/README.md).
-_WORK_PER_THREAD = 200_000
+WORK_PER_THREAD = 200_000
+#: With two threads, how many blocks of samples the forward pass may run ahead (lanes.h: VGL_MAX_SLOTS).
+_MAX_SLOTS = 64
+
+
+#: Use two threads whenever the batch is big enough, busy machine or not (for tests).
+FORCE_THREADS = False
+
+
+def _idle_processors() -> float:
+    """Processors left idle by the load of the last minute (0 when it cannot be known)."""
+    try:
+        return default_threads() - os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
 
 
 def default_threads() -> int:
@@ -105,10 +119,10 @@ class CTape(Tape):
         #: a block of samples while the backward pass of the one before runs, when the batch is big
         #: enough for it to pay. The numbers are the same to the bit with any number of threads.
         self.threads = default_threads()
-        self._slots: list[array[float]] = []
+        self._slots_buffer = _zeros(0)
         if layout.lanes:
             lib.vg_lanes_count.restype = ctypes.c_int
-            lib.vg_batch_lanes.argtypes = [_P, _P, _P, _P, i64, _P, i64, i, f, _P, _P, i]
+            lib.vg_batch_lanes.argtypes = [_P, _P, _P, i64, i64, _P, i64, i, f, _P, _P, i]
             lib.vg_batch_lanes.restype = ctypes.c_int
             self.lanes = int(lib.vg_lanes_count())
             lib.vg_lanes_buffer.restype = i64
@@ -120,18 +134,22 @@ class CTape(Tape):
         self._out = layout.position[plan.output]
         self._extra_at = [layout.position[e] for e in plan.extras]
 
-    def _slot(self, k: int) -> int:
-        """The address of the lane buffers of pipeline slot ``k`` (made when first needed)."""
-        while len(self._slots) <= k:
-            layout = self.layout
-            self._slots.append(_zeros(self._lane_numbers))
-        return _address(self._slots[k])
+    def _lane_slots(self, slots: int) -> int:
+        """The address of room for ``slots`` blocks' lane buffers (grown when first needed)."""
+        if len(self._slots_buffer) < slots * self._lane_numbers:
+            self._slots_buffer = _zeros(slots * self._lane_numbers)
+        return _address(self._slots_buffer)
 
     def _pays(self, count: int) -> int:
-        """The threads a batch of ``count`` samples uses: a second thread costs tens of
-        microseconds to start, so it runs only when each thread gets enough work."""
-        work = count * (self.layout.n_values + self.layout.n_partials)
-        return 2 if self.threads >= 2 and count >= 2 * self.lanes and work >= _WORK_PER_THREAD else 1
+        """The threads a batch of ``count`` samples uses. A second thread pays only when each
+        thread gets enough work (starting one costs tens of microseconds) and a processor is
+        idle: on a busy machine the two threads wait for each other's turn, and a batch ran 2-10x
+        slower than on one thread (benchmarks/README.md). The numbers are the same either way."""
+        if self.threads < 2 or count < 2 * self.lanes:
+            return 1
+        if count * (self.layout.n_values + self.layout.n_partials) < WORK_PER_THREAD:
+            return 1
+        return 2 if FORCE_THREADS or _idle_processors() >= 1.0 else 1
 
     def __repr__(self) -> str:
         return f"<CTape of {len(self)} ops, {len(self.parameters)} parameters, {self.layout.groups} loops in C>"
@@ -174,10 +192,10 @@ class CTape(Tape):
         if self.lanes > 1 and count > 1 and self.layout.lanes:
             v, _, g, _ = self._buffers
             threads = self._pays(count)
-            second = self._slot(1) if threads > 1 else None
+            slots = 1 if threads == 1 else min(_MAX_SLOTS, -(-count // self.lanes))
             self._c_batch_lanes(
-                v, g, self._slot(0), second, self.layout.scratch, where, count, backward, seed, _address(losses),
-                _address(extras), threads,
+                v, g, self._lane_slots(slots), slots, self.layout.scratch, where, count, backward, seed,
+                _address(losses), _address(extras), threads,
             )  # fmt: skip
         else:
             self._c_batch(*self._buffers, where, count, backward, seed, _address(losses), _address(extras))

@@ -411,6 +411,7 @@ VG_EXPORT int64_t vg_lanes_buffer(int64_t scratch) {
 }
 
 /* One batch call: where the samples come from and where their numbers go. */
+#define VGL_MAX_SLOTS 64
 typedef struct {
     const double *X;
     int64_t count;
@@ -418,8 +419,9 @@ typedef struct {
     double seed;
     double *losses, *extras;
     int params_bounded;
-    vg_lanes slot[2]; /* two blocks in flight with two threads: one in forward, one in backward */
-    int filled, drained; /* blocks whose forward, whose backward is done (atomics, with two threads) */
+    int slots; /* blocks in flight: 1 with one thread, up to VGL_MAX_SLOTS with two */
+    vg_lanes slot[VGL_MAX_SLOTS];
+    int64_t filled, drained; /* blocks whose forward, whose backward is done (atomics, with two threads) */
 } vgl_batch;
 
 /* The forward pass of the block of samples b0, b0 + 1, ...: its losses and extras, and whether each
@@ -463,49 +465,55 @@ static void vgl_backward_block(vgl_batch *bt, vg_lanes *c) {
     vgl_backward(c);
 }
 
-/* With two threads the passes are a pipeline: this one computes the forward pass of block i + 1
- * while the caller's thread computes the backward pass of block i. Every block's backward still runs
- * after the one before it, on one thread, so the gradients are added in the same order as with one
- * thread: the threads change when a number is computed, never which number. */
+/* With two threads the passes are a pipeline: this thread computes the forward passes of the blocks,
+ * up to bt->slots blocks ahead, while the caller's thread computes their backward passes in order.
+ * Every block's backward still runs after the one before it, on one thread, so the gradients are
+ * added in the same order as with one thread: the threads change when a number is computed, never
+ * which number. */
 static void *vgl_forward_thread(void *arg) {
     vgl_batch *bt = arg;
     const int64_t blocks = (bt->count + VG_LANES - 1) / VG_LANES;
     for (int64_t i = 0; i < blocks; i++) {
-        while (__atomic_load_n(&bt->drained, __ATOMIC_ACQUIRE) < i - 1) sched_yield(); /* slot i % 2 is free */
-        vgl_forward_block(bt, &bt->slot[i % 2], i * VG_LANES);
-        __atomic_store_n(&bt->filled, (int)(i + 1), __ATOMIC_RELEASE);
+        while (__atomic_load_n(&bt->drained, __ATOMIC_ACQUIRE) < i - bt->slots + 1) sched_yield(); /* a free slot */
+        vgl_forward_block(bt, &bt->slot[i % bt->slots], i * VG_LANES);
+        __atomic_store_n(&bt->filled, i + 1, __ATOMIC_RELEASE);
     }
     return NULL;
 }
 
 /* vg_batch, VG_LANES samples at a time: the same losses, extras and gradients, to the bit. v and g
- * are the tape's scalar arrays (the parameters' numbers and gradients); each of the two slots has
- * its lane buffers V, D, GL and S (VG_N_VALUES, VG_N_PARTIALS, VG_N_VALUES and 2 * scratch numbers,
- * times VG_LANES, one after the other from `buffers` and `buffers2`). threads: 1, or 2 for the
- * pipeline (which needs both slots). */
-VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, double *buffers2, int64_t scratch,
+ * are the tape's scalar arrays (the parameters' numbers and gradients); `buffers` holds `slots`
+ * slots of vg_lanes_buffer(scratch) numbers each: a block's V, D, GL and S. threads: 1, or 2 for
+ * the pipeline (with 2 slots or more). */
+VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_t slots, int64_t scratch,
                              const double *X, int64_t count, int backward, double seed, double *losses,
                              double *extras, int threads) {
-    vgl_batch bt = {X, count, backward, seed, losses, extras, 0, {{0}}, 0, 0};
+    static vgl_batch zero;
+    vgl_batch bt = zero;
+    bt.X = X;
+    bt.count = count;
+    bt.backward = backward;
+    bt.seed = seed;
+    bt.losses = losses;
+    bt.extras = extras;
     bt.params_bounded = vg_bounded(v + VG_FIRST_PARAM, VG_FIRST_NODE - VG_FIRST_PARAM, 1e300 / VG_LONGEST);
-    for (int k = 0; k < 2; k++) {
-        double *at = k == 0 ? buffers : buffers2;
+    bt.slots = (int)(slots < 1 ? 1 : slots > VGL_MAX_SLOTS ? VGL_MAX_SLOTS : slots);
+    for (int k = 0; k < bt.slots; k++) {
         vg_lanes *c = &bt.slot[k];
         c->v = v;
         c->G = g;
-        c->V = at;
+        c->V = buffers + k * vg_lanes_buffer(scratch);
         c->D = c->V + (int64_t)VG_LANES * VG_N_LANED;
         c->GL = c->D + (int64_t)VG_LANES * VG_N_PARTIALS;
         c->S = c->GL + (int64_t)VG_LANES * VG_N_LANED;
     }
-    (void)scratch;
     const int64_t blocks = (count + VG_LANES - 1) / VG_LANES;
     pthread_t worker;
-    if (threads >= 2 && buffers2 && blocks >= 2 && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
+    if (threads >= 2 && bt.slots >= 2 && blocks >= 2 && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
         for (int64_t i = 0; i < blocks; i++) {
             while (__atomic_load_n(&bt.filled, __ATOMIC_ACQUIRE) < i + 1) sched_yield();
-            if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[i % 2]);
-            __atomic_store_n(&bt.drained, (int)(i + 1), __ATOMIC_RELEASE);
+            if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[i % bt.slots]);
+            __atomic_store_n(&bt.drained, i + 1, __ATOMIC_RELEASE);
         }
         pthread_join(worker, NULL);
         return 0;
