@@ -55,6 +55,7 @@ from harness import (
 from mlp784 import workload_e
 from peers import (
     Micrograd,
+    MicrogradBest,
     NotApplicable,
     PlainFloats,
     TorchScalar,
@@ -124,7 +125,7 @@ def engines() -> list[Any]:
 def training_engines() -> list[Any]:
     """The engines of the training workloads (a) and (d): also valuegrad's recorded-and-replayed step,
     in Python and compiled to C."""
-    return [Valuegrad(), ValuegradReplay(), ValuegradC(), *engines()[1:]]
+    return [Valuegrad(), ValuegradReplay(), ValuegradC(), *engines()[1:2], MicrogradBest(), *engines()[2:]]
 
 
 def _missing(engine: Any) -> str | None:
@@ -166,7 +167,7 @@ def workload_a(cfg: Config) -> dict[str, Any]:
             results[engine.name] = {"error": missing}
             continue
         task = engine.hinge_step(init_weights(sizes), xs, ys)
-        slow = engine.name in ("micrograd 0.1.0", "PyTorch 0-d tensors")
+        slow = engine.name in ("micrograd 0.1.0", MicrogradBest.name, "PyTorch 0-d tensors")
         timing = measure(task.run, cfg.slow_budget if slow else cfg.budget, setup=task.reset)
         if engine.name == "valuegrad":
             base = timing.median
@@ -200,13 +201,18 @@ def workload_a(cfg: Config) -> dict[str, Any]:
         mg = results.get("micrograd 0.1.0", {}).get("seconds")
         if mg:
             results["c_speedup_vs_micrograd"] = speedup = mg / c_tape
-            checks.append(f"valuegrad C tape is {speedup:,.0f}× faster than micrograd (target ≥ 1,000×: "
-                          f"{_verdict(speedup >= 1000)})")
+            checks.append(f"valuegrad C tape is {speedup:,.0f}× faster than micrograd as users run it, collector on "
+                          f"(target ≥ 1,000×: {_verdict(speedup >= 1000)})")
+        best = results.get(MicrogradBest.name, {}).get("seconds")
+        if best:
+            results["c_speedup_vs_micrograd_best"] = speedup = best / c_tape
+            checks.append(f"valuegrad C tape is {speedup:,.0f}× faster than micrograd at its best, collector off "
+                          f"during its step (target ≥ 2,000×: {_verdict(speedup >= 2000)})")
         torch_vec = results.get("PyTorch vectorised", {}).get("seconds")
         if torch_vec:
             results["c_speedup_vs_torch_vectorised"] = speedup = torch_vec / c_tape
-            checks.append(f"valuegrad C tape is {speedup:.1f}× faster than PyTorch vectorised (target ≥ 3×: "
-                          f"{_verdict(speedup >= 3)})")
+            checks.append(f"valuegrad C tape is {speedup:.1f}× faster than PyTorch vectorised (target ≥ 20×: "
+                          f"{_verdict(speedup >= 20)})")
         if results.get("valuegrad", {}).get("first_loss") == results[ValuegradC.name]["first_loss"]:
             checks.append("valuegrad C tape computed valuegrad's first loss to the last bit")
     losses = [r["first_loss"] for r in results.values() if isinstance(r, dict) and "first_loss" in r]
@@ -424,7 +430,7 @@ def workload_d(cfg: Config) -> dict[str, Any]:
     results: dict[str, Any] = {}
     rows: list[list[str]] = []
     base: float | None = None
-    for engine in training_engines():
+    for engine in [e for e in training_engines() if not isinstance(e, MicrogradBest)]:  # no exp in micrograd
         missing = _missing(engine)
         if missing:
             rows.append([engine.name, "-", "-", "-", "-", "-", missing])

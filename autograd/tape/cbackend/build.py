@@ -41,8 +41,16 @@ from pathlib import Path
 #: sums scalar, in their order (without ``-ffast-math`` the compiler may not reassociate them).
 #: Measured against -O2 (benchmarks/README.md): an MLP(784, [50, 10]) sample 15 vs 22 µs, a tiny
 #: GPT step 135 vs 161 µs, micrograd's demo step 49 vs 50 µs, for compiling the GPT's tape in
-#: 0.85 vs 0.68 s. ``-march=native`` is left out: it would tie the cached libraries to one processor.
-FLAGS = ("-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared", "-std=c99")
+#: 0.85 vs 0.68 s. ``-pthread``: a batch may run its forward and backward passes on two threads (``lanes.h``).
+FLAGS = ("-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared", "-std=c99", "-pthread")
+
+#: Added when the compiler accepts it: the vector instructions of this processor (AVX2's 4 doubles
+#: where plain x86-64 has SSE2's 2), which the lanes of a batch (``lanes.h``) need to pay off. It
+#: changes no number: without ``-ffast-math`` every operation stays one IEEE 754 operation, and
+#: ``-ffp-contract=off`` keeps the fused multiply-adds that AVX2 brings out. It does tie a library
+#: to the processor's instruction set, so the cache key holds the macros that ``-march=native``
+#: defines here (``__AVX2__``, ``__znver3__``, ...): another processor gets its own build.
+NATIVE = "-march=native"
 
 
 class CompilerNotFound(RuntimeError):
@@ -95,6 +103,27 @@ def _version(argv: list[str]) -> str:
         except (OSError, subprocess.SubprocessError) as e:
             _VERSIONS[key] = f"unknown ({e})"
     return _VERSIONS[key]
+
+
+_NATIVE: dict[tuple[str, ...], str | None] = {}
+
+
+def native(argv: list[str]) -> str | None:
+    """What ``-march=native`` means to this compiler on this processor (the macros it predefines),
+    or None when the compiler does not accept it."""
+    key = tuple(argv)
+    if key not in _NATIVE:
+        try:
+            done = subprocess.run([*argv, NATIVE, "-E", "-dM", "-x", "c", os.devnull], capture_output=True, text=True, timeout=60)
+            _NATIVE[key] = "\n".join(sorted(done.stdout.splitlines())) if done.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError):
+            _NATIVE[key] = None
+    return _NATIVE[key]
+
+
+def flags(argv: list[str]) -> list[str]:
+    """The compiler's flags for a tape: :data:`FLAGS`, and :data:`NATIVE` when it is accepted."""
+    return [*FLAGS, NATIVE] if native(argv) is not None else list(FLAGS)
 
 
 def cache_dir() -> Path:
@@ -255,7 +284,8 @@ def build(source: str, exports: tuple[str, ...] = EXPORTS) -> Library:
     """
     argv = compiler()
     start = time.perf_counter()
-    digest = hashlib.sha256("\0".join([source, *argv, *FLAGS, _version(argv)]).encode()).hexdigest()[:32]
+    chosen = flags(argv)
+    digest = hashlib.sha256("\0".join([source, *argv, *chosen, _version(argv), native(argv) or ""]).encode()).hexdigest()[:32]
     folder = cache_dir()
     so = folder / f"tape-{digest}.so"
     c = folder / f"tape-{digest}.c"
@@ -272,7 +302,7 @@ def build(source: str, exports: tuple[str, ...] = EXPORTS) -> Library:
     except OSError as e:
         raise CacheError(f"cannot write into the tape cache {folder} ({e.strerror or e}); {_HINT}") from None
     try:
-        done = subprocess.run([*argv, *FLAGS, str(c), "-o", tmp, "-lm"], capture_output=True, text=True)
+        done = subprocess.run([*argv, *chosen, str(c), "-o", tmp, "-lm"], capture_output=True, text=True)
         if done.returncode != 0:
             raise CompileError(
                 f"the C compiler failed on the generated tape {c} (exit status {done.returncode}; the file is kept "

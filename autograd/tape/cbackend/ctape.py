@@ -9,6 +9,7 @@ in, calls the library once, and copies the loss and the grads out.
 from __future__ import annotations
 
 import ctypes
+import os
 import random
 from array import array
 from collections.abc import Sequence
@@ -21,6 +22,32 @@ from .build import Library, build
 from .emit import Layout, emit
 
 _P = ctypes.c_void_p
+
+#: A batch runs on two threads when it holds at least this many numbers (values and partials, all
+#: samples): below it, starting the second thread costs more than it saves (benchmarks/README.md).
+WORK_PER_THREAD = 200_000
+#: With two threads, how many blocks of samples the forward pass may run ahead (lanes.h: VGL_MAX_SLOTS).
+_MAX_SLOTS = 64
+
+
+#: Use two threads whenever the batch is big enough, busy machine or not (for tests).
+FORCE_THREADS = False
+
+
+def _idle_processors() -> float:
+    """Processors left idle by the load of the last minute (0 when it cannot be known)."""
+    try:
+        return default_threads() - os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def default_threads() -> int:
+    """The processors this process may run on (what ``threads`` is by default)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class ExactnessError(RuntimeError):
@@ -84,10 +111,45 @@ class CTape(Tape):
             function.restype = ctypes.c_int
         self._c_run = lib.vg_run
         self._c_batch = lib.vg_batch
+        #: How many samples a batch runs at once, one per SIMD lane (see :mod:`.lanes`): 4 or 8 when
+        #: no parameter of the tape is pushed twice per sample, else 1 (the scalar driver). Setting
+        #: it to 1 runs batches in the scalar driver; the numbers are the same to the bit.
+        self.lanes = 1
+        #: How many threads a batch may use (see :mod:`.lanes`): 1, or 2 to run the forward pass of
+        #: a block of samples while the backward pass of the one before runs, when the batch is big
+        #: enough for it to pay. The numbers are the same to the bit with any number of threads.
+        self.threads = default_threads()
+        self._slots_buffer = _zeros(0)
+        if layout.lanes:
+            lib.vg_lanes_count.restype = ctypes.c_int
+            lib.vg_batch_lanes.argtypes = [_P, _P, _P, i64, i64, _P, i64, i, f, _P, _P, i]
+            lib.vg_batch_lanes.restype = ctypes.c_int
+            self.lanes = int(lib.vg_lanes_count())
+            lib.vg_lanes_buffer.restype = i64
+            lib.vg_lanes_buffer.argtypes = [i64]
+            self._lane_numbers = int(lib.vg_lanes_buffer(layout.scratch))
+            self._c_batch_lanes = lib.vg_batch_lanes
         self._p0 = plan.first_param
         self._p1 = plan.first_param + len(plan.params)
         self._out = layout.position[plan.output]
         self._extra_at = [layout.position[e] for e in plan.extras]
+
+    def _lane_slots(self, slots: int) -> int:
+        """The address of room for ``slots`` blocks' lane buffers (grown when first needed)."""
+        if len(self._slots_buffer) < slots * self._lane_numbers:
+            self._slots_buffer = _zeros(slots * self._lane_numbers)
+        return _address(self._slots_buffer)
+
+    def _pays(self, count: int) -> int:
+        """The threads a batch of ``count`` samples uses. A second thread pays only when each
+        thread gets enough work (starting one costs tens of microseconds) and a processor is
+        idle: on a busy machine the two threads wait for each other's turn, and a batch ran 2-10x
+        slower than on one thread (benchmarks/README.md). The numbers are the same either way."""
+        if self.threads < 2 or count < 2 * self.lanes:
+            return 1
+        if count * (self.layout.n_values + self.layout.n_partials) < WORK_PER_THREAD:
+            return 1
+        return 2 if FORCE_THREADS or _idle_processors() >= 1.0 else 1
 
     def __repr__(self) -> str:
         return f"<CTape of {len(self)} ops, {len(self.parameters)} parameters, {self.layout.groups} loops in C>"
@@ -126,9 +188,17 @@ class CTape(Tape):
         ne = len(self._extra_at)
         extras = _zeros(count * ne)
         source = (ctypes.c_double * 0).from_buffer(flat) if count and self.plan.n_inputs else None
-        self._c_batch(
-            *self._buffers, source and ctypes.addressof(source), count, backward, seed, _address(losses), _address(extras),
-        )  # fmt: skip
+        where = source and ctypes.addressof(source)
+        if self.lanes > 1 and count > 1 and self.layout.lanes:
+            v, _, g, _ = self._buffers
+            threads = self._pays(count)
+            slots = 1 if threads == 1 else min(_MAX_SLOTS, -(-count // self.lanes))
+            self._c_batch_lanes(
+                v, g, self._lane_slots(slots), slots, self.layout.scratch, where, count, backward, seed,
+                _address(losses), _address(extras), threads,
+            )  # fmt: skip
+        else:
+            self._c_batch(*self._buffers, where, count, backward, seed, _address(losses), _address(extras))
         del source
         rows: list[tuple[float, ...]] = [tuple(extras[i * ne : (i + 1) * ne]) for i in range(count)]
         return losses.tolist()[:count], rows

@@ -19,6 +19,7 @@ from importlib import resources
 
 from ...ops import Op
 from ..plan import Operand, Plan
+from . import lanes
 from .schedule import Group, groups, sides
 
 #: Calls per generated function: the compiler's time grows faster than the size of a function.
@@ -44,6 +45,8 @@ class Layout:
     #: for each op step (by its slot): where its partials start in d[], one per stored operand
     partials: dict[int, int] = field(default_factory=dict)
     groups: int = 0
+    #: whether the source has the lane driver (:mod:`.lanes`): no parameter is pushed twice per sample
+    lanes: bool = False
 
 
 def _const_bits(x: float) -> bytes:
@@ -68,6 +71,9 @@ class _Emitter:
         self.kernel_code: list[str] = []
         self.forward: list[str] = []
         self.backward: list[list[str]] = []  # per level
+        self.lanes = False
+        self.lane_forward: list[str] = []
+        self.lane_backward: list[list[str]] = []
         first_const = plan.first_param + len(plan.params)
         self.const_position: dict[bytes, int] = {}
         self.constants: list[tuple[int, float]] = []
@@ -109,6 +115,7 @@ class _Emitter:
                 if not isinstance(x, int):
                     self.const(x)
         levels = groups(plan, self.const)
+        self.lanes = lanes.lanes_apply(plan, levels)
         n_values = self.first_const + len(self.constants)
         for level in levels:
             for group in level:
@@ -118,16 +125,22 @@ class _Emitter:
         count = 0
         for level in levels:
             back: list[str] = []
+            lane_back: list[str] = []
             for group in level:
                 count += 1
-                forward, backward = getattr(self, "group_" + group.kind)(group)
+                forward, backward, lane_forward, lane_backward = getattr(self, "group_" + group.kind)(group)
                 self.forward.append(forward)
+                self.lane_forward.append(lane_forward)
                 if group.needs_grad and backward:
                     back.append(backward)
+                    lane_back.append(lane_backward)
             self.backward.append(back)
+            self.lane_backward.append(lane_back)
         first_node = n_values - sum(len(g.steps) for level in levels for g in level)
         source = self.source(n_values, first_node)
-        return Layout(source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count)
+        return Layout(
+            source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count, self.lanes
+        )
 
     def source(self, n_values: int, first_node: int) -> str:
         plan = self.plan
@@ -158,11 +171,15 @@ class _Emitter:
             "v, d, g, s, finite",
             backward,
         )
+        if self.lanes:
+            body[1:1] = ["", lanes.runtime()]
+            body += _functions("vgl_forward", "vg_lanes *restrict c", "c", self.lane_forward)
+            body += _functions("vgl_backward", "vg_lanes *restrict c", "c", [x for y in reversed(self.lane_backward) for x in y])
         return "\n".join(header + body) + "\n"
 
     # --- each kind of group: its forward call and its backward call ---------------------------
 
-    def group_ops(self, group: Group) -> tuple[str, str]:
+    def group_ops(self, group: Group) -> tuple[str, str, str, str]:
         steps = group.steps
         op = steps[0].op
         assert op is not None
@@ -178,9 +195,11 @@ class _Emitter:
         return (
             f"{name}(v, d, I + {offset}, {m}, {out}, {dd});",
             f"vg_back_ops(d, g, I + {offset}, {m}, {r}, {k}, {out}, {dd}, finite, {int(op.natural.selects)});",
+            f"{name}_l(c, I + {offset}, {m}, {out}, {dd});",
+            f"vgl_back_ops(c, I + {offset}, {m}, {r}, {k}, {out}, {dd}, {int(op.natural.selects)});",
         )
 
-    def group_nary(self, group: Group) -> tuple[str, str]:
+    def group_nary(self, group: Group) -> tuple[str, str, str, str]:
         steps = group.steps
         op = steps[0].op
         assert op is not None
@@ -199,9 +218,11 @@ class _Emitter:
         return (
             f"{name}(v, d, I + {d_off}, I + {o_off}, {m});",
             f"vg_back_nary(d, g, I + {d_off}, I + {o_off}, {m}, finite);",
+            f"{name}_l(c, I + {d_off}, I + {o_off}, {m});",
+            f"vgl_back_nary(c, I + {d_off}, I + {o_off}, {m});",
         )
 
-    def _sums(self, group: Group, chain: int) -> tuple[str, str]:
+    def _sums(self, group: Group, chain: int) -> tuple[str, str, str, str]:
         desc: list[int] = []
         lists: list[int] = []
         for step in group.steps:
@@ -215,15 +236,17 @@ class _Emitter:
         return (
             f"vg_sums(v, I + {d_off}, I + {l_off}, {m}, {chain});",
             f"vg_back_sums(g, I + {d_off}, I + {l_off}, {m}, {chain});",
+            f"vgl_sums(c, I + {d_off}, I + {l_off}, {m}, {chain});",
+            f"vgl_back_sums(c, I + {d_off}, I + {l_off}, {m}, {chain});",
         )
 
-    def group_sums(self, group: Group) -> tuple[str, str]:
+    def group_sums(self, group: Group) -> tuple[str, str, str, str]:
         return self._sums(group, 0)
 
-    def group_chains(self, group: Group) -> tuple[str, str]:
+    def group_chains(self, group: Group) -> tuple[str, str, str, str]:
         return self._sums(group, 1)
 
-    def group_cluster(self, group: Group) -> tuple[str, str]:
+    def group_cluster(self, group: Group) -> tuple[str, str, str, str]:
         rows = group.steps
         first = rows[0]
         ws, xs, bias = sides(first)
@@ -247,6 +270,8 @@ class _Emitter:
             biases.append(-1 if b is None else self.at(b))
         if len(set(shared)) == len(shared) and not (set(shared) & (row_positions | set(biases))):
             flags |= 32
+        if row_positions and all(self.plan.first_param <= p < self.first_const + len(self.constants) for p in row_positions):
+            flags |= 64  # the rows' own numbers are the same in every lane (lanes.h: VG_ROWS_SHARED)
         shared_off = self.table(shared)
         desc = [len(rows), n, self.position[first.out], flags, shared_off]
         for step, positions, b in zip(rows, own, biases):
@@ -261,7 +286,12 @@ class _Emitter:
         self.longest = max(self.longest, k)
         self.scratch = max(self.scratch, 2 * n)
         d_off = self.table(desc)
-        return f"vg_cluster(v, s, I + {d_off}, I);", f"vg_back_cluster(v, g, s, I + {d_off}, I, finite);"
+        return (
+            f"vg_cluster(v, s, I + {d_off}, I);",
+            f"vg_back_cluster(v, g, s, I + {d_off}, I, finite);",
+            f"vgl_cluster(c, I + {d_off}, I);",
+            f"vgl_back_cluster(c, I + {d_off}, I);",
+        )
 
     # --- the kernels of the op table's formulas ------------------------------------------------
 
@@ -291,6 +321,8 @@ class _Emitter:
             f"        {stores}\n"
             "    }\n}\n"
         )
+        if self.lanes:
+            self.kernel_code.append(lanes.op_kernel(name + "_l", _comment(op), formula, order, r, k))
         return name
 
     def nary_kernel(self, op: Op) -> str:
@@ -300,6 +332,7 @@ class _Emitter:
             return name
         name = self.kernels[key] = f"n{len(self.kernels)}_{_c_name(op.name)}"
         formula = _formula(op)
+        inverse: list[int] | None = None
         if op.order is not None:  # natural operand j is stored at inverse[j]
             inverse = [0] * len(op.order)
             for stored, natural in enumerate(op.order):
@@ -325,6 +358,8 @@ class _Emitter:
             "        at += n;\n"
             "    }\n}\n"
         )
+        if self.lanes:
+            self.kernel_code.append(lanes.nary_kernel(name + "_l", _comment(op), formula, inverse))
         return name
 
 
@@ -379,7 +414,8 @@ def _indent(text: str, spaces: int) -> str:
 def _functions(name: str, params: str, args: str, calls: list[str]) -> list[str]:
     """``name(params)`` calling ``calls`` in order, split into functions of a bounded size."""
     if not calls:
-        return [f"static void {name}({params}) {{ (void)v; (void)s; }}", ""]
+        unused = " ".join(f"(void){arg};" for arg in args.split(", ")[:1])
+        return [f"static void {name}({params}) {{ {unused} }}", ""]
     parts = [calls[i : i + _CALLS_PER_FUNCTION] for i in range(0, len(calls), _CALLS_PER_FUNCTION)]
     lines = []
     for j, part in enumerate(parts):

@@ -169,12 +169,18 @@ class Trainer:
 
     The Values are left as they were until :meth:`sync` writes the parameters' numbers and
     their last gradients back. Each tape must have been recorded with (a subset of) ``params``
-    as its parameters; several tapes may share them (one per batch size, say).
+    as its parameters; several tapes may share them (one per batch size, say). ``threads``: how
+    many threads a batch may use (see :attr:`CTape.threads`; None leaves each tape's own).
     """
 
-    def __init__(self, params: Sequence[Value], rule: Rule) -> None:
+    def __init__(self, params: Sequence[Value], rule: Rule, threads: int | None = None) -> None:
         if not isinstance(rule, (SGDRule, AdamRule)):
             raise TypeError(f"Trainer: rule expects an SGDRule or an AdamRule, got {type(rule).__name__}")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise ValueError(f"Trainer: threads expects a whole number of at least 1, or None, got {threads!r}")
+        #: The threads a batch may use (:attr:`CTape.threads`); None: the tape's own (the machine's
+        #: processors). 1 is the reference; any number gives the same numbers to the bit.
+        self.threads = threads
         plist = list(params)
         rule.check(len(plist))
         where: dict[Value, int] = {}
@@ -283,6 +289,8 @@ class Trainer:
         if count * tape.plan.n_inputs > view.nbytes // 8:
             raise ValueError(f"Trainer.run_flat: flat holds fewer than count={count} samples of {tape.plan.n_inputs} numbers")
         self._exchange(tape, into_tape=True)
+        if self.threads is not None:
+            tape.threads = self.threads
         losses, extras = tape._batch_flat(flat, count, True, as_float(scale, "Trainer.run: scale"))
         self._exchange(tape, into_tape=False)
         return [tape._result(loss, e) for loss, e in zip(losses, extras)]

@@ -1,0 +1,526 @@
+/* valuegrad: samples in lanes, the batch driver of a tape compiled to C.
+ *
+ * Pasted after runtime.h when every parameter of the tape receives at most one gradient push per
+ * sample (an MLP's weights and biases: each is read by one row). The samples of a batch are
+ * independent until their gradients meet in the parameters, so a block of VG_LANES samples runs
+ * through each loop together, one lane per sample: every op, every sum, every row of a layer
+ * computes the numbers of VG_LANES samples side by side, and the compiler turns the loops over
+ * lanes into vector instructions (4 doubles at once with AVX2, 8 with AVX-512).
+ *
+ * Why no bit changes:
+ * - each lane computes exactly what the scalar code computes for its sample, in the same order:
+ *   the same formula, each sum added term after term in Python's order, only in another lane;
+ *   a branch (relu, abs, softplus, logsumexp's maximum, pow's conventions) is taken per lane;
+ * - a parameter's gradient receives its sample's push lane after lane, in sample order, which
+ *   is the order the scalar driver adds them (sample after sample), since each parameter has one
+ *   push per sample. A lane that pushes nothing adds -0.0, which leaves every number (even -0.0
+ *   and nan) as it was, so skipping is the same as adding -0.0.
+ *
+ * Memory (the lane layout): the inputs and the nodes have VG_LANES numbers each, lane l of
+ * position p at V[VG_LANED(p) + l], the inputs first and the nodes next, so one sample's numbers
+ * are read from V + l with a stride of VG_LANES; partial j of lane l at D[j * VG_LANES + l]; the
+ * gradients of the inputs and nodes in GL, laid out as V. The parameters and the constants are the
+ * same in every lane: they stay in the scalar arrays v and g, once. */
+
+#include <pthread.h>
+#include <sched.h>
+
+#ifndef VG_LANES
+#if defined(__AVX512F__)
+#define VG_LANES 8 /* one vector register of 8 doubles */
+#elif defined(__AVX__)
+#define VG_LANES 4 /* one of 4 */
+#else
+#define VG_LANES 2 /* SSE2 (every x86-64) or NEON: 2 doubles */
+#endif
+#endif
+
+typedef struct {
+    const double *v; /* the scalar values: parameters and constants are read here */
+    double *V;       /* the block's inputs and nodes, VG_LANES numbers each */
+    double *D;       /* the block's partials */
+    double *G;       /* the parameters' gradients (scalar: each receives lane after lane) */
+    double *GL;      /* the block's gradients of inputs and nodes */
+    double *S;       /* scratch, VG_LANES numbers per number of the scalar scratch, twice */
+    int live;        /* how many lanes hold a sample (the last block may hold fewer) */
+    int finite[VG_LANES];
+} vg_lanes;
+
+/* a position read the same in every lane: a parameter or a constant */
+#define VG_SHARED(p) ((p) >= VG_FIRST_PARAM && (p) < VG_FIRST_NODE)
+#define VG_IS_PARAM(p) ((p) >= VG_FIRST_PARAM && (p) < VG_FIRST_PARAM + VG_N_PARAMS)
+/* where position p's lanes start in V and GL: the inputs, then the nodes (no room for the rest) */
+#define VG_N_LANED (VG_N_VALUES - (VG_FIRST_NODE - VG_FIRST_PARAM))
+#define VG_LANED(p) ((int64_t)((p) < VG_FIRST_PARAM ? (p) : (p) - (VG_FIRST_NODE - VG_FIRST_PARAM)) * VG_LANES)
+#define VG_LX(c, p, l) (VG_SHARED(p) ? (c)->v[p] : (c)->V[VG_LANED(p) + (l)])
+
+/* Neumaier's step written as a select (the same operations as vg_sum_add, chosen by a mask). */
+static inline void vgl_sum_add(vg_sum *s, double x) {
+#if VG_COMPENSATED
+    double t = s->hi + x;
+    double a = fabs(s->hi) >= fabs(x) ? (s->hi - t) + x : (x - t) + s->hi;
+    s->lo += a;
+    s->hi = t;
+#else
+    s->hi += x;
+#endif
+}
+
+/* A vector of VG_LANES doubles (GCC and Clang's vector extensions: plain C operators, element by
+ * element, each an IEEE operation as on one double; no intrinsics of one processor). Loaded and
+ * stored with memcpy, which compiles to one unaligned move. */
+typedef double vgl_v __attribute__((vector_size(8 * VG_LANES)));
+typedef int64_t vgl_m __attribute__((vector_size(8 * VG_LANES)));
+
+static inline vgl_v vgl_load(const double *p) {
+    vgl_v x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+static inline void vgl_store(double *p, vgl_v x) { memcpy(p, &x, sizeof x); }
+
+/* a[l] where mask[l] is true (all ones), else b[l] */
+static inline vgl_v vgl_select(vgl_m mask, vgl_v a, vgl_v b) {
+    vgl_m ia, ib;
+    memcpy(&ia, &a, sizeof a);
+    memcpy(&ib, &b, sizeof b);
+    ia = (ia & mask) | (ib & ~mask);
+    memcpy(&a, &ia, sizeof a);
+    return a;
+}
+
+/* vg_sum_add, VG_LANES sums at once; Neumaier's branch is a select (the same operations) */
+static inline void vgl_add(vgl_v *hi, vgl_v *lo, vgl_v x) {
+#if VG_COMPENSATED
+    const vgl_v t = *hi + x;
+    vgl_m ah, ax;
+    memcpy(&ah, hi, sizeof ah);
+    memcpy(&ax, &x, sizeof ax);
+    const vgl_m sign = (vgl_m){0} + INT64_MAX;
+    vgl_v fh, fx; /* |hi|, |x| */
+    ah &= sign;
+    ax &= sign;
+    memcpy(&fh, &ah, sizeof fh);
+    memcpy(&fx, &ax, sizeof fx);
+    *lo += vgl_select(fh >= fx, (*hi - t) + x, (x - t) + *hi);
+    *hi = t;
+#else
+    (void)lo;
+    *hi += x;
+#endif
+}
+
+static inline double vgl_result(double hi, double lo) {
+#if VG_COMPENSATED
+    if (lo != 0.0 && isfinite(lo)) return hi + lo;
+#else
+    (void)lo;
+#endif
+    return hi;
+}
+
+#ifndef VGL_ROWS
+#define VGL_ROWS 8
+#endif
+
+/* Push x[l] (or -0.0: nothing) of every lane into position p: a parameter receives them lane
+ * after lane, in sample order; an input or a node has a gradient per lane. */
+static inline void vgl_push(vg_lanes *restrict c, int32_t p, const double *restrict x) {
+    if (VG_IS_PARAM(p)) {
+        double a = c->G[p];
+        for (int l = 0; l < VG_LANES; l++) a += x[l];
+        c->G[p] = a;
+    } else {
+        double *restrict t = c->GL + VG_LANED(p);
+        for (int l = 0; l < VG_LANES; l++) t[l] += x[l];
+    }
+}
+
+/* backward's "sum(partials) is finite" for lane l, partials j at p[j * VG_LANES + l] */
+static int vgl_partials_finite(const double *p, int32_t k, int l) {
+    vg_sum s;
+    vg_sum_start(&s, 0.0);
+    for (int32_t j = 0; j < k; j++) vg_sum_add(&s, p[(int64_t)j * VG_LANES + l]);
+    return vg_sum_finite(&s);
+}
+
+/* --- one- and two-operand ops, n-ary ops: backward (their forward loops are generated) ---------- */
+VG_LOOP void vgl_back_ops(vg_lanes *restrict c, const int32_t *restrict ia, int32_t m, int32_t r, int32_t k,
+                          int32_t o, int32_t dd, int select) {
+    for (int32_t i = m - 1; i >= 0; i--) {
+        const double *gn = c->GL + VG_LANED(o + i);
+        const double *p = c->D + ((int64_t)dd + (int64_t)i * k) * VG_LANES;
+        int push[VG_LANES], any = 0;
+        for (int l = 0; l < VG_LANES; l++) {
+            push[l] = l < c->live && !(gn[l] == 0.0 && (c->finite[l] || vgl_partials_finite(p, k, l)));
+            any |= push[l];
+        }
+        if (!any) continue;
+        const int32_t *at = ia + (int64_t)i * r;
+        for (int32_t j = 0; j < k; j++) {
+            double x[VG_LANES];
+            const double *pj = p + (int64_t)j * VG_LANES;
+            for (int l = 0; l < VG_LANES; l++) {
+                const double t = select && pj[l] == 0.0 ? 0.0 : pj[l] * gn[l];
+                x[l] = push[l] ? t : -0.0;
+            }
+            vgl_push(c, at[j], x);
+        }
+    }
+}
+
+VG_LOOP void vgl_back_nary(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m) {
+    int64_t at = 0;
+    for (int32_t i = 0; i < m; i++) at += desc[4 * i];
+    for (int32_t i = m - 1; i >= 0; i--) {
+        const int32_t n = desc[4 * i], k = desc[4 * i + 1];
+        at -= n;
+        const double *gn = c->GL + VG_LANED(desc[4 * i + 2]);
+        const double *p = c->D + (int64_t)desc[4 * i + 3] * VG_LANES;
+        int push[VG_LANES], any = 0;
+        for (int l = 0; l < VG_LANES; l++) {
+            push[l] = l < c->live && !(gn[l] == 0.0 && (c->finite[l] || vgl_partials_finite(p, k, l)));
+            any |= push[l];
+        }
+        if (!any) continue;
+        for (int32_t j = 0; j < k; j++) {
+            double x[VG_LANES];
+            for (int l = 0; l < VG_LANES; l++) x[l] = push[l] ? p[(int64_t)j * VG_LANES + l] * gn[l] : -0.0;
+            vgl_push(c, ia[at + j], x);
+        }
+    }
+}
+
+/* --- sums and chains of + (see vg_sums) ---------------------------------------------------------- */
+VG_LOOP void vgl_sums(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
+                      int chain) {
+    int64_t at = 0;
+    for (int32_t i = 0; i < m; i++) {
+        const int32_t n = desc[3 * i];
+        const int32_t *t = ia + at;
+        double *out = c->V + VG_LANED(desc[3 * i + 2]);
+        if (chain) {
+            double a[VG_LANES];
+            for (int l = 0; l < VG_LANES; l++) a[l] = VG_LX(c, t[0], l);
+            for (int32_t j = 1; j < n; j++)
+                for (int l = 0; l < VG_LANES; l++) a[l] = a[l] + VG_LX(c, t[j], l);
+            for (int l = 0; l < VG_LANES; l++) out[l] = a[l];
+        } else {
+            vg_sum s[VG_LANES];
+            for (int l = 0; l < VG_LANES; l++) vg_sum_start(&s[l], 0.0);
+            for (int32_t j = 0; j < n; j++)
+                for (int l = 0; l < VG_LANES; l++) vgl_sum_add(&s[l], VG_LX(c, t[j], l));
+            for (int l = 0; l < VG_LANES; l++) out[l] = vg_sum_result(&s[l]);
+        }
+        at += n;
+    }
+}
+
+VG_LOOP void vgl_back_sums(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m,
+                           int chain) {
+    int64_t at = 0;
+    for (int32_t i = 0; i < m; i++) at += desc[3 * i] + (chain ? desc[3 * i + 1] : 0);
+    for (int32_t i = m - 1; i >= 0; i--) {
+        const int32_t n = desc[3 * i], k = desc[3 * i + 1];
+        at -= n + (chain ? k : 0);
+        const double *gn = c->GL + VG_LANED(desc[3 * i + 2]);
+        double x[VG_LANES];
+        int any = 0;
+        for (int l = 0; l < VG_LANES; l++) {
+            const int push = l < c->live && gn[l] != 0.0;
+            x[l] = push ? gn[l] : -0.0;
+            any |= push;
+        }
+        if (!any) continue;
+        const int32_t *p = ia + at + (chain ? n : 0);
+        for (int32_t j = 0; j < k; j++) vgl_push(c, p[j], x);
+    }
+}
+
+/* --- clusters: a matrix times a vector, VG_LANES vectors at once (see vg_cluster) -----------------
+ * The shared side is gathered into scratch, lane by lane: sv[k * VG_LANES + l]. When each row's own
+ * numbers are parameters at consecutive positions (a layer's weights, VG_ROWS_SHARED), a row's
+ * number is read once and used in every lane. */
+#define VG_ROWS_SHARED 64 /* the rows' own numbers are parameters or constants (the same in every lane) */
+
+VG_INLINE double vgl_row(const vg_lanes *restrict c, const int32_t *restrict ia, int32_t ref, int32_t k, int l,
+                         int contig) {
+    const int32_t p = contig ? ref + k : ia[ref + k];
+    return VG_LX(c, p, l);
+}
+
+VG_LOOP void vgl_cluster(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia) {
+    const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
+    const int32_t *shared = ia + desc[4];
+    const int32_t *row = desc + 5;
+    const int contig = (flags & VG_ROWS_CONTIG) != 0;
+    double *restrict sv = c->S;
+    for (int32_t k = 0; k < n; k++)
+        for (int l = 0; l < VG_LANES; l++) sv[(int64_t)k * VG_LANES + l] = VG_LX(c, shared[k], l);
+    double *restrict V = c->V;
+    int32_t j = 0;
+    if ((flags & VG_ROWS_SHARED) && contig) {
+        /* VGL_ROWS rows at a time, a vector of VG_LANES samples each: that many independent sums
+         * in flight, each row's number read once for all lanes */
+        const double *restrict v = c->v;
+        for (; j + VGL_ROWS <= rows; j += VGL_ROWS) {
+            const int32_t *r = row + 3 * j;
+            vgl_v hi[VGL_ROWS], lo[VGL_ROWS];
+            const double *w[VGL_ROWS];
+            for (int q = 0; q < VGL_ROWS; q++) {
+                const int32_t b = r[3 * q + 1];
+                w[q] = v + r[3 * q];
+                for (int l = 0; l < VG_LANES; l++) hi[q][l] = b >= 0 ? VG_LX(c, b, l) : 0.0;
+                lo[q] = (vgl_v){0};
+            }
+            for (int32_t k = 0; k < n; k++) {
+                const vgl_v x = vgl_load(sv + (int64_t)k * VG_LANES);
+                for (int q = 0; q < VGL_ROWS; q++) vgl_add(&hi[q], &lo[q], w[q][k] * x);
+            }
+            for (int q = 0; q < VGL_ROWS; q++)
+                for (int l = 0; l < VG_LANES; l++)
+                    V[VG_LANED(out + j + q) + l] = vgl_result(hi[q][l], lo[q][l]);
+        }
+    }
+    for (; j < rows; j++) {
+        const int32_t ref = row[3 * j], b = row[3 * j + 1];
+        vg_sum a[VG_LANES];
+        for (int l = 0; l < VG_LANES; l++) vg_sum_start(&a[l], b >= 0 ? VG_LX(c, b, l) : 0.0);
+        for (int32_t k = 0; k < n; k++)
+            for (int l = 0; l < VG_LANES; l++)
+                vgl_sum_add(&a[l], vgl_row(c, ia, ref, k, l, contig) * sv[(int64_t)k * VG_LANES + l]);
+        for (int l = 0; l < VG_LANES; l++) V[VG_LANED(out + j) + l] = vg_sum_result(&a[l]);
+    }
+}
+
+/* vg_row_finite, for lane l */
+static int vgl_row_finite(const vg_lanes *restrict c, const double *restrict sv, const int32_t *restrict ia,
+                          int32_t ref, int32_t n, int shared_w, int bias, int contig, int l) {
+    vg_sum t;
+    vg_sum_start(&t, 0.0);
+    if (shared_w)
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&t, vgl_row(c, ia, ref, k, l, contig));
+    for (int32_t k = 0; k < n; k++) vg_sum_add(&t, sv[(int64_t)k * VG_LANES + l]);
+    if (!shared_w)
+        for (int32_t k = 0; k < n; k++) vg_sum_add(&t, vgl_row(c, ia, ref, k, l, contig));
+    if (bias) vg_sum_add(&t, 1.0);
+    return vg_sum_finite(&t);
+}
+
+VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia) {
+    const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
+    const int32_t *shared = ia + desc[4];
+    const int32_t *row = desc + 5;
+    const int shared_w = flags & VG_SHARED_W;
+    const int contig = (flags & VG_ROWS_CONTIG) != 0;
+    const int push_shared = (flags & (shared_w ? VG_PUSH_W : VG_PUSH_X)) != 0;
+    const int push_rows = (flags & (shared_w ? VG_PUSH_X : VG_PUSH_W)) != 0;
+    const int push_bias = (flags & VG_PUSH_B) != 0;
+    /* the rows' own numbers are parameters at consecutive positions: pushes into them go lane after
+     * lane straight into g, the gathered shared side read lane-major (svt[l * n + k]) */
+    const int fast_rows = (flags & VG_ROWS_SHARED) && contig;
+    int scratch = (flags & VG_SCRATCH) && push_shared;
+    for (int32_t k = 0; k < n && scratch; k++) scratch = !VG_IS_PARAM(shared[k]);
+    double *restrict sv = c->S, *restrict sg = c->S + (int64_t)n * VG_LANES, *restrict svt = sg + (int64_t)n * VG_LANES;
+    for (int32_t k = 0; k < n; k++)
+        for (int l = 0; l < VG_LANES; l++) {
+            const double x = VG_LX(c, shared[k], l);
+            sv[(int64_t)k * VG_LANES + l] = x;
+            svt[(int64_t)l * n + k] = x;
+        }
+    if (scratch)
+        for (int32_t k = 0; k < n; k++)
+            for (int l = 0; l < VG_LANES; l++) sg[(int64_t)k * VG_LANES + l] = c->GL[VG_LANED(shared[k]) + l];
+    for (int32_t j = rows - 1; j >= 0; j--) {
+        const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
+        const double *gn = c->GL + VG_LANED(out + j);
+        int push[VG_LANES], any = 0;
+        for (int l = 0; l < VG_LANES; l++) {
+            push[l] = l < c->live &&
+                      !(gn[l] == 0.0 && mode != 2 &&
+                        (mode == 1 || c->finite[l] ||
+                         vgl_row_finite(c, sv, ia, ref, n, shared_w, push_bias && b >= 0, contig, l)));
+            any |= push[l];
+        }
+        if (!any) continue;
+        for (int side = 0; side < 2; side++) {
+            const int is_shared = (side == 0) == (shared_w != 0);
+            if (is_shared ? !push_shared : !push_rows) continue;
+            if (is_shared && scratch && fast_rows) {
+                const double *restrict w = c->v + ref;
+                vgl_m mask;
+                for (int l = 0; l < VG_LANES; l++) mask[l] = push[l] ? -1 : 0;
+                const vgl_v gv = vgl_load(gn), none = (vgl_v){0} - 0.0;
+                for (int32_t k = 0; k < n; k++) {
+                    double *at = sg + (int64_t)k * VG_LANES;
+                    vgl_store(at, vgl_load(at) + vgl_select(mask, w[k] * gv, none));
+                }
+            } else if (!is_shared && fast_rows && VG_IS_PARAM(ref) && VG_IS_PARAM(ref + n - 1)) {
+                /* each weight's gradient gets lane 0's push, then lane 1's, ...; a lane that does not
+                 * push adds -0.0, which changes nothing: it is left out */
+                double *restrict g = c->G + ref;
+                int lanes[VG_LANES], m = 0;
+                for (int l = 0; l < VG_LANES; l++)
+                    if (push[l]) lanes[m++] = l;
+                int32_t k = 0;
+                for (; k + VG_LANES <= n; k += VG_LANES) {
+                    vgl_v a = vgl_load(g + k);
+                    for (int t = 0; t < m; t++) a += vgl_load(svt + (int64_t)lanes[t] * n + k) * gn[lanes[t]];
+                    vgl_store(g + k, a);
+                }
+                for (; k < n; k++) {
+                    double a = g[k];
+                    for (int t = 0; t < m; t++) a += svt[(int64_t)lanes[t] * n + k] * gn[lanes[t]];
+                    g[k] = a;
+                }
+            } else {
+                for (int32_t k = 0; k < n; k++) {
+                    double x[VG_LANES];
+                    for (int l = 0; l < VG_LANES; l++) {
+                        const double p = is_shared ? vgl_row(c, ia, ref, k, l, contig) : sv[(int64_t)k * VG_LANES + l];
+                        x[l] = push[l] ? p * gn[l] : -0.0;
+                    }
+                    if (is_shared && scratch)
+                        for (int l = 0; l < VG_LANES; l++) sg[(int64_t)k * VG_LANES + l] += x[l];
+                    else
+                        vgl_push(c, is_shared ? shared[k] : (contig ? ref + k : ia[ref + k]), x);
+                }
+            }
+        }
+        if (push_bias && b >= 0) {
+            double x[VG_LANES];
+            for (int l = 0; l < VG_LANES; l++) x[l] = push[l] ? gn[l] : -0.0;
+            vgl_push(c, b, x);
+        }
+    }
+    if (scratch)
+        for (int32_t k = 0; k < n; k++)
+            for (int l = 0; l < VG_LANES; l++) c->GL[VG_LANED(shared[k]) + l] = sg[(int64_t)k * VG_LANES + l];
+}
+
+/* --- the driver ---------------------------------------------------------------------------------- */
+static void vgl_forward(vg_lanes *restrict c);
+static void vgl_backward(vg_lanes *restrict c);
+
+VG_EXPORT int vg_lanes_count(void) { return VG_LANES; }
+
+/* how many numbers the lane buffers of one block need: V, D, GL, then scratch */
+VG_EXPORT int64_t vg_lanes_buffer(int64_t scratch) {
+    return (int64_t)VG_LANES * (2 * VG_N_LANED + VG_N_PARTIALS + 2 * scratch);
+}
+
+/* One batch call: where the samples come from and where their numbers go. */
+#define VGL_MAX_SLOTS 64
+typedef struct {
+    const double *X;
+    int64_t count;
+    int backward;
+    double seed;
+    double *losses, *extras;
+    int params_bounded;
+    int slots; /* blocks in flight: 1 with one thread, up to VGL_MAX_SLOTS with two */
+    vg_lanes slot[VGL_MAX_SLOTS];
+    int64_t filled, drained; /* blocks whose forward, whose backward is done (atomics, with two threads) */
+} vgl_batch;
+
+/* The forward pass of the block of samples b0, b0 + 1, ...: its losses and extras, and whether each
+ * lane's numbers are small enough for backward to skip its finiteness tests. */
+static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
+    const int live = bt->count - b0 < VG_LANES ? (int)(bt->count - b0) : VG_LANES;
+    double *V = c->V;
+    c->live = live;
+    /* an empty lane computes a copy of the last sample, and pushes nothing */
+    for (int l = 0; l < VG_LANES; l++) {
+        const double *x = bt->X + (b0 + (l < live ? l : live - 1)) * VG_N_INPUTS;
+        for (int32_t i = 0; i < VG_N_INPUTS; i++) V[(int64_t)i * VG_LANES + l] = x[i];
+    }
+    vgl_forward(c);
+    for (int l = 0; l < live; l++) {
+        bt->losses[b0 + l] = VG_LX(c, VG_OUTPUT, l);
+        for (int32_t e = 0; e < VG_N_EXTRAS; e++) bt->extras[(b0 + l) * VG_N_EXTRAS + e] = VG_LX(c, vg_extras[e], l);
+    }
+    if (!bt->backward || !VG_BACKWARD) return;
+    const double limit = 1e300 / VG_LONGEST;
+    int ok[VG_LANES];
+    for (int l = 0; l < VG_LANES; l++) ok[l] = bt->params_bounded;
+    for (int64_t p = 0; p < VG_N_LANED; p++)
+        for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(V[p * VG_LANES + l]) < limit;
+    for (int64_t p = 0; p < VG_N_PARTIALS; p++)
+        for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(c->D[p * VG_LANES + l]) < limit;
+    for (int l = 0; l < VG_LANES; l++) c->finite[l] = ok[l];
+}
+
+/* The backward pass of the block in c: its pushes into the parameters' gradients, lane after lane. */
+static void vgl_backward_block(vgl_batch *bt, vg_lanes *c) {
+    double *GL = c->GL;
+    memset(GL + VG_LANED(VG_FIRST_NODE), 0, sizeof(double) * VG_LANES * (VG_N_VALUES - VG_FIRST_NODE));
+    if (VG_OUTPUT_IS_LEAF) {
+        double x[VG_LANES];
+        for (int l = 0; l < VG_LANES; l++) x[l] = l < c->live ? bt->seed : -0.0;
+        vgl_push(c, VG_OUTPUT, x);
+    } else {
+        for (int l = 0; l < VG_LANES; l++) GL[VG_LANED(VG_OUTPUT) + l] = l < c->live ? bt->seed : 0.0;
+    }
+    vgl_backward(c);
+}
+
+/* With two threads the passes are a pipeline: this thread computes the forward passes of the blocks,
+ * up to bt->slots blocks ahead, while the caller's thread computes their backward passes in order.
+ * Every block's backward still runs after the one before it, on one thread, so the gradients are
+ * added in the same order as with one thread: the threads change when a number is computed, never
+ * which number. */
+static void *vgl_forward_thread(void *arg) {
+    vgl_batch *bt = arg;
+    const int64_t blocks = (bt->count + VG_LANES - 1) / VG_LANES;
+    for (int64_t i = 0; i < blocks; i++) {
+        while (__atomic_load_n(&bt->drained, __ATOMIC_ACQUIRE) < i - bt->slots + 1) sched_yield(); /* a free slot */
+        vgl_forward_block(bt, &bt->slot[i % bt->slots], i * VG_LANES);
+        __atomic_store_n(&bt->filled, i + 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+/* vg_batch, VG_LANES samples at a time: the same losses, extras and gradients, to the bit. v and g
+ * are the tape's scalar arrays (the parameters' numbers and gradients); `buffers` holds `slots`
+ * slots of vg_lanes_buffer(scratch) numbers each: a block's V, D, GL and S. threads: 1, or 2 for
+ * the pipeline (with 2 slots or more). */
+VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_t slots, int64_t scratch,
+                             const double *X, int64_t count, int backward, double seed, double *losses,
+                             double *extras, int threads) {
+    static vgl_batch zero;
+    vgl_batch bt = zero;
+    bt.X = X;
+    bt.count = count;
+    bt.backward = backward;
+    bt.seed = seed;
+    bt.losses = losses;
+    bt.extras = extras;
+    bt.params_bounded = vg_bounded(v + VG_FIRST_PARAM, VG_FIRST_NODE - VG_FIRST_PARAM, 1e300 / VG_LONGEST);
+    bt.slots = (int)(slots < 1 ? 1 : slots > VGL_MAX_SLOTS ? VGL_MAX_SLOTS : slots);
+    for (int k = 0; k < bt.slots; k++) {
+        vg_lanes *c = &bt.slot[k];
+        c->v = v;
+        c->G = g;
+        c->V = buffers + k * vg_lanes_buffer(scratch);
+        c->D = c->V + (int64_t)VG_LANES * VG_N_LANED;
+        c->GL = c->D + (int64_t)VG_LANES * VG_N_PARTIALS;
+        c->S = c->GL + (int64_t)VG_LANES * VG_N_LANED;
+    }
+    const int64_t blocks = (count + VG_LANES - 1) / VG_LANES;
+    pthread_t worker;
+    if (threads >= 2 && bt.slots >= 2 && blocks >= 2 && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
+        for (int64_t i = 0; i < blocks; i++) {
+            while (__atomic_load_n(&bt.filled, __ATOMIC_ACQUIRE) < i + 1) sched_yield();
+            if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[i % bt.slots]);
+            __atomic_store_n(&bt.drained, i + 1, __ATOMIC_RELEASE);
+        }
+        pthread_join(worker, NULL);
+        return 0;
+    }
+    for (int64_t i = 0; i < blocks; i++) {
+        vgl_forward_block(&bt, &bt.slot[0], i * VG_LANES);
+        if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[0]);
+    }
+    return 0;
+}

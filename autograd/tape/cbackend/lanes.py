@@ -1,0 +1,105 @@
+"""Samples in lanes: the C of a batch that runs a block of samples through each loop together.
+
+A tape recorded on one sample runs over a batch (:meth:`CTape.batch`, :class:`Trainer`). The
+samples are independent until their gradients are added into the parameters, so the batch driver
+of ``lanes.h`` runs ``VG_LANES`` samples (4, or 8 on a processor with AVX-512) through every loop
+at once, one per lane, and the compiler makes vector instructions of the loops over lanes. Each
+lane computes its sample's numbers exactly as the scalar code does, in the same order; what has
+to be proved is the order of the additions into the parameters' gradients.
+
+The scalar driver adds sample after sample: all of sample 0's pushes into a parameter's gradient,
+then all of sample 1's. The lane driver pushes node after node, each node's lanes in sample order.
+The two orders are the same when each parameter receives at most ONE push per sample (an MLP's
+weights and biases, each read by one row): :func:`lanes_apply` checks that from the plan, and a
+tape where it does not hold (a weight shared across positions, as in a GPT, or an L2 penalty that
+reads every parameter a second time) keeps the scalar driver.
+
+This module writes the lane versions of the op table's kernels (the loops of ``Op.c`` formulas);
+the loops of the runtime (sums, clusters) have their lane versions in ``lanes.h``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib import resources
+
+from ..plan import Plan
+from .schedule import Group, pushes
+
+
+def lanes_apply(plan: Plan, levels: list[list[Group]]) -> bool:
+    """Whether a batch of this plan may run in lanes: it has inputs (else there is no batch),
+    and no parameter receives two gradient pushes in one sample's backward pass."""
+    if not plan.n_inputs:
+        return False
+    first, end = plan.first_param, plan.first_param + len(plan.params)
+    count: Counter[int] = Counter()
+    if plan.output_is_leaf:
+        count[plan.output] += 1
+    for level in levels:
+        for group in level:
+            if group.needs_grad:
+                count.update(t for step in group.steps for t in pushes(step) if first <= t < end)
+    return all(n <= 1 for n in count.values())
+
+
+def runtime() -> str:
+    """The C of the lane driver (pasted after runtime.h)."""
+    return resources.files(__package__).joinpath("lanes.h").read_text(encoding="utf-8")
+
+
+def op_kernel(name: str, comment: str, formula: str, order: tuple[int, ...], r: int, k: int) -> str:
+    """The lane version of an op kernel: ``m`` nodes of an ``r``-operand op with ``k`` partials,
+    each computed in every lane (the formula's branches are taken lane by lane)."""
+    loads = " ".join(f"X_[{order[j]}] = VG_LX(c, at[{j}], vg_l);" for j in range(r))
+    stores = " ".join(f"dl[(dd + (int64_t)i * {k} + {j}) * VG_LANES + vg_l] = D_[{order[j]}];" for j in range(k))
+    letters = "#define A X_[0]\n" + ("#define B X_[1]\n" if r > 1 else "")
+    return (
+        f"/* {comment}: VG_LANES samples at once */\n"
+        f"VG_LOOP void {name}(vg_lanes *restrict c, const int32_t *restrict ia, int32_t m, int32_t o, int32_t dd) {{\n"
+        "    double *restrict V = c->V, *restrict dl = c->D;\n"
+        "    for (int32_t i = 0; i < m; i++) {\n"
+        f"        const int32_t *at = ia + (int64_t)i * {r};\n"
+        "        for (int vg_l = 0; vg_l < VG_LANES; vg_l++) {\n"
+        f"            double X_[{r}], D_[{r}] = {{0}}, OUT = 0.0;\n"
+        f"            {loads}\n"
+        f"#define N {r}\n#define X(j) X_[j]\n#define D(j) D_[j]\n{letters}"
+        f"            {{\n{_indent(formula, 16)}\n            }}\n"
+        "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
+        "            V[VG_LANED(o + i) + vg_l] = OUT;\n"
+        f"            {stores}\n"
+        "        }\n    }\n}\n"
+    )
+
+
+def nary_kernel(name: str, comment: str, formula: str, inverse: list[int] | None) -> str:
+    """The lane version of an n-ary op's kernel (``inverse[j]``: where natural operand j is stored)."""
+    table = ""
+    if inverse is not None:
+        table = f"static const int32_t {name}_at[] = {{{', '.join(map(str, inverse))}}};\n"
+        x, dj = f"VG_LX(c, xi[{name}_at[j]], vg_l)", f"dl[((int64_t)pp + {name}_at[j]) * VG_LANES + vg_l]"
+    else:
+        x, dj = "VG_LX(c, xi[j], vg_l)", "dl[((int64_t)pp + (j)) * VG_LANES + vg_l]"
+    return (
+        f"/* {comment}: VG_LANES samples at once */\n{table}"
+        f"VG_LOOP void {name}(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia, "
+        "int32_t m) {\n"
+        "    double *restrict V = c->V, *restrict dl = c->D;\n"
+        "    int64_t at = 0;\n"
+        "    for (int32_t i = 0; i < m; i++) {\n"
+        "        const int32_t n = desc[4 * i], pp = desc[4 * i + 3];\n"
+        "        const int32_t *xi = ia + at;\n"
+        "        for (int vg_l = 0; vg_l < VG_LANES; vg_l++) {\n"
+        "            double OUT = 0.0;\n"
+        f"#define N n\n#define X(j) {x}\n#define D(j) {dj}\n#define A X(0)\n#define B X(1)\n"
+        f"            {{\n{_indent(formula, 16)}\n            }}\n"
+        "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
+        "            V[VG_LANED(desc[4 * i + 2]) + vg_l] = OUT;\n"
+        "        }\n"
+        "        at += n;\n"
+        "    }\n}\n"
+    )
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line.strip() for line in text.splitlines() if line.strip())

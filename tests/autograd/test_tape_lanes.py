@@ -1,0 +1,239 @@
+"""Samples in SIMD lanes (autograd/tape/cbackend/lanes.h): a batch run VG_LANES samples at a time
+must give, bit for bit, what the scalar C driver gives (one sample after the other) and what the
+Python replay gives, with one thread or two.
+
+The references: the scalar C driver (``ctape.lanes = 1``) and the Python replay of the same
+recording (itself checked against the engine in test_tape.py). ``same()`` is ``==`` where nan
+equals nan and 0.0 differs from -0.0. Speed is not asserted here: benchmarks/run.py measures it.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from test_tape import ARRANGEMENTS, SPECIAL, arranged, same
+from test_tape_c import compiler  # noqa: F401  (the fixture: needs the C compiler, fails under CI without it)
+
+import autograd.tape.cbackend.build as build_module
+import autograd.tape.cbackend.ctape as ctape_module
+from autograd import Tape, Value, dot, record, sum_values
+from autograd.ops import OPS
+from autograd.tape.cbackend import CTape, SGDRule, Trainer
+from autograd.tape.cbackend.build import build
+from autograd.tape.cbackend.emit import emit
+from nn import MLP, cross_entropy
+
+INF, NAN = float("inf"), float("nan")
+
+#: every arrangement of test_tape except the parameter on both sides, which pushes twice into it
+#: (such a tape keeps the scalar driver: test_a_parameter_pushed_twice_keeps_the_scalar_driver)
+ONCE = [a for a in ARRANGEMENTS if a != "param, param"]
+
+
+def run(runner: Tape, params: list[Value], samples: list[Any], lanes: int | None = None, threads: int = 1) -> Any:
+    """A batch from gradients of 0.5 (scale 0.5): the losses, extras and every gradient."""
+    if isinstance(runner, CTape):
+        runner.lanes = lanes if lanes is not None else runner.lanes
+        runner.threads = threads
+    for p in params:
+        p.grad = 0.5
+    results = runner.batch(samples, scale=0.5)
+    return results, [p.grad for p in params]
+
+
+def numbers(x: Any) -> list[float]:
+    """Every float in a batch's results (losses, or losses and extras), in order."""
+    if isinstance(x, (list, tuple)):
+        return [y for item in x for y in numbers(item)]
+    return [x]
+
+
+def assert_same(a: Any, b: Any) -> None:
+    (results_a, grads_a), (results_b, grads_b) = a, b
+    numbers_a, numbers_b = numbers(results_a), numbers(results_b)
+    assert len(numbers_a) == len(numbers_b) and all(map(same, numbers_a, numbers_b)), (numbers_a, numbers_b)
+    assert len(grads_a) == len(grads_b) and all(map(same, grads_a, grads_b)), (grads_a, grads_b)
+
+
+def lanes_and_references(ctape: CTape, tape: Tape, params: list[Value], samples: list[Any]) -> None:
+    """Lanes (one thread, and two when the batch allows it) against the scalar C driver and the Python replay."""
+    width = ctape.lanes
+    assert width > 1, "this tape should run its batches in lanes"
+    lanes = run(ctape, params, samples, width)
+    assert_same(lanes, run(ctape, params, samples, 1))
+    assert_same(lanes, run(tape, params, samples))
+    assert_same(lanes, run(ctape, params, samples, width, threads=2))
+    ctape.lanes = width
+
+
+# --- every op of the table, on ordinary and special numbers, in every lane ----------------------
+
+
+@pytest.fixture(scope="module")
+def every_op() -> tuple[CTape, Tape, dict[str, list[Value]]]:
+    """ONE tape holding every op of the table in every arrangement but the duplicate one: one
+    parameter each, all added (so each parameter's gradient depends on its own op only), each
+    op's value an extra. One library for the whole table keeps the test fast."""
+    params = {name: [Value(0.7, label=f"{name}: {a}") for a in ONCE] for name in sorted(OPS)}
+
+    def fn(x: Any) -> Any:
+        values = [arranged(name, a, p, x) for name, ps in params.items() for a, p in zip(ONCE, ps)]
+        return sum_values(values), values
+
+    ctape = record(fn, -1.3, backend="c")
+    assert isinstance(ctape, CTape)
+    return ctape, record(fn, -1.3), params
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_op_in_lanes_equals_the_scalar_c_driver_and_the_python_replay(
+    name: str, every_op: tuple[CTape, Tape, dict[str, list[Value]]]
+) -> None:
+    ctape, tape, params = every_op
+    everyone = [p for ps in params.values() for p in ps]
+    mine = params[name]
+    points = [v for pair in OPS[name].domain for v in pair] + [2.0, -3.0] + SPECIAL
+    samples = [(x,) for x in [1.25, -0.75, 3.5, *SPECIAL, *points[:6]]]  # 13+ samples: every lane, a partial block
+    for a in points:
+        for p in everyone:
+            p.data = 0.3
+        for p in mine:
+            p.data = a
+        lanes = run(ctape, everyone, samples, ctape.lanes)
+        assert_same(lanes, run(ctape, everyone, samples, 1))
+        assert_same(lanes, run(tape, everyone, samples))
+
+
+# --- batches of every size, partial blocks, threads ----------------------------------------------
+
+
+def one_sample_loss(model: MLP) -> Any:
+    return lambda x, t: cross_entropy([model(x)], [t])
+
+
+def samples_of(rng: random.Random, n: int, nin: int, k: int) -> list[tuple[list[float], list[float]]]:
+    out = []
+    for _ in range(n):
+        label = rng.randrange(k)
+        out.append(([rng.gauss(0, 2) for _ in range(nin)], [float(j == label) for j in range(k)]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def mlp_tapes() -> tuple[CTape, Tape, list[Value]]:
+    model = MLP(5, [9, 3], seed=4)  # 9 rows: two blocks of the cluster's rows and a row left over
+    fn = one_sample_loss(model)
+    first = samples_of(random.Random(0), 1, 5, 3)[0]
+    ctape = record(fn, *first, backend="c")
+    assert isinstance(ctape, CTape)
+    return ctape, record(fn, *first), model.parameters()
+
+
+@pytest.mark.parametrize("n", range(1, 18))
+def test_a_batch_of_every_size_is_the_same_in_lanes_in_c_and_in_python(n: int, mlp_tapes: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)  # let two threads run on any batch
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    ctape, tape, params = mlp_tapes
+    samples = samples_of(random.Random(n), n, 5, 3)
+    lanes_and_references(ctape, tape, params, samples)
+
+
+def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, monkeypatch: Any) -> None:
+    # an inf or a nan in one sample makes backward test its partials in that lane only; a sample
+    # whose relu units are all off has zero gradients: neither may leak into the other lanes
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    ctape, tape, params = mlp_tapes
+    rng = random.Random(7)
+    samples = samples_of(rng, 11, 5, 3)
+    samples[1] = ([INF, 0.0, 1.0, -1.0, 2.0], samples[1][1])
+    samples[4] = ([NAN, 0.5, -0.5, 1.0, 1e308], samples[4][1])
+    samples[6] = ([-1e300, -1e300, -1e300, -1e300, -1e300], samples[6][1])
+    samples[9] = ([0.0, -0.0, 0.0, -0.0, 0.0], samples[9][1])
+    lanes_and_references(ctape, tape, params, samples)
+    for p in params[:3]:  # parameters holding specials too
+        p.data = [INF, NAN, -0.0][params.index(p)]
+    try:
+        lanes_and_references(ctape, tape, params, samples)
+    finally:
+        for p, x in zip(params[:3], (0.1, 0.2, 0.3)):
+            p.data = x
+
+
+def test_threads_give_the_bits_of_one_thread_run_after_run(mlp_tapes: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    ctape, _, params = mlp_tapes
+    samples = samples_of(random.Random(3), 64, 5, 3)
+    one = run(ctape, params, samples, ctape.lanes, threads=1)
+    for _ in range(5):
+        assert_same(one, run(ctape, params, samples, ctape.lanes, threads=2))
+
+
+def test_a_parameter_pushed_twice_keeps_the_scalar_driver() -> None:
+    # an L2 penalty reads every weight a second time: lane by lane, the pushes into a weight would
+    # come in another order than sample by sample, so this tape's batches run one sample at a time
+    w = [Value(0.5), Value(-0.25)]
+    fn = lambda x, y: (dot(w, [x, y]).tanh() - y) ** 2 + 1e-3 * dot(w, w)  # noqa: E731
+    ctape = record(fn, 1.0, 2.0, backend="c")
+    assert isinstance(ctape, CTape) and ctape.lanes == 1 and not ctape.layout.lanes
+    samples = [(float(i), float(-i)) for i in range(9)]
+    assert_same(run(ctape, w, samples), run(record(fn, 1.0, 2.0), w, samples))
+
+
+def test_lanes_follow_python_3_12s_compensated_sums_as_the_scalar_driver_does() -> None:
+    # a row whose terms cancel: Neumaier's sum keeps what adding left to right loses
+    w = [Value(1e16), Value(1.0), Value(-1e16)]
+    b = Value(0.5)
+    tape = record(lambda x, y, z: (dot(w, [x, y, z]) + b, []), 1.0, 1.0, 1.0)
+    layout = emit(tape.plan, compensated=True)
+    assert layout.lanes and "#define VG_COMPENSATED 1" in layout.source
+    ctape = CTape(tape, layout, build(layout.source))
+    samples = [(1.0, float(i), 1.0) for i in range(7)] + [(1e100, 1.0, 1e100), (INF, 1.0, 1.0)]
+    params = [*w, b]
+    lanes = run(ctape, params, samples, ctape.lanes)
+    assert_same(lanes, run(ctape, params, samples, 1))
+    assert same(numbers(lanes[0])[1], 1.5)  # 1e16 + 1.0 - 1e16 + 0.5, where adding left to right gives 0.5
+
+
+def test_a_library_built_for_this_processor_is_cached_for_this_processor_only(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    source = "int vg_nothing(void) { return 0; }\n"
+    first = build(source)
+    assert build(source).cached
+    argv = build_module.compiler()
+    here = build_module.native(argv)
+    if here is None:
+        assert "-march=native" not in build_module.flags(argv)
+        return
+    assert "-march=native" in build_module.flags(argv)
+    monkeypatch.setattr(build_module, "native", lambda argv: here + "\n#define __another_processor__ 1")
+    other = build(source)
+    assert not other.cached and other.path != first.path
+
+
+def test_a_trainer_on_two_threads_trains_as_on_one(mlp_tapes: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    ctape, _, params = mlp_tapes
+    start = [p.data for p in params]
+    samples = samples_of(random.Random(5), 40, 5, 3)
+    finals = []
+    for threads in (1, 2):
+        for p, x in zip(params, start):
+            p.data = x
+        trainer = Trainer(params, SGDRule(lr=0.1, momentum=0.9), threads=threads)
+        for _ in range(3):
+            trainer.step(ctape, samples, scale=1.0 / len(samples))
+        trainer.sync()
+        finals.append([p.data for p in params])
+    for p, x in zip(params, start):
+        p.data = x
+    assert all(map(same, finals[0], finals[1]))
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="threads"):
+            Trainer(params, SGDRule(lr=0.1), threads=bad)
