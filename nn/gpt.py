@@ -28,9 +28,11 @@ tape, so the taped loss takes *one-hot* rows and computes ``wte`` ᵀ· one-hot,
 same numbers (every other term is 0) for any token at replay. Both forms give the same loss.
 
 Inside an active :func:`autograd.group`, the model names its parts as groups, for drawings:
-``embedding``; ``block 1 › attention`` (its rmsnorm, ``wo`` and residual), with
-``block 1 › attention › head h`` (h from 1: the head's queries, keys, values, scores, softmax
-and output); ``block 1 › mlp``; ``lm head`` (the logits); ``cross-entropy loss``.
+``embedding``; ``block 1 › attention``, which holds ``rmsnorm``, ``output`` (``wo`` and the
+residual) and ``head h`` (h from 1), which holds ``queries, keys, values`` (the
+head's slices of them at every position) and ``position t`` (t from 1: the head at that
+position, its scores, softmax and output); ``block 1 › mlp``; ``lm head`` (the logits);
+``cross-entropy loss``.
 
 >>> model = GPT(Sizes(vocab=5, dim=4, heads=2, block=4, hidden=8), seed=0)
 >>> len(model.parameters())
@@ -222,19 +224,21 @@ def project(
     """The queries, keys and values of every position: ``wq``, ``wk`` and ``wv`` times rmsnorm(x).
 
     Inside an active :func:`autograd.group`, the rows that make head h's slice of them are
-    computed in the group ``"head h"`` (the same nodes: row i of a matvec is one dot either way).
+    computed in the group ``head h › queries, keys, values`` (the same nodes: row i of a matvec
+    is one dot either way).
     """
     qs: list[list[Any]] = []
     ks: list[list[Any]] = []
     vs: list[list[Any]] = []
     for x in xs:
-        h = rmsnorm(ops, x)
+        with subgroup("rmsnorm"):
+            h = rmsnorm(ops, x)
         if heads > 1 and in_group():
             for out, name in ((qs, "wq"), (ks, "wk"), (vs, "wv")):
                 rows, size = p[name], len(p[name]) // heads
                 row: list[Any] = []
                 for k in range(heads):
-                    with subgroup(f"head {k + 1}"):
+                    with subgroup(f"head {k + 1}"), subgroup("queries, keys, values"):
                         row += ops.matvec(rows[k * size : (k + 1) * size], h)
                 out.append(row)
             continue
@@ -250,7 +254,7 @@ def heads_at(sizes: Sizes, ops: Ops, qs: Sequence[Sequence[Any]], ks: Sequence[S
     hd, out = sizes.head_dim, []
     for h in range(sizes.heads):
         part = slice(h * hd, (h + 1) * hd)
-        with subgroup(f"head {h + 1}"):
+        with subgroup(f"head {h + 1}"), subgroup(f"position {t + 1}"):
             out += attend(ops, qs[t][part], [k[part] for k in ks[: t + 1]], [v[part] for v in vs[: t + 1]])[0]
     return out
 
@@ -265,7 +269,9 @@ def forward(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], by_index:
     for t in [len(xs) - 1] if only_last else range(len(xs)):
         with subgroup("block 1"):
             with subgroup("attention"):
-                x = [a + b for a, b in zip(xs[t], ops.matvec(p["wo"], heads_at(sizes, ops, qs, ks, vs, t)))]
+                heads = heads_at(sizes, ops, qs, ks, vs, t)
+                with subgroup("output"):
+                    x = [a + b for a, b in zip(xs[t], ops.matvec(p["wo"], heads))]
             with subgroup("mlp"):
                 hidden = [ops.relu(z) for z in ops.matvec(p["w1"], rmsnorm(ops, x))]
                 x = [a + b for a, b in zip(x, ops.matvec(p["w2"], hidden))]

@@ -1,9 +1,11 @@
 """Drawing the computational graph, and stepping through backpropagation one node at a time.
 
-Four modules, one job each; everything public is importable from here:
+Five modules, one job each; everything public is importable from here:
 
 * :mod:`~autograd.viz.draw`: the graph as a Graphviz drawing (:func:`draw_dot`), rendered
   (:func:`render_svg`) or written to a file (:func:`save_graph`);
+* :mod:`~autograd.viz.collapse`: a big graph as boxes, one per group (:func:`autograd.group`),
+  each with its inputs and outputs, opened on demand (:func:`collapse`);
 * :mod:`~autograd.viz.steps`: the backward pass as steps (:func:`backprop_steps`,
   :func:`backprop_frames`), each a caption, the gradients so far and a frame, from the one
   chain rule of :func:`autograd.graph.chain_rule` and the words of the op table;
@@ -24,6 +26,7 @@ drawn, so importing this module needs no more than the engine does.
 
 from __future__ import annotations
 
+from .collapse import Box, Collapsed, collapse
 from .draw import (
     CONST_FILL,
     CURRENT_FILL,
@@ -41,6 +44,9 @@ from .steps import BACKPROP_FRAMES_MAX_NODES, BACKPROP_MAX_NODES, BackpropStep, 
 
 __all__ = [
     "draw_dot",
+    "collapse",
+    "Box",
+    "Collapsed",
     "backprop_steps",
     "backprop_frames",
     "BackpropStep",

@@ -15,20 +15,23 @@ package; turning it into SVG or PNG also needs Graphviz's ``dot`` program.
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ..engine import Value, op_of
-from ..fileio import write_atomic
+from ..groups import GROUPS
 from ..ops import F
 from ..primitive import Op
-from .layout import _check_int, _check_size, _fmt, _grad_field, _Layout, _reaches, _record_text
+from .boxes import MAX_PORTS, add_boxes, add_frames, box_ids, source_of
+from .collapse import Box, Collapsed
+from .collapse import collapse as collapse_graph
+from .layout import _check_int, _check_size, _Layout, _reaches, fmt, grad_field, record_text
+from .render import graphviz_module, render_svg, save_graph
 
-__all__ = ["draw_dot", "render_svg", "save_graph"]
+__all__ = ["draw_dot", "render_svg", "save_graph", "COLLAPSE_ABOVE", "LAYOUT_MAX", "LAYOUT_ATTRS", "LARGE_LAYOUT_ATTRS", "LARGE_DRAWING"]
 
 # --- colours: one meaning each, also listed in every drawing's legend ------------------------
 
@@ -40,23 +43,23 @@ CURRENT_FILL = "#ffb74d"  # the frame's node pushing its gradient to its parents
 RECEIVING_FILL = "#fff3b0"  # its parents, receiving a contribution in this frame
 PENDING_COLOR = "#b5b5b5"  # a gradient not computed yet
 
-_NO_GRAPHVIZ_PACKAGE = (
-    'drawing needs the graphviz Python package: pip install "valuegrad[viz]" (or pip install graphviz)'
-)
-_NO_DOT = (
-    "rendering needs Graphviz's `dot` program, which was not found on PATH. Install Graphviz: "
-    "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), or "
-    "`conda install graphviz` (conda); or write the DOT source (`graph.source`) instead"
-)
 _RANKDIRS = ("LR", "RL", "TB", "BT")
-_FORMATS = ("svg", "png", "pdf", "dot")
-def _graphviz() -> Any:
-    """The graphviz module, or an ImportError saying how to install it."""
-    try:
-        import graphviz
-    except ImportError as err:
-        raise ImportError(_NO_GRAPHVIZ_PACKAGE) from err
-    return graphviz
+
+#: Above this many Values, a graph with groups is drawn collapsed unless ``collapse=False``.
+COLLAPSE_ABOVE = 200
+#: Above this many nodes (Values and boxes) a drawing warns that Graphviz may take minutes.
+LAYOUT_MAX = 2000
+
+#: Graphviz settings every drawing uses, chosen by measurement (the table is in benchmarks/viz.py):
+#: network simplex stops after as many iterations as there are nodes, where it ran for minutes
+#: on unrolled loops; small drawings converge well before that, and look the same.
+LAYOUT_ATTRS: dict[str, str] = {"nslimit": "1", "nslimit1": "1"}
+#: Above ``LARGE_DRAWING`` nodes, fewer passes still: crossings are minimised less hard and the
+#: x positions settled sooner, and edges are straight lines (spline routing around thousands of
+#: nodes costs as much as the layout).
+LARGE_LAYOUT_ATTRS: dict[str, str] = {"nslimit": "0.2", "nslimit1": "1", "mclimit": "0.1", "splines": "line"}
+LARGE_DRAWING = 600
+_graphviz = graphviz_module  # the name the other drawing modules import
 
 
 # --- what the op table says about an op node -----------------------------------------------------
@@ -121,6 +124,9 @@ def _build(
     *,
     element_ids: bool = False,
     grad_texts: Mapping[Value, str] | None = None,
+    copies: bool | None = None,
+    collapsed: Collapsed | None = None,
+    ports: int = MAX_PORTS,
 ) -> Any:
     """The Digraph of ``layout``: a plain drawing, a backprop frame (``overlay``), or the player's one drawing.
 
@@ -128,30 +134,43 @@ def _build(
     ``element_ids`` (each Value's record is the SVG element ``v3``, its op node ``v3_op``, the
     edge of its operand j ``v3_e0``...) and gives ``grad_texts``, the widest text each grad
     field will show, so that every box is laid out wide enough for all of its steps.
+
+    ``copies``: draw a Value used far apart again beside each far use
+    (:func:`autograd.viz.layout.far_uses`); by default on, except with ``element_ids``,
+    where the copy of ``v3`` beside ``v7`` would be the element ``v3_copy7``, of class
+    ``copy-of-v3``, which a page restyling ``v3`` must restyle too.
     """
+    copies_allowed = not element_ids if copies is None else copies
+    boxed: Mapping[Value, Box] = collapsed.box_of if collapsed is not None else {}
+    ids_of_boxes = box_ids(collapsed) if collapsed is not None else {}
     gv = _graphviz()
+    drawn = len(layout.values) if collapsed is None else len(collapsed.shown) + len(collapsed.boxes)
+    settings = {**LAYOUT_ATTRS, **(LARGE_LAYOUT_ATTRS if drawn > LARGE_DRAWING else {})}
     g = gv.Digraph(
         "valuegrad",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "label": title, "labelloc": "t"},
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "label": title, "labelloc": "t", **settings},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
     )
     horizontal = rankdir in ("LR", "RL")
     receiving = set(overlay.current.parents) if overlay is not None and overlay.pushing else set()
     truncated = False
+    far = layout.copies if copies_allowed else {}
+    copied = False
 
-    for v in layout.values:
-        vid = layout.ids[v]
-        fields = [_record_text(layout.names[v]), f"data {_fmt(v.data)}"]
+    def value_node(v: Value, node_id: str, copy: bool) -> None:
+        """The record ``name | data | grad`` of ``v``, under ``node_id`` (a copy: dotted, "same as")."""
+        name = layout.names[v]
+        fields = [record_text(f"{name} (same)" if copy else name), f"data {fmt(v.data)}"]
         attrs = {"shape": "record", "style": "filled", "fillcolor": "white"}
         if not v.requires_grad:
             attrs["fillcolor"] = CONST_FILL
             grad_text = "no grad"
         elif overlay is not None and v not in overlay.grads:
-            grad_text = _grad_field(None)
+            grad_text = grad_field(None)
             attrs.update(color=PENDING_COLOR, fontcolor=PENDING_COLOR)
         else:
-            grad_text = _grad_field(overlay.grads[v] if overlay is not None else v.grad)
+            grad_text = grad_field(overlay.grads[v] if overlay is not None else v.grad)
         if grad_texts is not None and v.requires_grad:
             grad_text = grad_texts.get(v, grad_text)
         if show_grad or overlay is not None or grad_texts is not None:
@@ -164,14 +183,25 @@ def _build(
             attrs.update(fillcolor=CURRENT_FILL, penwidth="2.5")
         elif v in receiving:
             attrs.update(fillcolor=RECEIVING_FILL, penwidth="1.5")
-        body = " | ".join(fields)
-        if v not in layout.expanded and v.operands:
+        if copy:
+            attrs["style"] = "filled,dotted"
+            attrs["penwidth"] = "1.6"
+        elif v not in layout.expanded and v.operands:
             attrs["style"] = "filled,dashed"
-            truncated = True
         if element_ids:
-            attrs["id"] = vid
-        g.node(vid, gv.nohtml("{ " + body + " }" if horizontal else body), **attrs)
+            attrs["id"] = node_id
+            if copy:
+                attrs["class"] = f"copy-of-{layout.ids[v]}"
+        body = " | ".join(fields)
+        g.node(node_id, gv.nohtml("{ " + body + " }" if horizontal else body), **attrs)
 
+    for v in layout.values:
+        if v in boxed:
+            continue
+        vid = layout.ids[v]
+        value_node(v, vid, False)
+        if v not in layout.expanded and v.operands:
+            truncated = True
         if v not in layout.expanded or not v.operands:
             continue
         op_id = f"{vid}_op"
@@ -186,16 +216,28 @@ def _build(
         local = v.local_grads
         parent_of = {j: i for i, j in enumerate(_parent_positions(v))} if pushing_here else {}
         ordered = len(v.operands) == 2 and _order_matters(op_of(v).natural)
+        from_boxes: dict[str, int] = {}
         for j, x in enumerate(v.operands):
             edge: dict[str, str] = {"id": f"{vid}_e{j}"} if element_ids else {}
             if ordered:
                 edge["label"] = "ab"[j]
-            if isinstance(x, Value):
+            if isinstance(x, Value) and x in boxed and not ordered:  # one edge per box, "×k"
+                src = ids_of_boxes[boxed[x]]
+                from_boxes[src] = from_boxes.get(src, 0) + 1
+                continue
+            if isinstance(x, Value) and x in boxed:
+                src = source_of(collapsed, ids_of_boxes, x, ports)  # type: ignore[arg-type]
+            elif isinstance(x, Value):
                 src = layout.ids[x]
+                if v in far.get(x, ()):
+                    copied = True
+                    src = f"{src}_copy{vid[1:]}"
+                    if j == 0 or all(x is not y for y in v.operands[:j]):
+                        value_node(x, src, True)
             else:
                 src = f"{vid}_c{j}"
                 g.node(
-                    src, gv.nohtml(_fmt(x)), shape="box", style="filled,rounded", fillcolor=CONST_FILL,
+                    src, gv.nohtml(fmt(x)), shape="box", style="filled,rounded", fillcolor=CONST_FILL,
                     fontsize="10", height="0.3", width="0.3", margin="0.04,0.02",
                 )
             if pushing_here:
@@ -203,15 +245,35 @@ def _build(
                 if i is not None:
                     edge.update(
                         color=CURRENT_FILL, penwidth="2.5", dir="back", fontcolor="#b35900",
-                        label=(edge.get("label", "") + f" ×{_fmt(local[i])}").strip(),
+                        label=(edge.get("label", "") + f" ×{fmt(local[i])}").strip(),
                     )
             g.edge(src, op_id, **edge)
+        for src, k in from_boxes.items():
+            g.edge(src, op_id, **({"label": f"×{k}", "penwidth": "1.3"} if k > 1 else {}))
 
-    _legend(g, overlay is not None or grad_texts is not None, truncated)
+    if collapsed is not None:
+        add_boxes(g, collapsed, ids_of_boxes, layout.ids, layout.names, show_grad, ports)
+        _frame_groups(g, collapsed, layout, ids_of_boxes)
+    if collapsed is None or collapsed.shown:  # a drawing of boxes only needs no legend
+        _legend(g, overlay is not None or grad_texts is not None, truncated, copied)
     return g
 
 
-def _legend(g: Any, frames: bool, truncated: bool) -> None:
+def _frame_groups(g: Any, collapsed: Collapsed, layout: _Layout, ids_of_boxes: Mapping[Box, str]) -> None:
+    """Frame each open group around its shown Values (with their op nodes) and its closed subgroups."""
+    members: dict[tuple[str, ...], list[str]] = {}
+    for v in collapsed.shown:
+        path = collapsed.group[v]
+        if path:
+            vid = layout.ids[v]
+            members.setdefault(path, []).extend([vid, f"{vid}_op"] if v.operands and v in layout.expanded else [vid])
+    for box in collapsed.boxes:
+        if len(box.path) > 1:
+            members.setdefault(box.path[:-1], []).append(ids_of_boxes[box])
+    add_frames(g, collapsed, members)
+
+
+def _legend(g: Any, frames: bool, truncated: bool, copies: bool = False) -> None:
     entries = [
         ("legend_root", "output", ROOT_FILL, "black"),
         ("legend_leaf", "leaf that requires grad", LEAF_FILL, "black"),
@@ -231,6 +293,11 @@ def _legend(g: Any, frames: bool, truncated: bool) -> None:
                 key, text, shape="box", style="filled,rounded", fillcolor=fill, color=color, fontcolor=color,
                 fontsize="9", height="0.25", margin="0.06,0.02",
             )
+        if copies:
+            c.node(
+                "legend_copy", "(same): a Value used far apart, drawn again", shape="box", style="filled,dotted",
+                fillcolor="white", fontsize="9", height="0.25", margin="0.06,0.02", penwidth="1.6",
+            )
         if truncated:
             c.node(
                 "legend_truncated", "inputs cut off (depth)", shape="box", style="filled,dashed",
@@ -245,6 +312,9 @@ def draw_dot(
     max_nodes: int = 500,
     depth: int | None = None,
     focus: Value | None = None,
+    collapse: bool | None = None,
+    expand: Iterable[str | tuple[str, ...]] | str | None = None,
+    ports: int = MAX_PORTS,
 ) -> Any:
     """The computational graph that made ``root``, as a ``graphviz.Digraph``.
 
@@ -271,6 +341,20 @@ def draw_dot(
             ``focus``); Values whose ops are cut off have a dashed border.
         focus: draw only the subgraph that leads to this Value (it must be part of ``root``'s
             graph), as if it were the root.
+        collapse: draw each group (made with :func:`autograd.group`; :mod:`nn`'s modules
+            name theirs) as one box with its outputs' data and grad, and edges from its
+            inputs (see :func:`autograd.viz.collapse`). ``None`` (the default) collapses
+            when ``expand`` is given, or when the graph has more than ``COLLAPSE_ABOVE``
+            Values and some of them are in groups; ``False`` never collapses.
+        expand: groups to open, each a path or its end: ``["layer 2"]``,
+            ``["block 1 › attention › head 1"]``; opening one opens the groups around it.
+        ports: how many of its outputs (with data and grad) each box lists; 0 draws small
+            boxes (name and sizes only), for pictures that must fit a page.
+
+    A Value used by several ops far apart (an input reused all along an unrolled loop) is
+    drawn again, dotted and marked ``(same)``, beside each far use, so the layout stays
+    quick (:func:`autograd.viz.layout.far_uses`). A drawing of more than ``LAYOUT_MAX``
+    nodes warns before it is laid out: Graphviz may then take a minute.
 
     >>> from autograd import Value
     >>> x = Value(0.5, label="x"); w = Value(2.0, label="w")
@@ -285,6 +369,7 @@ def draw_dot(
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_dot: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
     _check_int("draw_dot: max_nodes", max_nodes, 1)
+    _check_int("draw_dot: ports", ports, 0)
     if depth is not None:
         _check_int("draw_dot: depth", depth, 0)
     start = root
@@ -296,42 +381,22 @@ def draw_dot(
         start = focus
     _graphviz()
     layout = _Layout(start, depth)
-    _check_size(layout, max_nodes, "draw_dot")
-    return _build(layout, rankdir, show_grad, None, "")
-
-
-# --- rendering ---------------------------------------------------------------------------------------
-
-
-def _pipe(graph: Any, fmt: str) -> bytes:
-    gv = _graphviz()
-    try:
-        return graph.pipe(format=fmt)
-    except gv.ExecutableNotFound as err:
-        raise RuntimeError(_NO_DOT) from err
-
-
-def render_svg(graph: Any) -> str:
-    """``graph`` (a Digraph from :func:`draw_dot`) as SVG text, ready to inline in HTML.
-
-    The XML prolog, DOCTYPE and comments are removed. Needs Graphviz's ``dot`` program:
-    without it a RuntimeError says how to install Graphviz.
-    """
-    svg = _pipe(graph, "svg").decode("utf-8")
-    start = svg.find("<svg")
-    if start < 0:
-        raise RuntimeError("Graphviz returned no <svg> element")
-    return re.sub(r"<!--.*?-->\s*", "", svg[start:], flags=re.DOTALL).strip()
-
-
-def save_graph(graph: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``graph`` to ``path`` in the format its extension names: .svg, .png, .pdf or .dot.
-
-    ``.dot`` writes the DOT source and needs no Graphviz program; the others run ``dot``.
-    The file is written atomically (a temporary file, then ``os.replace``).
-    """
-    ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
-    if ext not in _FORMATS:
-        raise ValueError(f"save_graph: path must end in .svg, .png, .pdf or .dot, got {os.fspath(path)!r}")
-    data = graph.source.encode("utf-8") if ext == "dot" else _pipe(graph, ext)
-    write_atomic(path, data)
+    if collapse is None:
+        collapse = expand is not None or (
+            len(layout.values) > COLLAPSE_ABOVE and any(v in GROUPS for v in layout.values)
+        )
+    elif not isinstance(collapse, bool):
+        raise TypeError(f"draw_dot: collapse expects True, False or None, got {type(collapse).__name__}")
+    if not collapse and expand is not None:
+        raise ValueError("draw_dot: expand opens groups of a collapsed drawing; it cannot go with collapse=False")
+    collapsed = collapse_graph(start, expand, values=layout.values) if collapse else None
+    drawn = len(layout.values) if collapsed is None else len(collapsed.shown) + len(collapsed.boxes)
+    _check_size(layout, max_nodes, "draw_dot", drawn)
+    if drawn > LAYOUT_MAX:
+        warnings.warn(
+            f"draw_dot: {drawn} nodes to lay out, more than {LAYOUT_MAX}: Graphviz may take minutes. "
+            "Make the graph inside `with autograd.group(...)` blocks and draw it collapsed (collapse=True, "
+            "opening groups with expand=[...]), or draw a part (depth=, focus=)",
+            stacklevel=2,
+        )
+    return _build(layout, rankdir, show_grad, None, "", collapsed=collapsed, ports=ports)

@@ -18,20 +18,20 @@ from ..graph import postorder
 # --- numbers and names ------------------------------------------------------------------------
 
 
-def _fmt(x: float) -> str:
+def fmt(x: float) -> str:
     """4 significant digits: 2.0 -> '2', -0.70710678 -> '-0.7071', inf -> 'inf', nan -> 'nan'."""
     return f"{x:.4g}"
 
 
-def _grad_field(grad: float | None) -> str:
+def grad_field(grad: float | None) -> str:
     """What a Value's grad field reads: ``'grad 0.5'``, or ``'grad ?'`` while it is not computed."""
-    return "grad ?" if grad is None else f"grad {_fmt(grad)}"
+    return "grad ?" if grad is None else f"grad {fmt(grad)}"
 
 
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 
 
-def _record_text(text: str) -> str:
+def record_text(text: str) -> str:
     """``text`` made safe inside one field of a Graphviz record label, and shown as it is written.
 
     Control characters (a NUL would end Graphviz's input) are drawn as their Unicode pictures
@@ -50,6 +50,10 @@ def _visible(ch: str) -> str:
         return ch
     code = ord(ch)
     return chr(0x2400 + code) if code < 0x20 else "␡" if code == 0x7F else f"U+{code:04X}"
+
+
+# the names the other drawing modules have always imported
+_fmt, _grad_field, _record_text = fmt, grad_field, record_text
 
 
 # --- which Values to draw ---------------------------------------------------------------------
@@ -71,9 +75,50 @@ class _Layout:
         self.ids = {v: f"v{i}" for i, v in enumerate(self.values)}
         self.names = {v: v.label or f"#{i}" for i, v in enumerate(self.values)}
         self.expanded = {v for v in self.values if limit is None or limit[v] < (depth or 0)}
+        self.copies = far_uses(self.values, self.expanded)
 
     def name(self, x: Value | float) -> str:
-        return self.names[x] if isinstance(x, Value) else _fmt(x)
+        return self.names[x] if isinstance(x, Value) else fmt(x)
+
+
+#: A Value used by at least this many ops, some of them far from it, is drawn again beside each far use.
+COPY_MIN_USES = 2
+#: How many levels (ops on the longest path from the leaves) above the lowest use a use keeps its edge.
+COPY_NEAR = 2
+
+
+def far_uses(values: list[Value], expanded: set[Value] | None = None) -> dict[Value, frozenset[Value]]:
+    """For each Value used by many ops, some of them far from it: the users drawn with a copy of it.
+
+    ``values`` lists Values operands first. A Value's *level* is the length of the longest
+    chain of ops below it (0 for a leaf). An unrolled loop that reuses its inputs (``h = h·x[i
+    % 20] + ...``) uses each input at levels 20 apart: drawn with one box per Value, every
+    input sends edges across the whole drawing, and Graphviz spends minutes untangling them.
+    TensorBoard's answer is the one used here: a Value used by ``COPY_MIN_USES`` ops or more,
+    whose uses lie more than ``COPY_NEAR`` levels apart, keeps its edges to the lowest uses
+    (within ``COPY_NEAR`` levels of the lowest) and is drawn again, as a copy marked as the
+    same Value, beside each use above them. Uses at the same level (a layer's inputs, an
+    attention head's keys) are never far apart, so they keep their edges.
+    Only ``expanded`` Values' uses count (the others draw no edges).
+    """
+    level: dict[Value, int] = {}
+    users: dict[Value, list[Value]] = {}
+    for v in values:
+        below = [x for x in v.operands if isinstance(x, Value) and x in level]
+        level[v] = 1 + max(level[x] for x in below) if below else 0
+        if expanded is not None and v not in expanded:
+            continue
+        for x in dict.fromkeys(below):
+            users.setdefault(x, []).append(v)
+    out: dict[Value, frozenset[Value]] = {}
+    for x, us in users.items():
+        if len(us) < COPY_MIN_USES:
+            continue
+        nearest = min(level[u] for u in us)
+        far = frozenset(u for u in us if level[u] - nearest > COPY_NEAR)
+        if far:
+            out[x] = far
+    return out
 
 
 def _distances(start: Value, depth: int) -> dict[Value, int]:
@@ -118,14 +163,16 @@ def _reaches(root: Value, target: Value) -> bool:
     return False
 
 
-def _check_size(layout: _Layout, max_nodes: int, what: str) -> None:
-    count = len(layout.values)
+def _check_size(layout: _Layout, max_nodes: int, what: str, count: int | None = None) -> None:
+    count = len(layout.values) if count is None else count
     if count <= max_nodes:
         return
     if what == "draw_dot":
         options = (
             "pass depth=N to draw the root and only the N ops below it, or pass focus=value to draw only the "
-            "subgraph that leads to that Value"
+            "subgraph that leads to that Value; or make the graph inside `with autograd.group(...)` blocks "
+            "(nn's modules then name their parts) and draw it collapsed, one box per group (collapse=True), "
+            "opening fewer groups with expand=[...]"
         )
     elif what == "backprop_frames":
         options = (

@@ -183,11 +183,15 @@ def test_gpt_names_blocks_heads_mlp_and_loss() -> None:
     assert loss.data == plain.data
     seen = {group_of(v) for v in _walk(loss)}
     top = ("gpt step",)
-    for path in [("embedding",), ("block 1", "attention"), ("block 1", "attention", "head 1"),
-                 ("block 1", "attention", "head 2"), ("block 1", "mlp"), ("lm head",), ("cross-entropy loss",)]:  # fmt: skip
+    attention = ("block 1", "attention")
+    head = (*attention, "head 2")
+    for path in [("embedding",), (*attention, "rmsnorm"), (*attention, "output"), (*head, "queries, keys, values"),
+                 (*head, "position 1"), (*head, "position 3"), ("block 1", "mlp"), ("lm head",),
+                 ("cross-entropy loss",)]:  # fmt: skip
         assert top + path in seen, path
     assert () in seen  # the parameters: leaves belong to no group
     assert all(p == () or p[0] == "gpt step" for p in seen)
+    assert top + attention not in seen  # every op of the attention is in one of its parts
 
 
 def _walk(root: Value) -> list[Value]:

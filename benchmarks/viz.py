@@ -1,0 +1,264 @@
+"""How fast graphs are drawn: Graphviz layout seconds and page bytes, by shape and size.
+
+    python benchmarks/viz.py                 # every shape at 100, 1,000, 2,000 and 10,000 Values
+    python benchmarks/viz.py --quick         # small sizes only: proves the script runs
+    python benchmarks/viz.py --options       # the Graphviz settings compared (the table below)
+    python benchmarks/viz.py --browser       # also open and step each player page in Chromium
+
+Shapes (each built near the size asked, and counted exactly):
+
+* ``layer``: one layer of ReLU neurons on shared inputs (nn.Layer), summed;
+* ``recurrence``: an unrolled loop ``h = tanh(h·x[i % 20] + x[(7i + 3) % 20])`` that reuses
+  its 20 inputs all along the chain: the pathological case for ``dot``;
+* ``attention``: one causal attention head (:func:`nn.gpt.attend`) over T positions;
+* ``random``: a random DAG of ``+``, ``·`` and ``tanh(a − b)`` over earlier Values;
+* ``training step``: MLP(2, [16, 16, 1]) on 64 points, hinge loss and L2, in ``group("step")``;
+* ``gpt step``: notebook 10's GPT (``Sizes(vocab=32)``) on 16 tokens, in ``group("gpt step")``.
+
+The first four are built inside groups of about 10 ops (``iteration``, ``position``, the
+layer's ``neuron k``; the random DAG has none), the way a user would name them.
+
+Figures: *Values* in the graph; *drawn* the nodes the drawing lays out (Values shown one by
+one, boxes of closed groups and copies of far-used Values, as :func:`autograd.viz.draw_dot`
+decides by default: collapsed above ``COLLAPSE_ABOVE`` Values when there are groups); *layout
+CPU s* the processor time of Graphviz's ``dot -Tsvg`` (user + system), which load on a
+shared machine does not change much, and *wall s* its elapsed time; *SVG bytes* the drawing;
+*page bytes* the backprop player's page (:func:`autograd.viz.backprop_html`), or why it was
+refused. ``--browser`` adds the player's open and step times in Chromium
+(:func:`browser_figures`).
+
+Graphviz's settings, measured with ``--options`` (layout CPU seconds, each shape at about
+1,000 Values drawn flat, with the copies of far-used Values; the machine is a loaded 2-core
+EPYC, so read the ratios):
+
+{OPTIONS_TABLE}
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from fixtures import moons
+from harness import machine_line, say, table
+
+from autograd import Value, dot, group, sum_values
+from autograd.viz import backprop_html, draw_dot
+from autograd.viz.draw import LARGE_LAYOUT_ATTRS, LAYOUT_ATTRS
+from nn import MLP, Layer, hinge_loss
+from nn.gpt import GPT, VALUE_OPS, Sizes, attend
+
+SIZES = (100, 1000, 2000, 10000)
+QUICK_SIZES = (100, 300)
+TIMEOUT = 120.0
+
+
+def count(root: Value) -> int:
+    """How many Values ``root`` was computed from, itself included."""
+    seen, stack = {root}, [root]
+    while stack:
+        for x in stack.pop().operands:
+            if isinstance(x, Value) and x not in seen:
+                seen.add(x)
+                stack.append(x)
+    return len(seen)
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+
+def layer(n: int) -> Value:
+    nin = max(2, int(math.sqrt(n / 1.2)))
+    nout = max(1, (n - nin) // (nin + 3))
+    rng = random.Random(0)
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+    with group("layer"):
+        return sum_values(Layer(nin, nout, rng=rng)(xs))
+
+
+def recurrence(n: int, reused: int = 20) -> Value:
+    rng = random.Random(1)
+    xs = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(reused)]
+    h, i = xs[0], 0
+    while 3 * i + reused < n:
+        i += 1
+        with group(f"iterations {(i - 1) // 10 * 10 + 1}–{(i - 1) // 10 * 10 + 10}"):
+            h = (h * xs[i % reused] + xs[(7 * i + 3) % reused]).tanh()
+    return h
+
+
+def attention(n: int, dim: int = 4) -> Value:
+    rng = random.Random(2)
+    t = 1
+    while 3 * t * dim + sum(5 * (s + 1) + dim + 3 for s in range(t + 1)) < n:
+        t += 1
+    q, k, v = ([[Value(rng.uniform(-1, 1)) for _ in range(dim)] for _ in range(t)] for _ in range(3))
+    outs: list[Value] = []
+    for s in range(t):
+        with group(f"position {s + 1}"):
+            outs += attend(VALUE_OPS, q[s], k[: s + 1], v[: s + 1])[0]
+    return sum_values(outs)
+
+
+def random_dag(n: int) -> Value:
+    rng = random.Random(3)
+    vals = [Value(rng.uniform(0.5, 1.5)) for _ in range(max(4, n // 10))]
+    while len(vals) < n - 1 - n // 10:
+        a, b = rng.choice(vals), rng.choice(vals)
+        op = rng.randrange(3)
+        vals.append(a + b if op == 0 else a * b if op == 1 else (a - b).tanh())
+    used = {id(x) for v in vals for x in v.operands}
+    return sum_values([v for v in vals if id(v) not in used])
+
+
+def training_step(n: int = 0) -> Value:
+    xs, ys = moons(64)
+    model = MLP(2, [16, 16, 1], seed=1)
+    params = model.parameters()
+    with group("step"):
+        loss = hinge_loss([model(x) for x in xs], ys) + 1e-4 * dot(params, params)
+    loss.backward()
+    return loss
+
+
+def gpt_step(n: int = 0) -> Value:
+    model = GPT(Sizes(vocab=32), seed=0)
+    tokens = [random.Random(4).randrange(32) for _ in range(17)]
+    with group("gpt step"):
+        loss = model.loss(tokens[:-1], tokens[1:])
+    loss.backward()
+    return loss
+
+
+SHAPES: dict[str, Callable[[int], Value]] = {
+    "layer": layer, "recurrence": recurrence, "attention": attention, "random": random_dag,
+}  # fmt: skip
+WHOLE: dict[str, Callable[[int], Value]] = {"training step": training_step, "gpt step": gpt_step}
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def layout_figures(source: str, attrs: dict[str, str] | None = None, timeout: float = TIMEOUT) -> tuple[float | None, float, int]:
+    """``dot -Tsvg`` on ``source``: (CPU seconds, or None past ``timeout`` CPU seconds; wall seconds; SVG bytes).
+
+    The limit is on processor time (``RLIMIT_CPU``), so that a loaded machine does not cut a
+    layout short; the wall clock only guards against a stuck process (ten times the limit).
+    """
+    args = ["dot", "-Tsvg", *[f"-G{k}={v}" for k, v in (attrs or {}).items()]]
+    limit = max(1, math.ceil(timeout))
+
+    def cpu_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, timeout=10 * timeout,
+                              preexec_fn=cpu_limit)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return None, time.perf_counter() - start, 0
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (None if done.returncode != 0 else cpu), wall, len(done.stdout)
+
+
+def browser_figures(html: str) -> dict[str, str]:
+    """The seam for the player's figures in Chromium: {"open s": ..., "step ms": ...} for ``html``.
+
+    The player's own benchmark code fills this in; until then the columns say "-".
+    """
+    return {"open s": "-", "step ms": "-"}
+
+
+def row(name: str, target: int, build: Callable[[int], Value], browser: bool, timeout: float) -> list[str]:
+    t0 = time.perf_counter()
+    root = build(target)
+    values = count(root)
+    try:
+        graph = draw_dot(root, max_nodes=10**6)
+    except ValueError as e:
+        return [name, f"{target:,}", f"{values:,}", "-", "refused", "-", "-", "-", str(e)[:60]]
+    drawn = graph.source.count("shape=record") + graph.source.count("shape=plain")
+    built = time.perf_counter() - t0
+    cpu, wall, svg = layout_figures(graph.source, timeout=timeout)
+    try:
+        page = backprop_html(root)
+        page_text = f"{len(page.encode('utf-8')):,}"
+    except ValueError as e:
+        page, page_text = None, "refused: " + str(e).split(".")[0][-40:]
+    figures = browser_figures(page) if browser and page is not None else {}
+    return [
+        name, f"{target:,}" if target else "-", f"{values:,}", f"{drawn:,}", f"{built:.2f}",
+        f">{timeout:.0f}" if cpu is None else f"{cpu:.2f}", f"{wall:.2f}", f"{svg:,}", page_text,
+        figures.get("open s", "-"), figures.get("step ms", "-"),
+    ]  # fmt: skip
+
+
+def options(sizes: tuple[int, ...], timeout: float) -> None:
+    """Layout CPU seconds for each Graphviz setting, each shape drawn flat (no collapsing)."""
+    settings: dict[str, dict[str, str]] = {
+        "Graphviz defaults": {},
+        "nslimit=1 nslimit1=1": {"nslimit": "1", "nslimit1": "1"},
+        "nslimit=1 nslimit1=1 mclimit=0.1": {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1"},
+        "nslimit=1 nslimit1=1 newrank=true": {"nslimit": "1", "nslimit1": "1", "newrank": "true"},
+        "nslimit=0.2 nslimit1=1 mclimit=0.1": {"nslimit": "0.2", "nslimit1": "1", "mclimit": "0.1"},
+        "nslimit=0.2 nslimit1=1 mclimit=0.1 splines=line": {"nslimit": "0.2", "nslimit1": "1", "mclimit": "0.1",
+                                                            "splines": "line"},
+    }  # fmt: skip
+    sources = {}
+    chosen, chosen_large = dict(LAYOUT_ATTRS), dict(LARGE_LAYOUT_ATTRS)
+    LAYOUT_ATTRS.clear()  # the sources carry no setting: each is given on the command line
+    LARGE_LAYOUT_ATTRS.clear()
+    try:
+        for name, build in SHAPES.items():
+            for n in sizes:
+                root = build(n)
+                sources[f"{name} {count(root):,}"] = draw_dot(root, max_nodes=10**6, collapse=False).source
+    finally:
+        LAYOUT_ATTRS.update(chosen)
+        LARGE_LAYOUT_ATTRS.update(chosen_large)
+    rows = []
+    for label, attrs in settings.items():
+        cells = [label]
+        for source in sources.values():
+            cpu, _, _ = layout_figures(source, attrs, timeout)
+            cells.append(f">{timeout:.0f}" if cpu is None else f"{cpu:.2f}")
+        rows.append(cells)
+        say("  " + " | ".join(cells))
+    say()
+    say(table(["setting", *sources], rows))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--options", action="store_true", help="compare Graphviz settings")
+    parser.add_argument("--browser", action="store_true", help="also time the player pages in Chromium")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, help="give up on a layout after this many CPU seconds")
+    args = parser.parse_args(argv)
+    say(machine_line())
+    if args.options:
+        options(QUICK_SIZES[:1] if args.quick else (1000,), args.timeout)
+        return 0
+    sizes = QUICK_SIZES if args.quick else SIZES
+    rows = [row(name, n, build, args.browser, args.timeout) for name, build in SHAPES.items() for n in sizes]
+    if not args.quick:
+        rows += [row(name, 0, build, args.browser, args.timeout) for name, build in WHOLE.items()]
+    headers = ["shape", "asked", "Values", "drawn", "build s", "layout CPU s", "wall s", "SVG bytes", "page bytes",
+               "open s", "step ms"]  # fmt: skip
+    say(table(headers, rows))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main(sys.argv[1:]))
