@@ -28,10 +28,10 @@ import re
 from typing import Any, NamedTuple
 
 from ..engine import Value
+from .collapse import parse_expand
 from .draw import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL, render_svg
-from .layout import _fmt, _grad_field
-from ..groups import SEPARATOR
-from .steps import NO_INPUTS, caption_parts, _question, _watch
+from .layout import fmt, grad_field
+from .steps import NO_INPUTS, _question, _watch, caption_parts
 from .views import player_views
 
 __all__ = ["player_content", "Content", "compact_svg", "QUIZ_RTOL", "QUIZ_ATOL", "COLOURS"]
@@ -83,27 +83,27 @@ def player_content(
     ``who`` is the public function asking, named in its errors; ``expand`` the groups open in
     the first drawing (see :func:`autograd.viz.views.player_views`). Needs Graphviz's ``dot``.
     """
-    paths = _expand_paths(expand, who)
+    paths = None if expand is None else parse_expand(expand, f"{who}: expand")
     watched = _watch(root, max_nodes, who, rankdir, whole=False)
     layout = watched.layout
     index = {v: i for i, v in enumerate(layout.values)}
-    widest = {v: _grad_field(None) for v in layout.values if v.requires_grad}
+    widest = {v: grad_field(None) for v in layout.values if v.requires_grad}
     steps: list[dict[str, Any]] = []
     total = len(watched.steps) - 1
     for k, step in enumerate(watched.steps):
         header, formulas = caption_parts(k, total, step, layout)
-        record: dict[str, Any] = {"node": index[step.node], "grad": _fmt(step.grad), "caption": header}
+        record: dict[str, Any] = {"node": index[step.node], "grad": fmt(step.grad), "caption": header}
         if formulas:  # the lines the caption spells out (all of them, or CAPTION_PUSHES and a count)
             record["formulas"] = formulas if len(formulas) <= CAPTION_PUSHES + 1 else formulas[:CAPTION_PUSHES]
         if k == 0:
-            record["set"] = [[index[step.node], _grad_field(step.grad)]]
+            record["set"] = [[index[step.node], grad_field(step.grad)]]
             record["edges"] = []
         else:
-            record["set"] = [[index[p.parent], _grad_field(p.after)] for p in step.pushes]
-            record["edges"] = [[p.position, _fmt(p.local)] for p in step.pushes]
+            record["set"] = [[index[p.parent], grad_field(p.after)] for p in step.pushes]
+            record["edges"] = [[p.position, fmt(p.local)] for p in step.pushes]
             prompt, answers = _question(step, layout)
             record["question"] = prompt
-            record["answers"] = [[label, _number(want), _fmt(want)] for label, want in answers]
+            record["answers"] = [[label, _number(want), fmt(want)] for label, want in answers]
         for i, text in record["set"]:
             v = layout.values[i]
             if len(text) > len(widest[v]):
@@ -124,7 +124,7 @@ def player_content(
                 zip(views.opened, views.focus, views.items, views.drawings)
             )
         ],
-        "unknown": _grad_field(None),
+        "unknown": grad_field(None),
         "captions": {"pushes": CAPTION_PUSHES, "none": NO_INPUTS},
         "rtol": QUIZ_RTOL,
         "atol": QUIZ_ATOL,
@@ -151,28 +151,6 @@ def runs_of(items: list[str]) -> list[list[Any]]:
         else:
             runs.append([item, 1])
     return runs
-
-
-def _expand_paths(expand: Any, who: str) -> list[tuple[str, ...]] | None:
-    """``expand`` (None, or groups each named as a path ``("layer 2", "neuron 5")`` or written
-    ``"layer 2 › neuron 5"``) as a list of paths."""
-    if expand is None:
-        return None
-    if isinstance(expand, (str, bytes)) or not isinstance(expand, (list, tuple, set, frozenset)):
-        raise TypeError(
-            f"{who}: expand must be a list of groups (each a str such as 'layer 2 › neuron 5' or a tuple "
-            f"of names), got {type(expand).__name__} {expand!r}"
-        )
-    paths = []
-    for g in expand:
-        path = tuple(g.split(SEPARATOR)) if isinstance(g, str) else g
-        if not isinstance(path, tuple) or not path or not all(isinstance(n, str) and n for n in path):
-            raise TypeError(
-                f"{who}: expand must list groups, each a str such as 'layer 2 › neuron 5' or a tuple of "
-                f"non-empty str, got {g!r}"
-            )
-        paths.append(path)
-    return paths
 
 
 _TEXT_DEFAULTS = ' text-anchor="middle" font-family="Helvetica,sans-Serif" font-size="11.00"'

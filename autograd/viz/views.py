@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Value
-from ..groups import SEPARATOR, group_of
+from ..groups import SEPARATOR
+from .collapse import effective_groups
 from .draw import _build
-from .layout import _Layout, _record_text
+from .layout import _Layout, record_text
 
 __all__ = ["Views", "player_views", "AUTO_COLLAPSE"]
 
@@ -67,27 +68,10 @@ class Views:
 
 
 def _paths(values: Sequence[Value]) -> list[tuple[str, ...]]:
-    """The group path each Value is drawn in: its own for an op node; for a leaf, the longest
-    path that every op reading it shares (``()`` when they share none)."""
-    paths: list[tuple[str, ...] | None] = [group_of(v) if v.operands else None for v in values]
-    index = {v: i for i, v in enumerate(values)}
-    for i, v in enumerate(values):
-        mine = paths[i]
-        if mine is None:
-            continue
-        for x in v.operands:
-            if not isinstance(x, Value) or x.operands:
-                continue
-            j = index[x]
-            known = paths[j]
-            if known is None:
-                paths[j] = mine
-            else:
-                n = 0
-                while n < min(len(known), len(mine)) and known[n] == mine[n]:
-                    n += 1
-                paths[j] = known[:n]
-    return [p or () for p in paths]
+    """The group path each Value is drawn in (:func:`autograd.viz.collapse.effective_groups`):
+    its own for an op node; for a leaf, the innermost group holding the ops that read it."""
+    groups = effective_groups(values)
+    return [groups.get(v, ()) for v in values]
 
 
 class _ViewLayout(_Layout):
@@ -140,14 +124,16 @@ def _draw(
 ) -> Any:
     """One view's Digraph: the plain player's drawing of the Values shown, plus a box for each
     closed group and an edge into it from each item it reads."""
-    graph = _build(_ViewLayout(full, items), rankdir, True, None, "", element_ids=True, grad_texts=grad_texts)
+    graph = _build(
+        _ViewLayout(full, items), rankdir, True, None, "", element_ids=True, grad_texts=grad_texts, copies=False
+    )
     _bundle(graph)
     sizes: dict[str, int] = {}
     for item in items:
         if item[0] != "v":
             sizes[item] = sizes.get(item, 0) + 1
     for box, size in sizes.items():
-        name = _record_text(groups[int(box[1:])][0])
+        name = record_text(groups[int(box[1:])][0])
         if box[0] == "g":
             hint = "click to open" if int(box[1:]) in opens else "too big to open here"
         else:
@@ -279,13 +265,15 @@ def _first_open(
     open_ = {index[(common or ())[:n]] for n in range(1, len(common or ()) + 1)}
     if expand is None:
         return set(index.values()) if count <= AUTO_COLLAPSE else open_
-    for path in expand:
-        if path not in index:
+    for wanted in expand:  # a group named by the end of its path: "layer 2" is ("step", "layer 2")
+        found = [p for p in index if p[-len(wanted):] == wanted]
+        if not found:
             known = ", ".join(repr(SEPARATOR.join(p)) for p in list(index)[:8])
             raise ValueError(
-                f"{who}: expand names the group {SEPARATOR.join(path)!r}, which is not in the graph; "
+                f"{who}: expand names the group {SEPARATOR.join(wanted)!r}, which is not in the graph; "
                 f"its groups are {known or 'none'}{', ...' if len(index) > 8 else ''}"
             )
-        for n in range(1, len(path) + 1):
-            open_.add(index[path[:n]])
+        for path in found:
+            for n in range(1, len(path) + 1):
+                open_.add(index[path[:n]])
     return open_
