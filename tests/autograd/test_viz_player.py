@@ -314,3 +314,29 @@ def test_expand_opens_groups_from_python_and_names_what_it_wants() -> None:
         viz.backprop_html(root, expand=[3])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="expand names the group 'layer 9', which is not in the graph"):
         viz.backprop_html(root, expand=["layer 9"])
+
+
+def test_the_vendored_layout_engine_is_the_one_named() -> None:
+    """The vendored viz.js is the file its README names (its hash), and a page that has boxes to
+    open carries it, gzipped, while a small page does not."""
+    import hashlib
+
+    engine = resources.files("autograd.viz").joinpath("vendor", "viz-global.js").read_bytes()
+    readme = resources.files("autograd.viz").joinpath("vendor", "README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(engine).hexdigest() in readme and b"Viz.js 3.31.0" in engine[:100]
+    big, small = viz.backprop_html(grouped_step()), viz.backprop_html(neuron())
+    assert big.count('class="vg-layout"') == 1 and 'class="vg-layout"' not in small
+    packed = re.search(r'<script type="text/plain" class="vg-layout">\s*(.*?)</script>', big, flags=re.DOTALL)
+    assert packed is not None and engine.decode("utf-8") in gzip.decompress(base64.b64decode(packed[1])).decode("utf-8")
+
+
+def test_the_players_pure_functions_pass_their_node_tests() -> None:
+    """player.js's pure functions (reading answers and data, runs of steps, captions) under Node's
+    own test runner: tests/js/player.test.mjs."""
+    import subprocess
+    from pathlib import Path
+
+    node = require_program("node")
+    tests = Path(__file__).resolve().parents[1] / "js" / "player.test.mjs"
+    done = subprocess.run([node, "--test", str(tests)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
