@@ -214,7 +214,9 @@ export function counterText(r, runs, total) {
 
 // The text of gzipped, base64-encoded bytes (a promise): the browser's own DecompressionStream.
 export function gunzip(base64) {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const text = atob(base64), bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); } // Uint8Array.from takes seconds here
+
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
 }
@@ -224,19 +226,26 @@ export function gunzip(base64) {
 export function withBefore(steps) {
   const now = new Map();
   for (const step of steps) {
-    step.set = step.set.map(([i, after]) => {
-      const before = now.has(i) ? now.get(i) : null;
+    for (const change of step.set) {
+      const i = change[0], after = change[1], before = now.get(i);
+      change[1] = before === undefined ? null : before;
+      change[2] = after;
       now.set(i, after);
-      return [i, before, after];
-    });
+    }
   }
   return steps;
 }
 
 // The steps, from their columns (a list per field, one entry per step) into one object each.
 export function rows(columns) {
-  const keys = Object.keys(columns);
-  return columns.node.map((_, k) => Object.fromEntries(keys.map((key) => [key, columns[key][k]])));
+  const c = columns, steps = new Array(c.node.length), none = [];
+  for (let k = 0; k < steps.length; k++) { // literal objects: the same shape for all, fast to make and read
+    steps[k] = {
+      node: c.node[k], grad: (c.grad || none)[k], caption: (c.caption || none)[k], formulas: (c.formulas || none)[k],
+      set: c.set[k], edges: (c.edges || none)[k], question: (c.question || none)[k], answers: (c.answers || none)[k],
+    };
+  }
+  return steps;
 }
 
 // The player's data from the text of its script.vg-data: a promise when it is gzipped.
