@@ -146,7 +146,9 @@ WHOLE: dict[str, Callable[[int], Value]] = {"training step": training_step, "gpt
 # --- figures ---------------------------------------------------------------------------------
 
 
-def layout_figures(source: str, attrs: dict[str, str] | None = None, timeout: float = TIMEOUT) -> tuple[float | None, float, int]:
+def layout_figures(
+    source: str, attrs: dict[str, str] | None = None, timeout: float = TIMEOUT
+) -> tuple[float | None, float, int]:
     """``dot -Tsvg`` on ``source``: (CPU seconds, or None past ``timeout`` CPU seconds; wall seconds; SVG bytes).
 
     The limit is on processor time (``RLIMIT_CPU``), so that a loaded machine does not cut a
@@ -243,7 +245,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--options", action="store_true", help="compare Graphviz settings")
     parser.add_argument("--browser", action="store_true", help="also time the player pages in Chromium")
-    parser.add_argument("--timeout", type=float, default=TIMEOUT, help="give up on a layout after this many CPU seconds")
+    parser.add_argument(
+        "--timeout", type=float, default=TIMEOUT, help="give up on a layout after this many CPU seconds"
+    )
     args = parser.parse_args(argv)
     say(machine_line())
     if args.options:

@@ -423,6 +423,30 @@ print(f"loss after 1 epoch {hand_losses[0]:.4f}, after {EPOCHS} epochs {hand_los
 assert hand_losses[-1] < 0.2 * hand_losses[0]
 
 # %% [markdown]
+# ### One training step, drawn
+#
+# The graph of one step of this loop holds thousands of Values: every neuron at every one of the 120 points, and the
+# loss. Built inside `with group("training step"):`, each Value remembers which layer and neuron made it
+# (`layer 2 › neuron 5`: `MLP` names its parts inside a group), and `draw_dot` draws each layer as one box, with its
+# first outputs, their data and their gradients, and the number of Values that flow between the boxes. `expand=`
+# opens a layer into its neurons.
+
+# %%
+from autograd import group
+from autograd.graph import topological_order
+from autograd.viz import draw_dot
+
+with group("training step"):
+    step_loss = binary_cross_entropy([hand_model(x) for x in X_train], y_train)
+hand_model.zero_grad()
+step_loss.backward()
+print(f"{len(topological_order(step_loss)):,} Values in one step")
+draw_dot(step_loss, rankdir="TB", ports=2)
+
+# %%
+draw_dot(step_loss, expand=["layer 2"], rankdir="TB", ports=0)
+
+# %% [markdown]
 # `fit(model, X, y, loss, optimizer, epochs, batch_size, ...)` runs exactly this loop, with an optimizer object
 # doing step 5 (`SGD(params, lr)` is the update above), plus bookkeeping: a progress bar, the loss and accuracy
 # of every epoch, optional validation data. With `batch_size=0` each epoch is one step on the whole training set.

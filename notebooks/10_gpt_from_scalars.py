@@ -212,11 +212,12 @@ print("position 5 is unchanged by a new token at position 9; position 9 is not")
 # On Values, the same computation builds a graph. To keep the drawing readable we give it position 3's query, the
 # keys of positions 0 to 3, and the first number of their values as fresh leaves (labelled `q[j]`, `k0[j]` …
 # `k3[j]`, `v0[0]` … `v3[0]`), and compute the first of the head's four output numbers step by step, as `attend`
-# does, with a label on each step. Read the
-# drawing left to right: four dot products $q \cdot k_s$, each scaled by $1/\sqrt 4 = 0.5$ into a score; one
+# does, with a label on each step. The whole graph is too wide for a page, so it is drawn in two parts, each read
+# top to bottom. First the output, four ops deep (`depth=4`; the dashed scores have their inputs cut off): one
 # `logsumexp` of the four scores; each score minus it, through `exp`, which is the softmax weight $w_s$; and one
-# `dot` of the weights with the values. After `backward()`, each leaf's grad says how much this output would move if
-# that number were nudged.
+# `dot` of the weights with the values. Then one score (`focus=scores[0]`): the dot product $q \cdot k_0$, scaled by
+# $1/\sqrt 4 = 0.5$. After `backward()`, each leaf's grad says how much this output would move if that number were
+# nudged.
 
 # %%
 t = 3
@@ -236,7 +237,8 @@ lse.label, root.label = "lse", "out[0]"
 root.backward()
 print(f"{len(topological_order(root))} Values in the drawing; out[0] = {root.data:.6f}")
 assert root.data == heads_at(sizes, FLOAT_OPS, qs, ks, vs, t)[0]    # the number of the model's own head 0
-draw_dot(root)
+display(draw_dot(root, rankdir="TB", depth=4))      # the softmax and the output
+draw_dot(root, rankdir="TB", focus=scores[0])       # one score: q · k0, times 0.5
 
 # %% [markdown]
 # The first output number reads only the first number of each value, while the weights read every number of the
@@ -290,6 +292,33 @@ print(f"building the graph and backward(): {1e3 * graph_seconds:.0f} ms")
 unread = len(vocab) - len(set(first[:-1]))          # characters this window does not contain
 assert abs(loss.data - uniform) < 0.02 and 7_000 < len(ops) < 9_000
 assert len(nodes) - len(ops) == sizes.n_params() - unread * sizes.dim
+
+# %% [markdown]
+# ### 2.7 The whole step, drawn by its parts
+#
+# Eleven thousand Values cannot be drawn one by one. But the model names its parts as it computes them, when it runs
+# inside `with group(...)`: every Value then remembers the group that made it, `embedding`, `block 1 › attention ›
+# head 2 › position 5`, `lm head`, ... (`autograd.group_of(v)` reads it). `draw_dot` draws each group as one box,
+# with how many Values it holds and how many flow in and out; `expand=[...]` opens the groups you name.
+
+# %%
+from autograd import group, group_of
+
+with group("gpt step"):
+    grouped = model.loss(first[:-1], first[1:])
+assert grouped.data == loss.data                     # the same numbers: groups only name the Values
+print("the loss node's group:", group_of(grouped))
+draw_dot(grouped, rankdir="TB", ports=0)
+
+# %% [markdown]
+# Open one head: inside it, the queries, keys and values it reads, and one box per position, each a softmax over the
+# positions up to it (as in section 2.4). With 16 positions the head is as wide as four pages, so here is the same
+# step on a window of the first 4 characters:
+
+# %%
+with group("gpt step"):
+    short = model.loss(first[:4], first[1:5])
+draw_dot(short, expand=["head 1"], rankdir="TB", ports=0)
 
 # %% [markdown]
 # About 8,000 op nodes for one window of 16 characters: `dot` nodes (each row of each matrix times a vector is one

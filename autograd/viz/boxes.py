@@ -97,7 +97,11 @@ def add_boxes(
             if len(xs) == 1 and xs[0] in collapsed.box_of:
                 g.edge(source_of(collapsed, ids, xs[0], ports), ids[box])
             else:
-                g.edge(src, ids[box], **({"label": f"×{len(xs)}", "penwidth": "1.3"} if len(xs) > 1 else {}))
+                g.edge(
+                    src,
+                    ids[box],
+                    **({"label": f"×{len(xs)}", "penwidth": "1.3", "fontsize": "10"} if len(xs) > 1 else {}),
+                )
 
 
 def add_frames(g: Any, collapsed: Collapsed, members: Mapping[tuple[str, ...], list[str]]) -> None:

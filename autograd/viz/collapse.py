@@ -158,7 +158,9 @@ def effective_groups(values: Iterable[Value]) -> dict[Value, Path]:
     return group
 
 
-def collapse(root: Value, expand: Iterable[str | Path] | str | None = None, *, values: Iterable[Value] | None = None) -> Collapsed:
+def collapse(
+    root: Value, expand: Iterable[str | Path] | str | None = None, *, values: Iterable[Value] | None = None
+) -> Collapsed:
     """``root``'s graph with every group closed into a box, except those in ``expand``.
 
     ``expand`` lists groups to open, by path (``("step", "layer 2")``) or by the end of it

@@ -146,6 +146,8 @@ def _build(
     gv = _graphviz()
     drawn = len(layout.values) if collapsed is None else len(collapsed.shown) + len(collapsed.boxes)
     settings = {**LAYOUT_ATTRS, **(LARGE_LAYOUT_ATTRS if drawn > LARGE_DRAWING else {})}
+    if collapsed is not None and collapsed.boxes:
+        settings["nodesep"] = "0.18"  # boxes side by side (a layer's neurons): a little closer, to fit a page
     g = gv.Digraph(
         "valuegrad",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "label": title, "labelloc": "t", **settings},
@@ -193,7 +195,7 @@ def _build(
             if copy:
                 attrs["class"] = f"copy-of-{layout.ids[v]}"
         body = " | ".join(fields)
-        g.node(node_id, gv.nohtml("{ " + body + " }" if horizontal else body), **attrs)
+        g.node(node_id, gv.nohtml("{ " + body + " }"), **attrs)  # a row across the ranks, a column down them
 
     for v in layout.values:
         if v in boxed:
@@ -249,13 +251,15 @@ def _build(
                     )
             g.edge(src, op_id, **edge)
         for src, k in from_boxes.items():
-            g.edge(src, op_id, **({"label": f"×{k}", "penwidth": "1.3"} if k > 1 else {}))
+            g.edge(src, op_id, **({"label": f"×{k}", "penwidth": "1.3", "fontsize": "10"} if k > 1 else {}))
 
     if collapsed is not None:
         add_boxes(g, collapsed, ids_of_boxes, layout.ids, layout.names, show_grad, ports)
         _frame_groups(g, collapsed, layout, ids_of_boxes)
     if collapsed is None or collapsed.shown:  # a drawing of boxes only needs no legend
-        _legend(g, overlay is not None or grad_texts is not None, truncated, copied)
+        start = layout.start
+        anchor = ids_of_boxes[boxed[start]] if start in boxed else layout.ids[start]
+        _legend(g, overlay is not None or grad_texts is not None, truncated, copied, None if horizontal else anchor)
     return g
 
 
@@ -273,7 +277,11 @@ def _frame_groups(g: Any, collapsed: Collapsed, layout: _Layout, ids_of_boxes: M
     add_frames(g, collapsed, members)
 
 
-def _legend(g: Any, frames: bool, truncated: bool, copies: bool = False) -> None:
+def _legend(g: Any, frames: bool, truncated: bool, copies: bool = False, below: str | None = None) -> None:
+    """The legend, one entry per colour and line style used. ``below`` (for a top-to-bottom
+    drawing, whose ranks are rows) is the node to put it under, its entries one under the
+    other, as a left-to-right drawing does by itself: in one row beside the graph, it would
+    make the drawing wider, and its text smaller on the page."""
     entries = [
         ("legend_root", "output", ROOT_FILL, "black"),
         ("legend_leaf", "leaf that requires grad", LEAF_FILL, "black"),
@@ -303,6 +311,12 @@ def _legend(g: Any, frames: bool, truncated: bool, copies: bool = False) -> None
                 "legend_truncated", "inputs cut off (depth)", shape="box", style="filled,dashed",
                 fillcolor="white", fontsize="9", height="0.25", margin="0.06,0.02",
             )
+        if below is not None:
+            keys = [key for key, *_ in entries] + ["legend_copy"] * copies + ["legend_truncated"] * truncated
+            for upper, lower in zip(keys, keys[1:]):
+                c.edge(upper, lower, style="invis")
+    if below is not None:  # outside the cluster: inside, the edge would pull that node into the legend
+        g.edge(below, entries[0][0], style="invis")
 
 
 def draw_dot(

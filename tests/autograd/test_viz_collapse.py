@@ -36,7 +36,9 @@ def test_expand_opens_a_group_and_its_ancestors_level_by_level() -> None:
     loss, _ = _step()
     c = collapse(loss, expand=["layer 2"])
     names = [b.name for b in c.boxes]
-    assert sorted(n for n in names if n.startswith("step › layer 2")) == [f"step › layer 2 › neuron {k}" for k in (1, 2, 3)]
+    assert sorted(n for n in names if n.startswith("step › layer 2")) == [
+        f"step › layer 2 › neuron {k}" for k in (1, 2, 3)
+    ]
     assert "step › layer 1" in names and "step › layer 3" in names
     deep = collapse(loss, expand=[("layer 2", "neuron 3")])
     assert {("step",), ("step", "layer 2"), ("step", "layer 2", "neuron 3")} <= deep.opened
@@ -56,7 +58,9 @@ def test_the_boundary_gradients_are_those_of_the_full_graph() -> None:
         assert v.grad == pytest.approx(reference[v], rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.parametrize("bad, error", [(3, TypeError), ([3], TypeError), ([""], ValueError), (["a >  > b"], ValueError)])
+@pytest.mark.parametrize(
+    "bad, error", [(3, TypeError), ([3], TypeError), ([""], ValueError), (["a >  > b"], ValueError)]
+)
 def test_expand_is_checked(bad: object, error: type[Exception]) -> None:
     with pytest.raises(error, match="expand expects"):
         collapse(Value(1.0) * 2, expand=bad)  # type: ignore[arg-type]
