@@ -389,7 +389,7 @@ class Player {
     this.marked = [];
     this.root.classList.toggle("vg-big", this.parts.size > BIG);
     const natural = svg.width.baseVal.value;
-    svg.style.minWidth = Math.min(natural, Math.max(natural / 2, 320)) + "px"; // shrink to fit, but stay legible
+    svg.style.minWidth = Math.min(natural, Math.max(natural * 0.8, 320)) + "px"; // shrink to fit, but stay legible
     for (const [id, el] of this.parts) {
       if (/^v\d+$/.test(id)) { this.drawGrad(Number(id.slice(1))); }
       if (/^[grp]\d+$/.test(id)) { this.drawBox(id); }

@@ -12,6 +12,10 @@ look are real front-end files shipped with the package, ``player.js`` (an ES mod
   whose ``step`` and ``quiz`` Python can read and set; without anywidget it shows the page's
   player inline, which needs no kernel;
 * ``python -m autograd demo --out DIR`` and ``draw ... --backprop FILE`` write the page.
+
+A big graph with groups is shown as boxes that open by a click (:mod:`autograd.viz.views`
+makes the drawings); a page with boxes also carries ``vendor/viz-global.js`` (Graphviz in
+WebAssembly, gzipped), which lays out a box's inside the first time it is opened.
 """
 
 from __future__ import annotations
@@ -146,10 +150,19 @@ def draw_backprop(
     shows the rule. The page grows as Values + steps (a 1,000-Value layer of neurons is
     about 1.6 MB) and references nothing outside itself, so it works offline in any browser.
     The file is written atomically. Needs Graphviz's ``dot`` program to lay out the graph, which
-    takes seconds for a thousand Values of a layer of neurons (longer when Values are reused far
-    apart, as in an unrolled recurrence).
+    takes seconds for a thousand Values of a layer of neurons.
 
-    Refuses (ValueError) a graph of more than ``max_nodes`` Values.
+    A graph of more than 300 Values that has groups (:func:`autograd.group`; ``nn`` names its
+    layers, neurons, heads and losses inside one) is drawn with each group as a box. A click on
+    a box opens it (its drawing is laid out in the page by the vendored Graphviz in WebAssembly,
+    the first time); ``expand=["layer 2"]`` (names, or paths such as ``"block 1 › attention"``)
+    opens groups from the start, and ``expand=[]`` closes every group even of a small graph.
+    The steps follow the drawing: the nodes of one box that ``backward()`` visits one after
+    another are one step, which shows the gradient entering and leaving the box; inside an open
+    group each node is a step of its own, and the quiz asks about it.
+
+    Refuses (ValueError) a first drawing of more than ``max_nodes`` Values (or 2,500 edges): a
+    graph without groups that big, or one opened too far with ``expand``.
     """
     _check_quiz(quiz, "draw_backprop")
     if not isinstance(path, (str, os.PathLike)):
@@ -202,7 +215,8 @@ def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool =
 
     Shows an anywidget widget when anywidget is installed (``backprop_widget(root).step = 3``
     moves it from Python), and otherwise the same self-contained HTML player, inline. With
-    ``quiz=True`` it starts in quiz mode.
+    ``quiz=True`` it starts in quiz mode; ``expand`` opens groups of a big graph, as in
+    :func:`draw_backprop`.
     """
     try:
         from IPython.display import display
