@@ -161,8 +161,9 @@ def draw_backprop(
     another are one step, which shows the gradient entering and leaving the box; inside an open
     group each node is a step of its own, and the quiz asks about it.
 
-    Refuses (ValueError) a first drawing of more than ``max_nodes`` Values (or 2,500 edges): a
-    graph without groups that big, or one opened too far with ``expand``.
+    Refuses (ValueError) a first drawing of more than ``max_nodes`` Values: a graph without
+    groups that big, or one opened too far with ``expand``. A box whose drawing would have more
+    than ``max_nodes`` Values or 2,500 edges does not open, and says so.
     """
     _check_quiz(quiz, "draw_backprop")
     if not isinstance(path, (str, os.PathLike)):

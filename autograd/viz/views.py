@@ -35,7 +35,7 @@ from ..engine import Value
 from ..groups import SEPARATOR
 from .collapse import effective_groups
 from .draw import _build
-from .layout import _Layout, record_text
+from .layout import _check_size, _Layout, record_text
 
 __all__ = ["Views", "player_views", "AUTO_COLLAPSE"]
 
@@ -43,7 +43,8 @@ __all__ = ["Views", "player_views", "AUTO_COLLAPSE"]
 AUTO_COLLAPSE = 300
 #: A group with more leaves than this in sight draws them as one box (a GPT head's 192 weights).
 LEAF_BOX = 40
-#: A view with more edges than this is not made (Graphviz would take long): its box does not open.
+#: A view laid out in the page with more edges than this is not made (Graphviz in WebAssembly
+#: would take long): its box says "too big to open here".
 MAX_EDGES = 2500
 
 _BOX_FILL = "#e8f0e0"
@@ -204,11 +205,14 @@ def player_views(
         items = _items(full.values, home, parents, open_, around)
         shown = sum(1 for item in items if item[0] == "v")
         edges = _edge_count(full, items)
-        if shown > max_nodes or edges > MAX_EDGES:
+        # the first view is laid out by Graphviz in Python; the others in the page, where edges cost more
+        if shown > max_nodes or (g >= 0 and edges > MAX_EDGES):
+            if g < 0 and not index:  # no groups to close: the whole graph is too big
+                _check_size(full, max_nodes, who)
             if g < 0:
                 raise ValueError(
-                    f"{who}: the first drawing would show {shown} Values and {edges} edges, more than "
-                    f"max_nodes={max_nodes} Values or {MAX_EDGES} edges. Close groups (expand=[] draws every "
+                    f"{who}: the first drawing would show {shown} Values, more than "
+                    f"max_nodes={max_nodes}. Close groups (expand=[] draws every "
                     "group as a box; a graph's ops are grouped with `with autograd.group(name):`), raise "
                     "max_nodes, or step through a Value inside the graph"
                 )
