@@ -193,11 +193,11 @@ def layout_figures(
 
 
 def browser_figures(html: str) -> dict[str, str]:
-    """The seam for the player's figures in Chromium: {"open s": ..., "step ms": ...} for ``html``.
+    """The seam for the player's figures in Chromium: {"open s": ..., "step ms": ...} for ``html``,
+    measured by benchmarks/viz_player.py."""
+    from viz_player import page_figures
 
-    The player's own benchmark code fills this in; until then the columns say "-".
-    """
-    return {"open s": "-", "step ms": "-"}
+    return page_figures(html)
 
 
 def row(

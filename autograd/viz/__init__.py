@@ -13,6 +13,7 @@ Modules, one job each; everything public is importable from here:
 * :mod:`~autograd.viz.steps`: the backward pass as steps (:func:`backprop_steps`,
   :func:`backprop_frames`), each a caption, the gradients so far and a frame, from the one
   chain rule of :func:`autograd.graph.chain_rule` and the words of the op table;
+* :mod:`~autograd.viz.views`: a big graph's drawings for the player, one per group opened;
 * :mod:`~autograd.viz.playback`: what the player plays: the graph drawn once, and each step
   as a small change set for the page's script;
 * :mod:`~autograd.viz.player`: the player as an HTML page (:func:`draw_backprop`,

@@ -1,4 +1,4 @@
-"""What the backprop player plays: the graph drawn ONCE, and each step as a small change set.
+"""What the backprop player plays: the graph drawn once per view, and each step as a small change set.
 
 A page that held a whole drawing per step would grow as steps × Values (a 100-Value graph made
 25 MB). Instead the graph is laid out and rendered once, as one SVG in which every Value's
@@ -13,22 +13,34 @@ script (``player.js``) applies to that drawing:
 * ``caption``, and the quiz's ``question`` with its ``answers``: who receives, how much (a
   number, or ``"Infinity"``, ``"-Infinity"``, ``"NaN"``, which JSON lacks), and that written.
 
-So the page grows as Values + steps: a 1,000-Value layer of neurons is about 1 MB. Every text
-comes from :mod:`autograd.viz.steps` (the op table's words); every colour from
-:mod:`autograd.viz.draw`'s constants, handed to ``player.css`` as CSS variables.
+The steps are stored by columns (a list per field), each change as ``[index, after]`` (the page
+works out ``before``), and each caption as its first line and the formula of each push, from
+which the page writes the push's line as :func:`autograd.viz.steps._caption` does. A graph with
+groups adds its ``groups`` and its ``views`` (:mod:`autograd.viz.views`): for each, the groups
+open, the group opened last, what each Value is drawn as (run-length encoded) and, for all but
+the first, whose SVG is the page's, the DOT text the page lays out. Past a megabyte the data is
+gzipped and base64-encoded.
+
+So the page grows as Values + steps: a 1,000-Value layer of neurons is about 1 MB, a GPT step
+of 11,600 Values 4.7 MB. Every text comes from :mod:`autograd.viz.steps` (the op table's words);
+every colour from :mod:`autograd.viz.draw`'s constants, handed to ``player.css`` as CSS variables.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import math
 import re
 from typing import Any, NamedTuple
 
 from ..engine import Value
-from .draw import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL, _build, render_svg
-from .layout import _fmt, _grad_field
-from .steps import _question, _watch
+from .collapse import parse_expand
+from .draw import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL, render_svg
+from .layout import fmt, grad_field
+from .steps import NO_INPUTS, _question, _watch, caption_parts
+from .views import player_views
 
 __all__ = ["player_content", "Content", "compact_svg", "QUIZ_RTOL", "QUIZ_ATOL", "COLOURS"]
 
@@ -38,68 +50,115 @@ QUIZ_RTOL = 0.005
 #: ...or within this of it, for a true gradient of 0.
 QUIZ_ATOL = 1e-9
 
+#: Past this many characters the page's data is gzipped (and base64-encoded): a big graph's
+#: steps and drawings shrink about tenfold, and the page stays a few megabytes.
+GZIP_ABOVE = 1_000_000
+
+#: The pushes a caption of the player spells out; the rest are counted (a neuron of a wide layer
+#: has dozens, which nobody reads in a caption: the drawing shows each input's new gradient).
+CAPTION_PUSHES = 7
+
 #: The colours the page's CSS reads, from the drawing's own constants.
 COLOURS = {"--vg-current": CURRENT_FILL, "--vg-receiving": RECEIVING_FILL, "--vg-pending": PENDING_COLOR}
 
 
 def _number(x: float) -> float | str:
-    """``x`` for JSON, which has no inf or nan: those become the strings JavaScript's Number() reads."""
+    """``x`` for JSON to 6 significant digits (the quiz's tolerance is 0.5%, 10³ times coarser,
+    and a page of a GPT step holds 30,000 of them), and inf or nan, which JSON lacks, as the
+    strings JavaScript's Number() reads."""
     if math.isfinite(x):
-        return x
+        return float(f"{x:.6g}")
     return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
 
 
 class Content(NamedTuple):
-    """What a player shows: the drawing (one compact SVG), the steps (JSON text, safe inside a
-    ``<script>``), how many steps there are (``n_steps``), and the first step's caption."""
+    """What a player shows: the first drawing (one compact SVG), the steps and the other views
+    (JSON text, safe inside a ``<script>``), how many steps there are (``n_steps``), the first
+    step's caption, and how many views there are (past one, the page needs its layout engine)."""
 
     svg: str
     steps: str
     n_steps: int
     first_caption: str
+    n_views: int = 1
 
 
-def player_content(root: Value, max_nodes: int, who: str, rankdir: str = "LR") -> Content:
-    """The drawing and the steps of ``root``'s backward pass, for the player.
+def player_content(
+    root: Value, max_nodes: int, who: str, rankdir: str = "LR", expand: Any = None
+) -> Content:
+    """The drawings and the steps of ``root``'s backward pass, for the player.
 
-    ``who`` is the public function asking, named in its errors. Needs Graphviz's ``dot``.
+    ``who`` is the public function asking, named in its errors; ``expand`` the groups open in
+    the first drawing (see :func:`autograd.viz.views.player_views`). Needs Graphviz's ``dot``.
     """
-    watched = _watch(root, max_nodes, who, rankdir)
+    paths = None if expand is None else parse_expand(expand, f"{who}: expand")
+    watched = _watch(root, max_nodes, who, rankdir, whole=False)
     layout = watched.layout
     index = {v: i for i, v in enumerate(layout.values)}
-    widest = {v: _grad_field(None) for v in layout.values if v.requires_grad}
+    widest = {v: grad_field(None) for v in layout.values if v.requires_grad}
     steps: list[dict[str, Any]] = []
-    for k, (step, caption) in enumerate(zip(watched.steps, watched.captions)):
-        record: dict[str, Any] = {"node": index[step.node], "caption": caption}
+    total = len(watched.steps) - 1
+    for k, step in enumerate(watched.steps):
+        header, formulas = caption_parts(k, total, step, layout)
+        record: dict[str, Any] = {"node": index[step.node], "grad": fmt(step.grad), "caption": header}
+        if formulas:  # the lines the caption spells out (all of them, or CAPTION_PUSHES and a count)
+            record["formulas"] = formulas if len(formulas) <= CAPTION_PUSHES + 1 else formulas[:CAPTION_PUSHES]
         if k == 0:
-            record["set"] = [[index[step.node], None, _grad_field(step.grad)]]
+            record["set"] = [[index[step.node], grad_field(step.grad)]]
             record["edges"] = []
         else:
-            record["set"] = [
-                [index[p.parent], None if p.before is None else _grad_field(p.before), _grad_field(p.after)]
-                for p in step.pushes
-            ]
-            record["edges"] = [[p.position, _fmt(p.local)] for p in step.pushes]
+            record["set"] = [[index[p.parent], grad_field(p.after)] for p in step.pushes]
+            record["edges"] = [[p.position, fmt(p.local)] for p in step.pushes]
             prompt, answers = _question(step, layout)
             record["question"] = prompt
-            record["answers"] = [[label, _number(want), _fmt(want)] for label, want in answers]
-        for i, _, text in record["set"]:
+            record["answers"] = [[label, _number(want), fmt(want)] for label, want in answers]
+        for i, text in record["set"]:
             v = layout.values[i]
             if len(text) > len(widest[v]):
                 widest[v] = text
         steps.append(record)
-    graph = _build(layout, rankdir, True, None, "", element_ids=True, grad_texts=widest)
+    views = player_views(layout, paths, max_nodes, rankdir, widest, who)
+    first = compact_svg(render_svg(views.drawings[0]))
     data = {
-        "steps": steps,
+        # by columns, each a list with one entry per step: gzip finds more to share in like with like
+        "steps": {key: [record.get(key) for record in steps] for key in _COLUMNS},
+        "names": [layout.names[v] for v in layout.values],
         "grads": [index[v] for v in widest],  # every grad field the steps fill in
-        "unknown": _grad_field(None),
+        "groups": views.groups,
+        # the first view is the SVG in the page; the others are laid out there when first opened
+        "views": [
+            {"open": opened, "focus": focus, "items": runs_of(items), "dot": None if j == 0 else graph.source}
+            for j, (opened, focus, items, graph) in enumerate(
+                zip(views.opened, views.focus, views.items, views.drawings)
+            )
+        ],
+        "unknown": grad_field(None),
+        "captions": {"pushes": CAPTION_PUSHES, "none": NO_INPUTS},
         "rtol": QUIZ_RTOL,
         "atol": QUIZ_ATOL,
     }
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    if len(text) > GZIP_ABOVE:  # the browser unpacks it with its own DecompressionStream
+        packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
+        text = json.dumps({"gzip": packed})
     # inside <script> the browser ends the element at "</script" and reads "<!--" as a comment
-    svg = compact_svg(render_svg(graph))
-    return Content(svg, text.replace("<", "\\u003c"), len(steps), watched.captions[0])
+    return Content(first, text.replace("<", "\\u003c"), len(steps), watched.captions[0], len(views.opened))
+
+
+_COLUMNS = ("node", "grad", "caption", "formulas", "set", "edges", "question", "answers")
+
+
+def runs_of(items: list[str]) -> list[list[Any]]:
+    """``items`` run-length encoded, ``[[item, count], ...]``, with ``"v"`` for a Value's own
+    record: a group's Values are made together, so a view's 11,000 items are a few hundred runs."""
+    runs: list[list[Any]] = []
+    for item in items:
+        item = "v" if item[0] == "v" else item  # each Value's own record: "v" + its index
+        if runs and runs[-1][0] == item:
+            runs[-1][1] += 1
+        else:
+            runs.append([item, 1])
+    return runs
 
 
 _TEXT_DEFAULTS = ' text-anchor="middle" font-family="Helvetica,sans-Serif" font-size="11.00"'

@@ -1,20 +1,30 @@
-// The backprop player: one drawing of the graph, restyled at every step of the backward pass.
+// The backprop player: a drawing of the graph, restyled at every step of the backward pass.
 //
 // autograd/viz/player.py writes each player as a div of class vg-player holding the controls
 // (.vg-prev, .vg-play, .vg-next, the range input .vg-slider, the text .vg-counter and the
-// checkbox .vg-quiz-switch), the quiz panel .vg-quiz, the caption .vg-caption, the drawing
-// (.vg-canvas, one SVG whose elements have ids "<player id>-v3" for Value 3's record, "-v3_op"
-// for its op node and "-v3_e0" for the edge of its operand 0) and the steps as JSON in
-// script.vg-data (written by autograd/viz/playback.py, which describes them).
+// checkbox .vg-quiz-switch), the path of open groups .vg-path, the quiz panel .vg-quiz, the
+// caption .vg-caption, the drawing (.vg-canvas, one SVG whose elements have ids "<player id>-v3"
+// for Value 3's record, "-v3_op" for its op node, "-v3_e0" for the edge of its operand 0, "-g2"
+// for the box of group 2 and "-g2_fv3" / "-g2_fg1" for the edge into box 2 from Value 3 / box 1)
+// and the data as JSON in script.vg-data (written by autograd/viz/playback.py, which describes
+// it; a big graph's data comes gzipped, and the browser's own DecompressionStream unpacks it).
+//
+// A big graph is drawn with its groups (autograd.group, and nn's layers, neurons, heads...) as
+// boxes. Each drawing ("view") is one set of open groups, laid out by Graphviz in Python; a click
+// on a box shows the view where it is open. The steps are backward()'s, one per node; in a view
+// they are grouped into runs: consecutive steps whose nodes are drawn as the same item (a Value,
+// or a box) are one step of the player. So an open group steps node by node, a box in one go.
 //
 // This file is an ES module with two uses. On a page it is an inline <script type="module">:
 // it starts every player that has not been started yet, so a notebook with several players,
 // each followed by its own copy, starts each once. In Jupyter it is the anywidget module: its
 // default export renders a player from the widget's "html", and keeps "step" and "quiz" in
-// step with Python.
+// step with Python. Its pure functions are exported too, for tests/js/player.test.mjs.
 
 const STEP_MS = 1500; // how long Play shows each step
 const SVG = "http://www.w3.org/2000/svg";
+const BIG = 1500; // drawn elements past which the flowing dashes cost more than they show
+const LISTED = 6; // Values a box's caption names before it says "and N more"
 
 // --- reading an answer: a number, a fraction, or a little arithmetic -------------------------
 
@@ -56,7 +66,7 @@ export function parseAnswer(text) {
   try {
     const v = sum();
     return at === tokens.length ? v : null;
-  } catch (e) {
+  } catch {
     return null;
   }
 }
@@ -68,7 +78,212 @@ export function isRight(given, want, rtol, atol) {
   return Math.abs(given - want) <= Math.max(rtol * Math.abs(want), atol);
 }
 
-// --- one player -------------------------------------------------------------------------------
+// --- groups, views and runs: what a view draws, and its steps -----------------------------------
+
+// The item each Value is drawn as in a view, from its run-length encoding [[item, count], ...]:
+// "v<i>" its own record, or a box: "g<k>" group k, closed; "r<k>" the rest of group k around
+// the group opened; "p<k>" group k's leaves, when it has many (autograd/viz/views.py).
+export function decodeItems(runs) {
+  const items = [];
+  for (const [item, count] of runs) {
+    for (let j = 0; j < count; j++) { items.push(item === "v" ? "v" + items.length : item); }
+  }
+  return items;
+}
+
+// How many Values each item holds, and how many of them have a gradient so far: item -> [known, all].
+export function countGrads(items, grads, needed) {
+  const counts = new Map();
+  for (const i of needed) {
+    const entry = counts.get(items[i]) || [0, 0];
+    entry[0] += grads[i] === null ? 0 : 1;
+    entry[1] += 1;
+    counts.set(items[i], entry);
+  }
+  return counts;
+}
+
+// backward()'s steps seen in one view: [first, last] step indices of each run of consecutive
+// steps whose nodes are drawn as the same item. The seed (step 0) is a run of its own.
+export function runsOf(nodes, items) {
+  const runs = [];
+  nodes.forEach((node, k) => {
+    const run = runs[runs.length - 1];
+    if (k > 1 && items[nodes[run[0]]] === items[node]) { run[1] = k; } else { runs.push([k, k]); }
+  });
+  return runs;
+}
+
+// The index of the run that holds step k (runs cover every step, in order).
+export function runHolding(runs, k) {
+  let lo = 0, hi = runs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (runs[mid][0] <= k) { lo = mid; } else { hi = mid - 1; }
+  }
+  return lo;
+}
+
+// The chain of groups from the outermost down to g (indices).
+export function ancestry(parents, g) {
+  const chain = [];
+  for (let h = g; h >= 0; h = parents[h]) { chain.unshift(h); }
+  return chain;
+}
+
+// What the box `item` did in the run [first, last] of backward()'s steps, in words: where the
+// gradient came in (its Values that received gradient from outside the box, with their grads
+// when they pushed), and where it went out (the Values outside it it pushed to, and their grads
+// after the run). `steps[k]` has node, grad (its gradient, written) and set ([i, before, after]).
+// `entered` holds the Values that receive gradient from a step drawn as another item.
+export function boxCaption(run, item, steps, items, names, label, entered) {
+  const [first, last] = run, count = last - first + 1;
+  const arrived = [], sent = new Map();
+  for (let k = first; k <= last; k++) {
+    const step = steps[k];
+    if (entered.has(step.node)) { arrived.push(names[step.node] + ".grad = " + step.grad); }
+    for (const [i, , after] of step.set) {
+      if (items[i] !== item) { sent.set(i, after); }
+    }
+  }
+  const listed = (texts) => texts.slice(0, LISTED).join(", ")
+    + (texts.length > LISTED ? ", and " + (texts.length - LISTED) + " more" : "");
+  const out = Array.from(sent, ([i, after]) => names[i] + " (" + after + ")");
+  const lines = [
+    "The gradient flows back through the box “" + label + "”: " + count + " of backward()'s steps ("
+      + first + "–" + last + "), one per node inside it.",
+    arrived.length ? "In: " + listed(arrived) + "." : "In: its nodes' gradients came from earlier steps inside the box.",
+    out.length ? "Out, to " + out.length + " Value" + (out.length === 1 ? "" : "s") + " outside it: " + listed(out) + "."
+      : "Out: nothing leaves it yet.",
+    "Click the box to open it and step through it node by node.",
+  ];
+  return lines.join("\n");
+}
+
+// The Values that receive gradient from a step whose node is drawn as another item than theirs.
+export function enteredFromOutside(steps, items) {
+  const entered = new Set();
+  for (const step of steps) {
+    for (const [i] of step.set) {
+      if (items[i] !== items[step.node]) { entered.add(i); }
+    }
+  }
+  return entered;
+}
+
+// One push's line of a caption, as autograd/viz/steps.py's _caption writes it: the partial
+// derivative (its formula, and its number when that differs), and the sum it adds to.
+export function pushLine(name, pname, formula, local, grad, before, after, written) {
+  const value = formula === local ? "" : " = " + local;
+  const was = before === null ? null : before.replace(/^grad /, ""), now = after.replace(/^grad /, "");
+  const result = was === null || Number(was) === 0 ? now : was + " + " + written + " = " + now;
+  return "∂" + name + "/∂" + pname + " = " + formula + value + ";  " + pname + ".grad += " + local + " × " + grad
+    + "  →  " + result;
+}
+
+// A node's whole caption: its first line (from the page), then a line per push, the first
+// `shown.pushes` of them; a node that pushes nothing says so (`shown.none`).
+export function nodeCaptionText(step, k, names, shown) {
+  const lines = [step.caption];
+  if (k === 0) { return step.caption; }
+  const count = step.set.length, listed = count > shown.pushes + 1 ? shown.pushes : count;
+  for (let j = 0; j < listed; j++) {
+    const [i, before, after] = step.set[j];
+    lines.push(pushLine(names[step.node], names[i], step.formulas[j], step.edges[j][1], step.grad, before, after,
+      step.answers[j][2]));
+  }
+  if (listed < count) { lines.push("… and " + (count - listed) + " more inputs, each the same way (see the drawing)."); }
+  if (count === 0) { lines.push(shown.none); }
+  return lines.join("\n");
+}
+
+// A node's caption, numbered as run r of `runs` when the view groups steps into runs.
+export function nodeCaption(caption, r, runs, total) {
+  if (runs.length === total) { return caption; }
+  return caption.replace(/^Step (\d+) of (\d+):/, "Step " + r + " of " + (runs.length - 1) + " (backward() step $1 of $2):");
+}
+
+// The counter's text for run r of `runs`.
+export function counterText(r, runs, total) {
+  const [first, last] = runs[r], own = runs.length === total;
+  const detail = own || first === last ? "" : " (backward() steps " + first + "–" + last + ")";
+  return "step " + r + " of " + (runs.length - 1) + detail;
+}
+
+// --- the data: plain JSON, or gzipped and base64-encoded ----------------------------------------
+
+// The text of gzipped, base64-encoded bytes (a promise): the browser's own DecompressionStream.
+export function gunzip(base64) {
+  const text = atob(base64), bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); } // Uint8Array.from takes seconds here
+
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();
+}
+
+// Each step's changes as [Value, its grad text before, after] (the page holds only "after":
+// "before" is what the last change to that Value left, or null when it is the first).
+export function withBefore(steps) {
+  const now = new Map();
+  for (const step of steps) {
+    for (const change of step.set) {
+      const i = change[0], after = change[1], before = now.get(i);
+      change[1] = before === undefined ? null : before;
+      change[2] = after;
+      now.set(i, after);
+    }
+  }
+  return steps;
+}
+
+// The steps, from their columns (a list per field, one entry per step) into one object each.
+export function rows(columns) {
+  const c = columns, steps = new Array(c.node.length), none = [];
+  for (let k = 0; k < steps.length; k++) { // literal objects: the same shape for all, fast to make and read
+    steps[k] = {
+      node: c.node[k], grad: (c.grad || none)[k], caption: (c.caption || none)[k], formulas: (c.formulas || none)[k],
+      set: c.set[k], edges: (c.edges || none)[k], question: (c.question || none)[k], answers: (c.answers || none)[k],
+    };
+  }
+  return steps;
+}
+
+// The player's data from the text of its script.vg-data: a promise when it is gzipped.
+export function readData(text) {
+  const data = JSON.parse(text);
+  const ready = (d) => { d.steps = withBefore(rows(d.steps)); return d; };
+  return data.gzip === undefined ? ready(data) : gunzip(data.gzip).then((json) => ready(JSON.parse(json)));
+}
+
+// --- laying a view out in the page -------------------------------------------------------------
+
+let engine = null; // a promise of Graphviz (viz.js's instance), made once per page
+
+// Graphviz in WebAssembly, from the player's script.vg-layout (vendored; nothing is fetched).
+// Its text is gzipped, and run as a script of the page once unpacked.
+function graphviz(root) {
+  if (engine === null) {
+    const source = root.querySelector("script.vg-layout");
+    const loaded = globalThis.Viz ? Promise.resolve() : gunzip(source.textContent.trim()).then((text) => {
+      const script = document.createElement("script");
+      script.nonce = source.nonce; // a page with a content security policy gave its scripts one
+      script.textContent = text;
+      document.head.appendChild(script);
+    });
+    engine = loaded.then(() => globalThis.Viz.instance());
+  }
+  return engine;
+}
+
+// The SVG text of a view: laid out the first time, then kept.
+function svgOf(view, root) {
+  if (view.svg === undefined) {
+    view.svg = graphviz(root).then((viz) => viz.renderString(view.dot, { format: "svg" }));
+  }
+  return view.svg;
+}
+
+// --- one player ---------------------------------------------------------------------------------
 
 function element(tag, className, text) {
   const el = document.createElement(tag);
@@ -77,70 +292,191 @@ function element(tag, className, text) {
   return el;
 }
 
-// Start the player `root`; `changed(step, quiz)` hears every change the learner makes.
-// Returns {show(k), setQuiz(on)} for the Jupyter widget.
-export function start(root, changed) {
-  if (root.hasAttribute("data-vg-started")) { return null; }
-  root.setAttribute("data-vg-started", "");
-  const data = JSON.parse(root.querySelector("script.vg-data").textContent);
-  const steps = data.steps, last = steps.length - 1;
-  const $ = (selector) => root.querySelector(selector);
-  const slider = $(".vg-slider"), counter = $(".vg-counter"), play = $(".vg-play");
-  const quizSwitch = $(".vg-quiz-switch"), panel = $(".vg-quiz"), caption = $(".vg-caption");
-  const canvas = $(".vg-canvas"), svg = canvas.querySelector("svg");
-  const graph = svg.querySelector("g.graph");
-
-  // the drawing's elements by their id without the player's prefix: "v3", "v3_op", "v3_e0"
-  const prefix = root.id + "-", parts = new Map();
+// The drawing's elements by their id without the player's prefix: "v3", "v3_op", "g2_fv3"...
+function partsOf(svg, prefix) {
+  const parts = new Map();
   for (const el of svg.querySelectorAll("g[id]")) {
     if (el.id.startsWith(prefix)) { parts.set(el.id.slice(prefix.length), el); }
   }
-  const record = (i) => parts.get("v" + i);
-  const gradText = (i) => { const texts = record(i).querySelectorAll("text"); return texts[texts.length - 1]; };
-  const BIG = 1500; // drawn elements past which the flowing dashes cost more than they show
-  root.classList.toggle("vg-big", parts.size > BIG);
-  const natural = svg.width.baseVal.value;
-  svg.style.minWidth = Math.min(natural, Math.max(natural / 2, 320)) + "px"; // shrink to fit, but stay legible
+  return parts;
+}
 
-  let current = 0, applied = -1, timer = null, marked = [];
-  const answered = new Map(); // step -> the learner's answers, once checked
+function lastText(el) {
+  const texts = el.querySelectorAll("text");
+  return texts[texts.length - 1];
+}
 
-  // Set grad field i to `text` (null: not computed yet, drawn greyed).
-  function setGrad(i, text) {
-    gradText(i).textContent = text === null ? data.unknown : text;
-    record(i).classList.toggle("vg-pending", text === null);
+class Player {
+  constructor(root, data, changed) {
+    this.root = root;
+    this.data = data;
+    this.changed = changed;
+    this.steps = data.steps;
+    this.nodes = data.steps.map((s) => s.node);
+    this.groups = data.groups;
+    this.parents = this.groups.map((g) => g[1]);
+    this.byFocus = new Map(data.views.map((v, j) => [v.focus, j])); // the view that opens group g
+    this.base = new Set(data.views[0].open); // the groups open from the start
+    this.grads = new Array(data.names.length).fill(null); // the grad text of each Value, or null
+    this.applied = -1; // the last step whose changes are in this.grads
+    this.current = 0; // the run shown
+    this.timer = null;
+    this.busy = false;
+    this.marked = [];
+    this.answered = new Map(); // step -> the learner's answers, once checked
+    const $ = (selector) => root.querySelector(selector);
+    this.$ = $;
+    this.slider = $(".vg-slider");
+    this.play = $(".vg-play");
+    this.quizSwitch = $(".vg-quiz-switch");
+    this.panel = $(".vg-quiz");
+    this.caption = $(".vg-caption");
+    this.canvas = $(".vg-canvas");
+    this.path = $(".vg-path");
+    this.wire();
+    this.enterView(0, this.canvas.querySelector("svg"));
+    this.show(0, true);
   }
-  // Apply or undo the steps' changes until the grads are those after step `k` (-1: before any).
-  function reach(k) {
-    while (applied < k) { applied++; for (const [i, , after] of steps[applied].set) { setGrad(i, after); } }
-    while (applied > k) {
-      const set = steps[applied].set;
-      for (let j = set.length - 1; j >= 0; j--) { setGrad(set[j][0], set[j][1]); }
-      applied--;
+
+  // --- gradients: the model, and what of it is drawn --------------------------------------------
+
+  setGrad(i, text) {
+    const was = this.grads[i], item = this.items[i];
+    this.grads[i] = text;
+    if (item[0] === "v") { this.drawGrad(i); return; }
+    if ((was === null) !== (text === null)) { this.counts.get(item)[0] += text === null ? -1 : 1; }
+    this.drawBox(item);
+  }
+  drawGrad(i) {
+    const record = this.parts.get("v" + i);
+    if (!record) { return; }
+    lastText(record).textContent = this.grads[i] === null ? this.data.unknown : this.grads[i];
+    record.classList.toggle("vg-pending", this.grads[i] === null);
+  }
+  drawBox(item) {
+    const box = this.parts.get(item), count = this.counts.get(item);
+    if (!box || !count) { return; }
+    lastText(box).textContent = "grads " + count[0] + " of " + count[1];
+    box.classList.toggle("vg-pending", count[0] === 0);
+  }
+  // Apply or undo the steps' changes until the grads are those after step k (-1: before any).
+  reach(k) {
+    while (this.applied < k) {
+      this.applied++;
+      for (const [i, , after] of this.steps[this.applied].set) { this.setGrad(i, after); }
+    }
+    while (this.applied > k) {
+      const set = this.steps[this.applied].set;
+      for (let j = set.length - 1; j >= 0; j--) { this.setGrad(set[j][0], set[j][1]); }
+      this.applied--;
     }
   }
 
-  function unmark() {
-    for (const [el, cls] of marked) { el.classList.remove(cls); }
-    for (const label of svg.querySelectorAll("text.vg-local")) { label.remove(); }
-    marked = [];
+  // --- views ------------------------------------------------------------------------------------
+
+  // Show view j (its SVG element, already in the page or made here).
+  enterView(j, svg) {
+    this.view = j;
+    this.items = decodeItems(this.data.views[j].items);
+    this.counts = countGrads(this.items, this.grads, this.data.grads);
+    this.runs = runsOf(this.nodes, this.items);
+    this.entered = enteredFromOutside(this.steps, this.items);
+    if (svg.parentNode !== this.canvas) { this.canvas.textContent = ""; this.canvas.appendChild(svg); }
+    this.svg = svg;
+    this.graph = svg.querySelector("g.graph");
+    this.parts = partsOf(svg, this.root.id + "-");
+    this.middles = new Map();
+    this.marked = [];
+    this.root.classList.toggle("vg-big", this.parts.size > BIG);
+    const natural = svg.width.baseVal.value;
+    svg.style.minWidth = Math.min(natural, Math.max(natural * 0.8, 320)) + "px"; // shrink to fit, but stay legible
+    for (const [id, el] of this.parts) {
+      if (/^v\d+$/.test(id)) { this.drawGrad(Number(id.slice(1))); }
+      if (/^[grp]\d+$/.test(id)) { this.drawBox(id); }
+      const g = /^g\d+$/.test(id) ? Number(id.slice(1)) : -1;
+      if (g >= 0 && this.byFocus.has(g)) {
+        el.classList.add("vg-box");
+        el.addEventListener("click", () => this.openGroup(g));
+      }
+    }
+    this.slider.max = String(this.runs.length - 1);
+    this.drawPath();
   }
-  function mark(el, cls) {
-    if (el) { el.classList.add(cls); marked.push([el, cls]); }
+  // Switch to view j, staying at the step of backward() shown now. A view other than the first
+  // is laid out the first time it is shown, by Graphviz in WebAssembly (a second or so for a
+  // thousand nodes), and kept.
+  switchTo(j) {
+    if (j === undefined || this.busy) { return Promise.resolve(); }
+    this.busy = true;
+    this.root.classList.add("vg-busy");
+    const ready = j === 0 ? Promise.resolve(this.first) : svgOf(this.data.views[j], this.root);
+    if (this.view === 0 && this.first === undefined) { // the SVG Python laid out, kept as text
+      this.unmark();
+      this.first = this.svg.outerHTML;
+    }
+    return ready.then((text) => {
+      const holder = document.createElement("div");
+      holder.innerHTML = j === 0 ? text : text.replace(/ id="/g, " id=\"" + this.root.id + "-");
+      const step = this.runs[this.current][1];
+      this.stop();
+      this.enterView(j, holder.querySelector("svg"));
+      this.show(runHolding(this.runs, step));
+    }).finally(() => {
+      this.busy = false;
+      this.root.classList.remove("vg-busy");
+    });
+  }
+  groupName(g) { return ancestry(this.parents, g).map((h) => this.groups[h][0]).join(" › "); }
+  // A box's name in a caption: its group's path, and what part of the group it holds.
+  boxName(item) {
+    const name = this.groupName(Number(item.slice(1)));
+    return item[0] === "g" ? name : name + (item[0] === "r" ? " (the rest)" : " (leaves)");
+  }
+  openGroup(g) { return this.switchTo(this.byFocus.get(g)); }
+  // The groups opened, outermost first, each a button that goes back to it.
+  drawPath() {
+    if (!this.path) { return; }
+    this.path.textContent = "";
+    this.path.hidden = this.data.views.length < 2;
+    const focus = this.data.views[this.view].focus;
+    const chain = focus < 0 ? [] : ancestry(this.parents, focus).filter((g) => !this.base.has(g));
+    const overview = element("button", "vg-crumb", "all groups");
+    overview.type = "button";
+    overview.disabled = chain.length === 0;
+    overview.addEventListener("click", () => this.switchTo(0));
+    this.path.appendChild(overview);
+    chain.forEach((g, j) => {
+      this.path.appendChild(document.createTextNode(" › "));
+      const crumb = element("button", "vg-crumb", this.groups[g][0]);
+      crumb.type = "button";
+      crumb.disabled = j === chain.length - 1 || !this.byFocus.has(g);
+      crumb.addEventListener("click", () => this.openGroup(g));
+      this.path.appendChild(crumb);
+    });
+  }
+
+  // --- marking a step -----------------------------------------------------------------------------
+
+  unmark() {
+    for (const [el, cls] of this.marked) { el.classList.remove(cls); }
+    for (const label of this.svg.querySelectorAll("text.vg-local")) { label.remove(); }
+    this.marked = [];
+  }
+  mark(el, cls) {
+    if (el) { el.classList.add(cls); this.marked.push([el, cls]); }
   }
   // The middle of an edge, measured once: measuring right after the page changed would make
   // the browser lay the whole drawing out again, once per edge.
-  const middles = new Map();
-  function middle(edge) {
-    if (!middles.has(edge)) {
+  middle(edge) {
+    if (!this.middles.has(edge)) {
       const path = edge.querySelector("path");
-      middles.set(edge, path ? path.getPointAtLength(path.getTotalLength() / 2) : null);
+      this.middles.set(edge, path ? path.getPointAtLength(path.getTotalLength() / 2) : null);
     }
-    return middles.get(edge);
+    return this.middles.get(edge);
   }
   // The local derivative, written beside the middle of the edge it multiplies along.
-  function label(edge, text) {
-    const at = middle(edge);
+  label(edge, text) {
+    const at = this.middle(edge);
     if (!at) { return; }
     const t = document.createElementNS(SVG, "text");
     t.setAttribute("class", "vg-local");
@@ -148,58 +484,88 @@ export function start(root, changed) {
     t.setAttribute("y", String(at.y - 4));
     t.setAttribute("text-anchor", "start");
     t.textContent = "×" + text;
-    graph.appendChild(t);
+    this.graph.appendChild(t);
   }
   // Scroll the drawing (not the page) so that `el` is in sight.
-  function reveal(el) {
-    const box = canvas.getBoundingClientRect(), r = el.getBoundingClientRect();
+  reveal(el) {
+    if (!el) { return; }
+    const box = this.canvas.getBoundingClientRect(), r = el.getBoundingClientRect();
     if (box.width === 0) { return; }
-    if (r.left < box.left || r.right > box.right) { canvas.scrollLeft += (r.left + r.right - box.left - box.right) / 2; }
-    if (r.top < box.top || r.bottom > box.bottom) { canvas.scrollTop += (r.top + r.bottom - box.top - box.bottom) / 2; }
+    if (r.left < box.left || r.right > box.right) { this.canvas.scrollLeft += (r.left + r.right - box.left - box.right) / 2; }
+    if (r.top < box.top || r.bottom > box.bottom) { this.canvas.scrollTop += (r.top + r.bottom - box.top - box.bottom) / 2; }
   }
-
-  const asking = (k) => quizSwitch.checked && k > 0 && !answered.has(k);
-
-  // Show step k (clamped to the first and last). In quiz mode a step not answered yet shows
-  // the grads from before it, and asks for what its node sends instead of telling.
-  function show(k, quiet) {
-    current = Math.max(0, Math.min(last, k));
-    const step = steps[current], ask = asking(current);
-    for (const [position] of step.edges) { // measured before anything changes
-      const edge = parts.get("v" + step.node + "_e" + position);
-      if (edge) { middle(edge); }
-    }
-    reach(ask ? current - 1 : current);
-    unmark();
-    mark(record(step.node), "vg-current");
-    if (current > 0) {
-      mark(parts.get("v" + step.node + "_op"), "vg-pushing");
-      for (const [i] of step.set) { mark(record(i), "vg-receiving"); }
-      for (const [position, local] of step.edges) {
-        const edge = parts.get("v" + step.node + "_e" + position);
-        mark(edge, "vg-pushing");
-        if (edge && !ask) { label(edge, local); }
+  // Mark a node's own step: it (orange), its op and operand edges, and the items receiving.
+  markNode(step, ask) {
+    // an edge of its own per operand, or one from a box however many operands it holds
+    const edges = step.edges.map(([position], j) => this.parts.get("v" + step.node + "_e" + position)
+      || this.parts.get("v" + step.node + "_f" + this.items[step.set[j][0]]));
+    for (const edge of edges) { if (edge) { this.middle(edge); } } // measured before anything changes
+    this.mark(this.parts.get("v" + step.node + "_op"), "vg-pushing");
+    for (const [i] of step.set) { this.mark(this.parts.get(this.items[i]), "vg-receiving"); }
+    step.edges.forEach(([, local], j) => {
+      if (edges[j] && edges[j].classList.contains("vg-pushing")) { return; } // a box's one edge: once
+      this.mark(edges[j], "vg-pushing");
+      if (edges[j] && !ask && !edges[j].id.includes("_f")) { this.label(edges[j], local); }
+    });
+  }
+  // Mark a box's run: the items outside it that receive, and the edges from them into it.
+  markBox(item, first, last) {
+    for (let k = first; k <= last; k++) {
+      for (const [i] of this.steps[k].set) {
+        const to = this.items[i];
+        if (to === item) { continue; }
+        this.mark(this.parts.get(to), "vg-receiving");
+        this.mark(this.parts.get(item + "_f" + to), "vg-pushing");
       }
     }
-    caption.textContent = step.caption;
-    caption.hidden = ask;
-    showQuiz(step);
-    slider.value = String(current);
-    counter.textContent = "step " + current + " of " + last;
-    root.dataset.step = String(current);
-    reveal(record(step.node));
-    if (!quiet && changed) { changed(current, quizSwitch.checked); }
   }
 
-  // --- the quiz panel -----------------------------------------------------------------------
+  asking(r) {
+    const [first, last] = this.runs[r];
+    return this.quizSwitch.checked && first > 0 && first === last && this.items[this.nodes[first]][0] === "v"
+      && !this.answered.has(first);
+  }
 
-  function showQuiz(step) {
-    panel.hidden = !quizSwitch.checked || current === 0;
-    if (panel.hidden) { return; }
-    $(".vg-question").textContent = step.question;
-    const rows = $(".vg-answers");
+  // Show run r (clamped to the first and last). In quiz mode a node's step not answered yet
+  // shows the grads from before it, and asks for what its node sends instead of telling.
+  show(r, quiet) {
+    this.current = Math.max(0, Math.min(this.runs.length - 1, r));
+    const [first, last] = this.runs[this.current], step = this.steps[first];
+    const item = this.items[step.node], ask = this.asking(this.current), isBox = item[0] === "g" && first > 0;
+    this.reach(ask ? first - 1 : last);
+    this.unmark();
+    this.mark(this.parts.get(item), "vg-current");
+    if (isBox) { this.markBox(item, first, last); } else if (first > 0) { this.markNode(step, ask); }
+    this.caption.textContent = isBox ? "Step " + this.current + " of " + (this.runs.length - 1) + ": "
+      + boxCaption([first, last], item, this.steps, this.items, this.data.names,
+        this.boxName(item), this.entered)
+      : nodeCaption(nodeCaptionText(step, first, this.data.names, this.data.captions), this.current, this.runs,
+        this.steps.length);
+    this.caption.hidden = ask;
+    this.showQuiz(step, isBox);
+    this.slider.value = String(this.current);
+    this.$(".vg-counter").textContent = counterText(this.current, this.runs, this.steps.length);
+    this.root.dataset.step = String(this.current);
+    this.reveal(this.parts.get(item));
+    if (!quiet && this.changed) { this.changed(this.current, this.quizSwitch.checked); }
+  }
+
+  // --- the quiz panel -------------------------------------------------------------------------
+
+  showQuiz(step, isBox) {
+    const first = this.runs[this.current][0];
+    this.panel.hidden = !this.quizSwitch.checked || first === 0;
+    if (this.panel.hidden) { return; }
+    const rows = this.$(".vg-answers");
     rows.textContent = "";
-    const given = answered.get(current);
+    this.$(".vg-check").hidden = isBox;
+    if (isBox) {
+      this.$(".vg-question").textContent = "A box is many steps at once: click it to open it, and the quiz "
+        + "asks about each node inside it.";
+      return;
+    }
+    this.$(".vg-question").textContent = step.question;
+    const given = this.answered.get(first);
     step.answers.forEach(([who], j) => {
       const row = element("label", "vg-answer");
       row.appendChild(element("span", "vg-who", who + " receives"));
@@ -207,21 +573,21 @@ export function start(root, changed) {
       input.type = "text";
       input.setAttribute("inputmode", "decimal");
       input.setAttribute("aria-label", "the gradient " + who + " receives");
-      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { check(); } });
+      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { this.check(); } });
       row.appendChild(input);
       row.appendChild(element("span", "vg-verdict"));
       rows.appendChild(row);
       if (given) { input.value = given[j]; }
     });
-    if (given) { judge(step, given); }
+    if (given) { this.judge(step, given); }
   }
 
   // Mark each answer right or wrong; an answer that is not a number is asked for again.
-  function judge(step, given) {
-    const rows = panel.querySelectorAll(".vg-answer");
+  judge(step, given) {
+    const rows = this.panel.querySelectorAll(".vg-answer");
     step.answers.forEach(([, want, written], j) => {
       const value = parseAnswer(given[j]), verdict = rows[j].querySelector(".vg-verdict");
-      const right = value !== null && isRight(value, Number(want), data.rtol, data.atol);
+      const right = value !== null && isRight(value, Number(want), this.data.rtol, this.data.atol);
       rows[j].classList.toggle("vg-right", right);
       rows[j].classList.toggle("vg-wrong", !right);
       verdict.textContent = value === null ? "✗ not a number I can read"
@@ -229,66 +595,88 @@ export function start(root, changed) {
     });
   }
 
-  function check() {
-    const given = Array.from(panel.querySelectorAll(".vg-input"), (input) => input.value);
-    answered.set(current, given);
-    show(current); // the step itself now, with its caption: the rule and the numbers
+  check() {
+    if (this.$(".vg-check").hidden) { return; }
+    const given = Array.from(this.panel.querySelectorAll(".vg-input"), (input) => input.value);
+    this.answered.set(this.runs[this.current][0], given);
+    this.show(this.current); // the step itself now, with its caption: the rule and the numbers
   }
 
-  // --- the controls ---------------------------------------------------------------------------
+  // --- the controls -------------------------------------------------------------------------------
 
-  function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    play.textContent = "Play";
+  stop() {
+    if (this.timer !== null) { clearInterval(this.timer); this.timer = null; }
+    this.play.textContent = "Play";
   }
-  $(".vg-prev").addEventListener("click", () => { stop(); show(current - 1); });
-  $(".vg-next").addEventListener("click", () => { stop(); show(current + 1); });
-  $(".vg-check").addEventListener("click", check);
-  slider.addEventListener("input", () => { stop(); show(parseInt(slider.value, 10)); });
-  quizSwitch.addEventListener("change", () => { stop(); show(current); });
-  play.addEventListener("click", () => {
-    if (timer !== null) { stop(); return; }
-    if (current >= last) { show(0); }
-    play.textContent = "Pause";
-    // in quiz mode Play waits at every question until it is answered
-    timer = setInterval(() => { if (current >= last || asking(current)) { stop(); } else { show(current + 1); } }, STEP_MS);
-  });
-  root.addEventListener("keydown", (e) => {
-    // typing an answer, or on the slider, which steps by itself
-    if (e.target.tagName === "INPUT" && e.target.type !== "checkbox") { return; }
-    if (e.key === "ArrowRight") { stop(); show(current + 1); }
-    if (e.key === "ArrowLeft") { stop(); show(current - 1); }
-  });
+  wire() {
+    const $ = this.$, last = () => this.runs.length - 1;
+    $(".vg-prev").addEventListener("click", () => { this.stop(); this.show(this.current - 1); });
+    $(".vg-next").addEventListener("click", () => { this.stop(); this.show(this.current + 1); });
+    $(".vg-check").addEventListener("click", () => this.check());
+    this.slider.addEventListener("input", () => { this.stop(); this.show(parseInt(this.slider.value, 10)); });
+    this.quizSwitch.addEventListener("change", () => { this.stop(); this.show(this.current); });
+    this.play.addEventListener("click", () => {
+      if (this.timer !== null) { this.stop(); return; }
+      if (this.current >= last()) { this.show(0); }
+      this.play.textContent = "Pause";
+      // in quiz mode Play waits at every question until it is answered
+      this.timer = setInterval(() => {
+        if (this.current >= last() || this.asking(this.current)) { this.stop(); } else { this.show(this.current + 1); }
+      }, STEP_MS);
+    });
+    this.root.addEventListener("keydown", (e) => {
+      // typing an answer, or on the slider, which steps by itself
+      if (e.target.tagName === "INPUT" && e.target.type !== "checkbox") { return; }
+      if (e.key === "ArrowRight") { this.stop(); this.show(this.current + 1); }
+      if (e.key === "ArrowLeft") { this.stop(); this.show(this.current - 1); }
+    });
+  }
+}
 
-  for (const i of data.grads) { setGrad(i, null); }
-  show(0, true);
-  return {
-    show: (k) => { stop(); show(k, true); },
-    setQuiz: (on) => { quizSwitch.checked = on; show(current, true); },
+// Start the player `root`; `changed(step, quiz)` hears every change the learner makes.
+// Returns {show(k), setQuiz(on)} for the Jupyter widget, or a promise of it when the data is
+// gzipped (it is unpacked first).
+export function start(root, changed) {
+  if (root.hasAttribute("data-vg-started")) { return null; }
+  root.setAttribute("data-vg-started", "");
+  const made = (data) => {
+    const player = new Player(root, data, changed);
+    root.setAttribute("data-vg-ready", "");
+    return {
+      show: (k) => { player.stop(); player.show(k, true); },
+      setQuiz: (on) => { player.quizSwitch.checked = on; player.show(player.current, true); },
+    };
   };
+  const data = readData(root.querySelector("script.vg-data").textContent);
+  return data instanceof Promise ? data.then(made) : made(data);
 }
 
 // --- the standalone page, and Jupyter ---------------------------------------------------------
 
-for (const root of document.querySelectorAll(".vg-player:not([data-vg-started])")) { start(root); }
+if (typeof document !== "undefined") {
+  for (const root of document.querySelectorAll(".vg-player:not([data-vg-started])")) { start(root); }
+}
 
 // The anywidget module: the widget's model holds "html" (the player), "step" and "quiz".
 export default {
   render({ model, el }) {
     el.innerHTML = model.get("html");
     const root = el.querySelector(".vg-player");
-    const player = start(root, (step, quiz) => {
+    let player = null;
+    const fromPython = () => {
+      if (player === null) { return; }
+      player.setQuiz(model.get("quiz"));
+      player.show(model.get("step"));
+    };
+    const started = start(root, (step, quiz) => {
       model.set("step", step);
       model.set("quiz", quiz);
       model.save_changes();
     });
-    const fromPython = () => {
-      player.setQuiz(model.get("quiz"));
-      player.show(model.get("step"));
-    };
+    const ready = (p) => { player = p; fromPython(); };
+    if (started instanceof Promise) { started.then(ready); } else { ready(started); }
     model.on("change:step", fromPython);
     model.on("change:quiz", fromPython);
-    fromPython();
     return () => {
       model.off("change:step", fromPython);
       model.off("change:quiz", fromPython);

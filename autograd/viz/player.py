@@ -12,10 +12,16 @@ look are real front-end files shipped with the package, ``player.js`` (an ES mod
   whose ``step`` and ``quiz`` Python can read and set; without anywidget it shows the page's
   player inline, which needs no kernel;
 * ``python -m autograd demo --out DIR`` and ``draw ... --backprop FILE`` write the page.
+
+A big graph with groups is shown as boxes that open by a click (:mod:`autograd.viz.views`
+makes the drawings); a page with boxes also carries ``vendor/viz-global.js`` (Graphviz in
+WebAssembly, gzipped), which lays out a box's inside the first time it is opened.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import os
 from functools import cache
@@ -51,6 +57,17 @@ def _asset(name: str, element: str) -> str:
     return text
 
 
+@cache
+def _layout_engine() -> str:
+    """Graphviz compiled to WebAssembly (``vendor/viz-global.js``, see ``vendor/README.md``), as a
+    script that defines ``globalThis.Viz`` wherever it runs: hidden from AMD and CommonJS loaders
+    (Jupyter's require.js), which would otherwise take it as a module of theirs. Gzipped and
+    base64-encoded, it is 0.64 MB instead of 1.33 MB; player.js unpacks it."""
+    text = _asset("vendor/viz-global.js", "script")
+    wrapped = "(function (define, exports, module) {\n" + text + "\n})();\n"
+    return base64.b64encode(gzip.compress(wrapped.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
+
+
 def _check_quiz(quiz: Any, who: str) -> None:
     if not isinstance(quiz, bool):
         raise TypeError(f"{who}: quiz must be True or False, got {quiz!r}")
@@ -79,12 +96,15 @@ def _player_fragment(content: Content, uid: str, quiz: bool, inline: bool = True
         '<label class="vg-quiz-toggle" title="work out each step before it is shown">'
         f'<input type="checkbox" class="vg-quiz-switch"{" checked" if quiz else ""}> Quiz me</label>',
         "</div>",
+        '<div class="vg-path" hidden></div>',
         '<div class="vg-quiz" hidden><p class="vg-question"></p><div class="vg-answers"></div>'
         '<button type="button" class="vg-check">Check</button></div>',
         f'<div class="vg-caption" aria-live="polite">{html.escape(content.first_caption)}</div>',
         f'<div class="vg-canvas">{svg}</div>',
         f'<script type="application/json" class="vg-data">{content.steps}</script>',
     ]
+    if content.n_views > 1:  # run by player.js the first time a box is opened
+        parts.append('<script type="text/plain" class="vg-layout">\n' + _layout_engine() + "</script>")
     if inline:
         parts.append('<script type="module">\n' + _asset("player.js", "script") + "</script>")
     parts.append("</div>")
@@ -92,13 +112,13 @@ def _player_fragment(content: Content, uid: str, quiz: bool, inline: bool = True
 
 
 def backprop_html(
-    root: Value, title: str = _TITLE, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False
+    root: Value, title: str = _TITLE, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False, expand: Any = None
 ) -> str:
     """A whole self-contained HTML page that plays ``root``'s backward pass (see :func:`draw_backprop`)."""
     _check_quiz(quiz, "backprop_html")
     if not isinstance(title, str):
         raise TypeError(f"backprop_html: title must be a str, got {type(title).__name__}")
-    content = player_content(root, max_nodes, "backprop_html")
+    content = player_content(root, max_nodes, "backprop_html", expand=expand)
     return _page(_player_fragment(content, "vg-player", quiz), title)
 
 
@@ -113,7 +133,11 @@ def _page(fragment: str, title: str) -> str:
 
 
 def draw_backprop(
-    root: Value, path: str | os.PathLike[str], max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False
+    root: Value,
+    path: str | os.PathLike[str],
+    max_nodes: int = BACKPROP_MAX_NODES,
+    quiz: bool = False,
+    expand: Any = None,
 ) -> None:
     """Write ONE self-contained HTML file that steps through ``root``'s backward pass.
 
@@ -126,15 +150,25 @@ def draw_backprop(
     shows the rule. The page grows as Values + steps (a 1,000-Value layer of neurons is
     about 1.6 MB) and references nothing outside itself, so it works offline in any browser.
     The file is written atomically. Needs Graphviz's ``dot`` program to lay out the graph, which
-    takes seconds for a thousand Values of a layer of neurons (longer when Values are reused far
-    apart, as in an unrolled recurrence).
+    takes seconds for a thousand Values of a layer of neurons.
 
-    Refuses (ValueError) a graph of more than ``max_nodes`` Values.
+    A graph of more than 300 Values that has groups (:func:`autograd.group`; ``nn`` names its
+    layers, neurons, heads and losses inside one) is drawn with each group as a box. A click on
+    a box opens it (its drawing is laid out in the page by the vendored Graphviz in WebAssembly,
+    the first time); ``expand=["layer 2"]`` (names, or paths such as ``"block 1 › attention"``)
+    opens groups from the start, and ``expand=[]`` closes every group even of a small graph.
+    The steps follow the drawing: the nodes of one box that ``backward()`` visits one after
+    another are one step, which shows the gradient entering and leaving the box; inside an open
+    group each node is a step of its own, and the quiz asks about it.
+
+    Refuses (ValueError) a first drawing of more than ``max_nodes`` Values: a graph without
+    groups that big, or one opened too far with ``expand``. A box whose drawing would have more
+    than ``max_nodes`` Values or 2,500 edges does not open, and says so.
     """
     _check_quiz(quiz, "draw_backprop")
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"draw_backprop: path must be a str or os.PathLike, got {type(path).__name__}")
-    content = player_content(root, max_nodes, "draw_backprop")
+    content = player_content(root, max_nodes, "draw_backprop", expand=expand)
     write_atomic(path, _page(_player_fragment(content, "vg-player", quiz), _TITLE).encode("utf-8"))
 
 
@@ -162,11 +196,11 @@ def _widget_class() -> Any:
     return BackpropPlayer
 
 
-def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False) -> Any:
+def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False, expand: Any = None) -> Any:
     """What :func:`show_backprop` displays: an anywidget ``BackpropPlayer``, or, without anywidget,
     an ``IPython.display.HTML`` holding the page's player (which runs without a kernel)."""
     _check_quiz(quiz, "backprop_widget")
-    content = player_content(root, max_nodes, "backprop_widget")
+    content = player_content(root, max_nodes, "backprop_widget", expand=expand)
     uid = f"vg-player-{os.urandom(4).hex()}"  # unique per output: each player's ids stay its own
     try:
         cls = _widget_class()
@@ -177,12 +211,13 @@ def backprop_widget(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool
     return cls(html=_player_fragment(content, uid, quiz, inline=False), quiz=quiz, last=content.n_steps - 1)
 
 
-def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False) -> None:
+def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool = False, expand: Any = None) -> None:
     """Step through ``root``'s backward pass in Jupyter, in the player of :func:`draw_backprop`.
 
     Shows an anywidget widget when anywidget is installed (``backprop_widget(root).step = 3``
     moves it from Python), and otherwise the same self-contained HTML player, inline. With
-    ``quiz=True`` it starts in quiz mode.
+    ``quiz=True`` it starts in quiz mode; ``expand`` opens groups of a big graph, as in
+    :func:`draw_backprop`.
     """
     try:
         from IPython.display import display
@@ -190,4 +225,4 @@ def show_backprop(root: Value, max_nodes: int = BACKPROP_MAX_NODES, quiz: bool =
         raise ImportError(
             "show_backprop needs IPython (Jupyter); outside it, draw_backprop(root, 'backprop.html') writes the player"
         ) from err
-    display(backprop_widget(root, max_nodes=max_nodes, quiz=quiz))
+    display(backprop_widget(root, max_nodes=max_nodes, quiz=quiz, expand=expand))

@@ -168,8 +168,12 @@ class _Pass:
     captions: list[str]
 
 
-def _watch(root: Value, max_nodes: int, who: str, rankdir: str = "LR") -> _Pass:
-    """``root``'s pass, after checking the arguments of the public function ``who``."""
+def _watch(root: Value, max_nodes: int, who: str, rankdir: str = "LR", whole: bool = True) -> _Pass:
+    """``root``'s pass, after checking the arguments of the public function ``who``.
+
+    ``whole``: the whole graph is drawn at once, so it must have at most ``max_nodes`` Values
+    (the player, which draws a big graph's groups as boxes, checks each of its drawings instead).
+    """
     if not isinstance(root, Value):
         raise TypeError(f"{who}: root must be a Value, got {type(root).__name__}")
     if not root.requires_grad:
@@ -179,7 +183,8 @@ def _watch(root: Value, max_nodes: int, who: str, rankdir: str = "LR") -> _Pass:
     _check_int(f"{who}: max_nodes", max_nodes, 1)
     _graphviz()
     layout = _Layout(root, None)
-    _check_size(layout, max_nodes, who)
+    if whole:
+        _check_size(layout, max_nodes, who)
     steps = _watched_pass(root)
     total = len(steps) - 1
     return _Pass(layout, steps, [_caption(k, total, step, layout) for k, step in enumerate(steps)])
@@ -197,26 +202,11 @@ def _written(node: Value, layout: _Layout) -> tuple[Any, list[str], str]:
 
 def _caption(k: int, total: int, step: _Step, layout: _Layout) -> str:
     """What step ``k`` did, in words and numbers, with the formulas the op table gives."""
-    node, grad = step.node, step.grad
-    name = layout.names[node]
-    if k == 0:
-        return (
-            f"Step 0 of {total}: start at the output: ∂{name}/∂{name} = 1, so {name}.grad = 1. "
-            "Every other gradient is not computed yet."
-        )
-    op, names, expression = _written(node, layout)
-    rule = op.doc or f"the op {op.name!r}"
-    partials = op.partial_texts(names, name)
-    lines = [
-        f"Step {k} of {total}: {name} = {expression} sends its gradient {name}.grad = {_fmt(grad)} "
-        f"back to its inputs (rule: {rule})."
-    ]
-    for push in step.pushes:
+    header, formulas = caption_parts(k, total, step, layout)
+    name, grad = layout.names[step.node], step.grad
+    lines = [header]
+    for push, formula in zip(step.pushes, formulas):
         pname = layout.names[push.parent]
-        if partials is not None:
-            formula = partials[push.position]
-        else:  # an op the table does not describe: only its number is known
-            formula = f"∂{op.name}/∂(operand {push.position + 1})"
         d = push.local
         value = "" if formula == _fmt(d) else f" = {_fmt(d)}"
         if not push.before:  # not computed yet, or 0: the sum is just what arrives
@@ -224,9 +214,40 @@ def _caption(k: int, total: int, step: _Step, layout: _Layout) -> str:
         else:
             result = f"{_fmt(push.before)} + {_fmt(d * grad)} = {_fmt(push.after)}"
         lines.append(f"∂{name}/∂{pname} = {formula}{value};  {pname}.grad += {_fmt(d)} × {_fmt(grad)}  →  {result}")
-    if not step.pushes:
-        lines.append("It has no inputs that need a gradient.")
+    if k > 0 and not step.pushes:
+        lines.append(NO_INPUTS)
     return "\n".join(lines)
+
+
+#: The caption's last line for a node none of whose inputs needs a gradient.
+NO_INPUTS = "It has no inputs that need a gradient."
+
+
+def caption_parts(k: int, total: int, step: _Step, layout: _Layout) -> tuple[str, list[str]]:
+    """Step ``k``'s caption as its first line and, for each push, the partial derivative as a
+    formula (the op table's words): the player's page holds these and writes each push's line
+    from them and the step's numbers, as :func:`_caption` does."""
+    node, grad = step.node, step.grad
+    name = layout.names[node]
+    if k == 0:
+        return (
+            f"Step 0 of {total}: start at the output: ∂{name}/∂{name} = 1, so {name}.grad = 1. "
+            "Every other gradient is not computed yet."
+        ), []
+    op, names, expression = _written(node, layout)
+    rule = op.doc or f"the op {op.name!r}"
+    partials = op.partial_texts(names, name)
+    header = (
+        f"Step {k} of {total}: {name} = {expression} sends its gradient {name}.grad = {_fmt(grad)} "
+        f"back to its inputs (rule: {rule})."
+    )
+    formulas = []
+    for push in step.pushes:
+        if partials is not None:
+            formulas.append(partials[push.position])
+        else:  # an op the table does not describe: only its number is known
+            formulas.append(f"∂{op.name}/∂(operand {push.position + 1})")
+    return header, formulas
 
 
 def _question(step: _Step, layout: _Layout) -> tuple[str, list[tuple[str, float]]]:
