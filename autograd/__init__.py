@@ -18,6 +18,7 @@ the two in separate environments.
 from .engine import Value
 from .functional import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .guard import GuardError
 from .mode import (
     AnomalyError,
     detect_anomaly,
@@ -52,4 +53,5 @@ __all__ = [
     "AnomalyError",
     "record",
     "Tape",
+    "GuardError",
 ]

@@ -15,7 +15,9 @@ from operator import mul
 from typing import Any
 
 from ..engine import _all_finite
+from ..guard import same
 from ..ops import OPS, SWAPPED, F, Op
+from .guards import failure, python_test
 from .plan import Operand, Plan, Step
 
 #: Ops of the table that the engine records as they are; any other op came from ``apply``,
@@ -68,9 +70,11 @@ class _Writer:
     first local partial when an op formula computes it at run time.
     """
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, who: str = "tape") -> None:
         self.plan = plan
         self.names: dict[str, Any] = {"F": F, "fin": _all_finite, "mul": mul}
+        if plan.guards:
+            self.names.update(same=same, fail=failure(plan.guards, who))
         self.op_names: dict[Op, str] = {}
 
     def operand(self, x: Operand) -> str:
@@ -149,7 +153,7 @@ class _Writer:
             forward, pushes, partials, surely_finite = self.step(step)
             body.extend(forward)
             wanted = [(p, d) for p, d in pushes if needs[p]]
-            if not wanted:
+            if not wanted or not needs[step.out]:  # (a node only a guard reads needs no gradient)
                 continue
             g = f"g{step.out}"
             block = [f"g{p} += {g}" if d is None else f"g{p} += {d} * {g}" for p, d in wanted]
@@ -160,13 +164,15 @@ class _Writer:
                 longest = max(longest, len(partials))
                 test = f"if {g} or not finite and not fin(({', '.join(partials)},)):"
                 backward.append([test, *("    " + line for line in block)])
+        if not trace:  # the decisions of the recording, checked before any number is given
+            body.extend(python_test(plan.guards, self.operand))
         root = f"v{plan.output}"
         reported = "(" + "".join(f"v{e}, " for e in plan.extras) + ")"
         done = "return locals()" if trace else f"return {root}, None, {reported}"
         body += ["if G is None:", f"    {done}"]
+        if params:
+            body.append(f"{', '.join('g' + p[1:] for p in params)}, = G")
         if needs[plan.output]:
-            if params:
-                body.append(f"{', '.join('g' + p[1:] for p in params)}, = G")
             inner = [f"g{s.out}" for s in plan.steps if needs[s.out] and s.out != plan.output]
             for i in range(0, len(inner), _TERMS_PER_LINE):
                 body.append(" = ".join([*inner[i : i + _TERMS_PER_LINE], "0.0"]))

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ..engine import Value, op_of, stored_operands
+from ..guard import Decision
 from ..ops import OPS, Op
 
 Operand = Union[int, float]  # a slot, or a constant of the tape
@@ -53,6 +54,19 @@ class Step:
 
 
 @dataclass
+class Guard:
+    """A decision the replay checks before it trusts its numbers: ``left <op> right`` must come
+    out ``outcome`` again (``op`` is one of :data:`autograd.guard.COMPARISONS`)."""
+
+    op: str
+    left: Operand
+    right: Operand
+    outcome: bool
+    #: the recorded decision: what took it, and where (for the error)
+    decision: Decision = field(repr=False)
+
+
+@dataclass
 class Plan:
     """Everything a back end needs to write a tape's code (see the module docstring)."""
 
@@ -67,6 +81,8 @@ class Plan:
     extras: list[int]
     #: the recorded Value of each slot
     values: list[Value]
+    #: the decisions to check, in the order they were taken
+    guards: list[Guard] = field(default_factory=list)
 
     @property
     def first_param(self) -> int:
@@ -109,8 +125,20 @@ def _chains(nodes: list[Value], uses: dict[Value, int]) -> dict[Value, list[Valu
     return chains
 
 
-def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: Value, extras: list[Value]) -> Plan:
-    """The plan of the graph of ``output``: ``nodes`` in topological order, with its inputs and parameters."""
+def build(
+    inputs: list[Value],
+    params: list[Value],
+    nodes: list[Value],
+    output: Value,
+    extras: list[Value],
+    decisions: Sequence[Decision] = (),
+    forward_only: Sequence[Value] = (),
+) -> Plan:
+    """The plan of the graph of ``output``: ``nodes`` in topological order, with its inputs and parameters.
+
+    ``decisions`` become the plan's guards. ``forward_only`` are nodes, after ``output``'s in
+    ``nodes``, that only decisions read: computed forward, never backpropagated (their gradient is
+    not needed, so they are marked as needing none)."""
     slot: dict[Value, int] = {}
     values: list[Value] = []
     for v in (*inputs, *params):
@@ -118,6 +146,10 @@ def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: 
             slot[v] = len(values)
             values.append(v)
     uses = _uses(nodes, output, extras)
+    for d in decisions:  # a number a decision reads needs a slot of its own (never inside a chain)
+        for x in (d.left, d.right):
+            if isinstance(x, Value):
+                uses[x] = uses.get(x, 0) + 1
     chains = _chains(nodes, uses)
     inside = {n for chain in chains.values() for n in chain[:-1]}
 
@@ -149,6 +181,14 @@ def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: 
         parents = step.pushes if step.kind == "chain" else step.operands[: step.k]
         if any(needs[p] for p in parents if isinstance(p, int)):
             needs[step.out] = True
+    for node in forward_only:
+        if node in slot:
+            needs[slot[node]] = False
+    guards = []
+    for d in decisions:
+        left, right = operand(d.left), operand(d.right)
+        if isinstance(left, int) or isinstance(right, int):  # else it depends on no input: always the same
+            guards.append(Guard(d.op, left, right, d.outcome, d))
     return Plan(
         n_inputs=len(inputs),
         params=list(params),
@@ -159,6 +199,7 @@ def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: 
         output_is_leaf=output.is_leaf,
         extras=[slot[e] for e in extras],
         values=values,
+        guards=guards,
     )
 
 

@@ -18,6 +18,7 @@ from importlib import resources
 
 from ...ops import Op
 from ..plan import Operand, Plan
+from .guards import guard_source, scratch_needed
 from .schedule import Group, groups, sides
 
 #: Calls per generated function: the compiler's time grows faster than the size of a function.
@@ -43,6 +44,8 @@ class Layout:
     #: for each op step (by its slot): where its partials start in d[], one per stored operand
     partials: dict[int, int] = field(default_factory=dict)
     groups: int = 0
+    #: where in the scratch array a failing guard's index and sample are left (see runtime.h)
+    guard_at: int = 0
 
 
 def _const_bits(x: float) -> bytes:
@@ -107,6 +110,7 @@ class _Emitter:
             for x in step.operands:
                 if not isinstance(x, int):
                     self.const(x)
+
         levels = groups(plan, self.const)
         n_values = self.first_const + len(self.constants)
         for level in levels:
@@ -125,8 +129,13 @@ class _Emitter:
                     back.append(backward)
             self.backward.append(back)
         first_node = n_values - sum(len(g.steps) for level in levels for g in level)
+        self.guard_at = self.scratch
+        self.scratch += scratch_needed(len(plan.guards), len(plan.params))
         source = self.source(n_values, first_node)
-        return Layout(source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count)
+        return Layout(
+            source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count,
+            self.guard_at,
+        )  # fmt: skip
 
     def source(self, n_values: int, first_node: int) -> str:
         plan = self.plan
@@ -146,9 +155,12 @@ class _Emitter:
             f"#define VG_BACKWARD {int(plan.needs_grad[plan.output])}",
             f"#define VG_N_EXTRAS {len(extras)}",
             f"#define VG_EXTRAS {{{', '.join(map(str, [*extras, 0]))}}}",
+            f"#define VG_N_GUARDS {len(plan.guards)}",
+            f"#define VG_GUARD_AT {self.guard_at}",
             "",
         ]
         body = [_runtime(), "", *self.kernel_code, f"static const int32_t I[] = {{\n{_ints(self.I)}\n}};", ""]
+        body.append(guard_source(plan.guards, self.position.__getitem__))
         body += _functions("vg_forward", "double *restrict v, double *restrict d, double *restrict s", "v, d, s", self.forward)
         backward = [line for level in reversed(self.backward) for line in level]
         body += _functions(
