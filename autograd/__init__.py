@@ -29,7 +29,7 @@ from .mode import (
     no_grad,
 )
 from .nary import apply, dot, logsumexp, matvec, sum_values
-from .tape import Tape, record
+from .tape import Tape, compile, record
 
 __version__ = "0.1.0"
 
@@ -54,4 +54,5 @@ __all__ = [
     "record",
     "Tape",
     "GuardError",
+    "compile",
 ]

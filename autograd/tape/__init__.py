@@ -76,7 +76,8 @@ ten to a thousand times faster. :meth:`Tape.batch` runs a tape recorded on one s
 whole batch, adding every sample's gradients: the code then does not grow with the batch.
 """
 
+from .cache import Compiled, CompileWarning, compile
 from .record import record
 from .replay import Tape
 
-__all__ = ["record", "Tape"]
+__all__ = ["record", "Tape", "compile", "Compiled", "CompileWarning"]
