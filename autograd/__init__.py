@@ -28,7 +28,7 @@ from .mode import (
     is_grad_enabled,
     no_grad,
 )
-from .nary import apply, dot, logsumexp, matvec, sum_values
+from .nary import apply, dot, logsumexp, matvec, sum_values, take
 from .tape import Tape, compile, record
 
 __version__ = "0.1.0"
@@ -40,6 +40,7 @@ __all__ = [
     "sum_values",
     "logsumexp",
     "apply",
+    "take",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

@@ -32,8 +32,9 @@ from typing import Any
 __all__ = ["Decision", "GuardError", "recording_decisions", "recording", "note", "note_integer", "note_round", "evaluate", "where_taken"]
 
 #: The comparisons a decision can be, as the replay evaluates them (``same``: the very same
-#: float, nan equal to nan and 0.0 unequal to -0.0: what a number used as a constant needs).
-COMPARISONS = ("<", "<=", ">", ">=", "==", "!=", "same")
+#: float, nan equal to nan and 0.0 unequal to -0.0: what a number used as a constant needs;
+#: ``index``: ``left`` is an integer in [-right, right), the index of a lookup among ``right``).
+COMPARISONS = ("<", "<=", ">", ">=", "==", "!=", "same", "index")
 
 
 @dataclass(frozen=True)
@@ -154,4 +155,6 @@ def evaluate(op: str, a: float, b: float) -> bool:
         return a == b
     if op == "!=":
         return a != b
+    if op == "index":
+        return -b <= a < b and a == int(a)
     return same(a, b)

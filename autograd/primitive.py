@@ -48,6 +48,10 @@ class Op:
     * ``selects``: its zero partials *select* rather than multiply (``relu``, as PyTorch's masks):
       the formula gives :data:`autograd.ieee.SELECT_ZERO`, and the C back end pushes 0 for them
       whatever the incoming gradient, even inf or nan.
+    * ``lookup``: a lookup by an integer (``take``): its stored operands are ``(chosen, index,
+      *candidates)``, its value the candidate at the index and its one parent the chosen one. A
+      tape reads the index on every replay and chooses again (the value, and where the gradient
+      goes), so one tape serves every index.
 
     The engine keeps the operands that need a gradient first in a node, constants after.
     When an op's operands come in another order (``2 - x``), it records a *permuted* variant
@@ -59,7 +63,7 @@ class Op:
 
     __slots__ = (
         "name", "symbol", "fn", "arity", "domain", "doc", "order", "infix", "method", "value",
-        "expression", "partials_text", "micrograd", "torch", "linear", "unbiased_symbol", "c", "selects", "_variants", "_natural",
+        "expression", "partials_text", "micrograd", "torch", "linear", "unbiased_symbol", "c", "selects", "lookup", "_variants", "_natural",
     )  # fmt: skip
 
     def __init__(
@@ -83,6 +87,7 @@ class Op:
         unbiased_symbol: str | None = None,
         c: str | None = None,
         selects: bool = False,
+        lookup: bool = False,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -102,6 +107,7 @@ class Op:
         self.unbiased_symbol = unbiased_symbol
         self.c = c
         self.selects = selects
+        self.lookup = lookup
         self._variants: dict[tuple[int, ...], Op] = {}
         self._natural: Op | None = None
 

@@ -54,7 +54,12 @@ def python_test(guards: Sequence[Guard], operand: Callable[[Operand], str]) -> l
     numbers = []
     for g in guards:
         a, b = operand(g.left), operand(g.right)
-        test = f"same({a}, {b})" if g.op == "same" else f"{a} {g.op} {b}"
+        if g.op == "same":
+            test = f"same({a}, {b})"
+        elif g.op == "index":
+            test = f"-{b} <= {a} < {b} and {a} == int({a})"
+        else:
+            test = f"{a} {g.op} {b}"
         tests.append(f"({test})" if g.outcome else f"not ({test})")
         numbers += [a, b]
     return [f"if not ({' and '.join(tests)}):", f"    fail(({', '.join(numbers)},))"]
@@ -65,6 +70,13 @@ def guard_error(who: str, guard: Guard, a: float, b: float, sample: int | None =
     d = guard.decision
     recorded_a, recorded_b = d.numbers
     in_sample = "" if sample is None else f" (sample {sample} of the batch)"
+    if d.op == "index":
+        return GuardError(
+            f"{who}: the index of the lookup at {d.where} ({d.what}) is {a!r} in this replay{in_sample}: "
+            f"it expects an integer in [-{b:g}, {b:g}), so the tape gives no number",
+            d,
+            sample,
+        )
     return GuardError(
         f"{who}: the decision taken at {d.where} ({d.what}) went the other way on this replay's numbers{in_sample}: "
         f"recorded {recorded_a!r} {d.op} {recorded_b!r} was {d.outcome}, now {a!r} {d.op} {b!r} is {not d.outcome}. "

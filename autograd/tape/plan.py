@@ -5,10 +5,12 @@ Slots number every number that changes from one replay to the next: the inputs f
 the parameters, then one per step, in the engine's topological order. A step reads its
 operands, each a slot (an ``int``) or a constant baked into the tape (a ``float``).
 
-Three kinds of step:
+Four kinds of step:
 
 * ``"op"``: a node of an op of the table (or a user-defined op), computed by its formula;
 * ``"linear"``: a fused linear node (``sum``, ``dot``, ``affine``: ``op.linear`` in the table);
+* ``"lookup"``: a lookup by an integer (``take``: ``op.lookup`` in the table), whose index is
+  read on every replay; its gradient goes to the candidate at the index;
 * ``"chain"``: a chain of ``+`` fused here, at record time. micrograd's ``sum(w*x for ...)``
   makes one ``add`` node per term; the engine adds them one after the other,
   ``((s + t₁) + t₂) + …``, and backpropagates them one after the other. When the chain's
@@ -169,7 +171,8 @@ def build(
         else:
             operands = tuple(operand(x) for x in stored_operands(node))
             op = op_of(node)
-            step = Step("linear" if op.linear is not None else "op", out, operands, len(node.local_grads), op, node=node)
+            kind = "lookup" if op.lookup else "linear" if op.linear is not None else "op"
+            step = Step(kind, out, operands, len(node.local_grads), op, node=node)
         slot[node] = out
         values.append(node)
         step.node = node
@@ -178,16 +181,21 @@ def build(
     first_param = len(inputs)
     needs = [first_param <= i < first_param + len(params) for i in range(len(values))]
     for step in steps:
-        parents = step.pushes if step.kind == "chain" else step.operands[: step.k]
+        parents = step.pushes if step.kind == "chain" else lookup_rows(step) if step.kind == "lookup" else step.operands[: step.k]
         if any(needs[p] for p in parents if isinstance(p, int)):
             needs[step.out] = True
     for node in forward_only:
         if node in slot:
             needs[slot[node]] = False
     guards = []
+    checked: set[tuple[str, Operand, Operand, bool]] = set()
     for d in decisions:
         left, right = operand(d.left), operand(d.right)
+        key = (d.op, left, right, d.outcome)
+        if key in checked:  # the same test again (a row's lookups check one index)
+            continue
         if isinstance(left, int) or isinstance(right, int):  # else it depends on no input: always the same
+            checked.add(key)
             guards.append(Guard(d.op, left, right, d.outcome, d))
     return Plan(
         n_inputs=len(inputs),
@@ -201,6 +209,12 @@ def build(
         values=values,
         guards=guards,
     )
+
+
+def lookup_rows(step: Step) -> tuple[Operand, ...]:
+    """A ``"lookup"`` step's candidates (its operands are ``(chosen, index, *candidates)``): the
+    one at the index is its value, and receives its gradient."""
+    return step.operands[2:]
 
 
 def _chain_step(chain: list[Value], out: int, read: Callable[[Any], Operand]) -> Step:

@@ -12,7 +12,7 @@ from itertools import count
 from typing import Any
 
 from ..coerce import as_float as _as_float
-from ..engine import Value
+from ..engine import Value, op_of, stored_operands
 from ..graph import topological_order
 from ..guard import Decision, GuardError
 from ..mode import is_anomaly_enabled, is_grad_enabled
@@ -86,6 +86,10 @@ class Tape:
                 )
         # what only the decisions read: nodes computed forward only, leaves read as parameters
         guarded, leaves = guarded_values(decisions, in_graph, inputs)
+        # and a lookup's candidates: any of them may be chosen on a replay
+        candidates = [r for n in self._nodes if op_of(n).lookup for r in stored_operands(n)[2:]]
+        seen = {*in_graph, *leaves}
+        leaves += [r for r in dict.fromkeys(candidates) if r not in seen]
         self._params += tuple(leaves)
         #: The plan both back ends write out: slots and steps, with micrograd's chains of + fused,
         #: and the guards: the decisions taken on the numbers, checked by every replay.

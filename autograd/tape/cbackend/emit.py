@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ...ops import Op
-from ..plan import Operand, Plan
+from ..plan import Operand, Plan, lookup_rows
 from .guards import guard_source, scratch_needed
 from .schedule import Group, groups, sides
 
@@ -233,6 +233,21 @@ class _Emitter:
 
     def group_chains(self, group: Group) -> tuple[str, str]:
         return self._sums(group, 1)
+
+    def group_lookups(self, group: Group) -> tuple[str, str]:
+        """Lookups (``take``): per node, its value's and its index's positions, its number of
+        candidates, and where the candidates' positions (to read) and gradients' (to push into,
+        -1 for a constant) are in ``I``."""
+        needs = self.plan.needs_grad
+        desc: list[int] = []
+        for step in group.steps:
+            rows = lookup_rows(step)
+            read = self.table([self.at(r) for r in rows])
+            push = self.table([self.position[r] if isinstance(r, int) and needs[r] else -1 for r in rows])
+            desc += [self.position[step.out], self.at(step.operands[1]), len(rows), read, push]
+        d_off = self.table(desc)
+        m = len(group.steps)
+        return f"vg_lookups(v, I + {d_off}, I, {m});", f"vg_back_lookups(v, g, I + {d_off}, I, {m});"
 
     def group_cluster(self, group: Group) -> tuple[str, str]:
         rows = group.steps

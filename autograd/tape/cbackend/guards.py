@@ -31,6 +31,8 @@ def _test(g: Guard, read: Callable[[Operand], str]) -> str:
     a, b = read(g.left), read(g.right)
     if g.op == "same":
         test = f"vg_same({a}, {b})"
+    elif g.op == "index":
+        test = f"({a} >= -{b} && {a} < {b} && {a} == trunc({a}))"
     else:
         test = f"({a} {_C_OPS[g.op]} {b})"
     return test if g.outcome else f"!{test}"

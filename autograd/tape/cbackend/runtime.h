@@ -305,6 +305,35 @@ VG_LOOP void vg_back_cluster(const double *restrict v, double *restrict g, doubl
 
 #undef VG_ROW
 
+/* --- lookups (take): the candidate at an index read from v ----------------------------------- */
+/* Node i: desc[5i ...] = its position, its index's position, n candidates, the offset in ia of the
+ * candidates' positions and of their gradients' (-1: a constant, which takes none). An index that
+ * is not one reads candidate 0; the tape's guard on the index then refuses the replay. */
+static inline int64_t vg_index(double x, int32_t n) {
+    if (!(x >= -(double)n && x < (double)n)) return 0;
+    const int64_t j = (int64_t)x;
+    return j < 0 ? j + n : j;
+}
+
+VG_LOOP void vg_lookups(double *restrict v, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m) {
+    for (int32_t i = 0; i < m; i++) {
+        const int32_t *e = desc + 5 * i;
+        v[e[0]] = v[ia[e[3] + vg_index(v[e[1]], e[2])]];
+    }
+}
+
+/* backward() pushes a lookup's gradient (partial 1) into its one parent, the candidate chosen. */
+VG_LOOP void vg_back_lookups(const double *restrict v, double *restrict g, const int32_t *restrict desc,
+                             const int32_t *restrict ia, int32_t m) {
+    for (int32_t i = 0; i < m; i++) {
+        const int32_t *e = desc + 5 * i;
+        const double gn = g[e[0]];
+        if (gn == 0.0) continue;
+        const int32_t p = ia[e[4] + vg_index(v[e[1]], e[2])];
+        if (p >= 0) g[p] += gn;
+    }
+}
+
 /* --- the drivers ------------------------------------------------------------------------------ */
 static void vg_forward(double *restrict v, double *restrict d, double *restrict s);
 static void vg_backward(const double *restrict v, const double *restrict d, double *restrict g,
