@@ -142,3 +142,21 @@ def test_plain_indexing_by_an_input_records_again_and_take_does_not() -> None:
                 p.grad = 0.0
             assert step(tokens) == out.data and [p.grad for p in PARAMS] == grads
         assert step.recordings == recordings, fn.__name__
+
+
+def test_two_chains_of_plus_in_one_c_loop_read_their_own_terms() -> None:
+    """The forward loop of a group of fused chains stepped over each chain's terms only, not its
+    pushes too, so the second chain of a group read the first one's pushes as its terms (found
+    by the microgpt-style program: its attention scores are such chains; the C check refused)."""
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    require_program(shlex.split(cc)[0])
+    a = [Value(RNG.gauss(0.0, 1.0)) for _ in range(4)]
+    b = [Value(RNG.gauss(0.0, 1.0)) for _ in range(4)]
+
+    def fn(x: Any) -> Value:
+        return sum(w * x for w in a) * sum(w * x for w in b)
+
+    tape = record(fn, 0.5, backend="c")  # the C check compares every number with the Python replay
+    assert isinstance(tape, CTape)
+    assert "vg_sums(v, I + " in tape.c_source and ", 2, 1);" in tape.c_source  # one loop, two chains
+    assert tape.forward(1.5) == fn(Value(1.5)).data

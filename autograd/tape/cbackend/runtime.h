@@ -139,7 +139,7 @@ VG_LOOP void vg_sums(double *restrict v, const int32_t *restrict desc, const int
             out = vg_sum_result(&s);
         }
         v[desc[3 * i + 2]] = out;
-        at += n;
+        at += n + (chain ? desc[3 * i + 1] : 0); /* a chain's list holds its terms, then its pushes */
     }
 }
 
