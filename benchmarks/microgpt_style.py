@@ -33,15 +33,14 @@ from typing import Any
 from autograd import Value, compile, logsumexp, take
 from nn.text import zen_of_python
 
-N_EMBD, N_HEAD, BLOCK = 16, 4, 16
-HEAD_DIM = N_EMBD // N_HEAD
 LR, BETA1, BETA2, EPS = 0.01, 0.85, 0.99, 1e-8
 
 
-def documents() -> tuple[list[str], list[str]]:
-    """The words of the Zen of Python, lower-cased, in a fixed shuffled order; and the letters."""
+def documents(longest: int = 14) -> tuple[list[str], list[str]]:
+    """The words of the Zen of Python, lower-cased, up to ``longest`` letters, in a fixed shuffled
+    order; and the letters."""
     words = ["".join(ch for ch in w.lower() if ch.isalpha()) for w in zen_of_python().split()]
-    docs = [w for w in words if w]
+    docs = [w for w in words if 0 < len(w) <= longest]
     random.Random(42).shuffle(docs)
     return docs, sorted(set("".join(docs)))
 
@@ -49,8 +48,10 @@ def documents() -> tuple[list[str], list[str]]:
 class Model:
     """The parameters, as lists of rows of Values, drawn from one seed."""
 
-    def __init__(self, vocab: int, seed: int = 0) -> None:
+    def __init__(self, vocab: int, n_embd: int = 16, n_head: int = 4, block: int = 16, seed: int = 0) -> None:
         rng = random.Random(seed)
+        self.n_head, self.head_dim, self.block = n_head, n_embd // n_head, block
+        N_EMBD, BLOCK = n_embd, block
 
         def matrix(rows: int, cols: int, std: float = 0.08) -> list[list[Value]]:
             return [[Value(rng.gauss(0.0, std)) for _ in range(cols)] for _ in range(rows)]
@@ -84,7 +85,8 @@ def doc_loss(model: Model, tokens: list[Any]) -> Value:
     keys: list[list[Any]] = []
     values: list[list[Any]] = []
     losses = []
-    n = min(BLOCK, len(tokens) - 1)
+    n = min(model.block, len(tokens) - 1)
+    hd = model.head_dim
     for pos in range(n):
         x = [t + p for t, p in zip(take(model.wte, tokens[pos]), model.wpe[pos])]
         x = rmsnorm(x)
@@ -93,9 +95,9 @@ def doc_loss(model: Model, tokens: list[Any]) -> Value:
         keys.append(k)
         values.append(v)
         attended: list[Any] = []
-        for head in range(N_HEAD):
-            lo, hi = head * HEAD_DIM, (head + 1) * HEAD_DIM
-            scores = [sum(a * b for a, b in zip(q[lo:hi], kt[lo:hi])) * HEAD_DIM**-0.5 for kt in keys]
+        for head in range(model.n_head):
+            lo, hi = head * hd, (head + 1) * hd
+            scores = [sum(a * b for a, b in zip(q[lo:hi], kt[lo:hi])) * hd**-0.5 for kt in keys]
             weights = softmax(scores)
             attended += [sum(w * vt[j] for w, vt in zip(weights, values)) for j in range(lo, hi)]
         x = [a + b for a, b in zip(x, linear(attended, model.wo))]
@@ -106,18 +108,25 @@ def doc_loss(model: Model, tokens: list[Any]) -> Value:
     return sum(losses) * (1.0 / n)
 
 
-def train(steps: int, backend: str = "eager", seed: int = 0, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+def train(
+    steps: int, backend: str = "eager", sizes: tuple[int, int, int, int] = (16, 4, 16, 14), seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Train for ``steps`` documents; ``backend`` is ``"eager"`` (the normal engine) or the back end
-    of :func:`autograd.compile` (``"python"`` or ``"c"``). Returns the losses and the timings."""
-    docs, letters = documents()
+    of :func:`autograd.compile` (``"python"`` or ``"c"``); ``sizes`` are the embedding's width, the
+    heads, the context and the longest word. Returns the losses and the timings."""
+    n_embd, n_head, block, longest = sizes
+    docs, letters = documents(longest)
     boundary = len(letters)
-    model = Model(len(letters) + 1, seed)
+    model = Model(len(letters) + 1, n_embd, n_head, block, seed)
     m = [0.0] * len(model.params)
     v = [0.0] * len(model.params)
     losses: list[float] = []
     step_fn = None if backend == "eager" else compile(lambda t: doc_loss(model, t), backend=backend, max_tapes=32)  # (1)
     started = time.perf_counter()
+    replays: list[float] = []  # the steps that did not record: what a tape costs once it exists
     for step in range(steps):
+        began, before = time.perf_counter(), 0 if step_fn is None else step_fn.recordings
         doc = docs[step % len(docs)]
         tokens = [boundary] + [letters.index(ch) for ch in doc] + [boundary]
         if step_fn is None:  # (2)-(4): eagerly, the graph is built and backpropagated
@@ -134,22 +143,30 @@ def train(steps: int, backend: str = "eager", seed: int = 0, log: Callable[[str]
             v_hat = v[i] / (1.0 - BETA2 ** (step + 1))
             p.data -= lr * m_hat / (math.sqrt(v_hat) + EPS)
             p.grad = 0.0
+        if step_fn is None or step_fn.recordings == before:
+            replays.append(time.perf_counter() - began)
         if log is not None and (step + 1) % max(1, steps // 10) == 0:
             log(f"step {step + 1:5} / {steps}: loss {losses[-1]:.4f}")
     seconds = time.perf_counter() - started
     recordings = 0 if step_fn is None else step_fn.recordings
-    return {"losses": losses, "seconds": seconds, "recordings": recordings, "params": len(model.params)}
+    per_step = sum(replays) / len(replays) if replays else math.nan
+    return {"losses": losses, "seconds": seconds, "recordings": recordings, "params": len(model.params), "per_step": per_step}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--backend", choices=["eager", "python", "c"], default="c")
+    parser.add_argument("--sizes", default="16,4,16,14", help="width,heads,context,longest word (default 16,4,16,14)")
     args = parser.parse_args(argv)
-    result = train(args.steps, args.backend, log=print)
+    sizes = tuple(int(x) for x in args.sizes.split(","))
+    if len(sizes) != 4:
+        parser.error(f"--sizes expects four integers, got {args.sizes!r}")
+    result = train(args.steps, args.backend, sizes, log=print)  # type: ignore[arg-type]
     print(
         f"{args.backend}: {args.steps} documents in {result['seconds']:.2f} s "
-        f"({result['recordings']} tapes recorded), {result['params']} parameters"
+        f"({result['recordings']} tapes recorded), {result['params']} parameters; "
+        f"a step without recording: {result['per_step'] * 1e3:.3f} ms"
     )
     return 0
 
