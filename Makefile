@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.valuegrad-installed
+# `make demo` installs only what the demo uses (the [demo] extra: graphviz, matplotlib, tqdm);
+# `make test` and the others install everything (STAMP), which includes the demo's.
+DEMO_STAMP := $(VENV)/.valuegrad-demo-installed
 # PyTorch is the tests' oracle and the [torch] extra (nn.to_torch, python -m nn export). Pin it:
 # this version installs the CPU build; an unpinned `torch` would pull in gigabytes of CUDA
 # packages. The extra in pyproject.toml pins the same version (a test checks that they agree).
@@ -26,7 +29,11 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]' '$(TORCH)'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[demo]'
+	touch $(DEMO_STAMP)
 
 # System programs: installed with apt-get when we are root, otherwise we say how. The demo
 # draws with Graphviz's `dot`; the tests also open the backprop player in headless Chromium.
@@ -35,7 +42,7 @@ system-deps:
 
 setup: $(STAMP) system-deps
 
-setup-demo: $(STAMP)
+setup-demo: $(DEMO_STAMP)
 	@bash .ci/system-deps.sh graphviz
 
 lint: setup
@@ -67,7 +74,7 @@ notebooks: setup
 # Each notebook is a jupytext pair, NN_name.py (the source) and NN_name.ipynb (with outputs): run the
 # .py files (all of them, or those named in NB) in a fresh kernel and save the .ipynb files.
 NB ?=
-notebooks-build: setup-demo
+notebooks-build: setup
 	$(PY) notebooks/build.py $(NB)
 
 # The documentation site: the README, every notebook with its saved outputs (none is run) and the

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from .engine import Value
+from .expr import FUNCTIONS, OPERATORS
 from .nary import dot
 
 _GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot")
@@ -127,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "draw",
         help="evaluate an expression on named Values, backpropagate, and draw its graph",
         description=(
-            "Evaluate EXPR with + - * / **, unary -, parentheses and exp log tanh sigmoid relu abs on the "
+            f"Evaluate EXPR with {' '.join(OPERATORS)}, parentheses and the functions {' '.join(FUNCTIONS)} on the "
             "Values named in --at, backpropagate, print the gradients, and draw the graph."
         ),
     )

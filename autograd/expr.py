@@ -40,7 +40,7 @@ from .engine import Value
 from .nary import V
 from .ops import OPS, F, Op
 
-__all__ = ["ExpressionError", "parse_bindings", "check", "evaluate", "FUNCTIONS"]
+__all__ = ["ExpressionError", "parse_bindings", "check", "evaluate", "FUNCTIONS", "OPERATORS"]
 
 #: The functions an expression may call, each with one argument: the one-operand ops of the table.
 FUNCTIONS = tuple(op.method for op in OPS.values() if op.arity == 1 and op.method)
@@ -48,6 +48,11 @@ _BY_FUNCTION = {op.method: op for op in OPS.values() if op.arity == 1 and op.met
 #: Python's operators as they are written; the op table says which op each one records.
 _TOKENS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.USub: "-"}
 _BY_INFIX = {(op.arity, op.infix): op for op in OPS.values() if op.infix}
+#: The operators an expression may use, as the table spells them: the binary ones, then ``unary -``.
+OPERATORS = tuple(
+    [op.infix for op in OPS.values() if op.arity == 2 and op.infix]
+    + [f"unary {op.infix}" for op in OPS.values() if op.arity == 1 and op.infix]
+)
 MAX_LENGTH = 2000
 MAX_NODES = 500
 MAX_EXPONENT = 100.0

@@ -2,9 +2,10 @@
 
 ``parents``, ``operands``, ``local_grads``, ``label``, ``is_leaf``, ``requires_grad``, and
 micrograd's ``_prev`` and ``_op``; copies; comparisons. The storage itself (the slots ``_entry``,
-``_a``, ``_da``, ``_b``, ``_db``) is declared and filled by :mod:`autograd.engine`, whose module
-docstring says how a node keeps its operands: this module and :func:`stored_operands` are the
-engine's one reader of it for everything outside the hot loops.
+``_a``, ``_da``, ``_b``, ``_db``) is declared here, in :class:`NodeView`'s ``__slots__``, and
+filled by :mod:`autograd.engine`, whose module docstring says how a node keeps its operands:
+this module and :func:`stored_operands` are its one reader for everything outside the engine's
+hot loops.
 """
 
 from __future__ import annotations

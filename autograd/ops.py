@@ -191,6 +191,9 @@ for (int i = 0; i < N; i++) D(i) = exp(X(i) - OUT);
 """
 
 # --- the table ----------------------------------------------------------------------------
+# One entry per op: its name, symbol, formula and arity, then one field per line, grouped as
+# the math (domain, value, linear, selects), the spelling (infix, method, unbiased_symbol,
+# micrograd), the words (doc, expression, partials_text) and the back ends (torch, c).
 
 _SMOOTH_PAIRS = ((0.7, -1.3), (2.5, 0.4), (-1.1, 3.2))
 _POSITIVE = ((0.3,), (1.7,), (4.2,))
@@ -203,108 +206,211 @@ def _joined(separator: str) -> Callable[[Sequence[str], str], str]:
 
 
 ADD = Op(
-    "add", "+", _add, 2, _SMOOTH_PAIRS, "a + b; ∂/∂a = 1, ∂/∂b = 1",
-    infix="+", expression="{a} + {b}", partials_text=("1", "1"), micrograd="+", torch=lambda t, a, b: a + b,
+    "add", "+", _add, 2,
+    domain=_SMOOTH_PAIRS,
+    infix="+",
+    micrograd="+",
+    doc="a + b; ∂/∂a = 1, ∂/∂b = 1",
+    expression="{a} + {b}",
+    partials_text=("1", "1"),
+    torch=lambda t, a, b: a + b,
     c="OUT = A + B; D(0) = 1.0; D(1) = 1.0;",
-)  # fmt: skip
+)
 SUB = Op(
-    "sub", "-", _sub, 2, _SMOOTH_PAIRS, "a - b; ∂/∂a = 1, ∂/∂b = -1",
-    infix="-", expression="{a} − {b}", partials_text=("1", "-1"), micrograd="-", torch=lambda t, a, b: a - b,
+    "sub", "-", _sub, 2,
+    domain=_SMOOTH_PAIRS,
+    infix="-",
+    micrograd="-",
+    doc="a - b; ∂/∂a = 1, ∂/∂b = -1",
+    expression="{a} − {b}",
+    partials_text=("1", "-1"),
+    torch=lambda t, a, b: a - b,
     c="OUT = A - B; D(0) = 1.0; D(1) = -1.0;",
-)  # fmt: skip
+)
 MUL = Op(
-    "mul", "*", _mul, 2, _SMOOTH_PAIRS, "a · b; ∂/∂a = b, ∂/∂b = a",
-    infix="*", expression="{a}·{b}", partials_text=("{b}", "{a}"), micrograd="*", torch=lambda t, a, b: a * b,
+    "mul", "*", _mul, 2,
+    domain=_SMOOTH_PAIRS,
+    infix="*",
+    micrograd="*",
+    doc="a · b; ∂/∂a = b, ∂/∂b = a",
+    expression="{a}·{b}",
+    partials_text=("{b}", "{a}"),
+    torch=lambda t, a, b: a * b,
     c="OUT = A * B; D(0) = B; D(1) = A;",
-)  # fmt: skip
+)
 DIV = Op(
-    "div", "/", _div, 2, _SMOOTH_PAIRS, "a / b; ∂/∂a = 1/b, ∂/∂b = -a/b²",
-    infix="/", value=ieee.div, expression="{a} / {b}", partials_text=("1/{b}", "−{a}/{b}²"), micrograd="/",
-    torch=lambda t, a, b: a / b, c="OUT = A / B; D(0) = 1.0 / B; D(1) = -OUT / B;",
-)  # fmt: skip
+    "div", "/", _div, 2,
+    domain=_SMOOTH_PAIRS,
+    value=ieee.div,
+    infix="/",
+    micrograd="/",
+    doc="a / b; ∂/∂a = 1/b, ∂/∂b = -a/b²",
+    expression="{a} / {b}",
+    partials_text=("1/{b}", "−{a}/{b}²"),
+    torch=lambda t, a, b: a / b,
+    c="OUT = A / B; D(0) = 1.0 / B; D(1) = -OUT / B;",
+)
 POW = Op(
-    "pow", "**", _pow, 2, ((0.7, 1.3), (2.5, -0.4), (1.5, 3.0)), "a^b; ∂/∂a = b·a^(b-1), ∂/∂b = a^b · ln a",
-    infix="**", value=ieee.pow, expression="{a} ^ {b}", partials_text=("{b}·{a}^({b} − 1)", "{a}^{b}·ln {a}"),
-    micrograd="**{b}", torch=lambda t, a, b: t.pow(a, b),
+    "pow", "**", _pow, 2,
+    domain=((0.7, 1.3), (2.5, -0.4), (1.5, 3.0)),
+    value=ieee.pow,
+    infix="**",
+    micrograd="**{b}",
+    doc="a^b; ∂/∂a = b·a^(b-1), ∂/∂b = a^b · ln a",
+    expression="{a} ^ {b}",
+    partials_text=("{b}·{a}^({b} − 1)", "{a}^{b}·ln {a}"),
+    torch=lambda t, a, b: t.pow(a, b),
     c="OUT = pow(A, B); D(0) = B == 0.0 ? 0.0 : B * pow(A, B - 1.0); D(1) = A == 0.0 && B >= 0.0 ? 0.0 : OUT * log(A);",
-)  # fmt: skip
+)
 NEG = Op(
-    "neg", "-", _neg, 1, _ANY, "-a; ∂/∂a = -1",
-    infix="-", expression="−{a}", partials_text=("-1",), micrograd="neg", torch=lambda t, a: -a, c="OUT = -A; D(0) = -1.0;",
-)  # fmt: skip
+    "neg", "-", _neg, 1,
+    domain=_ANY,
+    infix="-",
+    micrograd="neg",
+    doc="-a; ∂/∂a = -1",
+    expression="−{a}",
+    partials_text=("-1",),
+    torch=lambda t, a: -a,
+    c="OUT = -A; D(0) = -1.0;",
+)
 ABS = Op(
-    "abs", "abs", _abs, 1, ((-2.1,), (-0.4,), (0.6,)), "|a|; ∂/∂a = sign(a), 0 at 0",
-    method="abs", value=abs, expression="|{a}|", partials_text=("sign({a})",), torch=lambda t, a: t.abs(a),
+    "abs", "abs", _abs, 1,
+    domain=((-2.1,), (-0.4,), (0.6,)),
+    value=abs,
+    method="abs",
+    doc="|a|; ∂/∂a = sign(a); sign(0) = 0",
+    expression="|{a}|",
+    partials_text=("sign({a})",),
+    torch=lambda t, a: t.abs(a),
     c="OUT = fabs(A); D(0) = A > 0.0 ? 1.0 : A < 0.0 ? -1.0 : 0.0;",
-)  # fmt: skip
+)
 EXP = Op(
-    "exp", "exp", _exp, 1, _ANY, "e^a; ∂/∂a = e^a",
-    method="exp", value=ieee.exp, partials_text=("exp({a})",), torch=lambda t, a: t.exp(a),
+    "exp", "exp", _exp, 1,
+    domain=_ANY,
+    value=ieee.exp,
+    method="exp",
+    doc="e^a; ∂/∂a = e^a",
+    partials_text=("exp({a})",),
+    torch=lambda t, a: t.exp(a),
     c="OUT = exp(A); D(0) = OUT;",
-)  # fmt: skip
+)
 LOG = Op(
-    "log", "log", _log, 1, _POSITIVE, "ln a; ∂/∂a = 1/a",
-    method="log", value=ieee.log, partials_text=("1/{a}",), torch=lambda t, a: t.log(a),
+    "log", "log", _log, 1,
+    domain=_POSITIVE,
+    value=ieee.log,
+    method="log",
+    doc="ln a; ∂/∂a = 1/a",
+    partials_text=("1/{a}",),
+    torch=lambda t, a: t.log(a),
     c="OUT = log(A); D(0) = 1.0 / A;",
-)  # fmt: skip
+)
 TANH = Op(
-    "tanh", "tanh", _tanh, 1, _ANY, "tanh a; ∂/∂a = 1 - tanh² a",
-    method="tanh", value=math.tanh, partials_text=("1 − tanh²({a})",), torch=lambda t, a: t.tanh(a),
+    "tanh", "tanh", _tanh, 1,
+    domain=_ANY,
+    value=math.tanh,
+    method="tanh",
+    doc="tanh a; ∂/∂a = 1 - tanh² a",
+    partials_text=("1 − tanh²({a})",),
+    torch=lambda t, a: t.tanh(a),
     c="OUT = tanh(A); D(0) = 1.0 - OUT * OUT;",
-)  # fmt: skip
+)
 SIGMOID = Op(
-    "sigmoid", "σ", _sigmoid, 1, _ANY, "σ(a) = 1/(1+e^-a); ∂/∂a = σ(a)(1 - σ(a))",
-    method="sigmoid", value=ieee.sigmoid, partials_text=("σ({a})·(1 − σ({a}))",), micrograd="sigmoid",
+    "sigmoid", "σ", _sigmoid, 1,
+    domain=_ANY,
+    value=ieee.sigmoid,
+    method="sigmoid",
+    micrograd="sigmoid",
+    doc="σ(a) = 1/(1+e^-a); ∂/∂a = σ(a)(1 - σ(a))",
+    partials_text=("σ({a})·(1 − σ({a}))",),
     torch=lambda t, a: t.sigmoid(a),
     c="OUT = A >= 0.0 ? 1.0 / (1.0 + exp(-A)) : exp(A) / (1.0 + exp(A)); D(0) = OUT * (1.0 - OUT);",
-)  # fmt: skip
+)
 RELU = Op(
-    "relu", "relu", _relu, 1, ((-2.1,), (-0.4,), (0.6,), (3.3,)), "max(0, a); ∂/∂a = 1 if a > 0 else 0",
-    method="relu", value=ieee.relu, partials_text=("(1 if {a} > 0 else 0)",), micrograd="ReLU",
-    torch=lambda t, a: t.relu(a), c="OUT = A > 0.0 || A != A ? A : 0.0; D(0) = OUT <= 0.0 ? 0.0 : 1.0;",
+    "relu", "relu", _relu, 1,
+    domain=((-2.1,), (-0.4,), (0.6,), (3.3,)),
+    value=ieee.relu,
     selects=True,
-)  # fmt: skip
+    method="relu",
+    micrograd="ReLU",
+    doc="max(0, a); ∂/∂a = 1 if a > 0 else 0",
+    partials_text=("(1 if {a} > 0 else 0)",),
+    torch=lambda t, a: t.relu(a),
+    c="OUT = A > 0.0 || A != A ? A : 0.0; D(0) = OUT <= 0.0 ? 0.0 : 1.0;",
+)
 SOFTPLUS = Op(
-    "softplus", "softplus", _softplus, 1, _ANY, "log(1 + e^a); ∂/∂a = σ(a)",
-    method="softplus", partials_text=("σ({a})",), torch=lambda t, a: t.nn.functional.softplus(a),
+    "softplus", "softplus", _softplus, 1,
+    domain=_ANY,
+    method="softplus",
+    doc="log(1 + e^a); ∂/∂a = σ(a)",
+    partials_text=("σ({a})",),
+    torch=lambda t, a: t.nn.functional.softplus(a),
     c="OUT = A >= 0.0 ? A + log1p(exp(-A)) : log1p(exp(A)); "
-      "D(0) = A >= 0.0 ? 1.0 / (1.0 + exp(-A)) : exp(A) / (1.0 + exp(A));",
-)  # fmt: skip
+          "D(0) = A >= 0.0 ? 1.0 / (1.0 + exp(-A)) : exp(A) / (1.0 + exp(A));",
+)
 LOG1P = Op(
-    "log1p", "log1p", _log1p, 1, ((0.3,), (-0.5,), (2.2,)), "ln(1 + a); ∂/∂a = 1/(1 + a)",
-    method="log1p", value=ieee.log1p, partials_text=("1/(1 + {a})",), torch=lambda t, a: t.log1p(a),
+    "log1p", "log1p", _log1p, 1,
+    domain=((0.3,), (-0.5,), (2.2,)),
+    value=ieee.log1p,
+    method="log1p",
+    doc="ln(1 + a); ∂/∂a = 1/(1 + a)",
+    partials_text=("1/(1 + {a})",),
+    torch=lambda t, a: t.log1p(a),
     c="OUT = log1p(A); D(0) = 1.0 / (1.0 + A);",
-)  # fmt: skip
+)
 SIN = Op(
-    "sin", "sin", _sin, 1, _ANY, "sin a; ∂/∂a = cos a",
-    method="sin", value=ieee.total(math.sin), partials_text=("cos({a})",), torch=lambda t, a: t.sin(a),
+    "sin", "sin", _sin, 1,
+    domain=_ANY,
+    value=ieee.total(math.sin),
+    method="sin",
+    doc="sin a; ∂/∂a = cos a",
+    partials_text=("cos({a})",),
+    torch=lambda t, a: t.sin(a),
     c="OUT = sin(A); D(0) = cos(A);",
-)  # fmt: skip
+)
 COS = Op(
-    "cos", "cos", _cos, 1, _ANY, "cos a; ∂/∂a = −sin a",
-    method="cos", value=ieee.total(math.cos), partials_text=("−sin({a})",), torch=lambda t, a: t.cos(a),
+    "cos", "cos", _cos, 1,
+    domain=_ANY,
+    value=ieee.total(math.cos),
+    method="cos",
+    doc="cos a; ∂/∂a = −sin a",
+    partials_text=("−sin({a})",),
+    torch=lambda t, a: t.cos(a),
     c="OUT = cos(A); D(0) = -sin(A);",
-)  # fmt: skip
+)
 SUM = Op(
-    "sum", "Σ", _linear_formula(_sum_parts), None, ((0.5, -1.0, 2.0), (3.0,)), "a₁ + … + aₙ; every ∂/∂aᵢ = 1",
-    linear=_sum_parts, micrograd="+", torch=lambda t, *xs: t.stack(xs).sum(),
-)  # fmt: skip
+    "sum", "Σ", _linear_formula(_sum_parts), None,
+    domain=((0.5, -1.0, 2.0), (3.0,)),
+    linear=_sum_parts,
+    micrograd="+",
+    doc="a₁ + … + aₙ; every ∂/∂aᵢ = 1",
+    torch=lambda t, *xs: t.stack(xs).sum(),
+)
 DOT = Op(
-    "dot", "w·x+b", _linear_formula(_dot_parts), None, _LINEAR_POINTS, "Σ wᵢxᵢ (+ b); ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1",
-    linear=_dot_parts, unbiased_symbol="w·x", micrograd="dot",
+    "dot", "w·x+b", _linear_formula(_dot_parts), None,
+    domain=_LINEAR_POINTS,
+    linear=_dot_parts,
+    unbiased_symbol="w·x",
+    micrograd="dot",
+    doc="Σ wᵢxᵢ (+ b); ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1",
     torch=lambda t, *xs: _torch_linear(t, _dot_parts(xs)),
-)  # fmt: skip
+)
 AFFINE = Op(
-    "affine", "w·x+b", _linear_formula(_affine_parts), None, _LINEAR_POINTS,
-    "Σ wᵢcᵢ (+ b) with constant cᵢ; ∂/∂wᵢ = cᵢ, ∂/∂b = 1",
-    linear=_affine_parts, unbiased_symbol="w·x", micrograd="dot", torch=lambda t, *xs: _torch_linear(t, _affine_parts(xs)),
-)  # fmt: skip
+    "affine", "w·x+b", _linear_formula(_affine_parts), None,
+    domain=_LINEAR_POINTS,
+    linear=_affine_parts,
+    unbiased_symbol="w·x",
+    micrograd="dot",
+    doc="Σ wᵢcᵢ (+ b) with constant cᵢ; ∂/∂wᵢ = cᵢ, ∂/∂b = 1",
+    torch=lambda t, *xs: _torch_linear(t, _affine_parts(xs)),
+)
 LOGSUMEXP = Op(
-    "logsumexp", "logsumexp", _logsumexp, None, ((0.5, -1.0, 2.0), (3.0,), (-0.3, -0.3), (1.2, 4.0, -2.5, 0.0)),
-    "log Σ e^aᵢ = m + log Σ e^(aᵢ − m), m = max aᵢ; ∂/∂aᵢ = e^(aᵢ − out) = softmax(a)ᵢ",
+    "logsumexp", "logsumexp", _logsumexp, None,
+    domain=((0.5, -1.0, 2.0), (3.0,), (-0.3, -0.3), (1.2, 4.0, -2.5, 0.0)),
+    doc="log Σ e^aᵢ = m + log Σ e^(aᵢ − m), m = max aᵢ; ∂/∂aᵢ = e^(aᵢ − out) = softmax(a)ᵢ",
     partials_text=lambda names, out: [f"exp({x} − {out})" for x in names],
-    torch=lambda t, *xs: t.logsumexp(t.stack(xs), 0), c=_LOGSUMEXP_C,
-)  # fmt: skip
+    torch=lambda t, *xs: t.logsumexp(t.stack(xs), 0),
+    c=_LOGSUMEXP_C,
+)
 
 
 def _take(M: Any, chosen: Any, index: Any, *candidates: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -316,10 +422,11 @@ def _take(M: Any, chosen: Any, index: Any, *candidates: Any) -> tuple[Any, tuple
 #: Not in :data:`OPS`: its index is an integer, not a differentiable operand, so the tests that run
 #: over every op (finite differences, PyTorch) do not apply; ``tests/autograd/test_take.py`` has its own.
 TAKE = Op(
-    "take", "take", _take, None, (),
-    "rows[i] for an integer i; ∂/∂rows[i] = 1 (the other rows get nothing, the index no gradient)",
-    lookup=True, micrograd="take",
-)  # fmt: skip
+    "take", "take", _take, None,
+    lookup=True,
+    micrograd="take",
+    doc="rows[i] for an integer i; ∂/∂rows[i] = 1 (the other rows get nothing, the index no gradient)",
+)
 
 
 def _choose(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -346,10 +453,11 @@ D(j) = 1.0;
 #: the rows, with partial 1 for the one at the index (its last operand, read on every replay) and
 #: 0 for the others. Not in :data:`OPS`, as :data:`TAKE`.
 CHOOSE = Op(
-    "choose", "choose", _choose, None, (),
-    "rows[i] for an integer i (the last operand); ∂/∂rows[i] = 1, ∂/∂rows[j] = 0 for j ≠ i",
-    c=_CHOOSE_C, micrograd="take",
-)  # fmt: skip
+    "choose", "choose", _choose, None,
+    micrograd="take",
+    doc="rows[i] for an integer i (the last operand); ∂/∂rows[i] = 1, ∂/∂rows[j] = 0 for j ≠ i",
+    c=_CHOOSE_C,
+)
 
 
 def _torch_linear(t: Any, parts: Linear) -> Any:
@@ -361,7 +469,10 @@ def _torch_linear(t: Any, parts: Linear) -> Any:
 #: Every primitive by name: the table itself. Everything per-op is read from here.
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, LOG1P, SIN, COS, SUM, DOT, AFFINE, LOGSUMEXP)
+    for op in (
+        ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SOFTPLUS, LOG1P, SIN, COS,
+        SUM, DOT, AFFINE, LOGSUMEXP,
+    )
 }
 
 #: The variants recorded for ``number ∘ Value``, e.g. ``2 - x`` or ``2 ** x``.

@@ -21,6 +21,12 @@ Linear = tuple[Union[Sequence[Any], None], Sequence[Any], Any, tuple[Any, ...]]
 class Op:
     """One primitive op: its formula and everything else the project knows about it.
 
+    ``Op(name, symbol, fn, arity, *, ...)``: the four facts every op has come first; every other
+    field is given by keyword. The table writes them one per line, in four groups: the math
+    (``domain``, ``value``, ``linear``, ``selects``), the spelling (``infix``, ``method``,
+    ``unbiased_symbol``, ``micrograd``), the words (``doc``, ``expression``, ``partials_text``)
+    and the back ends (``torch``, ``c``).
+
     * ``name``: its name (``"tanh"``); also its function's name in the math namespaces.
     * ``fn(M, *operands) -> (out, partials)``: the formula.
     * ``arity``: the number of operands, or ``None`` for n-ary ops.
@@ -62,9 +68,34 @@ class Op:
     """
 
     __slots__ = (
-        "name", "symbol", "fn", "arity", "domain", "doc", "order", "infix", "method", "value",
-        "expression", "partials_text", "micrograd", "torch", "linear", "unbiased_symbol", "c", "selects", "lookup", "_variants", "_natural",
-    )  # fmt: skip
+        # what it is
+        "name",
+        "symbol",
+        "fn",
+        "arity",
+        # the math
+        "domain",
+        "value",
+        "linear",
+        "selects",
+        "lookup",
+        "order",
+        # the spelling
+        "infix",
+        "method",
+        "unbiased_symbol",
+        "micrograd",
+        # the words
+        "doc",
+        "expression",
+        "partials_text",
+        # the back ends
+        "torch",
+        "c",
+        # its permuted variants, made on demand
+        "_variants",
+        "_natural",
+    )
 
     def __init__(
         self,
@@ -72,42 +103,46 @@ class Op:
         symbol: str,
         fn: Formula,
         arity: int | None,
-        domain: tuple[tuple[float, ...], ...] = (),
-        doc: str = "",
-        order: tuple[int, ...] | None = None,
         *,
-        infix: str | None = None,
-        method: str | None = None,
+        # the math
+        domain: tuple[tuple[float, ...], ...] = (),
         value: Callable[..., float] | None = None,
-        expression: Text | None = None,
-        partials_text: Sequence[str] | Callable[[Sequence[str], str], list[str]] | None = None,
-        micrograd: str | None = None,
-        torch: Callable[..., Any] | None = None,
         linear: Callable[[Sequence[Any]], Linear] | None = None,
-        unbiased_symbol: str | None = None,
-        c: str | None = None,
         selects: bool = False,
         lookup: bool = False,
+        order: tuple[int, ...] | None = None,
+        # the spelling
+        infix: str | None = None,
+        method: str | None = None,
+        unbiased_symbol: str | None = None,
+        micrograd: str | None = None,
+        # the words
+        doc: str = "",
+        expression: Text | None = None,
+        partials_text: Sequence[str] | Callable[[Sequence[str], str], list[str]] | None = None,
+        # the back ends
+        torch: Callable[..., Any] | None = None,
+        c: str | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
         self.fn = fn
         self.arity = arity
         self.domain = domain
-        self.doc = doc
+        self.value = value
+        self.linear = linear
+        self.selects = selects
+        self.lookup = lookup
         self.order = order
         self.infix = infix
         self.method = method
-        self.value = value
+        self.unbiased_symbol = unbiased_symbol
+        self.micrograd = micrograd
+        self.doc = doc
         self.expression = expression
         self.partials_text = partials_text
-        self.micrograd = micrograd
         self.torch = torch
-        self.linear = linear
-        self.unbiased_symbol = unbiased_symbol
         self.c = c
-        self.selects = selects
-        self.lookup = lookup
         self._variants: dict[tuple[int, ...], Op] = {}
         self._natural: Op | None = None
 
@@ -172,7 +207,7 @@ class Op:
                 out, partials = base(M, *natural)
                 return out, tuple(partials[position] for position in order)
 
-            variant = self._variants[order] = Op(self.name, self.symbol, fn, self.arity, (), self.doc, order)
+            variant = self._variants[order] = Op(self.name, self.symbol, fn, self.arity, doc=self.doc, order=order)
             for field in ("infix", "method", "expression", "partials_text", "micrograd", "torch", "selects"):
                 setattr(variant, field, getattr(self, field))
             variant._natural = self

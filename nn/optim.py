@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value
@@ -30,6 +30,19 @@ def _number(x: Any, name: str, low: float = 0.0, high: float | None = None, high
         bound = "" if high is None else (f", below {high}" if high_open else f", at most {high}")
         raise ValueError(f"{name} expects a number of at least {low}{bound}, got {x}")
     return x
+
+
+def _buffer(value: Any, name: str, n: int) -> list[float]:
+    """``value`` as a new list of ``n`` floats, or an error naming ``name``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"load_state: {name} expects a list of {n} numbers, got {type(value).__name__}")
+    numbers_ = list(value)
+    if len(numbers_) != n:
+        raise ValueError(f"load_state: {name} expects {n} numbers (one per parameter), got {len(numbers_)}")
+    for i, x in enumerate(numbers_):
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise TypeError(f"load_state: {name}[{i}] expects a real number, got {type(x).__name__}")
+    return [float(x) for x in numbers_]
 
 
 class Optimizer:
@@ -68,10 +81,59 @@ class Optimizer:
         """Update every parameter once from its current ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} must define step()")
 
-    def state(self) -> dict[str, list[float]]:
-        """The optimizer's per-parameter state by name, as new lists in the order of ``params``
-        (SGD's ``velocity``, Adam's ``m`` and ``v``; nothing for an optimizer that keeps none)."""
+    def state(self) -> dict[str, Any]:
+        """A copy of the optimizer's state, by name: per-parameter lists in the order of
+        ``params`` (SGD's ``velocity``, Adam's ``m`` and ``v``) and counters (Adam's ``step``).
+        An optimizer that keeps none gives ``{}``. Like PyTorch's ``state_dict()``, it tells an
+        optimizer that has not started (SGD's ``velocity`` is None before its first step) from
+        one that has; :meth:`load_state` takes it back."""
         return {}
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        """Continue from ``state``, as :meth:`state` gives it (for instance saved from another
+        run of the same model), like PyTorch's ``load_state_dict()``: the numbers are copied,
+        never shared, and everything is checked before anything changes. A state with other
+        names, a list of another length than ``params``, or an entry that is not a real number
+        raises TypeError or ValueError naming it, and the optimizer is left as it was.
+        The hyperparameters (``lr`` and the rest) are the optimizer's own and are not changed.
+
+        >>> w = Value(1.0)
+        >>> a = SGD([w], lr=0.1, momentum=0.9)
+        >>> (w * w).backward(); a.step()
+        >>> b = SGD([w], lr=0.1, momentum=0.9)
+        >>> b.load_state(a.state())
+        >>> b.state() == a.state()
+        True
+        """
+        self._set_state(self._checked_state(state))
+
+    def _checked_state(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state: state expects a mapping like state() gives, got {type(state).__name__}")
+        want = self.state()
+        if set(state) != set(want):
+            raise ValueError(
+                f"load_state: state has the names {sorted(map(str, state))}, "
+                f"{type(self).__name__} keeps {sorted(want)}"
+            )
+        checked: dict[str, Any] = {}
+        for name, value in state.items():
+            if name == "step":
+                if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                    raise ValueError(f"load_state: state['step'] expects a whole number >= 0, got {value!r}")
+                checked[name] = int(value)
+            elif value is None and name in self._may_be_unstarted():
+                checked[name] = None
+            else:
+                checked[name] = _buffer(value, f"state[{name!r}]", len(self.params))
+        return checked
+
+    def _may_be_unstarted(self) -> tuple[str, ...]:
+        """The per-parameter buffers that are None until the first step."""
+        return ()
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        """Take a state that :meth:`_checked_state` passed (subclasses that keep one)."""
 
 
 class SGD(Optimizer):
@@ -132,10 +194,17 @@ class SGD(Optimizer):
             for p, v in zip(params, velocity):
                 p.data -= lr * v
 
-    def state(self) -> dict[str, list[float]]:
-        """``{"velocity": [...]}``: the momentum buffer of each parameter (zeros before the first step)."""
+    def state(self) -> dict[str, Any]:
+        """``{"velocity": [...]}``: the momentum buffer of each parameter, or ``{"velocity":
+        None}`` before the first step with momentum (the first step sets ``v ← g``)."""
         velocity = self._velocity
-        return {"velocity": [0.0] * len(self.params) if velocity is None else list(velocity)}
+        return {"velocity": None if velocity is None else list(velocity)}
+
+    def _may_be_unstarted(self) -> tuple[str, ...]:
+        return ("velocity",)
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self._velocity = state["velocity"]
 
 
 class Adam(Optimizer):
@@ -201,9 +270,14 @@ class Adam(Optimizer):
             v[i] = vi = b2 * v[i] + (1.0 - b2) * g * g
             p.data -= step_size * mi / (math.sqrt(vi) / sqrt_bias2 + eps)
 
-    def state(self) -> dict[str, list[float]]:
-        """``{"m": [...], "v": [...]}``: the running means of each gradient and of its square."""
-        return {"m": list(self._m), "v": list(self._v)}
+    def state(self) -> dict[str, Any]:
+        """``{"step": t, "m": [...], "v": [...]}``: the number of steps taken, and the running
+        means of each gradient and of its square (zeros before the first step, where they are
+        the same as not started)."""
+        return {"step": self.t, "m": list(self._m), "v": list(self._v)}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self.t, self._m, self._v = state["step"], state["m"], state["v"]
 
 
 class LinearDecay:

@@ -32,11 +32,13 @@ def rule_of(optimizer: Any) -> SGDRule | AdamRule | None:
     """The C update rule that does exactly what ``optimizer.step()`` does, with its state; None
     for an optimizer that is not ``nn``'s own SGD or Adam."""
     if type(optimizer) is SGD:
-        return SGDRule(optimizer.lr, optimizer.momentum, optimizer.weight_decay, optimizer.nesterov, optimizer._velocity)
+        velocity = optimizer.state()["velocity"]
+        return SGDRule(optimizer.lr, optimizer.momentum, optimizer.weight_decay, optimizer.nesterov, velocity)
     if type(optimizer) is Adam:
+        state = optimizer.state()
         return AdamRule(
             optimizer.lr, optimizer.betas, optimizer.eps, optimizer.weight_decay, optimizer.decoupled,
-            optimizer.t, optimizer._m, optimizer._v,
+            state["step"], state["m"], state["v"],
         )  # fmt: skip
     return None
 
@@ -44,11 +46,11 @@ def rule_of(optimizer: Any) -> SGDRule | AdamRule | None:
 def give_back(rule: SGDRule | AdamRule, optimizer: Any) -> None:
     """Copy ``rule``'s state back into ``optimizer``, which continues from there."""
     if isinstance(rule, SGDRule):
-        optimizer._velocity = None if rule.velocity is None else rule.velocity.tolist()
+        optimizer.load_state({"velocity": None if rule.velocity is None else rule.velocity.tolist()})
+    elif rule.m is not None and rule.v is not None:
+        optimizer.load_state({"step": rule.t, "m": rule.m.tolist(), "v": rule.v.tolist()})
     else:
-        optimizer.t = rule.t
-        if rule.m is not None and rule.v is not None:
-            optimizer._m, optimizer._v = rule.m.tolist(), rule.v.tolist()
+        optimizer.load_state({**optimizer.state(), "step": rule.t})
 
 
 class ReplayedSteps:

@@ -97,6 +97,8 @@ class Controller:
         self.session = Session(config)
         self.grid = GridView(self.session, config.grid)
         self.playing = False
+        #: Steps that ``step`` commands asked for and that have not run yet (see :meth:`advance`).
+        self.pending = 0
         self.error: str | None = None
         self.focus: tuple[int, int] | None = None
         self.point: tuple[str, int, Scope] | None = None
@@ -126,11 +128,11 @@ class Controller:
 
     def _on_play(self, message: dict[str, Any]) -> None:
         self._allowed("play")
-        self.playing, self.error = True, None
+        self.playing, self.error, self.pending = True, None, 0
 
     def _on_pause(self, message: dict[str, Any]) -> None:
         self._allowed("play")
-        self.playing = False
+        self.playing, self.pending = False, 0
 
     def _on_reset(self, message: dict[str, Any]) -> None:
         self._allowed("reset")
@@ -144,7 +146,7 @@ class Controller:
         if "count" in message:
             count = _field(message, "count", lambda c: _is_int(c) and 1 <= c <= MAX_STEPS, f"an int in [1, {MAX_STEPS}]")
         self.playing = False
-        self._train(count)
+        self.pending = min(self.pending + count, MAX_STEPS)
 
     def _on_set(self, message: dict[str, Any]) -> None:
         key = _field(message, "key", lambda k: isinstance(k, str) and k in _SETTABLE,
@@ -210,6 +212,7 @@ class Controller:
             self.grid = GridView(session, self.config.grid)
         self.focus = None
         self.point = None
+        self.pending = 0
         if self.param not in session.names:
             self.param = None
         for part in PARTS:
@@ -217,20 +220,33 @@ class Controller:
 
     # --- training -----------------------------------------------------------------------------
 
-    def _train(self, steps: int) -> None:
-        try:
-            self.session.train(steps)
-        except Diverged as e:
-            self.playing = False
-            self.error = str(e)
+    @property
+    def busy(self) -> bool:
+        """Whether there is training to do: playing, or steps pending."""
+        return self.playing or self.pending > 0
 
-    def advance(self) -> bool:
-        """While playing, train ``speed`` steps; return whether anything ran."""
+    def advance(self, stop: Callable[[], bool] | None = None, enough: Callable[[], bool] | None = None) -> int:
+        """Train one frame's steps: ``speed`` of them while playing, else the pending steps until
+        ``enough()`` says so after a step. ``stop()`` abandons the step under way (see
+        :meth:`~nn.explore.session.Session.train`). Return how many steps ran."""
+        if not self.busy:
+            return 0
+        steps = self.config.speed if self.playing else self.pending
+        try:
+            done = self.session.train(steps, stop=stop, enough=enough)
+        except Diverged as e:
+            self.playing, self.pending, done = False, 0, 0
+            self.error = str(e)
         if not self.playing:
-            return False
-        self._train(self.config.speed)
+            self.pending = max(0, self.pending - done)
         self.revision["frame"] += 1
-        return True
+        return done
+
+    def fail(self, message: str) -> None:
+        """Stop training and show ``message`` (an internal error the runner caught)."""
+        self.playing, self.pending = False, 0
+        self.error = message
+        self.revision["frame"] += 1
 
     # --- the state ----------------------------------------------------------------------------
 

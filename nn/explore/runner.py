@@ -1,13 +1,25 @@
-"""A background thread that trains while playing and sends the page what changed.
+"""The thread that owns one page's explorer: it carries out the page's commands, trains, and
+sends the page what changed.
 
-Both hosts, the Jupyter widget and the local server, run a :class:`Runner`: they pass the
-page's messages to :meth:`Runner.command` and give it a ``publish`` function that carries the
-changed state parts to the page. Everything that touches the controller happens under one
-lock, so a command never lands in the middle of a training step.
+Both hosts, the Jupyter widget and the local server, run a :class:`Runner`. The host's own
+thread (the server's event loop, the kernel) only *queues* messages (:meth:`Runner.submit`) and
+never waits for training: the controller and its session are touched by the runner's thread
+alone, so nothing needs a lock and a request is never stuck behind a training step. A refused
+message comes back through ``report``; the changed state parts through ``publish``. Both are
+called on the runner's thread.
 
-Pacing: while playing, the thread trains ``speed`` steps, then builds and publishes a frame,
-and waits out the rest of the frame interval (a tenth of a second), so the page gets about
-ten pictures a second however fast the steps are. A command wakes it at once.
+Pacing and bounds:
+
+* while playing, the thread trains ``speed`` steps, then builds and publishes a frame and
+  waits out the rest of the frame interval (a tenth of a second), so the page gets about ten
+  pictures a second however fast the steps are;
+* a ``step`` command's steps (up to 1,000) run in slices of about one frame's time, with a
+  picture between slices, and Pause cancels the rest;
+* a queued command ends the frame after the step under way; Pause, Reset, a new setting, a
+  dragged weight and :meth:`Runner.close` abandon even that step (its half-summed gradients are
+  put back as they were, see :meth:`nn.explore.session.Session.train`), so they take effect
+  within one frame;
+* at most :data:`MAX_QUEUED` messages wait; more are refused.
 """
 
 from __future__ import annotations
@@ -16,96 +28,236 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .controller import Controller
+from .controller import CommandError, Controller
 
-__all__ = ["Runner", "FRAME_INTERVAL"]
+__all__ = ["Runner", "FRAME_INTERVAL", "MAX_QUEUED", "INTERRUPTING"]
 
 #: Seconds between two frames while playing.
 FRAME_INTERVAL = 0.1
+#: Most messages that may wait for the runner's thread; a page that sends faster is refused.
+MAX_QUEUED = 64
+#: Commands that stop or change the training: they abandon the step under way.
+INTERRUPTING = frozenset({"pause", "reset", "set", "weight"})
 
 Publish = Callable[[dict[str, dict[str, Any]]], None]
+Report = Callable[[str], None]
+
+
+class _Ticket:
+    """A message sent from Python that waits for its outcome (see :meth:`Runner.command`)."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+        self.done = threading.Event()
+        self.error: CommandError | None = None
+        self.steps = False  # a step command: done once its steps have run
 
 
 class Runner:
-    """Runs ``controller`` on a daemon thread; ``publish(parts)`` receives each batch of changed parts.
+    """Runs a :class:`~nn.explore.controller.Controller` on its own daemon thread.
 
-    ``publish`` is called on the runner's thread. :meth:`close` stops the thread (it is also a
-    daemon, so it never keeps Python from exiting).
+    ``controller`` is the controller, or a function that builds it on the thread (the server's
+    pages: building a large model's session takes a second, which the event loop must not wait).
+    ``publish(parts)`` receives each batch of changed state parts, ``report(text)`` each refusal
+    of a submitted message. :meth:`close` asks the thread to stop; :meth:`join` waits for it.
+    The thread is a daemon, so it never keeps Python from exiting.
     """
 
-    def __init__(self, controller: Controller, publish: Publish, interval: float = FRAME_INTERVAL) -> None:
-        self.controller = controller
+    def __init__(
+        self,
+        controller: Controller | Callable[[], Controller],
+        publish: Publish,
+        report: Report | None = None,
+        interval: float = FRAME_INTERVAL,
+    ) -> None:
+        self._controller = controller if isinstance(controller, Controller) else None
+        self._build = None if isinstance(controller, Controller) else controller
         self._publish = publish
+        self._report = report
         self._interval = interval
-        self._lock = threading.Lock()
+        self._queue: deque[tuple[Any, _Ticket | None]] = deque()
+        self._queue_lock = threading.Lock()
+        self._urgent = False
+        self._waiting: list[_Ticket] = []
         self._wake = threading.Event()
         self._closed = False
         self._sent: dict[str, int] = {}
-        self._thread = threading.Thread(target=self._loop, name="valuegrad-explorer", daemon=True)
+        self._build_time = 0.0
+        self._thread = threading.Thread(target=self._run, name="valuegrad-explorer", daemon=True)
 
-    def start(self) -> None:
-        """Publish the whole state once, on the caller's thread, then start the thread."""
-        self.publish_now()
+    @property
+    def controller(self) -> Controller:
+        """The controller (RuntimeError while the thread is still building it)."""
+        if self._controller is None:
+            raise RuntimeError("the explorer's session is still being built")
+        return self._controller
+
+    def start(self, publish_first: bool = False) -> None:
+        """Start the thread: it builds the controller if need be, publishes the whole state, then serves.
+
+        ``publish_first`` publishes the whole state on the caller's thread before the thread starts
+        (the widget: its traits hold the state before the notebook shows it). It needs a built controller.
+        """
+        if publish_first:
+            self._publish_changes()
         self._thread.start()
 
-    def publish_now(self) -> None:
-        """Build and publish whatever changed, on the caller's thread."""
-        with self._lock:
-            parts = self.controller.parts(self._sent)
-        if parts:
-            self._publish(parts)
+    def submit(self, message: Any) -> None:
+        """Queue one message from the page, without waiting. The thread carries it out and reports a
+        refusal through ``report``. CommandError now if :data:`MAX_QUEUED` messages already wait."""
+        self._enqueue(message, None)
 
-    def resend(self) -> dict[str, dict[str, Any]]:
-        """Every part, built now (for a page that connects late), without changing what was sent."""
-        with self._lock:
-            return self.controller.parts({})
+    def command(self, message: Any, timeout: float | None = None) -> None:
+        """Carry out one message from Python and wait for it: CommandError if it is refused.
 
-    def command(self, message: Any) -> None:
-        """Carry out one message from the page (CommandError if refused); the thread publishes the result."""
-        with self._lock:
-            self.controller.handle(message)
+        A ``step`` command returns once its steps have run (or were cancelled by a Pause). Call it
+        from another thread than the runner's; ``timeout`` (seconds) bounds the wait (TimeoutError).
+        """
+        ticket = _Ticket(message)
+        self._enqueue(message, ticket)
+        if not ticket.done.wait(timeout):
+            raise TimeoutError(f"the explorer did not carry out {message!r} within {timeout} s")
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _enqueue(self, message: Any, ticket: _Ticket | None) -> None:
+        if self._closed:
+            raise CommandError("the explorer is closed")
+        with self._queue_lock:
+            if len(self._queue) >= MAX_QUEUED:
+                raise CommandError(f"too many commands are waiting ({MAX_QUEUED}): wait for the explorer to catch up")
+            self._queue.append((message, ticket))
+            if isinstance(message, dict) and message.get("type") in INTERRUPTING:
+                self._urgent = True
         self._wake.set()
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread and wait for it (at most ``timeout`` seconds)."""
+    def close(self) -> None:
+        """Ask the thread to stop, at once: training stops within a step. Does not wait (see :meth:`join`)."""
         self._closed = True
         self._wake.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread (at most ``timeout`` seconds); return whether it has stopped."""
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     @property
     def closed(self) -> bool:
         return self._closed
 
-    def _loop(self) -> None:
+    @property
+    def alive(self) -> bool:
+        """Whether the thread is still running."""
+        return self._thread.is_alive()
+
+    # --- the thread ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            if self._controller is None and self._build is not None:
+                self._controller = self._build()
+            self._publish_changes()
+        except Exception as e:  # a bug: say it, and stop
+            traceback.print_exc(file=sys.stderr)
+            if self._report is not None:
+                self._report(f"internal error: the explorer could not start: {type(e).__name__}: {e}")
+            self._closed = True
+        try:
+            if not self._closed:
+                self._loop(self.controller)
+        finally:
+            self._closed = True
+            self._release(everything=True)
+
+    def _interrupted(self) -> bool:
+        return self._closed or self._urgent
+
+    def _enough(self, controller: Controller, until: float) -> Callable[[], bool]:
+        """When a frame's training ends, after a step: a message waits, or a step command's slice is over."""
+
+        def enough() -> bool:
+            return bool(self._queue) or self._closed or (not controller.playing and time.monotonic() >= until)
+
+        return enough
+
+    def _loop(self, controller: Controller) -> None:
         next_frame = time.monotonic()
         failures = 0
         while not self._closed:
-            if self.controller.playing:
-                self._wake.wait(max(0.0, next_frame - time.monotonic()))
-            else:
-                self._wake.wait()
-            self._wake.clear()
-            if self._closed:
-                return
             try:
-                with self._lock:
-                    if self.controller.playing and time.monotonic() >= next_frame:
-                        next_frame = time.monotonic() + self._interval
-                        self.controller.advance()
-                    parts = self.controller.parts(self._sent)
-                if parts:
-                    self._publish(parts)
+                self._handle_queue(controller)
+                if controller.busy and time.monotonic() >= next_frame and not self._closed:
+                    start = time.monotonic()
+                    next_frame = start + self._interval
+                    # a step command's slice: at least as long as the last picture took to build,
+                    # so that pictures never take more than half the time
+                    controller.advance(self._interrupted, self._enough(controller, start + max(self._interval, self._build_time)))
+                started = time.monotonic()
+                self._publish_changes()
+                self._build_time = time.monotonic() - started
+                self._release()
                 failures = 0
             except Exception as e:  # a bug must not kill the thread silently: say it, and pause
                 traceback.print_exc(file=sys.stderr)
                 failures += 1
-                with self._lock:
-                    self.controller.playing = False
-                    self.controller.error = f"internal error: {type(e).__name__}: {e}"
-                    self.controller.revision["frame"] += 1
-                if failures == 1:  # go round once more to publish the error, but never loop on it
-                    self._wake.set()
+                controller.fail(f"internal error: {type(e).__name__}: {e}")
+                self._release()
+                if failures > 1:  # the error was published, or cannot be: never loop on it
+                    self._wait(None)
+                continue
+            if self._queue or self._closed:
+                continue
+            self._wait(max(0.0, next_frame - time.monotonic()) if controller.busy else None)
+
+    def _wait(self, timeout: float | None) -> None:
+        self._wake.wait(timeout)
+        self._wake.clear()
+
+    def _handle_queue(self, controller: Controller) -> None:
+        while True:
+            with self._queue_lock:
+                if not self._queue:
+                    self._urgent = False
+                    return
+                message, ticket = self._queue.popleft()
+            try:
+                controller.handle(message)
+            except CommandError as e:
+                if ticket is None:
+                    if self._report is not None:
+                        self._report(str(e))
+                else:
+                    ticket.error = e
+                    ticket.done.set()
+                continue
+            if ticket is not None:
+                ticket.steps = isinstance(message, dict) and message.get("type") == "step"
+                self._waiting.append(ticket)
+
+    def _publish_changes(self) -> None:
+        parts = self.controller.parts(self._sent)
+        if parts:
+            self._publish(parts)
+
+    def _release(self, everything: bool = False) -> None:
+        """Tell the Python callers whose commands are done (a step: once no steps are left)."""
+        idle = everything or self._controller is None or not self._controller.pending
+        keep = []
+        for ticket in self._waiting:
+            if ticket.steps and not idle:
+                keep.append(ticket)
+            else:
+                ticket.done.set()
+        self._waiting = keep
+        if everything:
+            with self._queue_lock:
+                for _, queued in self._queue:
+                    if queued is not None:
+                        queued.error = CommandError("the explorer is closed")
+                        queued.done.set()
+                self._queue.clear()

@@ -137,15 +137,21 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
 
     def open(self, *args: str, **kwargs: str) -> None:
         loop = asyncio.get_running_loop()
+        config = self._config
 
-        def publish(parts: dict[str, dict[str, Any]]) -> None:  # on the runner's thread
-            text = json.dumps({"type": "state", "parts": parts}, allow_nan=False, separators=(",", ":"))
+        def send(message: dict[str, Any]) -> None:  # on the runner's thread: the JSON is made there
+            text = json.dumps(message, allow_nan=False, separators=(",", ":"))
             try:
                 loop.call_soon_threadsafe(self._send, text)
             except RuntimeError:  # the loop has closed: the server is stopping
                 pass
 
-        self.runner = Runner(Controller(self._config), publish)
+        # The session is built on the runner's thread too: a large model takes a second.
+        self.runner = Runner(
+            lambda: Controller(config),
+            lambda parts: send({"type": "state", "parts": parts}),
+            lambda error: send({"type": "error", "message": error}),
+        )
         self.server.runners.add(self.runner)
         self.server.sockets.add(self)
         self.runner.start()
@@ -158,24 +164,27 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
         except tornado.websocket.WebSocketClosedError:
             pass
 
+    def _error(self, message: str) -> None:
+        self._send(json.dumps({"type": "error", "message": message}))
+
     def on_message(self, message: str | bytes) -> None:
         if self.runner is None:
             return
         try:
             command = json.loads(message)
         except ValueError as e:
-            self._send(json.dumps({"type": "error", "message": f"a message must be JSON text: {e}"}))
+            self._error(f"a message must be JSON text: {e}")
             return
         try:
-            self.runner.command(command)
+            self.runner.submit(command)  # carried out on the runner's thread, never here
         except CommandError as e:
-            self._send(json.dumps({"type": "error", "message": str(e)}))
+            self._error(str(e))
 
     def on_close(self) -> None:
         self.server.sockets.discard(self)
         if self.runner is not None:
             self.server.runners.discard(self.runner)
-            self.runner.close()
+            self.runner.close()  # does not wait: the thread stops within a step
 
 
 class ExplorerServer:
@@ -230,18 +239,31 @@ class ExplorerServer:
         self._http = tornado.httpserver.HTTPServer(self.application(), max_body_size=64 * 1024)
         self._http.add_sockets(sockets)
 
-    async def stop(self) -> None:
-        """Stop listening, stop every page's training thread, and close the connections."""
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Stop listening, stop every page's training thread, and close the connections.
+
+        Nothing here blocks the event loop: the threads are asked to stop (each does within a
+        training step) and waited for at most ``timeout`` seconds; they are daemons, so one still
+        building a picture then never keeps Python from exiting.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         if self._http is not None:
             self._http.stop()
-        for runner in list(self.runners):
+        runners = list(self.runners)
+        for runner in runners:
             runner.close()
         self.runners.clear()
         for page in list(self.sockets):  # the page shows why its connection closed
             page.close(1001, "the explorer server stopped")
         self.sockets.clear()
+        while any(runner.alive for runner in runners) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
         if self._http is not None:
-            await self._http.close_all_connections()
+            try:
+                await asyncio.wait_for(self._http.close_all_connections(), max(0.1, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                pass
 
 
 def serve(

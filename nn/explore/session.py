@@ -17,15 +17,17 @@ costs nothing to wait for, and a step of 150 points takes a few milliseconds.
 >>> session = Session(Config(samples=60, hidden=(4,)))
 >>> before = session.evaluate()["loss"]
 >>> session.train(30)
+30
 >>> session.step, session.evaluate()["loss"] < before
 (30, True)
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from autograd import Tape, Value, record
@@ -74,9 +76,11 @@ def square_domain(points: list[Point], margin: float = 0.15) -> tuple[float, flo
 
 
 def optimizer_state(optimizer: SGD | Adam) -> dict[str, list[float]]:
-    """The optimizer's per-parameter state by name: SGD's ``velocity``, Adam's ``m`` and ``v``
-    (:meth:`nn.optim.Optimizer.state`; both start at zero)."""
-    return optimizer.state()
+    """The optimizer's per-parameter state by name, as the explorer shows it: SGD's
+    ``velocity``, Adam's ``m`` and ``v`` (:meth:`nn.optim.Optimizer.state`). A buffer that has
+    not started yet (SGD's velocity before its first step) is shown as zeros."""
+    n = len(optimizer.params)
+    return {name: [0.0] * n if value is None else value for name, value in optimizer.state().items() if name != "step"}
 
 
 class Session:
@@ -200,16 +204,30 @@ class Session:
             batch = next(self._batches)
         return batch
 
-    def train(self, steps: int) -> None:
-        """Run ``steps`` minibatch steps. Raises :class:`Diverged` (and leaves the weights as
-        they were before that step) if the batch's loss is not finite."""
-        tape, optimizer = self.tape, self.optimizer
-        for _ in range(steps):
+    def train(
+        self, steps: int, stop: Callable[[], bool] | None = None, enough: Callable[[], bool] | None = None
+    ) -> int:
+        """Run ``steps`` minibatch steps and return how many ran. Raises :class:`Diverged` (and
+        leaves the weights as they were before that step) if the batch's loss is not finite.
+
+        ``stop()``, asked before each point, abandons the step under way when it says yes: the
+        gradients go back to those of the last finished step and its batch comes first next
+        time, so the session is as if the step had not begun. ``enough()``, asked after each
+        step, ends the run early. The explorer's runner uses them to pause within a frame.
+        """
+        tape, optimizer, params = self.tape, self.optimizer, self.params
+        for done in range(steps):
             xb, tb = self._next_batch()
+            before = [p.grad for p in params] if stop is not None else []
             scale = 1.0 / len(xb)
             optimizer.zero_grad()
             total = 0.0
             for x, t in zip(xb, tb):
+                if stop is not None and stop():
+                    for p, g in zip(params, before):
+                        p.grad = g
+                    self._batches = itertools.chain([(xb, tb)], self._batches)
+                    return done
                 total += tape(x, t, scale)[0]
             if not math.isfinite(total):
                 raise Diverged(
@@ -221,6 +239,9 @@ class Session:
             self.seen += len(xb)
             self.version += 1
             self._trace_params()
+            if enough is not None and enough():
+                return done + 1
+        return steps
 
     @property
     def epoch(self) -> float:

@@ -68,9 +68,9 @@ class Explorer(anywidget.AnyWidget):
     def __init__(self, config: Config | Mapping[str, Any] | str | None = None, **settings: Any) -> None:
         checked = make_config(config, settings)
         super().__init__()
-        self._runner = Runner(Controller(checked), self._publish)
+        self._runner = Runner(Controller(checked), self._publish, self._report)
         self.on_msg(self._on_message)
-        self._runner.start()
+        self._runner.start(publish_first=True)
 
     @property
     def session(self) -> Session:
@@ -87,14 +87,19 @@ class Explorer(anywidget.AnyWidget):
             for name, value in parts.items():
                 setattr(self, name, value)
 
+    def _report(self, message: str) -> None:
+        self.send({"type": "error", "message": message})
+
     def _on_message(self, widget: Any, content: Any, buffers: Any) -> None:
+        # queued for the training thread: the kernel never waits for a training step
         try:
-            self._runner.command(content)
+            self._runner.submit(content)
         except CommandError as e:
-            self.send({"type": "error", "message": str(e)})
+            self._report(str(e))
 
     def command(self, message: dict[str, Any]) -> None:
-        """Send one command as the page would (see :mod:`nn.explore.controller`); CommandError if refused."""
+        """Send one command as the page would (see :mod:`nn.explore.controller`) and wait until it is
+        carried out (a ``step``: until its steps have run); CommandError if refused."""
         self._runner.command(message)
 
     def play(self) -> None:
@@ -106,7 +111,7 @@ class Explorer(anywidget.AnyWidget):
         self.command({"type": "pause"})
 
     def step(self, count: int = 1) -> None:
-        """Run ``count`` training steps now (and pause)."""
+        """Run ``count`` training steps now (and pause); returns once they have run."""
         self.command({"type": "step", "count": count})
 
     def reset(self) -> None:
@@ -118,4 +123,5 @@ class Explorer(anywidget.AnyWidget):
         runner = getattr(self, "_runner", None)  # None when __init__ failed: ipywidgets' __del__ calls close
         if runner is not None:
             runner.close()
+            runner.join(5.0)
         super().close()

@@ -133,13 +133,30 @@ def test_a_million_op_chain_backpropagates_under_the_default_recursion_limit():
 
 
 def test_deep_graph_topological_order_is_iterative_and_deterministic():
-    x = Value(0.5)
-    y = x
-    for _ in range(5_000):
-        y = (y * 0.5 + x).tanh()
-    first = [id(n) for n in topological_order(y)]
-    assert first == [id(n) for n in topological_order(y)]
-    position = {n: i for i, n in enumerate(topological_order(y))}
+    """The order comes from the graph's structure, never from ids or hashes: two graphs built
+    alike, one after the other (other objects, other ids), are walked in the same order."""
+
+    def build() -> tuple[Value, dict[Value, int]]:
+        made: dict[Value, int] = {}
+        x = Value(0.5)
+        made[x] = 0
+        y = x
+        for _ in range(5_000):
+            scaled = y * 0.5
+            made[scaled] = len(made)
+            y = (scaled + x).tanh()
+            made[y.parents[0]] = len(made)
+            made[y] = len(made)
+        return y, made
+
+    first, first_made = build()
+    keep = [Value(float(i)) for i in range(1_000)]  # shifts the second graph's ids and hashes
+    second, second_made = build()
+    first_order = [first_made[n] for n in topological_order(first)]
+    assert first_order == [second_made[n] for n in topological_order(second)]
+    assert sorted(first_order) == list(range(len(first_made)))
+    del keep
+    position = {n: i for i, n in enumerate(topological_order(first))}
     for n in position:
         assert all(position[p] < position[n] for p in n.parents)
 

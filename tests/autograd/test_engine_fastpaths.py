@@ -2,7 +2,8 @@
 
 ``backward()`` walks the graph with its own copy of the depth-first walk (for speed) and skips
 nodes whose gradient is zero. Each test here compares with a slow reference written out in
-the test: the generic :func:`autograd.graph.postorder` walk, a backward pass with no skipping,
+the test: the generic :func:`autograd.graph.postorder` walk, the readable chain rule
+(:func:`autograd.graph.chain_rule`, which skips nothing),
 and PyTorch float64 for the IEEE special cases.
 """
 
@@ -15,7 +16,8 @@ import pytest
 from helpers import close, require
 
 from autograd import Value, dot, sum_values
-from autograd.graph import backward_order, parents, postorder, topological_order
+from autograd.engine import backward_order
+from autograd.graph import chain_rule, parents, postorder, topological_order
 
 
 def random_graph(seed: int, size: int = 40) -> tuple[list[Value], Value]:
@@ -43,13 +45,8 @@ def random_graph(seed: int, size: int = 40) -> tuple[list[Value], Value]:
 
 
 def reference_backward(root: Value) -> dict[Value, float]:
-    """d root / d node for every node, by the chain rule in postorder, adding every term (even zeros)."""
-    grads: dict[Value, float] = {root: 1.0}
-    for node in reversed(postorder(root, parents)):
-        g = grads.get(node, 0.0)
-        for p, d in zip(node.parents, node.local_grads):
-            grads[p] = grads.get(p, 0.0) + d * g
-    return grads
+    """d root / d node for every node: the readable chain rule, which adds every term (even zeros)."""
+    return chain_rule(root)
 
 
 def test_backwards_walk_of_a_leaf_is_the_leaf() -> None:

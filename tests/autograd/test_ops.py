@@ -205,7 +205,8 @@ def test_every_op_has_its_facts(name):
     texts = op.partial_texts(names, "y")
     assert texts is not None and len(texts) == len(point), "a caption text for each partial"
     assert op.write(names, "y")
-    assert isinstance(op.micrograd_op(list(point)), str)
+    mg = op.micrograd_op(list(point))
+    assert mg and "{" not in mg and "}" not in mg, f"micrograd's _op string {mg!r} is empty or left a field unfilled"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.method or op.infix))

@@ -75,7 +75,8 @@ def test_play_advance_step_and_pause(controller: Controller) -> None:
     controller.handle({"type": "play"})
     assert controller.advance() and controller.session.step == 2
     controller.handle({"type": "step", "count": 5})
-    assert not controller.playing and controller.session.step == 7
+    assert not controller.playing and controller.pending == 5 and controller.session.step == 2
+    assert controller.advance() == 5 and controller.session.step == 7 and not controller.busy
     controller.handle({"type": "reset"})
     assert controller.session.step == 0
 
@@ -140,6 +141,7 @@ def test_json_safe() -> None:
 
 def test_the_runner_trains_on_its_thread_and_publishes_changes() -> None:
     published: list[dict[str, Any]] = []
+    reported: list[str] = []
     seen = threading.Event()
 
     def publish(parts: dict[str, Any]) -> None:
@@ -147,8 +149,8 @@ def test_the_runner_trains_on_its_thread_and_publishes_changes() -> None:
         if "frame" in parts and parts["frame"]["step"] >= 6:
             seen.set()
 
-    runner = Runner(Controller(SMALL), publish, interval=0.01)
-    runner.start()
+    runner = Runner(Controller(SMALL), publish, reported.append, interval=0.01)
+    runner.start(publish_first=True)
     try:
         assert set(published[0]) == {"setup", "frame", "inspect"}  # the whole state, at once
         runner.command({"type": "play"})
@@ -156,7 +158,12 @@ def test_the_runner_trains_on_its_thread_and_publishes_changes() -> None:
         runner.command({"type": "pause"})
         with pytest.raises(CommandError):
             runner.command({"type": "run"})
-        assert set(runner.resend()) == {"setup", "frame", "inspect"}
+        runner.submit({"type": "run"})  # from a page: refused through report, without waiting
+        runner.command({"type": "step", "count": 4})  # returns once the steps have run
+        step = runner.controller.session.step
+        assert published[-1]["frame"]["step"] == step and reported[0].startswith("message 'type' expects one of")
     finally:
         runner.close()
-    assert runner.closed and not runner._thread.is_alive()
+    assert runner.join(10) and runner.closed
+    with pytest.raises(CommandError, match="closed"):
+        runner.submit({"type": "play"})

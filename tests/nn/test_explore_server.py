@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from helpers import require
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-0123456789"
+#: The largest model and data the configuration allows, trained on every point at each step.
+LARGEST = "samples=1000&test_size=0.1&hidden=16,16,16,16,16,16&dataset=spirals&classes=6&batch_size=0"
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +177,21 @@ def test_a_socket_carries_state_out_and_whitelisted_commands_in(server: Any) -> 
     asyncio.run(talk())
 
 
+def stop(proc: subprocess.Popen[str], signum: int = signal.SIGINT, limit: float = 10.0) -> tuple[str, str, float]:
+    """Send ``signum`` and wait at most ``limit`` seconds: (stdout, stderr, seconds it took). A server
+    still running then is killed, and the test fails saying so: a teardown never hangs."""
+    start = time.monotonic()
+    proc.send_signal(signum)
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"python -m nn explore was still running {limit:g} s after signal {signum}; killed it. "
+                    f"stderr: {err[-2000:]}")
+    return out, err, time.monotonic() - start
+
+
 def _explore(*args: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen(
@@ -194,8 +212,7 @@ def test_ctrl_c_stops_the_server_cleanly() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", match.group(0).split(str(port), 1)[1])
         assert connection.getresponse().status == 200
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        out, err, _ = stop(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -238,3 +255,79 @@ def test_a_json_configuration_file(tmp_path: Path) -> None:
     path.write_text(json.dumps({"dataset": "squares"}))
     with pytest.raises(ValueError, match="config: 'dataset' expects one of"):
         read_config(f"@{path}")
+
+
+def _timed_get(port: int, path: str) -> tuple[int, float]:
+    start = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", path)
+    status = connection.getresponse().status
+    return status, time.monotonic() - start
+
+
+def test_training_never_blocks_the_server(server: Any) -> None:
+    """The largest model trains 50 steps at once (about 20 s of work): meanwhile a request is answered at
+    once, Pause takes effect within a frame, and closing the page stops its thread."""
+
+    async def talk() -> None:
+        connection = await _socket(server, f"?token={TOKEN}&{LARGEST}")
+        await _next(connection, "state")
+        connection.write_message(json.dumps({"type": "step", "count": 50}))
+        while not (step := (await _next(connection, "state"))["parts"].get("frame", {}).get("step")):
+            pass  # training is under way
+        status, took = await asyncio.to_thread(_timed_get, server.port, f"/explorer.css?token={TOKEN}")
+        print(f"GET /explorer.css while the largest model trains: {took * 1000:.0f} ms")
+        assert status == 200 and took < 2.0
+        connection.write_message(json.dumps({"type": "pause"}))
+        paused = time.monotonic()
+        last_change = paused
+        while time.monotonic() - paused < 2.5:
+            try:
+                message = json.loads(await asyncio.wait_for(connection.read_message(), 0.5))
+            except asyncio.TimeoutError:
+                continue
+            frame = message.get("parts", {}).get("frame")
+            if frame is not None and frame["step"] != step:
+                step, last_change = frame["step"], time.monotonic()
+        print(f"the last step after Pause came {(last_change - paused) * 1000:.0f} ms after it, at step {step}")
+        assert step < 50 and last_change - paused < 2.0
+        runner = next(iter(server.runners))
+        connection.close()
+        for _ in range(100):
+            if not runner.alive:
+                break
+            await asyncio.sleep(0.05)
+        assert not runner.alive
+
+    asyncio.run(talk())
+
+
+def test_ctrl_c_and_sigterm_stop_the_server_while_it_trains() -> None:
+    require("tornado")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        proc = _explore("--config", LARGEST)
+        try:
+            assert proc.stdout is not None
+            match = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)", proc.stdout.readline())
+            assert match
+            port, token = int(match.group(1)), match.group(2)
+
+            async def train(port: int, token: str) -> None:
+                from tornado.httpclient import HTTPRequest
+                from tornado.websocket import websocket_connect
+
+                request = HTTPRequest(f"ws://127.0.0.1:{port}/ws?token={token}&{LARGEST}",
+                                      headers={"Origin": f"http://127.0.0.1:{port}"})
+                connection = await websocket_connect(request)
+                await _next(connection, "state")
+                connection.write_message(json.dumps({"type": "step", "count": 1000}))
+                while not (await _next(connection, "state"))["parts"].get("frame", {}).get("step"):
+                    pass
+
+            asyncio.run(train(port, token))
+            out, err, took = stop(proc, signum)
+            print(f"signal {signum} stopped the training server in {took * 1000:.0f} ms")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0 and took < 5.0 and out.rstrip().endswith("stopped") and "Traceback" not in err, err

@@ -66,8 +66,9 @@ def test_adam_state_and_the_parameter_history() -> None:
         session.parameter("w")
 
 
-def test_sgd_velocity_is_zero_until_the_first_step() -> None:
+def test_sgd_velocity_is_shown_as_zero_until_the_first_step() -> None:
     session = Session(Config(samples=40, hidden=(3,), optimizer="sgd", momentum=0.9))
+    assert session.optimizer.state() == {"velocity": None}  # not started
     assert optimizer_state(session.optimizer) == {"velocity": [0.0] * len(session.params)}
     session.train(1)
     velocity = optimizer_state(session.optimizer)["velocity"]

@@ -57,6 +57,7 @@ def test_the_pages_messages_drive_it(explorer: Any) -> None:
     explorer.send = lambda content, buffers=None: sent.append(content)
     explorer._on_message(explorer, {"type": "reset"}, [])
     explorer._on_message(explorer, {"type": "os.system"}, [])
+    wait_for(lambda: len(sent) == 2)  # refused on the training thread, reported to the page
     assert sent[0] == {"type": "error", "message": "'reset' is locked by the configuration"}
     assert sent[1]["message"].startswith("message 'type' expects one of")
 

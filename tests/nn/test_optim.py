@@ -231,7 +231,7 @@ def test_state_gives_each_optimizers_buffers_as_copies():
 
     p, q = Value(1.0), Value(-2.0)
     sgd = SGD([p, q], lr=0.1, momentum=0.9)
-    assert sgd.state() == {"velocity": [0.0, 0.0]}
+    assert sgd.state() == {"velocity": None}  # not started: the first step sets v <- g
     p.grad, q.grad = 0.5, -1.0
     sgd.step()
     assert sgd.state() == {"velocity": [0.5, -1.0]}
@@ -241,4 +241,82 @@ def test_state_gives_each_optimizers_buffers_as_copies():
     p.grad = 2.0
     adam.step()
     state = adam.state()
-    assert set(state) == {"m", "v"} and state["m"][0] != 0.0 and state["v"][0] != 0.0
+    assert set(state) == {"step", "m", "v"} and state["step"] == 1 and state["m"][0] != 0.0 and state["v"][0] != 0.0
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda ps: Adam(ps, lr=0.05),
+    lambda ps: Adam(ps, lr=0.05, weight_decay=0.1, decoupled=True),
+], ids=["sgd", "nesterov", "adam", "adamw"])
+@pytest.mark.parametrize("steps_before", [0, 1, 3])
+def test_load_state_continues_exactly_like_pytorchs_load_state_dict(make, steps_before):
+    """An optimizer that loads another's state steps on exactly as that one does, bit for bit,
+    whether the state was saved before the first step (not started) or after some; and the
+    state is a copy both ways. torch.optim in float64 is the reference for the continuation."""
+    torch = require("torch")
+    rng = random.Random(steps_before)
+    start = [rng.uniform(-1, 1) for _ in range(3)]
+    grads = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(steps_before + 3)]
+
+    def run(opt, params, gs):
+        for g in gs:
+            for p, x in zip(params, g):
+                p.grad = x
+            opt.step()
+
+    ours = [Value(x) for x in start]
+    first = make(ours)
+    run(first, ours, grads[:steps_before])
+    saved = first.state()
+    resumed_params = [Value(p.data) for p in ours]
+    resumed = make(resumed_params)
+    resumed.load_state(saved)
+    saved_copy = {k: (list(v) if isinstance(v, list) else v) for k, v in saved.items()}
+    run(first, ours, grads[steps_before:])
+    run(resumed, resumed_params, grads[steps_before:])
+    assert saved == saved_copy, "load_state kept a reference to the caller's lists"
+    assert [p.data for p in resumed_params] == [p.data for p in ours]
+    assert resumed.state() == first.state()
+
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in start]
+    kind = type(first).__name__
+    if kind == "SGD":
+        topt = torch.optim.SGD(ts, lr=0.1, momentum=0.9, nesterov=first.nesterov, weight_decay=first.weight_decay)
+    else:
+        cls = torch.optim.AdamW if first.decoupled else torch.optim.Adam
+        topt = cls(ts, lr=0.05, weight_decay=first.weight_decay)
+    for g in grads:
+        for t, x in zip(ts, g):
+            t.grad = torch.tensor(x, dtype=torch.float64)
+        topt.step()
+    for p, t in zip(ours, ts):
+        assert close(p.data, t.item(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad,error,match", [
+    ({"velocity": [1.0]}, ValueError, r"state\['velocity'\] expects 2 numbers"),
+    ({"velocity": [1.0, "x"]}, TypeError, r"state\['velocity'\]\[1\] expects a real number"),
+    ({"velocity": 3.0}, TypeError, "expects a list of 2 numbers"),
+    ({"momentum": [1.0, 2.0]}, ValueError, "SGD keeps \\['velocity'\\]"),
+    ({}, ValueError, "SGD keeps"),
+    ([1.0, 2.0], TypeError, "expects a mapping"),
+])
+def test_load_state_rejects_a_bad_state_naming_it_and_changes_nothing(bad, error, match):
+    p, q = Value(1.0), Value(-2.0)
+    opt = SGD([p, q], lr=0.1, momentum=0.9)
+    p.grad, q.grad = 0.5, -1.0
+    opt.step()
+    before = opt.state()
+    with pytest.raises(error, match=match):
+        opt.load_state(bad)
+    assert opt.state() == before
+
+
+def test_adam_load_state_checks_the_step_count():
+    adam = Adam([Value(1.0)], lr=0.1)
+    for bad in (-1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match=r"state\['step'\] expects a whole number"):
+            adam.load_state({"step": bad, "m": [0.0], "v": [0.0]})
+    assert adam.state() == {"step": 0, "m": [0.0], "v": [0.0]}
