@@ -29,7 +29,7 @@ from .mode import (
     no_grad,
 )
 from .nary import apply, dot, logsumexp, matvec, sum_values, take
-from .tape import Tape, compile, record
+from .tape import Tape, compiled, record
 
 __version__ = "0.1.0"
 
@@ -55,5 +55,5 @@ __all__ = [
     "record",
     "Tape",
     "GuardError",
-    "compile",
+    "compiled",
 ]

@@ -58,7 +58,7 @@ class Decision:
 class GuardError(RuntimeError):
     """A replay's numbers take another branch than the recording did: the tape refuses to give
     a number. ``decision`` is the :class:`Decision` that failed; ``sample`` the index of the
-    sample in a batch (None for a single replay). Record again, or use ``autograd.compile``,
+    sample in a batch (None for a single replay). Record again, or use ``autograd.compiled``,
     which records again by itself."""
 
     def __init__(self, message: str, decision: Decision | None = None, sample: int | None = None) -> None:

@@ -1,6 +1,6 @@
 """A GPT trained on scalars, in the style of Karpathy's microgpt: documents of varying length, one
 at a time, token lookups, its own Adam. Written for valuegrad (not a copy), to show that such a
-program runs eagerly and, changing four lines, from tapes that :func:`autograd.compile` records
+program runs eagerly and, changing four lines, from tapes that :func:`autograd.compiled` records
 and replays (in C with ``backend="c"``), with the same losses.
 
     python benchmarks/microgpt_style.py [--steps N] [--backend eager|python|c]
@@ -16,7 +16,7 @@ What makes it recordable, as ``train``'s comments point out:
   per token);
 * softmax's max shift is inside ``logsumexp`` (read off ``.data`` it would be a constant of the
   tape, and guarded as ``max`` of Values it would change tapes with the data);
-* a document of another length is another structure of arguments: ``compile`` keeps one tape
+* a document of another length is another structure of arguments: ``compiled`` keeps one tape
   per length.
 """
 
@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from autograd import Value, compile, logsumexp, take
+from autograd import Value, compiled, logsumexp, take
 from nn.text import zen_of_python
 
 LR, BETA1, BETA2, EPS = 0.01, 0.85, 0.99, 1e-8
@@ -113,7 +113,7 @@ def train(
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train for ``steps`` documents; ``backend`` is ``"eager"`` (the normal engine) or the back end
-    of :func:`autograd.compile` (``"python"`` or ``"c"``); ``sizes`` are the embedding's width, the
+    of :func:`autograd.compiled` (``"python"`` or ``"c"``); ``sizes`` are the embedding's width, the
     heads, the context and the longest word. Returns the losses and the timings."""
     n_embd, n_head, block, longest = sizes
     docs, letters = documents(longest)
@@ -122,7 +122,7 @@ def train(
     m = [0.0] * len(model.params)
     v = [0.0] * len(model.params)
     losses: list[float] = []
-    step_fn = None if backend == "eager" else compile(lambda t: doc_loss(model, t), backend=backend, max_tapes=32)  # (1)
+    step_fn = None if backend == "eager" else compiled(lambda t: doc_loss(model, t), backend=backend, max_tapes=32)  # (1)
     started = time.perf_counter()
     replays: list[float] = []  # the steps that did not record: what a tape costs once it exists
     for step in range(steps):

@@ -455,13 +455,13 @@ else:
 # constant. Compare the Value itself, which is safe, or better, use an op that decides on every replay (`abs`,
 # `relu`, `logsumexp`), which needs no guard and no second tape.
 #
-# A guard that fails means "this tape does not fit these numbers": record again. `autograd.compile` does that for
+# A guard that fails means "this tape does not fit these numbers": record again. `autograd.compiled` does that for
 # you. It wraps the function in a step that records on its first call, keeps the tape, replays it while its guards
 # hold, and records again when one fails, keeping both tapes (and one per structure of arguments, such as a list
 # of another length), up to `max_tapes` of them:
 
 # %%
-step_if = autograd.compile(abs_error_with_if)
+step_if = autograd.compiled(abs_error_with_if)
 for x, t in [(3.0, 1.0), (2.0, 1.0), (0.0, 1.0), (-2.0, 1.0), (5.0, 1.0)]:
     w_abs.grad = 0.0
     loss = step_if(x, t)

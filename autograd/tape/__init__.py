@@ -47,7 +47,7 @@ for any numbers, because they are ops. A Python ``if`` is decided once, so the t
 Every decision taken on a Value through the Value is guarded: comparisons (and so ``max`` and
 ``min``), ``bool``, ``int``, ``float``, ``round``, indexing with it, and ``format``. Every replay
 checks them, in Python and in C, before it gives a number, and raises :class:`GuardError`
-naming the line if one goes the other way (no ``.grad`` changes). :func:`compile` records again
+naming the line if one goes the other way (no ``.grad`` changes). :func:`compiled` records again
 by itself. **Not guarded**: a number read off ``.data`` is a plain float, out of the tape's
 sight, so ``if x.data > 0:`` is baked in silently. Compare the Value, or better write
 ``abs(x) * w``: ``abs`` is an op, right for every ``x`` with no guard and no second tape. (This
@@ -83,8 +83,8 @@ whole batch, adding every sample's gradients: the code then does not grow with t
 """
 
 from ..guard import GuardError
-from .cache import Compiled, CompileWarning, compile
+from .cache import Compiled, CompileWarning, compiled
 from .record import record
 from .replay import Tape
 
-__all__ = ["record", "Tape", "compile", "Compiled", "CompileWarning", "GuardError"]
+__all__ = ["record", "Tape", "compiled", "Compiled", "CompileWarning", "GuardError"]

@@ -1,9 +1,9 @@
-"""``compile(fn)``: a training step that records itself, keeps its tapes, and records again when
+"""``compiled(fn)``: a training step that records itself, keeps its tapes, and records again when
 the numbers take another branch.
 
 :func:`~autograd.record` makes one tape for one structure of arguments and one set of decisions.
 Real programs vary both: documents have different lengths, and a Python ``if`` on a Value may go
-either way. :func:`compile` wraps ``fn`` in a :class:`Compiled` step that
+either way. :func:`compiled` wraps ``fn`` in a :class:`Compiled` step that
 
 * records ``fn`` the first time it sees a structure of arguments (their nesting and lengths);
 * replays the tape of that structure afterwards, when its guards hold (:mod:`autograd.guard`);
@@ -17,9 +17,9 @@ Every call gives the loss, and adds the gradients into ``.grad``, exactly as ``f
 followed by ``backward()`` would, bit for bit: a tape replays only numbers whose decisions are
 those of its recording, and each new recording is checked against the engine.
 
->>> from autograd import Value, compile
+>>> from autograd import Value, compiled
 >>> w = Value(2.0)
->>> @compile
+>>> @compiled
 ... def step(xs):
 ...     return sum((w * x - 1.0) ** 2 for x in xs) if w > 0 else w * 0.0
 >>> step([1.0, 0.5]), step([1.0, 0.5, 0.25]), step([2.0, 1.0])     # two lengths: two tapes
@@ -38,16 +38,16 @@ from typing import Any
 from ..engine import Value
 from ..guard import GuardError
 from ..mode import is_anomaly_enabled
-from .args import Spec, _spec_of
+from .args import Spec, structure_of
 from .check import check_backend
 from .record import record
 from .replay import Tape
 
-__all__ = ["compile", "Compiled", "CompileWarning"]
+__all__ = ["compiled", "Compiled", "CompileWarning"]
 
 
 class CompileWarning(RuntimeWarning):
-    """``compile(fn)`` could not record ``fn`` and runs it on the normal path, or records too often."""
+    """``compiled(fn)`` could not record ``fn`` and runs it on the normal path, or records too often."""
 
 
 _NUMBERS = {float, int}
@@ -63,7 +63,7 @@ def _spec(x: Any) -> Spec:
             return (t, (None,) * len(x), True)
         items = tuple(map(_spec, x))
         return (t, items, all(item is None for item in items))
-    return _spec_of(x, "arg", [])  # a subclass, another number type, or not a number: the careful way
+    return structure_of(x)  # a subclass, another number type, or not a number: the careful way
 
 
 def _key(args: tuple[Any, ...]) -> tuple[Spec, ...] | None:
@@ -76,7 +76,7 @@ def _key(args: tuple[Any, ...]) -> tuple[Spec, ...] | None:
 
 
 class Compiled:
-    """``fn`` as a step that records and replays itself: see :func:`compile`.
+    """``fn`` as a step that records and replays itself: see :func:`compiled`.
 
     ``step(*args)`` returns the loss (a float; ``(loss, extras)`` when ``fn`` returns a pair)
     and adds the gradients into every parameter's ``.grad``; ``step.forward(*args)`` only
@@ -121,7 +121,7 @@ class Compiled:
         key = _key(args)
         if key is None:
             self._warn(
-                f"compile({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of "
+                f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of "
                 "numbers (a tape's inputs are numbers); it runs on the normal path"
             )
         if key is None or key in self._unrecordable or is_anomaly_enabled():
@@ -147,13 +147,13 @@ class Compiled:
             tape = record(self.fn, *args, backend=self.backend)
         except (TypeError, ValueError) as e:
             self._unrecordable.add(key)
-            self._warn(f"compile({self.__name__}): cannot record it ({e}); it runs on the normal path")
+            self._warn(f"compiled({self.__name__}): cannot record it ({e}); it runs on the normal path")
             return None
         self.recordings += 1
         same_structure = sum(1 for spec, _ in self._tapes.values() if spec == key)
         if same_structure >= self.max_tapes:
             self._warn(
-                f"compile({self.__name__}): {same_structure + 1} recordings for one structure of arguments, more than "
+                f"compiled({self.__name__}): {same_structure + 1} recordings for one structure of arguments, more than "
                 f"max_tapes={self.max_tapes}: a decision on the numbers (a guard) keeps changing, so most calls record "
                 "again. Decide with an op (abs, relu, autograd.take) instead, where you can"
             )
@@ -174,7 +174,7 @@ class Compiled:
         result = self.fn(*args)
         loss = result[0] if isinstance(result, tuple) and len(result) == 2 else result
         if not isinstance(loss, Value):
-            raise TypeError(f"compile({self.__name__}): fn must return a Value (the loss), got {type(loss).__name__}")
+            raise TypeError(f"compiled({self.__name__}): fn must return a Value (the loss), got {type(loss).__name__}")
         if backward:
             loss.backward()
         if loss is result:
@@ -189,19 +189,19 @@ def _numbers(x: Any) -> Any:
     return type(x)(_numbers(item) for item in x)
 
 
-def compile(fn: Callable[..., Any] | None = None, *, backend: str = "python", max_tapes: int = 8) -> Any:
+def compiled(fn: Callable[..., Any] | None = None, *, backend: str = "python", max_tapes: int = 8) -> Any:
     """``fn`` as a :class:`Compiled` step: recorded on its first call, replayed after, recorded
     again for a new structure of arguments or when a decision on the numbers goes another way.
 
     ``backend`` is ``"python"`` or ``"c"`` (as :func:`~autograd.record`); ``max_tapes`` bounds
-    the tapes kept (least recently used first out). Use it as ``compile(fn)`` or as a decorator,
-    ``@compile`` or ``@compile(backend="c")``. See :mod:`autograd.tape.cache`.
+    the tapes kept (least recently used first out). Use it as ``compiled(fn)`` or as a decorator,
+    ``@compiled`` or ``@compiled(backend="c")``. See :mod:`autograd.tape.cache`.
     """
-    check_backend(backend, "compile")
+    check_backend(backend, "compiled")
     if isinstance(max_tapes, bool) or not isinstance(max_tapes, int) or max_tapes < 1:
-        raise ValueError(f"compile: max_tapes expects an int of at least 1, got {max_tapes!r}")
+        raise ValueError(f"compiled: max_tapes expects an int of at least 1, got {max_tapes!r}")
     if fn is None:
-        return lambda f: compile(f, backend=backend, max_tapes=max_tapes)
+        return lambda f: compiled(f, backend=backend, max_tapes=max_tapes)
     if not callable(fn):
-        raise TypeError(f"compile: fn expects a function, got {type(fn).__name__}")
+        raise TypeError(f"compiled: fn expects a function, got {type(fn).__name__}")
     return Compiled(fn, backend, max_tapes)

@@ -81,7 +81,7 @@ def guard_error(who: str, guard: Guard, a: float, b: float, sample: int | None =
         f"{who}: the decision taken at {d.where} ({d.what}) went the other way on this replay's numbers{in_sample}: "
         f"recorded {recorded_a!r} {d.op} {recorded_b!r} was {d.outcome}, now {a!r} {d.op} {b!r} is {not d.outcome}. "
         "The tape kept only the branch taken while recording, so it gives no number: record again for these "
-        "numbers (autograd.compile does it by itself), or decide with an op that runs on every replay "
+        "numbers (autograd.compiled does it by itself), or decide with an op that runs on every replay "
         "(abs, relu, max via logsumexp, autograd.take)",
         d,
         sample,

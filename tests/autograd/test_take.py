@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from helpers import require_program
 
-from autograd import GuardError, Value, compile, dot, logsumexp, record, take
+from autograd import GuardError, Value, compiled, dot, logsumexp, record, take
 from autograd.tape.cbackend import CTape
 
 VOCAB, WIDTH = 7, 3
@@ -131,7 +131,7 @@ def test_plain_indexing_by_an_input_records_again_and_take_does_not() -> None:
         return sum((e[0] * e[1] for e in (take(WTE, t) for t in tokens)), Value(0.0, requires_grad=False))
 
     for fn, recordings in ((plain, 3), (looked_up, 1)):
-        step = compile(fn)
+        step = compiled(fn)
         for tokens in ([1, 2], [1, 2], [3, 4], [5, 0]):
             for p in PARAMS:
                 p.grad = 0.0

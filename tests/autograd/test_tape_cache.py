@@ -1,4 +1,4 @@
-"""compile(fn): records on the first call, replays by the arguments' structure and the guards'
+"""compiled(fn): records on the first call, replays by the arguments' structure and the guards'
 outcomes, records again when a guard fails, evicts the least recently used tape, falls back to
 the normal path with one warning. The reference is the engine: fn(*args) then backward(),
 compared bit for bit (losses and every gradient)."""
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from helpers import require_program
 
-from autograd import Value, compile, dot
+from autograd import Value, compiled, dot
 from autograd.tape.cache import Compiled, CompileWarning
 from autograd.tape.cbackend import CTape
 
@@ -64,7 +64,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def test_one_tape_per_length_and_per_branch_equal_to_the_engine_bit_for_bit(backend: str) -> None:
-    step = compile(loss_of_a_document, backend=backend)
+    step = compiled(loss_of_a_document, backend=backend)
     docs = [[1.0, -2.0], [0.5, 0.25, -1.0], [1.5, -2.5], [-1.0, 3.0], [0.5, 0.25, -1.0], [0.7, -1.9]]
     for doc in docs:
         assert_as_engine(step, doc)
@@ -85,14 +85,14 @@ def _branches(xs: list[float]) -> list[bool]:
 
 
 def test_a_failed_guard_records_again_and_the_old_tape_stays() -> None:
-    step = compile(lambda x: x * W[0] if x > 0 else -x * W[1])
+    step = compiled(lambda x: x * W[0] if x > 0 else -x * W[1])
     for x in [1.0, 2.0, -1.0, 3.0, -4.0]:
         assert_as_engine(step, x)
     assert step.recordings == 2 and len(step.tapes) == 2
 
 
 def test_least_recently_used_tapes_are_evicted() -> None:
-    step = compile(lambda xs: dot(W, xs) if len(xs) == 2 else sum(xs, W[0]), max_tapes=2)
+    step = compiled(lambda xs: dot(W, xs) if len(xs) == 2 else sum(xs, W[0]), max_tapes=2)
     step([1.0, 2.0])
     step([1.0, 2.0, 3.0])
     step([1.0, 2.0])  # the 2-long tape is now the most recently used
@@ -106,7 +106,7 @@ def test_least_recently_used_tapes_are_evicted() -> None:
 
 
 def test_too_many_recordings_for_one_structure_warn_once() -> None:
-    step = compile(lambda x: x * W[0] * float(x), max_tapes=2)  # float(x) is a guard on the exact number
+    step = compiled(lambda x: x * W[0] * float(x), max_tapes=2)  # float(x) is a guard on the exact number
     with pytest.warns(CompileWarning, match="keeps changing"):
         for x in [1.0, 2.0, 3.0, 4.0]:
             assert_as_engine(step, x)
@@ -117,7 +117,7 @@ def test_a_function_that_cannot_be_recorded_runs_on_the_normal_path_with_one_war
     def fn(name: str, x: float) -> Value:
         return W[0] * x * len(name)
 
-    step = compile(fn)
+    step = compiled(fn)
     with pytest.warns(CompileWarning, match="normal path"):
         assert_as_engine(step, "abc", 2.0)
     with warnings.catch_warnings():
@@ -128,7 +128,7 @@ def test_a_function_that_cannot_be_recorded_runs_on_the_normal_path_with_one_war
 
 def test_a_function_record_refuses_falls_back_once() -> None:
     table = [W[0], W[1]]
-    step = compile(lambda i: table[i] * 2.0)  # an index that is not an integer cannot be recorded
+    step = compiled(lambda i: table[i] * 2.0)  # an index that is not an integer cannot be recorded
     with pytest.warns(CompileWarning, match="cannot record"):
         with pytest.raises(TypeError, match="list indices must be integers"):  # and fails as without a tape
             step(0.5)
@@ -137,7 +137,7 @@ def test_a_function_record_refuses_falls_back_once() -> None:
 
 
 def test_extras_forward_and_the_decorator() -> None:
-    @compile(max_tapes=3)
+    @compiled(max_tapes=3)
     def fn(xs: list[float]) -> tuple[Value, list[Value]]:
         outs = [W[0] * x for x in xs]
         return sum(outs, Value(0.0, requires_grad=False)), outs
@@ -150,8 +150,8 @@ def test_extras_forward_and_the_decorator() -> None:
 
 def test_compile_checks_its_arguments() -> None:
     with pytest.raises(ValueError, match="max_tapes expects an int of at least 1, got 0"):
-        compile(lambda x: x, max_tapes=0)
+        compiled(lambda x: x, max_tapes=0)
     with pytest.raises(ValueError, match="backend expects 'python' or 'c'"):
-        compile(lambda x: x, backend="cuda")
+        compiled(lambda x: x, backend="cuda")
     with pytest.raises(TypeError, match="fn expects a function, got int"):
-        compile(3)
+        compiled(3)

@@ -1,5 +1,5 @@
 """benchmarks/microgpt_style.py: the microgpt-style GPT gives the same losses eagerly and under
-autograd.compile (Python and C tapes), on documents of several lengths, with Adam updating the
+autograd.compiled (Python and C tapes), on documents of several lengths, with Adam updating the
 parameters between documents; tiny sizes, so that it runs in seconds."""
 
 from __future__ import annotations
