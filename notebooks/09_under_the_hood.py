@@ -49,7 +49,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import autograd
-from autograd import AnomalyError, GuardError, Value, detect_anomaly, dot, gc_paused, is_anomaly_enabled, no_grad, record
+from autograd import AnomalyError, GuardError, Value, detect_anomaly, dot, gc_paused, is_anomaly_enabled, logsumexp, no_grad, record, take
 from autograd.graph import topological_order
 from autograd.mode import CREATED
 from autograd.ops import OPS, F
@@ -521,6 +521,47 @@ for x in (1.0, 2000.0, -2000.0):
     replayed = ce_tape(x, [0.0, 1.0])
     print(f"logits ({x / 2:7}, {-x / 2:7}): loss {replayed:.6f}, gradients {[p.grad for p in u]}")
     assert math.isfinite(replayed) and replayed == normal.data and [p.grad for p in u] == grads_normal
+
+# %% [markdown]
+# ### Lookups by a token: `take`, and a GPT in microgpt's style
+#
+# A language model looks up a row of its embedding table by a token, `wte[token]`, and picks the target's logit,
+# `logits[target]`. Recorded with the tokens as inputs, both are decisions on the data: indexing a list with an
+# input Value is guarded, so each new token would need a new tape. `autograd.take(rows, i)` makes the lookup an
+# op instead. Its node keeps the index as an operand that the tape reads on every replay (in Python and in C), and
+# its gradient goes to the row it chose, as plain indexing would send it. One tape then serves every token:
+
+# %%
+wte = [[Value(0.1 * (3 * t + c)) for c in range(2)] for t in range(5)]   # 5 tokens, 2 numbers each
+
+def bigram_loss(tokens):
+    loss = Value(0.0, requires_grad=False)
+    for here, there in zip(tokens, tokens[1:]):
+        logits = [dot(row, take(wte, here)) for row in wte]             # the row of `here`, by lookup
+        loss = loss + logsumexp(logits) - take(logits, there)           # the target's logit, by lookup
+    return loss
+
+lookup_tape = record(bigram_loss, [0, 1, 2])
+for tokens in ([0, 1, 2], [4, 4, 3], [2, 0, 4]):                        # tokens never seen while recording
+    for p in (p for row in wte for p in row):
+        p.grad = 0.0
+    normal = bigram_loss(tokens)
+    normal.backward()
+    grads = [p.grad for row in wte for p in row]
+    for p in (p for row in wte for p in row):
+        p.grad = 0.0
+    replayed = lookup_tape(tokens)
+    print(f"tokens {tokens}: loss {replayed:.6f}, the same as the engine's: {replayed == normal.data}")
+    assert replayed == normal.data and [p.grad for row in wte for p in row] == grads
+
+# %% [markdown]
+# `benchmarks/microgpt_style.py` is a whole GPT written this way, in the style of Karpathy's microgpt: one document
+# (a word of the Zen of Python) at a time, `take` for the lookups, `logsumexp` for softmax's shift (read off
+# `.data`, the shift would be a constant of the tape), and its own Adam. Run eagerly, each document builds its graph
+# and calls `backward()`; under `autograd.compiled(..., backend="c")` the loop changes in four lines and each
+# document length gets one tape, replayed in C. The losses are the same to the bit. With 3,968 parameters and
+# context 8, a document's forward and backward took 1.84 s eagerly and 7.4 ms from the C tape (about 250×, on a
+# loaded machine), after 57 s of recording and compiling its tape.
 
 # %% [markdown]
 # ### Training with a tape
