@@ -39,7 +39,7 @@ extensions = [
 # The source folder is the repository, and only these files in it are pages. A notebook added as
 # notebooks/NN_name.ipynb is picked up by the pattern here and by the glob of the home page's toctree.
 root_doc = "docs/index"
-include_patterns = ["docs/index.md", "docs/reading.md", "docs/api/*.rst", "README.md", "notebooks/[0-9][0-9]_*.ipynb"]
+include_patterns = ["docs/index.md", "docs/reading.md", "docs/api/*.rst", "README.md", "notebooks/[0-9][0-9]*_*.ipynb"]
 # Folders Sphinx need not walk at all: tools' caches, the virtual environment, build outputs.
 exclude_patterns = [".*", "**/.ipynb_checkpoints", "**/__pycache__", "build", "dist", "runs", "*.egg-info"]
 

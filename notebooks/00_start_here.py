@@ -46,31 +46,38 @@ plt.rcParams["figure.dpi"] = 110
 # %% [markdown]
 # ## 1. The map
 #
-# The notebooks build one idea on the next. Each row says what you learn and what you need first.
+# The notebooks build one idea on the next. Each row says what you learn, what you need first, and about how long a
+# first careful pass takes, running the cells and trying the exercises (the whole path is about 14 hours; skipping
+# the optional sections saves two or three).
 #
-# | notebook | what you learn | what you need first |
-# |---|---|---|
-# | **00 · Start here** | the map, the exercises, the derivative cheat-sheet, the vocabulary | a little Python |
-# | **01 · Derivatives** | nudge an input and watch the output: the derivative as a slope; the gradient; three ways to compute derivatives | school algebra (powers, fractions) |
-# | **02 · Values and backprop** | a computation as a graph; the chain rule by hand; how gradients flow; **writing your own `Value` class** in 40 lines | 01, and the chain rule from the cheat-sheet below |
-# | **03 · From neurons to an MLP** | a neuron, a layer, a network; forward propagation as matrices (with a diagram); why activations and biases; backpropagation in matrix form | 02; multiplying a matrix by a vector |
-# | **04 · Training** | loss functions; gradient descent; a training loop written by hand, then minibatch SGD, momentum and Adam (written by hand too) | 03 |
-# | **05 · Digits and softmax** | a real classifier: softmax, cross-entropy, 1,797 hand-written digits, what the hidden units learned | 04 |
-# | **06 · Boltzmann machines** | energy, probability and temperature; where the sigmoid and the softmax come from; an RBM that learns without labels | 05 (softmax); the idea of a probability |
-# | **07 · Higher-order derivatives** | the slope of the slope; Newton's method; checking any derivative with `gradcheck`; writing your own op | 01, 02 and 04 |
-# | **08 · Graduating to PyTorch** | the same model in PyTorch: `to_torch` and back, the same numbers, trained side by side; each valuegrad idea by its PyTorch name; what vectorisation buys | 04; PyTorch installed (`pip install ".[torch]"`) |
-# | **09 · Under the hood** | engineering: very deep graphs and memory, replaying a training step from a tape, how `detect_anomaly` finds a `nan` | 02, 04 and 07; all of it is optional |
-# | **10 · A GPT from scalars** | the capstone: a tiny transformer (embeddings, attention heads, rmsnorm, residuals, an MLP) trained on the Zen of Python on a tape compiled to C; sampling text; what 4,352 parameters can and cannot learn | 02, 04 and 05; a C compiler makes it fast |
+# | notebook | what you learn | what you need first | time |
+# |---|---|---|---|
+# | **00 · Start here** | the map, the exercises, the derivative cheat-sheet, the vocabulary | a little Python | 20 min |
+# | **01 · Derivatives** | nudge an input and watch the output: the derivative as a slope; the gradient; three ways to compute derivatives | school algebra (powers, fractions) | 60 min |
+# | **02 · Values and backprop** | a computation as a graph; the chain rule by hand; how gradients flow; reading a `Value` class of 40 lines | 01, and the chain rule from the cheat-sheet below | 90 min |
+# | **02b · Write your own engine** | **writing your own engine**, step by step, each step checked against valuegrad: a node, `+` and `*`, the topological order, `backward()`, `tanh`, a neuron; then training a tiny MLP on it | 02 | 75 min |
+# | **03 · From neurons to an MLP** | a neuron, a layer, a network; forward propagation as matrices (with a diagram); why activations and biases; backpropagation in matrix form | 02; multiplying a matrix by a vector | 75 min |
+# | **04 · Training** | loss functions; gradient descent; a training loop written by hand, then minibatch SGD, momentum and Adam (written by hand too) | 03 | 90 min |
+# | **05 · Digits and softmax** | a real classifier: softmax, cross-entropy, 1,797 hand-written digits, what the hidden units learned | 04 | 60 min |
+# | **06 · Boltzmann machines** | energy, probability and temperature; where the sigmoid and the softmax come from; an RBM that learns without labels | 05 (softmax); the idea of a probability | 75 min |
+# | **07 · Higher-order derivatives** | the slope of the slope; Newton's method; checking any derivative with `gradcheck`; writing your own op | 01, 02 and 04 | 60 min |
+# | **08 · Graduating to PyTorch** | the same model in PyTorch: `to_torch` and back, the same numbers, trained side by side; each valuegrad idea by its PyTorch name; what vectorisation buys | 04; PyTorch installed (`pip install ".[torch]"`) | 45 min |
+# | **09 · Under the hood** | engineering: very deep graphs and memory, replaying a training step from a tape, how `detect_anomaly` finds a `nan` | 02, 04 and 07; all of it is optional | 60 min |
+# | **10 · A GPT from scalars** | the capstone: attention worked by hand, then a tiny transformer (embeddings, attention heads, rmsnorm, residuals, an MLP) trained on the Zen of Python on a tape compiled to C; sampling text; what 4,352 parameters can and cannot learn | 02, 04 and 05; a C compiler makes it fast | 120 min |
 #
 # The sections marked "(optional)" go deeper into one point, such as how accurate a finite difference can be. The
 # rest of the series never depends on them. The cell below reads every notebook's headings and lists them.
 
 # %%
-ROADMAP = [
-    "00_start_here", "01_derivatives", "02_values_and_backprop", "03_neurons_to_mlp", "04_training",
-    "05_digits_softmax", "06_boltzmann_machines", "07_higher_order", "08_graduating_to_pytorch",
-    "09_under_the_hood", "10_gpt_from_scalars",
-]
+ROADMAP = {  # each notebook, and the minutes of a first careful pass (the table's last column)
+    "00_start_here": 20, "01_derivatives": 60, "02_values_and_backprop": 90, "02b_write_your_engine": 75,
+    "03_neurons_to_mlp": 75, "04_training": 90, "05_digits_softmax": 60, "06_boltzmann_machines": 75,
+    "07_higher_order": 60, "08_graduating_to_pytorch": 45, "09_under_the_hood": 60, "10_gpt_from_scalars": 120,
+}
+assert sorted(ROADMAP) == sorted(p.stem for p in Path(".").glob("[0-9][0-9]*_*.py")), "the map lists every notebook"
+hours = sum(ROADMAP.values()) / 60
+print(f"the whole path: {len(ROADMAP)} notebooks, about {hours:.0f} hours ({hours:.1f})")
+assert 13 <= hours <= 15
 HEADING = re.compile(r"^# (#{2,4}) (.*)$")
 
 total_optional = 0
@@ -80,7 +87,7 @@ for stem in ROADMAP:
     headings = [m.group(2) for line in source.read_text(encoding="utf-8").splitlines() if (m := HEADING.match(line))]
     optional = [h for h in headings if "(optional)" in h]
     total_optional += len(optional)
-    print(f"{stem:24s} {len(headings):2d} sections;", "optional: " + "; ".join(optional) if optional else "none optional")
+    print(f"{stem:26s} {ROADMAP[stem]:3d} min {len(headings):2d} sections;", "optional: " + "; ".join(optional) if optional else "none optional")
 assert total_optional >= 5
 
 # %% [markdown]
@@ -135,7 +142,12 @@ check("00.1", 2 * 1.0 * math.cos(1.0))     # (x²)' · (sin x)' at x = 1: the pr
 # **Why the power rule holds.** Multiply out $(x + h)^n$: the first term is $x^n$, the second is $n\,x^{n-1}h$
 # (there are $n$ ways to pick one $h$ from the $n$ factors), and every other term has $h^2$ or a higher power in it.
 # So $\frac{(x + h)^n - x^n}{h} = n\,x^{n-1} + (\text{terms with } h)$, which tends to $n\,x^{n-1}$ as $h \to 0$.
-# For $n = 2$: $\frac{(x+h)^2 - x^2}{h} = \frac{2xh + h^2}{h} = 2x + h \to 2x$.
+# For $n = 2$: $\frac{(x+h)^2 - x^2}{h} = \frac{2xh + h^2}{h} = 2x + h \to 2x$. Multiplying out works only for a whole
+# number $n$. For any real $n$ (and $x > 0$), write $x^n = e^{n \ln x}$ and use the chain rule from the table below:
+# $\frac{d}{dx} e^{n \ln x} = e^{n \ln x} \cdot \frac{n}{x} = x^n \cdot \frac{n}{x} = n\,x^{n-1}$. So
+# $\frac{d}{dx}\sqrt{x} = \frac{d}{dx} x^{1/2} = \frac{1}{2}x^{-1/2}$, for instance; the cell below checks $n = 0.5$
+# and $n = -1.5$ too,
+# and that $e^{0.5 \ln x}$ has the slope of $\sqrt x$.
 #
 # **The rules for combining them**
 #
@@ -164,6 +176,8 @@ BASIC = {  # name: (f on a Value, f' by the table, points to test)
     "x^3": (lambda x: x**3, lambda x: 3 * x**2, [-1.5, 0.5, 2.0]),
     "x^0.5": (lambda x: x**0.5, lambda x: 0.5 * x**-0.5, [0.25, 4.0]),
     "x^-2": (lambda x: x**-2, lambda x: -2 * x**-3, [-2.0, 0.5]),
+    "x^-1.5": (lambda x: x**-1.5, lambda x: -1.5 * x**-2.5, [0.5, 3.0]),
+    "e^(0.5 ln x)": (lambda x: (0.5 * x.log()).exp(), lambda x: 0.5 * x**-0.5, [0.25, 4.0]),   # x^0.5 another way
     "e^x": (lambda x: x.exp(), math.exp, [-1.0, 0.0, 1.5]),
     "ln x": (lambda x: x.log(), lambda x: 1 / x, [0.3, 2.0]),
     "sin x": (lambda x: x.sin(), math.cos, [-2.0, 0.7]),
@@ -295,8 +309,9 @@ assert len(pairs) == len(words) - 1 and all(target in words for _, target in pai
 # %% [markdown]
 # ## Summary
 #
-# - The notebooks go from a derivative (01) to the engine (02), networks (03), training (04), a real classifier (05),
-#   energy-based models (06) and second derivatives (07); engineering is in 09. Sections marked "(optional)" can wait.
+# - The notebooks go from a derivative (01) to the engine (02), an engine you write yourself (02b), networks (03), training (04), a real classifier (05),
+#   energy-based models (06), second derivatives (07), the same models in PyTorch (08) and a tiny GPT trained on
+#   scalars (10); engineering is in 09. Sections marked "(optional)" can wait.
 # - Each exercise is answered in a cell that ends with `check(id, answer)`; `hint(id)` and `solution(id)` help when
 #   you are stuck.
 # - The derivative cheat-sheet: the power rule $n\,x^{n-1}$ and the slopes of $e^x$, $\ln x$, $\sin$, $\cos$,

@@ -206,8 +206,9 @@ for name, value in by_hand.items():
 # %% [markdown]
 # Some of these are worth reading in words. $\partial L/\partial w_2 = 0$: the input $x_2$ is $0$, so $w_2$ has no
 # effect on the output, whatever its value. $\partial L/\partial b = \partial L/\partial n$, because $n = s + b$
-# passes gradient through unchanged, as every addition does. $\partial L/\partial w_1 < 0$: since $o < t$, the loss
-# falls as $w_1$ grows. And $\partial L/\partial x_1$ is what an earlier layer would receive, if $x_1$ were the output
+# passes gradient through unchanged, as every addition does. $\partial L/\partial w_1 < 0$: since $o < t$ and
+# $x_1 > 0$, the loss falls as $w_1$ grows (the sign needs both: with a negative $x_1$, growing $w_1$ would lower $o$
+# and the sign would flip). And $\partial L/\partial x_1$ is what an earlier layer would receive, if $x_1$ were the output
 # of one.
 #
 # Now the same with the engine. `L.backward()` seeds $\partial L/\partial L = 1$ and applies exactly these products,
@@ -461,8 +462,8 @@ MiniValue.tanh = tanh
 # all the nodes that use it, so it needs them in topological order (section 5): every node after its parents. A
 # depth-first walk gives that order. We keep our own stack instead of recursing, so that a deep graph cannot hit
 # Python's recursion limit (notebook 09 shows one that does). Each stack entry says whether the node's parents are
-# done: the first time we pop a node we push it back, marked done, on top of its parents; by the time it surfaces
-# again, every parent has been listed.
+# done: the first time we pop a node we push it back, marked done, and then push its parents on top of it; since a
+# stack pops the last thing pushed first, the parents all come off (and are listed) before the node surfaces again.
 
 # %%
 def topological_sort(root):
@@ -479,6 +480,34 @@ def topological_sort(root):
             stack.extend((parent, False) for parent in node.parents)
     return order
 
+
+# %% [markdown]
+# The stack is the part that is easy to get lost in, so here it is at work on a graph of four nodes: $c = a \cdot b$
+# and $d = c + a$, where $a$ is reached along two paths. Each line shows what was popped and the stack after it
+# (`✓`: a node whose parents are already pushed). `d` is opened first and listed last; `a`, found again through
+# `c`, is skipped the second time. (Notebook 02b traces a larger graph and lets you write the walk yourself.)
+
+# %%
+a_, b_ = MiniValue(2.0), MiniValue(3.0)
+c_ = MiniValue(a_.data * b_.data, (a_, b_), (b_.data, a_.data))
+d_ = MiniValue(c_.data + a_.data, (c_, a_), (1.0, 1.0))
+names_ = {a_: "a", b_: "b", c_: "c", d_: "d"}
+order_, visited_, stack_ = [], set(), [(d_, False)]
+while stack_:
+    node, parents_listed = stack_.pop()
+    if parents_listed:
+        order_.append(node)
+        what = f"list {names_[node]}"
+    elif node not in visited_:
+        visited_.add(node)
+        stack_.append((node, True))
+        stack_.extend((parent, False) for parent in node.parents)
+        what = f"open {names_[node]}"
+    else:
+        what = f"skip {names_[node]}"
+    print(f"{what:8s} stack: [{' '.join(names_[n] + ('✓' if done else '') for n, done in stack_)}]")
+print("order:", [names_[n] for n in order_])
+assert order_ == topological_sort(d_)
 
 # %% [markdown]
 # **Step 4: `backward()`.** Seed the output's gradient with $1$ ($\partial o/\partial o = 1$), then walk the
@@ -674,10 +703,13 @@ assert sq.grad == 6.0
 # %% [markdown]
 # ## 9. Leaf gradients accumulate across `backward()` calls: zero them
 #
-# The `+=` has a second consequence, which valuegrad shares with PyTorch: `backward()` recomputes the gradients of
-# intermediate nodes from zero, but **adds** into the gradients of leaves. That is deliberate: it lets you sum
-# gradients over several losses or mini-batches before updating. But if you call `backward()` twice on the same loss,
-# the leaves hold twice the gradient:
+# The `+=` has a second consequence: `backward()` recomputes the gradients of intermediate nodes from zero, but
+# **adds** into the gradients of leaves. PyTorch accumulates the same way, into leaves only; its intermediate tensors
+# keep no `.grad` at all unless you ask with `retain_grad()`. That is deliberate: it lets you sum gradients over
+# several losses or mini-batches before updating. But if you call `backward()` twice on the same loss, the leaves hold
+# twice the gradient. (PyTorch frees a graph's saved values during `backward()`, so a second call on the same graph
+# raises an error unless the first was `backward(retain_graph=True)`; valuegrad keeps the graph, so it just adds
+# again.)
 
 # %%
 before = {name: node.grad for name, node in nodes.items()}
@@ -777,7 +809,7 @@ check("02.2", answer_02_2)
 # %% [markdown]
 # **02.3 Break the order.** Run `backprop_in` from section 5 on the loss $L$ of section 2 with a *forward*
 # topological order, `topological_order(L, include_leaves=False)`, not reversed. Which nodes, other than $L$
-# itself, end with a gradient that is not zero? Give their labels as a set, such as `{"e", "o"}`, and explain why
+# itself, end with a gradient that is not zero? Give their labels as a set, such as `{"p1", "s"}`, and explain why
 # the others stay at zero.
 
 # %%

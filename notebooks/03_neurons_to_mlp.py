@@ -495,9 +495,10 @@ plt.show()
 # %% [markdown]
 # **The pieces of a fit.** What does each hidden unit contribute? The network is
 # $\hat y(x) = b_2 + \sum_j w_{2,j} \tanh(w_{1,j} x + b_{1,j})$: a constant plus one **scaled, shifted and stretched
-# tanh per hidden unit**. $w_{1,j}$ sets how steep unit $j$'s step is, $-b_{1,j}/w_{1,j}$ where it is centred, and
-# $w_{2,j}$ how tall it is and which way it goes. Here are the three pieces of the 3-unit fit; added together with
-# $b_2$, they give the fit exactly.
+# tanh per hidden unit**. $w_{1,j}$ sets how steep unit $j$'s step is, $-b_{1,j}/w_{1,j}$ where it is centred,
+# $|w_{2,j}|$ how tall it is, and the sign of the product $w_{1,j}w_{2,j}$ which way it goes: up when it is positive,
+# down when it is negative (a negative $w_{1,j}$ flips the step left to right, a negative $w_{2,j}$ upside down).
+# Here are the three pieces of the 3-unit fit; added together with $b_2$, they give the fit exactly.
 
 # %%
 net3 = nets[3]
@@ -525,9 +526,10 @@ plt.show()
 # %% [markdown]
 # Read the pieces. Two units are rising steps, centred on either side of $0$, and together they make the rise of
 # $\sin x$ through the middle. The third falls: its $w_1$ is so small that over $[-\pi, \pi]$ it is almost a straight
-# line sloping down, and it pulls both ends of the fit down, which gives the dip on the left and the fall on the
-# right. One unit alone is a single step, which can rise or fall but never both: hence its poor fit. The cell below
-# checks this reading of the numbers.
+# line sloping down. It lifts the left end of the fit (by almost $+3$ at $x = -\pi$) and lowers the right end by
+# about as much; the two rising steps are already flat out at both ends, so this tilt is what bends the fit back down
+# on the right and makes the dip on the left. One unit alone is a single step, which can rise or fall but never both:
+# hence its poor fit. The cell below checks this reading of the numbers.
 
 # %%
 units = [(u.w[0].data, u.b.data, output.neurons[0].w[j].data) for j, u in enumerate(hidden.neurons)]
@@ -536,7 +538,11 @@ falling = [(w1, b1, w2) for w1, b1, w2 in units if w1 * w2 < 0]
 assert len(rising) == 2 and len(falling) == 1
 assert sorted(-b1 / w1 for w1, b1, _ in rising)[0] < 0 < sorted(-b1 / w1 for w1, b1, _ in rising)[1]
 assert abs(falling[0][0]) < min(abs(w1) for w1, _, _ in rising)          # the flattest of the three
+(w1, b1, w2), = falling
+left, right = w2 * math.tanh(w1 * -math.pi + b1), w2 * math.tanh(w1 * math.pi + b1)
+assert left > 2 and right < -2                     # the falling unit lifts the left end and lowers the right end
 print("two rising steps centred at", [round(-b1 / w1, 3) for w1, b1, _ in rising], "and one gentle fall")
+print(f"the falling unit adds {left:+.2f} at x = -pi and {right:+.2f} at x = +pi")
 
 # %% [markdown]
 # ## 6. Backpropagation in matrix form
@@ -607,6 +613,25 @@ assert math.isclose(loss.data, float(np.sum((y_ - t_) ** 2)), rel_tol=1e-12)
 for mine, engine in [(dW1, grads_of[0][0]), (db1, grads_of[0][1]), (dW2, grads_of[1][0]), (db2, grads_of[1][1])]:
     assert np.allclose(mine, engine, rtol=1e-12, atol=1e-15)
 print(f"largest difference from backward(): {max(np.max(np.abs(a - b)) for a, b in [(dW1, grads_of[0][0]), (dW2, grads_of[1][0])]):.1e}")
+
+# %% [markdown]
+# **The same numbers, one scalar at a time.** If the matrices feel far from notebook 02, undo them: every entry of
+# the table is notebook 02's chain rule on single numbers. The cell below recomputes $\boldsymbol\delta_1$ and
+# $\partial L/\partial W_1$ with plain loops over units, each line a product of local derivatives, and finds the
+# same numbers as the matrix formulas: $\delta_{1,j}$ collects, from every output $i$, that output's error times
+# the weight $W_{2,ij}$ that carried $h_j$ to it, then scales by unit $j$'s own slope $1 - h_j^2$.
+
+# %%
+delta1_loops = []
+for j in range(k):
+    incoming = 0.0
+    for i in range(n):
+        incoming += delta2[i] * W2_[i, j]        # ∂L/∂y_i · ∂y_i/∂h_j, added over every path (every output)
+    delta1_loops.append(incoming * (1 - h_[j] ** 2))   # · ∂h_j/∂z_j, tanh's local derivative
+dW1_loops = [[delta1_loops[j] * x_[col] for col in range(m)] for j in range(k)]   # · ∂z_j/∂W1[j][col] = x_col
+print("δ1 by loops:           ", [round(float(d), 6) for d in delta1_loops])
+print("δ1 by W2ᵀδ2 ⊙ (1 − h²):", [round(float(d), 6) for d in delta1])
+assert np.allclose(delta1_loops, delta1, rtol=1e-13, atol=1e-15) and np.allclose(dW1_loops, dW1, rtol=1e-13, atol=1e-15)
 
 # %% [markdown]
 # **A whole batch at once.** For a batch of $B$ examples, stack the inputs as the rows of $X \in \mathbb R^{B\times

@@ -465,13 +465,17 @@ print(f"final training loss {hist_adam.loss[-1]:.4f}, training accuracy {hist_ad
       f"test accuracy {hist_adam.val_accuracy[-1]:.3f}")
 assert hist_adam.loss[-1] < 0.1 * hist_adam.loss[0]
 assert hist_adam.val_accuracy[-1] >= 0.95 and hist_adam.val_loss[-1] < 0.1 * hist_adam.val_loss[0]
+below = sum(v < t for v, t in zip(hist_adam.val_loss, hist_adam.loss))
+print(f"the test loss is below the training loss after {below} of {len(hist_adam.loss)} epochs, above it at the end")
+assert hist_adam.val_loss[-1] > hist_adam.loss[-1] and below > 0
 figure = plot_history(hist_adam, title="MLP(2, [8, 8, 1]) on the moons, Adam")
 figure.set_dpi(110)   # nn.plots draws at 100 dpi; every figure here is shown at 110
 figure
 
 # %% [markdown]
-# The left panel uses a logarithmic loss axis, since the loss falls by orders of magnitude. The test loss stays
-# above the training loss, as it usually does, but it falls too, and the test accuracy reaches that of the
+# The left panel uses a logarithmic loss axis, since the loss falls by orders of magnitude. The test loss ends above
+# the training loss, as it usually does (not throughout: the cell above counts the epochs where it was below), but
+# it falls too, and the test accuracy reaches that of the
 # training set: what the model learned carries over to points it has never seen.
 #
 # Below, the decision boundary (black line, where the logit is $0$) at four moments of the same run. At epoch 0
@@ -507,7 +511,8 @@ assert min(v for row in snapshots[0] for v in row) > 0   # epoch 0: class 1 ever
 # ## 4. Minibatch stochastic gradient descent
 #
 # Full-batch gradient descent computes the exact gradient of the training loss, and pays for it with a forward and
-# backward pass over *every* point for a single step. With a million training images that is one step per hour.
+# backward pass over *every* point for a single step. Its cost grows with the size of the data set: with a million
+# training images, every single step would first have to go through all million of them.
 # **Minibatch stochastic gradient descent** (SGD) instead, at every epoch:
 #
 # 1. shuffles the training set into a new random order;
@@ -777,7 +782,7 @@ def momentum_step(params, velocities, lr, mu):
 check("04.2", momentum_step)
 
 # %% [markdown]
-# **04.3 Counting steps.** With 120 training points and `batch_size=16`, how many optimizer steps does one epoch
+# **04.3 Counting steps.** With 120 training points and `batch_size=32`, how many optimizer steps does one epoch
 # take, and how many points are in the last minibatch? Give `(steps, last_batch_size)`.
 
 # %%

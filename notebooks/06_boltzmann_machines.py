@@ -99,8 +99,9 @@ print("lowest-energy state:", ground)
 # %% [markdown]
 # **Temperature.** Dividing the energies by $T$ sets how much they matter. As $T \to 0$ the distribution piles onto the
 # lowest-energy state; as $T \to \infty$ every energy difference vanishes and the distribution becomes uniform
-# ($1/8$ each). In between, the *entropy* $H = -\sum_s p(s)\log p(s)$ grows steadily with $T$ (its derivative is
-# $\operatorname{Var}(E)/T^3 \ge 0$).
+# ($1/8$ each). In between, the *entropy* $S = -\sum_s p(s)\log p(s)$ grows steadily with $T$ (its derivative is
+# $dS/dT = \operatorname{Var}(E)/T^3 \ge 0$). It is written $S$, as in physics, because $H$ here already means the
+# Hamiltonian (information theory writes the same sum as $H$).
 
 # %%
 temperatures = [0.25, 1.0, 4.0]
@@ -122,11 +123,11 @@ plt.tight_layout()
 plt.show()
 
 grid = [0.05, 0.25, 0.5, 1.0, 2.0, 4.0, 100.0]
-H = [entropy(boltzmann(T)) for T in grid]
-assert all(a < b for a, b in zip(H, H[1:]))                  # entropy rises with T
+S = [entropy(boltzmann(T)) for T in grid]
+assert all(a < b for a, b in zip(S, S[1:]))                  # entropy rises with T
 assert boltzmann(0.05)[states.index(ground)] > 0.99           # cold: almost surely the ground state
 assert max(abs(p - 1 / 8) for p in boltzmann(100.0)) < 0.01   # hot: almost uniform
-print("entropy:", [round(h, 3) for h in H], " maximum log 8 =", round(math.log(8), 3))
+print("entropy S:", [round(h, 3) for h in S], " maximum log 8 =", round(math.log(8), 3))
 
 # %% [markdown]
 # ## 2. The softmax and the sigmoid come out of the Boltzmann distribution
@@ -361,6 +362,43 @@ print(f"free-energy gap L = {gap.data:+.4f};  autodiff vs textbook CD update, la
 
 
 # %% [markdown]
+# **The same idea on a machine small enough to see whole.** Take 2 visible units and 1 hidden unit. There are only
+# $2^2 = 4$ images, so $\log Z = \log \sum_{\mathbf v'} e^{-F(\mathbf v')}$ can be computed exactly, and `backward()`
+# on $-\log p(\mathbf v) = F(\mathbf v) + \log Z$ gives the **exact** likelihood gradient. Contrastive divergence
+# replaces the sum over all four images by samples: below, 1,500 chains started at the data image $(1, 0)$, run for
+# $k = 1$ and for $k = 25$ Gibbs steps. CD-1 points the same way as the exact gradient but is off by a visible
+# amount (its bias); after 25 steps the chains have nearly forgotten where they started, and the estimate is close to
+# the exact one, up to the noise of 1,500 samples.
+
+# %%
+from autograd import logsumexp
+
+tiny = RBM(2, 1, seed=3, init_std=1.5)
+v_data = [1.0, 0.0]
+all_images = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+
+
+def weight_grads(loss):
+    for p in tiny.parameters():
+        p.grad = 0.0
+    loss.backward()
+    return [tiny.W[i][0].grad for i in range(2)]
+
+
+exact = weight_grads(tiny.free_energy(v_data) + logsumexp([-tiny.free_energy(v) for v in all_images]))
+estimates = {}
+for k in (1, 25):
+    with no_grad():
+        negatives_k = [tiny.gibbs(v_data, k=k) for _ in range(1500)]
+    estimates[k] = weight_grads(tiny.free_energy(v_data) - sum_values(tiny.free_energy(v) for v in negatives_k) / 1500)
+print("∂(−log p)/∂W, exact (4 images enumerated):", [round(g, 3) for g in exact])
+for k, g in estimates.items():
+    print(f"CD-{k:<2} estimate (1,500 chains):           ", [round(x, 3) for x in g])
+assert all(a * b > 0 for a, b in zip(estimates[1], exact))                  # CD-1: the right direction
+assert all(abs(a - b) < 0.05 for a, b in zip(estimates[25], exact))         # CD-25: close to the exact gradient
+
+
+# %% [markdown]
 # ## 5. Training `nn.RBM` on bars and stripes
 #
 # *Bars and stripes* are the $3\times3$ binary images in which every column is all on or all off (bars), or every row is
@@ -445,8 +483,10 @@ plt.show()
 # 1. `rbm.reconstruct(v)` for each training image: the up-and-down pass returns probabilities close to the image.
 # 2. The same pass on a *corrupted* image (one pixel flipped): rounding the reconstruction at 0.5 often gives the
 #    original image back, because the hidden units encode "which bars or stripes", not single pixels.
-# 3. `rbm.sample(n, k)`: start from random noise and run $k$ steps of block Gibbs sampling. These are draws from the
-#    model's own distribution $p(\mathbf{v})$; if it has learnt the data, most of them are bars or stripes.
+# 3. `rbm.sample(n, k)`: start from random noise and run $k$ steps of block Gibbs sampling. The chain's distribution
+#    approaches the model's own $p(\mathbf{v})$ as $k$ grows, so after $k = 50$ steps these are only *approximate*
+#    draws from it (how close depends on how fast the chain mixes); if the model has learnt the data, most of them
+#    are bars or stripes.
 #
 # The last row shows each hidden unit's weights $W_{:,j}$ as a $3\times3$ image (its *receptive field*, rescaled).
 

@@ -48,7 +48,6 @@ plt.rcParams["figure.dpi"] = 110
 random.seed(0)
 
 # %% [markdown]
-# %% [markdown]
 # ## 1. The slope of the slope
 #
 # Notebook 01 nudged an input and watched the output move: the derivative $f'(x)$ says how fast $f$ changes. Now nudge
@@ -402,12 +401,13 @@ assert through_detach.data == g_on.data == 4 * 8 - 6 * 2 + 1
 # difference**
 #
 # $$
-# f'(x) \approx \frac{f(x + \varepsilon) - f(x - \varepsilon)}{2\varepsilon}
+# f'(x) \approx \frac{f(x + h) - f(x - h)}{2h}
 # $$
 #
-# has an error proportional to $\varepsilon^2$ (the $f''$ terms of the two Taylor expansions cancel), plus a
-# rounding error of about $10^{-16}\,|f(x)|/\varepsilon$ from subtracting two nearly equal numbers.
-# `gradcheck(fn, inputs)` computes each partial derivative this way (with $\varepsilon = 10^{-6}$), compares it
+# has an error proportional to $h^2$ (the $f''$ terms of the two Taylor expansions cancel), plus a
+# rounding error of about $\varepsilon\,|f(x)|/h$ (with $\varepsilon \approx 2.2 \times 10^{-16}$ machine epsilon, as in
+# notebook 01) from subtracting two nearly equal numbers.
+# `gradcheck(fn, inputs)` computes each partial derivative this way (with $h = 10^{-6}$), compares it
 # with the engine's, and returns `True` when every one agrees within `atol + rtol·|numeric|`; otherwise it raises
 # `GradcheckError` naming the input and both numbers. It is slow, two evaluations per input, so it is a test tool,
 # not a way to train.

@@ -47,6 +47,7 @@ import torch.nn.functional as F
 from autograd import Value, grad, no_grad, record
 from autograd.graph import topological_order
 from nn import MLP, Adam, binary_cross_entropy, fit, to_torch
+from exercises import check, hint, solution
 from nn.data import make_moons, train_test_split
 
 plt.rcParams["figure.dpi"] = 110
@@ -187,7 +188,7 @@ plt.show()
 # over these 100 steps. That needs the same starting weights, the same data, the same loss and optimizer, and
 # float64 on both sides. With minibatches it also needs the **same order** of samples: `fit` shuffles with
 # Python's `random`, and a PyTorch `DataLoader` draws its own permutation, which would give other numbers from the
-# first step on (exercise 1).
+# first step on (exercise 08.1).
 #
 # The way back is exact too: `MLP.from_torch(net)` reads a `Sequential` into an `MLP`, and a round trip
 # valuegrad → PyTorch → valuegrad gives every weight back to the last bit. It reads only what an MLP can be, and
@@ -217,7 +218,7 @@ assert "layer 1 (GELU) is not supported" in message
 # | `v.detach()` | `t.detach()` | the same number, cut from the graph |
 # | `grad(y, x, create_graph=True)` | `torch.autograd.grad(y, x, create_graph=True)` | derivatives as a graph, for higher orders |
 # | `gradcheck`, `detect_anomaly()` | `torch.autograd.gradcheck`, `torch.autograd.detect_anomaly()` | |
-# | `record(fn, *args)` → a tape | `torch.compile(fn)` | trace once, then run the straight-line code fast |
+# | `record(fn, *args)` → a tape | `torch.jit.trace(fn, example_inputs)` | trace once, then run the straight-line code fast; a Python `if` is frozen at tracing time in both |
 # | `Layer(nin, nout, act)` | `nn.Linear(nin, nout)` + `nn.ReLU()` / `Tanh()` / `Sigmoid()` | |
 # | `MLP(nin, [...])` | `nn.Sequential(...)` | `to_torch` and `MLP.from_torch` convert |
 # | `model.parameters()`, `state_dict()` | `net.parameters()`, `net.state_dict()` | one number per name, against one tensor per name |
@@ -259,11 +260,14 @@ print(f"f''(0.7): valuegrad {d2_v.data:.12f}, PyTorch {d2_t.item():.12f}")
 assert abs(d2_v.data - d2_t.item()) <= 1e-13
 
 # %% [markdown]
-# `record` and `torch.compile` answer the same problem, Python's overhead per operation, the same way: run the
-# function once while watching what it does, then generate straight-line code for it and run that instead.
-# valuegrad's tape is Python on floats; `torch.compile` generates C++ or GPU kernels, which takes tens of seconds the
-# first time, so it is not run here. Both have the same limit: a Python `if` on a number is decided at tracing time
-# (notebook 04 shows it for `record`; `torch.compile` breaks its graph there and runs that part as ordinary Python).
+# `record` and `torch.jit.trace` answer the same problem, Python's overhead per operation, the same way: run the
+# function once on example inputs while watching which ops it does, then replay that straight-line list of ops on
+# new inputs. They share a pitfall too: a Python `if` on a number is decided once, at tracing time, and the trace
+# keeps only the branch it took, so a replay on inputs that would have taken the other branch gives a wrong number
+# without an error (notebook 09, section 3, shows it for `record`; `torch.jit.trace` at most prints a warning).
+# `torch.compile` is the more careful relative: it *guards* on the values it specialised on and recompiles, or falls
+# back to ordinary Python, when a guard fails, so it stays correct. It generates C++ or GPU kernels, which takes tens
+# of seconds the first time, so it is not run here.
 
 # %% [markdown]
 # ## 5. What vectorisation buys
@@ -324,7 +328,7 @@ for name, seconds in timings.items():
 
 # %% [markdown]
 # PyTorch's step is faster by a large factor (the last line above gives this run's), and the gap grows with the
-# batch (exercise 4): PyTorch's cost is mostly a fixed price per operation, valuegrad's is a price per number.
+# batch (exercise 08.4): PyTorch's cost is mostly a fixed price per operation, valuegrad's is a price per number.
 # Replaying a tape removes the graph-building part of valuegrad's cost, but not the number-by-number loop. That is
 # the honest summary of scalar autodiff: the best way to **see** backprop, and the wrong way to run it at scale.
 
@@ -367,8 +371,8 @@ with open(os.path.join(folder, "moons.data.json"), encoding="utf-8") as f:
 # - At float64 both compute the same outputs (within 1e-12 here) and the same gradients (within 1e-10); trained
 #   side by side from the same weights on the same data, their loss curves agree to about $10^{-16}$ over 100 steps.
 # - Every valuegrad idea has a PyTorch name: a `Value` is an element of a tensor, `backward` is `backward`,
-#   `no_grad` is `torch.no_grad`, `grad` is `torch.autograd.grad`, and `record` is what `torch.compile` does at
-#   scale.
+#   `no_grad` is `torch.no_grad`, `grad` is `torch.autograd.grad`, and `record` is `torch.jit.trace`'s idea
+#   (`torch.compile` adds guards that re-trace when a Python decision would change).
 # - PyTorch is faster because it is vectorised: a few operations on whole tensors instead of one Python object
 #   per number, not a different way of differentiating.
 # - `python -m nn export` writes a standalone PyTorch script that rebuilds, loads and trains the model exactly as
@@ -376,25 +380,73 @@ with open(os.path.join(folder, "moons.data.json"), encoding="utf-8") as f:
 #
 # ## Exercises
 #
-# 1. **Minibatches.** Train both with `batch_size=32`. `fit` shuffles each epoch with
-#    `random.Random(seed).getrandbits(32)` as the seed of `nn.data.batches`. Reproduce that order in the PyTorch
-#    loop (look at `minibatches` in an exported script) until the curves agree again. What happens with a
-#    `torch.utils.data.DataLoader(shuffle=True)` instead?
-# 2. **float32.** Convert with `to_torch(model, torch.float32)` (and float32 data). How large is the gap in the
-#    outputs, and how does the gap between the loss curves grow over 100 steps?
-# 3. **Beyond an MLP.** Add a `torch.nn.LayerNorm(16)` after the first `ReLU` of `net` and train on in PyTorch.
-#    Why can `MLP.from_torch` not read the result? Read its error message.
-# 4. **The price per number.** Time `valuegrad_step` and `torch_step` on 25, 224 and 2,000 samples. Plot the
-#    time per sample of each. Which one is nearly flat, and why?
-# 5. **The dictionary.** Write `LinearDecay(opt, 1.0, 0.1, 100)` as a `torch.optim.lr_scheduler.LinearLR` and
-#    check that both give the same learning rate at every step.
+# Replace each `...` with your answer and run the cell; `hint("08.1")` helps, and `solution("08.1")` shows a worked
+# answer once you have tried.
 #
+# **08.1 Minibatches.** `fit(..., batch_size=32, seed=0)` shuffles the training set anew each epoch. It makes one
+# `random.Random(seed)` for the whole run; each epoch draws `getrandbits(32)` from it as the seed of that epoch's
+# shuffle of `range(n)` (`nn.data.batches`), and cuts the shuffled order into slices of `batch_size`. Write
+# `epoch_batches(n, batch_size, seed, epochs)`, the list of each epoch's batches of indices. Then train the PyTorch
+# loop of section 3 on `Xt[batch]` in that order and watch the curves agree again. What happens with a
+# `torch.utils.data.DataLoader(shuffle=True)` instead?
+
+# %%
+def epoch_batches(n, batch_size, seed, epochs):
+    return ...
+
+
+check("08.1", epoch_batches)
+
+# %% [markdown]
+# **08.2 float32.** Write `float32_gap(model, X)`: the largest absolute difference between the model's outputs on
+# the rows of `X` at float64 (`to_torch(model)`) and at float32 (`to_torch(model, torch.float32)`, with float32
+# data). Then train both versions for 100 steps: how does the gap between their loss curves grow?
+
+# %%
+def float32_gap(model, X):
+    return ...
+
+
+check("08.2", float32_gap)
+
+# %% [markdown]
+# **08.3 Beyond an MLP.** Put a `torch.nn.LayerNorm(16)` after the first `ReLU` of `net`. How many parameters does it
+# add, and which exception does `MLP.from_torch` raise when asked to read the result? Give
+# `(number_of_parameters, "ExceptionName")`, and read the error's message: why can an `MLP` not hold it?
+
+# %%
+answer_08_3 = (..., ...)
+check("08.3", answer_08_3)
+
+# %% [markdown]
+# **08.4 The price per number.** valuegrad's step on $n$ samples (section 5) builds a graph of $a\,n + b$ nodes.
+# Count them for two values of $n$ (`len(topological_order(loss))`) and give `(a, b)`. Then time `valuegrad_step`
+# and `torch_step` on 25, 224 and 2,000 samples and plot the time per sample of each: which one is nearly flat,
+# and why?
+
+# %%
+answer_08_4 = (..., ...)
+check("08.4", answer_08_4)
+
+# %% [markdown]
+# **08.5 The dictionary.** Write `torch_schedule(optimizer)`, which returns the
+# `torch.optim.lr_scheduler.LinearLR` that does what `LinearDecay(opt, 1.0, 0.1, 100)` does, for an optimizer whose
+# learning rate is 1.0. The check steps both for 130 steps and compares the learning rates.
+
+# %%
+def torch_schedule(optimizer):
+    return ...
+
+
+check("08.5", torch_schedule)
+
+# %% [markdown]
 # ## What to read next
 #
 # - PyTorch's tutorial *Learn the Basics* (tensors, datasets, `nn.Module`, the training loop), then the note
 #   *Autograd mechanics* in the PyTorch documentation: what `requires_grad`, `grad_fn` and `retain_graph` do, with
 #   everything in this series as background.
-# - The *Introduction to torch.compile* tutorial, to see record-once-replay done with generated kernels.
+# - The *Introduction to torch.compile* tutorial, to see record-once-replay done with guards and generated kernels.
 # - Andrej Karpathy's *Neural Networks: Zero to Hero* lectures: after micrograd they move to PyTorch and build
 #   language models (makemore) with the same tools.
 # - *Dive into Deep Learning* (d2l.ai), a free book with runnable PyTorch code: convolutional networks, sequence

@@ -169,7 +169,8 @@ print(f"README, a chain of 10⁶ ops: {running:.0f} ns per op with the collector
 assert 0.5 < share < 0.62
 
 # %% [markdown]
-# About 56% of the time of a long build-and-backward goes to the collector scanning nodes that can never be garbage.
+# About half the time of a long build-and-backward (51% by the README's figures, as computed above) goes to the
+# collector scanning nodes that can never be garbage.
 # That is why `nn.fit` pauses it during each training step (the README measures `python -m nn train` about 15–18%
 # faster for it).
 #
@@ -678,7 +679,7 @@ except AnomalyError as error:
 #   file and line outside it, your code, in a table with *weak* keys (`autograd.mode.CREATED`), so that the note
 #   vanishes with its node.
 # - **`backward()`.** Instead of its tuned loop, `backward()` runs the readable chain rule of `autograd.graph`
-#   (`chain_rule`) on a dictionary of gradients, with a check on every product $	ext{local} 	imes 	ext{incoming}$.
+#   (`chain_rule`) on a dictionary of gradients, with a check on every product $\text{local} \times \text{incoming}$.
 #   At the first `nan` it raises, naming the node's op, its inputs and the factors, with the place the node was made.
 #   Because the gradients live in a dictionary until the end, a failed `backward()` changes no `.grad` at all.
 #
@@ -734,8 +735,8 @@ print(f"a small training step: {1e3 * normal_seconds:.1f} ms normally, {1e3 * an
 # - Every walk over a graph keeps its own stack. A recursive walk uses one Python frame per level and fails near
 #   1,000 levels; valuegrad's `backward()` handled a 5,000-op chain (and handles a million).
 # - A node refers only to its operands, so a graph has no reference cycle and reference counting frees it as soon as
-#   it is dropped. The cyclic collector would only rescan it uselessly: about 56% of the time on a million-op chain,
-#   by the README's figures. `gc_paused()` pauses it, and `fit` does so around each step. A node that keeps a
+#   it is dropped. The cyclic collector would only rescan it uselessly: about half the time on a million-op chain
+#   (51% by the README's figures, computed in section 2). `gc_paused()` pauses it, and `fit` does so around each step. A node that keeps a
 #   closure over itself, as micrograd's do, is in a cycle and waits for the collector.
 # - `record(loss_fn, X, Y)` keeps a training step's ops as straight-line code on floats; `tape(X, Y)` replays the
 #   forward and backward passes on new inputs and on the parameters' current values, with the same loss and

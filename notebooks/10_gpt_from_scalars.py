@@ -27,19 +27,20 @@
 #   softmax-weighted average over the past, attention **heads**, **rmsnorm**, **residual** connections, the
 #   **MLP**, the **logits** and the cross-entropy **loss**;
 # - what one attention head computes, drawn as a graph of Values;
-# - how a model of 4,352 parameters, whose loss is a graph of about 8,000 nodes, trains in seconds: the loss is
+# - how a model of 4,352 parameters, whose loss is a graph of about 8,000 op nodes (about 11,800 Values with the leaves), trains in seconds: the loss is
 #   recorded once as a tape, compiled to C, and replayed with one-hot tokens;
 # - how to sample text from the model, before and after training, and what a model this small can learn from 700
 #   characters, and what it cannot.
 #
-# It uses notebook 02 (the graph and `backward()`), 04 (Adam, and record once, replay) and 05 (softmax and
-# cross-entropy); section 3 of notebook 09 tells more about tapes, but is not needed. The model is
+# It uses notebook 02 (the graph and `backward()`), 04 (Adam), 05 (softmax and cross-entropy) and the idea of
+# section 3 of notebook 09 (record once, replay), which section 4 below sums up again. The model is
 # [`nn/gpt.py`](../nn/gpt.py) and the text helpers are [`nn/text.py`](../nn/text.py): each piece below calls the
 # library's function for it. Everything is seeded, so every number below is the same on every run.
 
 # %%
 # %matplotlib inline
 import math
+import random
 import re
 import time
 import warnings
@@ -169,14 +170,19 @@ assert abs(rms(h) - 1) < 1e-3 and all(a * b > 0 for a, b in zip(h, xs[2]))   # s
 # a **value** $v_t$ (what do I pass on?). Position $t$ then:
 #
 # 1. scores every position $s \le t$ by how well its key answers the query, $\text{score}_s = q_t \cdot k_s /
-#    \sqrt{4}$, where 4 is the number of numbers in a head's query (dividing by its square root keeps the scores of
-#    a similar size, however wide the heads are);
+#    \sqrt{4}$, where $d = 4$ is the number of numbers in a head's query. Why the square root: if the $d$ entries of
+#    $q$ and $k$ are independent with mean 0 and variance 1, then $q \cdot k$ is a sum of $d$ products of variance 1
+#    each, so its variance is $d$ and its typical size $\sqrt d$. Dividing by $\sqrt d$ brings the scores back to
+#    variance 1 however wide the heads are, so that the softmax below does not
+#    saturate (section 2.3b checks both);
 # 2. turns the scores into weights with a softmax, $w_s = e^{\text{score}_s} / \sum_r e^{\text{score}_r}$: positive,
 #    adding up to 1, the largest score getting the most;
 # 3. outputs the weighted average of the values, $\sum_s w_s v_s$.
 #
 # Only positions $s \le t$ take part: this is **causal** attention. A position never sees the tokens after it, which
-# it will be asked to predict. The 16 numbers of $q$, $k$ and $v$ are split into 4 **heads** of 4 numbers each; each
+# it will be asked to predict. Written for all positions at once, as a matrix of scores (row $t$, column $s$), it is
+# a **causal mask**: every score above the diagonal ($s > t$) is replaced by $-\infty$ before the softmax, so its
+# weight is $e^{-\infty} = 0$. `attend` does the same by never being given the later keys. The 16 numbers of $q$, $k$ and $v$ are split into 4 **heads** of 4 numbers each; each
 # head makes its own scores and its own average, so one head can look at the previous character while another
 # looks for the start of the word. Their 4 outputs side by side are 16 numbers again.
 #
@@ -205,6 +211,167 @@ qs2, ks2, vs2 = project(FLOAT_OPS, p, embed(sizes, FLOAT_OPS, p, changed, by_ind
 assert heads_at(sizes, FLOAT_OPS, qs2, ks2, vs2, 5) == heads_at(sizes, FLOAT_OPS, qs, ks, vs, 5)
 assert heads_at(sizes, FLOAT_OPS, qs2, ks2, vs2, 9) != heads_at(sizes, FLOAT_OPS, qs, ks, vs, 9)
 print("position 5 is unchanged by a new token at position 9; position 9 is not")
+
+# %% [markdown]
+# ### 2.3b Attention by hand: 3 tokens, 2 numbers each
+#
+# Small enough to do with a pencil: three tokens, one head, $d = 2$. Their queries, keys and values are
+#
+# | token $s$ | $q_s$ | $k_s$ | $v_s$ |
+# |---|---|---|---|
+# | 0 | $(1, 0)$ | $(1, 0)$ | $(1, 0)$ |
+# | 1 | $(0, 1)$ | $(0, 1)$ | $(0, 2)$ |
+# | 2 | $(1, 1)$ | $(1, 1)$ | $(-1, 1)$ |
+#
+# **The scores** $q_t \cdot k_s / \sqrt 2$, with the causal mask ($-\infty$ where $s > t$):
+#
+# $$
+# S = \begin{pmatrix} 1/\sqrt2 & -\infty & -\infty \\ 0 & 1/\sqrt2 & -\infty \\ 1/\sqrt2 & 1/\sqrt2 & 2/\sqrt2
+# \end{pmatrix} \approx \begin{pmatrix} 0.707 & -\infty & -\infty \\ 0 & 0.707 & -\infty \\ 0.707 & 0.707 & 1.414
+# \end{pmatrix}.
+# $$
+#
+# **The weights**, a softmax along each row. Row 0 has one finite score: weight 1 on itself. Row 1:
+# $e^0 = 1$ and $e^{0.707} \approx 2.028$, so $w \approx (1/3.028,\ 2.028/3.028) = (0.330, 0.670)$. Row 2:
+# $e^{0.707} \approx 2.028$ twice and $e^{1.414} \approx 4.113$, sum $8.169$, so $w \approx (0.248, 0.248, 0.503)$.
+#
+# **The outputs**, $\sum_s w_s v_s$: token 0 gets $v_0 = (1, 0)$; token 1 gets $0.330\,(1, 0) + 0.670\,(0, 2) =
+# (0.330, 1.340)$; token 2 gets $0.248\,(1, 0) + 0.248\,(0, 2) + 0.503\,(-1, 1) = (-0.255, 0.999)$. The cell
+# checks these hand-made numbers against the model's `attend`.
+
+# %%
+Q = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+K = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+V = [[1.0, 0.0], [0.0, 2.0], [-1.0, 1.0]]
+by_hand = {  # position: (weights, output), as worked out above to 3 decimals
+    0: ([1.0], [1.0, 0.0]),
+    1: ([0.330, 0.670], [0.330, 1.340]),
+    2: ([0.248, 0.248, 0.503], [-0.255, 0.999]),
+}
+mask = [[Q[t][0] * K[s][0] / math.sqrt(2) + Q[t][1] * K[s][1] / math.sqrt(2) if s <= t else -math.inf
+         for s in range(3)] for t in range(3)]
+for t in range(3):
+    out, weights = attend(FLOAT_OPS, Q[t], K[: t + 1], V[: t + 1])    # the causal head: keys up to t only
+    row = [math.exp(x - max(mask[t])) for x in mask[t]]                  # the masked row: exp(-inf) = 0
+    row = [x / sum(row) for x in row]
+    print(f"t = {t}: weights {[round(w, 3) for w in weights]}, masked row {[round(w, 3) for w in row]}, "
+          f"output {[round(o, 3) for o in out]}")
+    want_w, want_out = by_hand[t]
+    assert all(abs(a - b) < 1e-3 for a, b in zip(weights, want_w)) and row[t + 1:] == [0.0] * (2 - t)
+    assert all(abs(a - b) < 1e-12 for a, b in zip(weights, row))        # mask or leave out: the same weights
+    assert all(abs(a - b) < 2e-3 for a, b in zip(out, want_out))
+
+# %% [markdown]
+# **Why divide by $\sqrt d$.** Take $q$ and $k$ with $d$ independent entries of mean 0 and variance 1. Each product
+# $q_j k_j$ has mean 0 and variance $E[q_j^2]\,E[k_j^2] = 1$, and the $d$ products are independent, so
+# $\operatorname{Var}(q \cdot k) = d$: the raw scores spread over about $\pm\sqrt d$. Measured below for
+# $d = 4$ to $256$, with 2,000 random pairs each: the raw variance grows like $d$, the scaled one stays near 1.
+
+# %%
+rng = random.Random(0)
+
+
+def variance(xs):
+    mean = sum(xs) / len(xs)
+    return sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
+
+
+for d in (4, 16, 64, 256):
+    raw = []
+    for _ in range(2000):
+        q = [rng.gauss(0, 1) for _ in range(d)]
+        k = [rng.gauss(0, 1) for _ in range(d)]
+        raw.append(sum(a * b for a, b in zip(q, k)))
+    scaled = [x / math.sqrt(d) for x in raw]
+    print(f"d = {d:3d}: Var(q·k) = {variance(raw):7.2f} (d = {d}),  Var(q·k/√d) = {variance(scaled):.3f}")
+    assert abs(variance(raw) / d - 1) < 0.15 and abs(variance(scaled) - 1) < 0.15
+
+# %% [markdown]
+# **What saturation does.** Scores spread over $\pm 16$ (that is $\sqrt{256}$) make the softmax nearly one-hot: one
+# weight close to 1 and the others close to 0. That is bad twice over. The head stops averaging and just copies one
+# value, and it stops *learning*: the derivative of a weight with respect to its own score is $w(1 - w)$, which is
+# near 0 when $w$ is near 0 or 1, so almost no gradient flows back into the queries and keys. Below, 8 keys at
+# $d = 256$, scaled and unscaled, averaged over 200 draws.
+
+# %%
+def softmax_floats(scores):
+    top = max(scores)
+    exps = [math.exp(x - top) for x in scores]
+    return [e / sum(exps) for e in exps]
+
+
+d, n_keys, draws = 256, 8, 200
+largest, slope = {"unscaled": 0.0, "scaled by 1/√d": 0.0}, {"unscaled": 0.0, "scaled by 1/√d": 0.0}
+for _ in range(draws):
+    q = [rng.gauss(0, 1) for _ in range(d)]
+    raw = [sum(a * rng.gauss(0, 1) for a in q) for _ in range(n_keys)]
+    for name, scores in (("unscaled", raw), ("scaled by 1/√d", [x / math.sqrt(d) for x in raw])):
+        w = softmax_floats(scores)
+        largest[name] += max(w) / draws
+        slope[name] += max(x * (1 - x) for x in w) / draws
+for name in largest:
+    print(f"{name:15s} the largest weight {largest[name]:.3f} on average; the largest ∂w/∂score {slope[name]:.4f}")
+assert largest["unscaled"] > 0.85 and largest["scaled by 1/√d"] < 0.6
+assert slope["unscaled"] < 0.3 * slope["scaled by 1/√d"]
+
+# %% [markdown]
+# **The gradient through attention.** How does backprop get through a softmax-weighted average? Take one output
+# number $o = \sum_s w_s v_s$ with $w = \operatorname{softmax}(z)$. The softmax's local derivatives are
+# $\partial w_r / \partial z_s = w_r(\delta_{rs} - w_s)$ (with $\delta_{rs} = 1$ if $r = s$, else 0), so
+#
+# $$
+# \frac{\partial o}{\partial v_s} = w_s, \qquad
+# \frac{\partial o}{\partial z_s} = \sum_r v_r\, w_r(\delta_{rs} - w_s) = w_s\,(v_s - o).
+# $$
+#
+# In words: a value gets the gradient in proportion to its weight, and a **score** gets a gradient that is positive
+# when its value is above the current average $o$ and negative when it is below: raising that score moves the
+# average towards its value. Then the chain rule through $z_s = q \cdot k_s / \sqrt d$ gives
+# $\partial o/\partial k_s = \frac{\partial o}{\partial z_s}\, q / \sqrt d$ and
+# $\partial o/\partial q = \sum_s \frac{\partial o}{\partial z_s}\, k_s / \sqrt d$.
+#
+# The cell below checks every one of these formulas against `backward()` on the worked example (token 2, first
+# output number).
+
+# %%
+t = 2
+q_v = [Value(x) for x in Q[t]]
+k_v = [[Value(x) for x in k] for k in K]
+v_v = [[Value(x) for x in v] for v in V]
+out_v, w_v = attend(VALUE_OPS, q_v, k_v, v_v)
+out_v[0].backward()
+
+o = out_v[0].data
+w = [x.data for x in w_v]
+dz = [w[s] * (V[s][0] - o) for s in range(3)]                           # ∂o/∂z_s = w_s (v_s − o)
+for s in range(3):
+    assert abs(v_v[s][0].grad - w[s]) < 1e-12 and v_v[s][1].grad == 0.0  # ∂o/∂v_s = w_s (first numbers only)
+    for j in range(2):
+        assert abs(k_v[s][j].grad - dz[s] * Q[t][j] / math.sqrt(2)) < 1e-12
+for j in range(2):
+    assert abs(q_v[j].grad - sum(dz[s] * K[s][j] for s in range(3)) / math.sqrt(2)) < 1e-12
+print("∂o/∂z by the formula:", [round(x, 4) for x in dz], "(they add up to 0: the weights always sum to 1)")
+print("∂o/∂q by backward(): ", [round(x.grad, 4) for x in q_v])
+assert abs(sum(dz)) < 1e-12
+
+# %% [markdown]
+# **How this model differs from GPT-2.** The pieces are GPT-2's, made small and simplified; nothing here is a new
+# idea. The differences:
+#
+# | | this model | GPT-2 (the smallest, 124M parameters) |
+# |---|---|---|
+# | tokens | 32 characters | 50,257 byte-pair-encoded word pieces |
+# | context | 16 tokens | 1,024 tokens |
+# | width, heads | 16 numbers, 4 heads of 4 | 768 numbers, 12 heads of 64 |
+# | blocks | 1 | 12, stacked |
+# | normalisation | rmsnorm, no learned scale | LayerNorm (subtracts the mean, learns a scale and a shift), and one more before the output |
+# | MLP | relu, 64 hidden units | GELU, $4 \times 768$ hidden units |
+# | biases | none | in every linear layer |
+# | output | its own matrix `lm` | the token embedding `wte` again (weight tying) |
+# | training | Adam, no dropout, 3,000 steps on 731 characters | Adam with dropout, on about 40 GB of web text |
+#
+# What stays the same is the part this notebook is about: embeddings plus positions, causal multi-head attention
+# as a softmax-weighted average, residual additions, a per-position MLP, and the next-token cross-entropy.
 
 # %% [markdown]
 # ### 2.4 One head, drawn as a graph
@@ -320,9 +487,9 @@ assert before == samples(model)      # seeded: the same text every time
 #
 # ## 4. Training on a tape compiled to C
 #
-# Every training step needs a window's loss and its gradient. Building the 8,000-node graph and walking it back
+# Every training step needs a window's loss and its gradient. Building the graph of about 8,000 op nodes and walking it back
 # took the time printed above for one window, and a step of 8 windows takes 8 times that: a long wait for the
-# thousands of steps below. But every step does the very same ops, only on other numbers. So, as in notebook 04,
+# thousands of steps below. But every step does the very same ops, only on other numbers. So, as in notebook 09,
 # the loss is **recorded** once as a tape (`autograd.record`), which replays the forward and the backward pass on
 # new numbers without building a single Value, with the same results to the last bit. With `backend="c"` the tape
 # is compiled to C, which replays it many times faster again; the cell below measures it.
@@ -576,7 +743,7 @@ assert max(on_previous) > 0.4
 #   its future.
 # - Residual connections add each part's output to $x$; the MLP works on each position alone; `lm` gives 32 logits,
 #   and the loss is the mean cross-entropy of the next character.
-# - The loss of one window is a graph of about 8,000 Values. Recorded once as a tape with one-hot tokens and
+# - The loss of one window is a graph of about 8,000 op nodes (about 11,800 Values, counting the leaves). Recorded once as a tape with one-hot tokens and
 #   compiled to C, 3,000 steps of 8 windows take seconds, with the engine's numbers.
 # - Sampling draws each character from the softmax of the last logits; a seed makes it repeatable, a temperature
 #   near 0 makes it greedy.

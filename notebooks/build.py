@@ -38,7 +38,8 @@ CELL_TIMEOUT = 120
 #: The pairing written in every notebook's metadata (the same as ``jupytext.toml``).
 FORMATS = "ipynb,py:percent"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-NOTEBOOK_NAME = re.compile(r"[0-9][0-9]_\w+")
+#: A walkthrough's name: two digits, an optional letter for a notebook slotted in between (02b), then a name.
+NOTEBOOK_NAME = re.compile(r"[0-9][0-9][a-z]?_\w+")
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -49,12 +50,12 @@ class BuildError(Exception):
 
 def sources(folder: Path = HERE) -> list[Path]:
     """Every walkthrough source in ``folder``: the files named ``NN_name.py``, in order."""
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.py") if NOTEBOOK_NAME.fullmatch(p.stem))
+    return sorted(p for p in folder.glob("[0-9][0-9]*_*.py") if NOTEBOOK_NAME.fullmatch(p.stem))
 
 
 def resolve(names: list[str], folder: Path = HERE) -> list[Path]:
     """The sources that ``names`` ask for: each a stem (``02_values_and_backprop``), a file name
-    (``.py`` or ``.ipynb``, with or without its folder) or a unique prefix such as ``02``.
+    (``.py`` or ``.ipynb``, with or without its folder), a number such as ``02`` or ``02b``, or a unique prefix.
     No names means every source."""
     available = sources(folder)
     if not names:
@@ -62,7 +63,11 @@ def resolve(names: list[str], folder: Path = HERE) -> list[Path]:
     chosen: list[Path] = []
     for name in names:
         stem = Path(name).name.removesuffix(".py").removesuffix(".ipynb")
-        matches = [p for p in available if p.stem == stem] or [p for p in available if p.stem.startswith(stem)]
+        matches = (
+            [p for p in available if p.stem == stem]
+            or [p for p in available if p.stem.split("_")[0] == stem]  # a number: "02" is not "02b"
+            or [p for p in available if p.stem.startswith(stem)]
+        )
         if len(matches) != 1:
             known = ", ".join(p.stem for p in available) or "none"
             problem = "matches no notebook source" if not matches else f"matches {len(matches)} notebook sources"

@@ -10,7 +10,7 @@ weight and see the boundary move.
 * In a browser: ``python -m nn explore`` starts a local server and opens the page.
 
 Both run the same front-end (``static/explorer.js``) against the same Python: the training
-is valuegrad's, on a background thread; the page draws the state and sends commands from a
+is valuegrad's, on a background thread that owns the session; the page draws the state and sends commands from a
 fixed list. A configuration (a URL query or JSON, see :mod:`nn.explore.config`) sets
 everything, and can hide or lock controls for a fixed exercise.
 
@@ -19,7 +19,8 @@ The pieces, each one file: :mod:`~nn.explore.config` (the settings),
 :mod:`~nn.explore.views` (the pictures),
 :mod:`~nn.explore.pointgraph` (one point's graph), :mod:`~nn.explore.controller` (commands and
 state), :mod:`~nn.explore.runner` (the training thread), :mod:`~nn.explore.widget` (Jupyter),
-:mod:`~nn.explore.server` (the browser) and :mod:`~nn.explore.command` (``python -m nn explore``). The widget needs ``anywidget`` and the server
+:mod:`~nn.explore.server` (the browser, with :mod:`~nn.explore.listener`, :mod:`~nn.explore.redact`
+and :mod:`~nn.explore.safejson` guarding it) and :mod:`~nn.explore.command` (``python -m nn explore``). The widget needs ``anywidget`` and the server
 ``tornado``: ``pip install "valuegrad[explore]"``.
 """
 

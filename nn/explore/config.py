@@ -29,12 +29,13 @@ ValueError: config: 'lr' expects a number in (0, 10], got 0
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from .safejson import check_depth, loads, shown
 
 __all__ = ["Setting", "SETTINGS", "ACTIONS", "CONTROLS", "DATASETS", "Config"]
 
@@ -123,8 +124,7 @@ _ALL = {**_BY_KEY, **{s.key: s for s in _NAMES}}
 
 
 def _problem(setting: Setting, got: Any) -> ValueError:
-    shown = repr(got) if isinstance(got, (str, int, float, bool, type(None))) else json.dumps(got, default=str)
-    return ValueError(f"config: {setting.key!r} expects {setting.wanted()}, got {shown}")
+    return ValueError(f"config: {setting.key!r} expects {setting.wanted()}, got {shown(got)}")
 
 
 def _number(setting: Setting, value: Any, got: Any) -> Any:
@@ -213,16 +213,14 @@ class Config:
             return cls()
         if not isinstance(mapping, Mapping):
             raise ValueError(f"config expects a JSON object (a dict of settings), got {type(mapping).__name__}")
+        check_depth(dict(mapping), "config")
         return cls._build(mapping, text=False)
 
     @classmethod
     def from_json(cls, text: str) -> Config:
-        """A configuration from JSON text, such as a file a teacher hands out."""
-        try:
-            mapping = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"config: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-        return cls.from_mapping(mapping)
+        """A configuration from JSON text, such as a file a teacher hands out (read by
+        :func:`nn.explore.safejson.loads`: at most 16 levels deep)."""
+        return cls.from_mapping(loads(text, "config"))
 
     @classmethod
     def from_query(cls, query: str, ignore: tuple[str, ...] = ()) -> Config:
@@ -234,13 +232,18 @@ class Config:
         """
         if not isinstance(query, str):
             raise ValueError(f"config: the query expects a string, got {type(query).__name__}")
-        pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+        try:
+            pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError as e:
+            raise ValueError(f"config: the query is not UTF-8 once %-decoded ({e.reason}): write each setting "
+                             "in plain letters and digits") from None
         mapping: dict[str, str] = {}
         for key, value in pairs:
             if key in ignore:
                 continue
             if key in mapping:
-                raise ValueError(f"config: {key!r} is given twice in the query, with {mapping[key]!r} and {value!r}")
+                raise ValueError(
+                    f"config: {shown(key)} is given twice in the query, with {shown(mapping[key])} and {shown(value)}")
             mapping[key] = value
         return cls._build(mapping, text=True)
 
@@ -251,7 +254,7 @@ class Config:
             setting = _ALL.get(key) if isinstance(key, str) else None
             if setting is None:
                 known = ", ".join(_ALL)
-                raise ValueError(f"config: unknown key {key!r}; the keys are {known}")
+                raise ValueError(f"config: unknown key {shown(key)}; the keys are {known}")
             values[key] = _check(setting, value, text)
         return cls(**values)
 
@@ -263,7 +266,7 @@ class Config:
         """
         setting = _ALL.get(key) if isinstance(key, str) else None
         if setting is None:
-            raise ValueError(f"config: unknown key {key!r}; the keys are {', '.join(_ALL)}")
+            raise ValueError(f"config: unknown key {shown(key)}; the keys are {', '.join(_ALL)}")
         return dataclasses.replace(self, **{key: _check(setting, value, text=False)})
 
     def to_json(self) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from typing import Any
 
 from .config import ACTIONS, SETTINGS, Config, schema
 from .pointgraph import Scope, point_graph
+from .safejson import check_depth, shown
 from .session import Diverged, Session
 from .views import GridView, encode_boundary, encode_map, thumbnails
 
@@ -68,7 +69,7 @@ def _field(message: dict[str, Any], name: str, check: Callable[[Any], bool], wan
         raise CommandError(f"{message['type']!r} message needs the field {name!r} ({wanted})")
     value = message[name]
     if not check(value):
-        raise CommandError(f"{message['type']!r} message: {name!r} expects {wanted}, got {value!r}")
+        raise CommandError(f"{message['type']!r} message: {name!r} expects {wanted}, got {shown(value)}")
     return value
 
 
@@ -112,12 +113,17 @@ class Controller:
         """Check ``message`` against the whitelist and carry it out; CommandError if it is refused."""
         if not isinstance(message, dict):
             raise CommandError(f"a message expects a JSON object with a 'type', got {type(message).__name__}")
+        try:
+            check_depth(message, "message")
+        except ValueError as e:
+            raise CommandError(str(e)) from None
         kind = message.get("type")
         if not isinstance(kind, str) or kind not in COMMANDS:
-            raise CommandError(f"message 'type' expects one of {', '.join(map(repr, COMMANDS))}, got {kind!r}")
-        extra = sorted(set(message) - {"type", *COMMANDS[kind]})
+            raise CommandError(f"message 'type' expects one of {', '.join(map(repr, COMMANDS))}, got {shown(kind)}")
+        extra = sorted(map(shown, set(message) - {"type", *COMMANDS[kind]}))
         if extra:
-            raise CommandError(f"{kind!r} message has unknown fields {extra}; it takes {list(COMMANDS[kind]) or 'none'}")
+            raise CommandError(f"{kind!r} message has unknown fields [{', '.join(extra)}]; "
+                               f"it takes {list(COMMANDS[kind]) or 'none'}")
         getattr(self, f"_on_{kind}")(message)
         self.revision["frame"] += 1
 

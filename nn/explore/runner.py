@@ -34,7 +34,7 @@ from typing import Any
 
 from .controller import CommandError, Controller
 
-__all__ = ["Runner", "FRAME_INTERVAL", "MAX_QUEUED", "INTERRUPTING"]
+__all__ = ["Runner", "Turns", "TURNS", "FRAME_INTERVAL", "MAX_QUEUED", "INTERRUPTING"]
 
 #: Seconds between two frames while playing.
 FRAME_INTERVAL = 0.1
@@ -45,6 +45,43 @@ INTERRUPTING = frozenset({"pause", "reset", "set", "weight"})
 
 Publish = Callable[[dict[str, dict[str, Any]]], None]
 Report = Callable[[str], None]
+
+
+class Turns:
+    """Lets the runners' threads work one at a time, in the order they asked, like a queue at a counter.
+
+    Pure-Python training holds the GIL, so two runners never truly run at once anyway; but each
+    thread that wants the GIL is one more the server's event loop must wait behind. With eight
+    pages training, a request waited seconds; taking turns, the loop competes with one thread
+    only, and every page still gets its frames in turn.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._line: deque[object] = deque()
+
+    def take(self, cancelled: Callable[[], bool]) -> bool:
+        """Wait for this thread's turn; False (and no turn) if ``cancelled()`` becomes true first."""
+        me = object()
+        with self._changed:
+            self._line.append(me)
+            while self._line[0] is not me:
+                if cancelled():
+                    self._line.remove(me)
+                    self._changed.notify_all()
+                    return False
+                self._changed.wait(0.05)
+        return True
+
+    def give_back(self) -> None:
+        """End this thread's turn: the next in line goes."""
+        with self._changed:
+            self._line.popleft()
+            self._changed.notify_all()
+
+
+#: The turns every runner of this process takes.
+TURNS = Turns()
 
 
 class _Ticket:
@@ -63,7 +100,9 @@ class Runner:
     ``controller`` is the controller, or a function that builds it on the thread (the server's
     pages: building a large model's session takes a second, which the event loop must not wait).
     ``publish(parts)`` receives each batch of changed state parts, ``report(text)`` each refusal
-    of a submitted message. :meth:`close` asks the thread to stop; :meth:`join` waits for it.
+    of a submitted message. ``ready()``, if given, says whether the host can take more state: while
+    it says no (a page that does not read what it is sent), nothing is built or published, the
+    changes wait, and the host calls :meth:`wake` once it is ready again; so nothing piles up. :meth:`close` asks the thread to stop; :meth:`join` waits for it.
     The thread is a daemon, so it never keeps Python from exiting.
     """
 
@@ -73,11 +112,13 @@ class Runner:
         publish: Publish,
         report: Report | None = None,
         interval: float = FRAME_INTERVAL,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
         self._controller = controller if isinstance(controller, Controller) else None
         self._build = None if isinstance(controller, Controller) else controller
         self._publish = publish
         self._report = report
+        self._ready = ready
         self._interval = interval
         self._queue: deque[tuple[Any, _Ticket | None]] = deque()
         self._queue_lock = threading.Lock()
@@ -87,6 +128,7 @@ class Runner:
         self._closed = False
         self._sent: dict[str, int] = {}
         self._build_time = 0.0
+        self._next_frame = 0.0
         self._thread = threading.Thread(target=self._run, name="valuegrad-explorer", daemon=True)
 
     @property
@@ -158,15 +200,18 @@ class Runner:
     # --- the thread ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        try:
-            if self._controller is None and self._build is not None:
-                self._controller = self._build()
-            self._publish_changes()
-        except Exception as e:  # a bug: say it, and stop
-            traceback.print_exc(file=sys.stderr)
-            if self._report is not None:
-                self._report(f"internal error: the explorer could not start: {type(e).__name__}: {e}")
-            self._closed = True
+        if TURNS.take(lambda: self._closed):
+            try:
+                if self._controller is None and self._build is not None:
+                    self._controller = self._build()
+                self._publish_changes()
+            except Exception as e:  # a bug: say it, and stop
+                traceback.print_exc(file=sys.stderr)
+                if self._report is not None:
+                    self._report(f"internal error: the explorer could not start: {type(e).__name__}: {e}")
+                self._closed = True
+            finally:
+                TURNS.give_back()
         try:
             if not self._closed:
                 self._loop(self.controller)
@@ -186,33 +231,40 @@ class Runner:
         return enough
 
     def _loop(self, controller: Controller) -> None:
-        next_frame = time.monotonic()
+        self._next_frame = time.monotonic()
         failures = 0
         while not self._closed:
+            if not TURNS.take(lambda: self._closed):
+                return
             try:
-                self._handle_queue(controller)
-                if controller.busy and time.monotonic() >= next_frame and not self._closed:
-                    start = time.monotonic()
-                    next_frame = start + self._interval
-                    # a step command's slice: at least as long as the last picture took to build,
-                    # so that pictures never take more than half the time
-                    controller.advance(self._interrupted, self._enough(controller, start + max(self._interval, self._build_time)))
-                started = time.monotonic()
-                self._publish_changes()
-                self._build_time = time.monotonic() - started
-                self._release()
+                self._frame(controller)
                 failures = 0
             except Exception as e:  # a bug must not kill the thread silently: say it, and pause
                 traceback.print_exc(file=sys.stderr)
                 failures += 1
                 controller.fail(f"internal error: {type(e).__name__}: {e}")
                 self._release()
-                if failures > 1:  # the error was published, or cannot be: never loop on it
-                    self._wait(None)
-                continue
-            if self._queue or self._closed:
-                continue
-            self._wait(max(0.0, next_frame - time.monotonic()) if controller.busy else None)
+            finally:
+                TURNS.give_back()
+            if failures > 1:  # the error was published, or cannot be: never loop on it
+                self._wait(None)
+            elif not (self._queue or self._closed or failures):
+                self._wait(max(0.0, self._next_frame - time.monotonic()) if controller.busy else None)
+
+    def _frame(self, controller: Controller) -> None:
+        """One turn: carry out the waiting messages, train a frame's steps if it is time, publish."""
+        self._handle_queue(controller)
+        if controller.busy and time.monotonic() >= self._next_frame and not self._closed:
+            start = time.monotonic()
+            self._next_frame = start + self._interval
+            # a step command's slice lasts at least as long as the last picture took to build,
+            # so that pictures never take more than half the time
+            until = start + max(self._interval, self._build_time)
+            controller.advance(self._interrupted, self._enough(controller, until))
+        started = time.monotonic()
+        self._publish_changes()
+        self._build_time = time.monotonic() - started
+        self._release()
 
     def _wait(self, timeout: float | None) -> None:
         self._wake.wait(timeout)
@@ -239,7 +291,13 @@ class Runner:
                 ticket.steps = isinstance(message, dict) and message.get("type") == "step"
                 self._waiting.append(ticket)
 
+    def wake(self) -> None:
+        """Tell the thread to look again (the host is ready for more state, see ``ready``)."""
+        self._wake.set()
+
     def _publish_changes(self) -> None:
+        if self._ready is not None and not self._ready():
+            return  # the page has not taken the last state yet: what changed waits, and is sent whole later
         parts = self.controller.parts(self._sent)
         if parts:
             self._publish(parts)

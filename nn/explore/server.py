@@ -7,10 +7,16 @@ The server is meant to be boring and safe, like Jupyter's:
   ``Authorization: token ...`` header), compared in constant time;
 * requests from another origin, or naming another host (DNS rebinding), are refused;
 * nothing a page sends is executed: the page's WebSocket carries JSON commands from the fixed
-  list of :mod:`nn.explore.controller`, each checked field by field;
+  list of :mod:`nn.explore.controller`, each checked field by field, read by the depth-checked
+  reader of :mod:`nn.explore.safejson`;
+* nothing slow runs on the event loop: each page's session lives on its own thread
+  (:mod:`nn.explore.runner`), which the loop only hands messages to;
+* the token never reaches a log (:mod:`nn.explore.redact`), and idle or surplus connections
+  cannot use up the file descriptors (:mod:`nn.explore.listener`);
 * a bad request gets a 4xx status and a one-line reason, such as
   ``400 config: 'lr' expects a number in (0, 10], got 'fast'``;
-* Ctrl-C (or SIGTERM) stops it cleanly: pages are told, threads are joined, the port is freed.
+* Ctrl-C (or SIGTERM) stops it cleanly and at once: pages are told, threads are stopped, the
+  port is freed.
 
 Each page gets its own training session, configured by the page's URL query (see
 :mod:`nn.explore.config`), and a thread that trains while it plays. It uses tornado, the web
@@ -23,32 +29,65 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import secrets
 import signal
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-import tornado.httpserver
+import tornado.httputil
 import tornado.netutil
 import tornado.web
 import tornado.websocket
 
+from . import redact
 from .config import Config
 from .controller import CommandError, Controller
+from .listener import CappedHTTPServer, connection_cap
 from .runner import Runner
+from .safejson import loads, shown
 
 __all__ = ["ExplorerServer", "serve", "MAX_PAGES"]
 
 HOST = "127.0.0.1"
+#: Seconds a connection may stay open without sending a complete request.
+IDLE_TIMEOUT = 20.0
 #: How many pages (sessions, each with a training thread) may be open at once.
 MAX_PAGES = 8
+#: Messages to a page that may wait unsent before its runner holds back its state.
+MAX_UNSENT = 2
 _STATIC = resources.files("nn.explore") / "static"
+log = logging.getLogger("tornado.application")
 _TYPES = {"explorer.js": "text/javascript; charset=utf-8", "explorer.css": "text/css; charset=utf-8"}
 
 
 def _static(name: str) -> str:
     return (_STATIC / name).read_text(encoding="utf-8")
+
+
+def status_reason(text: str, most: int = 200) -> str:
+    """``text`` as an HTTP status line may carry it: printable ASCII without ``<`` (tornado turns
+    anything else into "Unknown"), the rest escaped as Python escapes it, cut to ``most`` characters.
+
+    >>> status_reason("config: 'dataset' expects one of 'moons', got '✓'")
+    "config: 'dataset' expects one of 'moons', got '\\\\u2713'"
+    """
+    out = "".join(c if " " <= c <= "~" and c != "<" else _escape(c) for c in text)
+    return out if len(out) <= most else out[: most - 3] + "..."
+
+
+def _escape(c: str) -> str:
+    return "\\x3c" if c == "<" else c.encode("unicode_escape").decode("ascii")
+
+
+class Refused(tornado.web.HTTPError):
+    """A request refused with ``status`` and a one-line ``message``: the body carries the message
+    as it is (UTF-8), the status line an ASCII copy (:func:`status_reason`)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.message = " ".join(message.splitlines())
+        super().__init__(status, reason=status_reason(self.message))
 
 
 class _Guarded(tornado.web.RequestHandler):
@@ -69,30 +108,39 @@ class _Guarded(tornado.web.RequestHandler):
         origins = self.server.origins
         host = self.request.headers.get("Host", "")
         if host not in {o.split("//", 1)[1] for o in origins}:
-            raise tornado.web.HTTPError(403, reason=f"the Host header must be {HOST}:{self.server.port}, got {host!r}")
+            raise Refused(403, f"the Host header must be {HOST}:{self.server.port}, got {shown(host)}")
         origin = self.request.headers.get("Origin")
         if origin is not None and origin not in origins:
-            raise tornado.web.HTTPError(403, reason=f"requests from another origin are refused, got Origin {origin!r}")
+            raise Refused(403, f"requests from another origin are refused, got Origin {shown(origin)}")
         given = self.get_query_argument("token", None)
         header = self.request.headers.get("Authorization", "")
         if given is None and header.startswith("token "):
             given = header[len("token ") :]
         if given is None or not hmac.compare_digest(given.encode(), self.server.token.encode()):
             what = "no token" if given is None else "a wrong token"
-            raise tornado.web.HTTPError(403, reason=f"{what}: open the URL printed by python -m nn explore")
+            raise Refused(403, f"{what}: open the URL printed by python -m nn explore")
         if self.request.method != "GET":
-            raise tornado.web.HTTPError(405, reason=f"{self.request.method} is not allowed: the explorer answers GET only")
+            raise Refused(405, f"{self.request.method} is not allowed: the explorer answers GET only")
 
     def config(self) -> Config:
         """The page's configuration from its query string (400 if it is not valid)."""
         try:
             return Config.from_query(self.request.query, ignore=("token",))
         except ValueError as e:
-            raise tornado.web.HTTPError(400, reason=str(e)) from None
+            raise Refused(400, str(e)) from None
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = error.message if isinstance(error, Refused) else tornado.httputil.responses.get(status_code, "Error")
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(f"{status_code} {self._reason}\n")
+        self.finish(f"{status_code} {message}\n")
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        # tornado's own dump names the whole URI and the request: the token is in it
+        if isinstance(value, tornado.web.HTTPError):
+            return  # a refusal: the access log has its line
+        log.error("uncaught exception in %s", redact.summary(self.request.method or "", self.request.path),
+                  exc_info=(typ, value, tb))  # type: ignore[arg-type]
 
 
 class _Page(_Guarded):
@@ -118,19 +166,21 @@ class _Static(_Guarded):
 class _NotFound(_Guarded):
     def prepare(self) -> None:
         super().prepare()
-        raise tornado.web.HTTPError(404, reason=f"no such page: {self.request.path}")
+        raise Refused(404, f"no such page: {self.request.path[:200]}")
 
 
 class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
     """One page's live connection: state out, commands in."""
 
     runner: Runner | None = None
+    #: Messages written to the page and not yet flushed to its connection.
+    _unsent = 0
 
     def prepare(self) -> None:
         _Guarded.prepare(self)
         self._config = self.config()
         if len(self.server.runners) >= MAX_PAGES:
-            raise tornado.web.HTTPError(429, reason=f"too many explorer pages open ({MAX_PAGES}): close one")
+            raise Refused(429, f"too many explorer pages open ({MAX_PAGES}): close one")
 
     def check_origin(self, origin: str) -> bool:
         return origin in self.server.origins
@@ -146,11 +196,14 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
             except RuntimeError:  # the loop has closed: the server is stopping
                 pass
 
-        # The session is built on the runner's thread too: a large model takes a second.
+        # The session is built on the runner's thread too: a large model takes a second. State goes
+        # out only once the page has taken the last: a page that stops reading holds up its own
+        # frames, not the server's memory.
         self.runner = Runner(
             lambda: Controller(config),
             lambda parts: send({"type": "state", "parts": parts}),
             lambda error: send({"type": "error", "message": error}),
+            ready=lambda: self._unsent < MAX_UNSENT,
         )
         self.server.runners.add(self.runner)
         self.server.sockets.add(self)
@@ -160,9 +213,16 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
         if self.ws_connection is None:
             return
         try:
-            self.write_message(text)
+            sent = self.write_message(text)
         except tornado.websocket.WebSocketClosedError:
-            pass
+            return
+        self._unsent += 1
+        sent.add_done_callback(self._sent)
+
+    def _sent(self, future: Any) -> None:
+        self._unsent -= 1
+        if self._unsent < MAX_UNSENT and self.runner is not None:
+            self.runner.wake()
 
     def _error(self, message: str) -> None:
         self._send(json.dumps({"type": "error", "message": message}))
@@ -171,9 +231,9 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
         if self.runner is None:
             return
         try:
-            command = json.loads(message)
-        except ValueError as e:
-            self._error(f"a message must be JSON text: {e}")
+            command = loads(message, "message")
+        except ValueError as e:  # not JSON, or nested too deep: say so, and keep the connection
+            self._error(str(e))
             return
         try:
             self.runner.submit(command)  # carried out on the runner's thread, never here
@@ -187,6 +247,17 @@ class _Socket(tornado.websocket.WebSocketHandler, _Guarded):
             self.runner.close()  # does not wait: the thread stops within a step
 
 
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """The access log: the status, the method and the path, never the query (it holds the token)."""
+    status = handler.get_status()
+    if status < 400:
+        return
+    request = handler.request
+    took = 1000.0 * request.request_time()
+    logging.getLogger("tornado.access").warning(
+        "%s %.0fms", redact.summary(request.method or "", request.path, status), took)
+
+
 class ExplorerServer:
     """The explorer's web server on 127.0.0.1. ``await start()``, read :attr:`url`, ``await stop()``.
 
@@ -194,9 +265,26 @@ class ExplorerServer:
     is what :attr:`url` opens (each page can carry its own in its query string).
     """
 
-    def __init__(self, port: int = 0, token: str | None = None, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        token: str | None = None,
+        config: Config | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int | None = None,
+    ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port expects an int in [0, 65535] (0: any free port), got {port!r}")
+        if isinstance(idle_timeout, bool) or not isinstance(idle_timeout, (int, float)) or not 0 < idle_timeout <= 3600:
+            raise ValueError(f"idle_timeout expects seconds in (0, 3600], got {idle_timeout!r}")
+        if max_connections is not None and (isinstance(max_connections, bool) or not isinstance(max_connections, int)
+                                            or max_connections < 1):
+            raise ValueError(f"max_connections expects an int >= 1 or None (as the descriptor limit allows), "
+                             f"got {max_connections!r}")
+        #: Seconds an HTTP connection may stay without a complete request before it is closed.
+        self.idle_timeout = float(idle_timeout)
+        #: The most HTTP connections open at once (below the process's file descriptor limit).
+        self.max_connections = connection_cap(max_connections) if max_connections else connection_cap()
         self.token = token or secrets.token_urlsafe(24)
         self.config = config or Config()
         self.port = port
@@ -204,7 +292,7 @@ class ExplorerServer:
         self.sockets: set[_Socket] = set()
         #: The (address, port) pairs the server listens on, once started: 127.0.0.1 only.
         self.addresses: list[tuple[str, int]] = []
-        self._http: tornado.httpserver.HTTPServer | None = None
+        self._http: CappedHTTPServer | None = None
 
     @property
     def origins(self) -> set[str]:
@@ -228,7 +316,10 @@ class ExplorerServer:
             default_handler_class=_NotFound,
             default_handler_args=args,
             websocket_max_message_size=64 * 1024,
+            websocket_ping_interval=30,
+            websocket_ping_timeout=30,
             xsrf_cookies=False,
+            log_function=_log_request,
         )
 
     async def start(self) -> None:
@@ -236,8 +327,13 @@ class ExplorerServer:
         sockets = tornado.netutil.bind_sockets(self.port, address=HOST)
         self.addresses = [s.getsockname()[:2] for s in sockets]
         self.port = self.addresses[0][1]
-        self._http = tornado.httpserver.HTTPServer(self.application(), max_body_size=64 * 1024)
-        self._http.add_sockets(sockets)
+        redact.protect(self.token)
+        self._http = CappedHTTPServer(
+            self.application(), max_body_size=64 * 1024, idle_connection_timeout=self.idle_timeout,
+            body_timeout=self.idle_timeout,
+        )
+        self._http.cap = self.max_connections
+        self._http.listen_on(sockets)
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Stop listening, stop every page's training thread, and close the connections.
@@ -264,6 +360,7 @@ class ExplorerServer:
                 await asyncio.wait_for(self._http.close_all_connections(), max(0.1, deadline - loop.time()))
             except asyncio.TimeoutError:
                 pass
+        redact.forget(self.token)
 
 
 def serve(

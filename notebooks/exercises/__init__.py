@@ -32,11 +32,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["check", "hint", "solution", "verdict", "exercises", "Exercise", "Verdict", "Wrong", "NotAnswered"]
+__all__ = ["check", "hint", "solution", "verdict", "exercises", "Exercise", "Verdict", "Wrong", "NotAnswered",
+           "NOTEBOOKS", "WORKED"]
 
 #: The notebooks that have exercises, by number: the module ``exercises.nbNN`` holds their checkers.
-NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "07", "09", "10")
-EXERCISE_ID = re.compile(r"\d\d\.\d+")
+NOTEBOOKS = ("00", "01", "02", "02b", "03", "04", "05", "06", "07", "08", "09", "10")
+#: Notebooks saved with the learner's cells filled in by a worked answer (so that the cells after them can run):
+#: their checks print "right" in the saved outputs, and the learner overwrites the cells with their own code.
+WORKED = ("02b",)
+EXERCISE_ID = re.compile(r"\d\d[a-z]?\.\d+")
 
 
 class Wrong(Exception):
@@ -84,7 +88,7 @@ def exercise(id: str, title: str, hint: str) -> Callable[[Callable[[Any], str | 
     is right, or raises :class:`Wrong` with the reason.
     """
     if not EXERCISE_ID.fullmatch(id):
-        raise ValueError(f"an exercise id looks like '02.3', got {id!r}")
+        raise ValueError(f"an exercise id looks like '02.3' (or '02b.3'), got {id!r}")
 
     def register(checker: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
         if id in _REGISTRY:
@@ -106,7 +110,13 @@ def exercises() -> dict[str, Exercise]:
     """Every exercise of every notebook, by id, in order."""
     for number in NOTEBOOKS:
         _load(number)
-    return dict(sorted(_REGISTRY.items(), key=lambda item: tuple(int(p) for p in item[0].split("."))))
+    return dict(sorted(_REGISTRY.items(), key=lambda item: _order(item[0])))
+
+
+def _order(id: str) -> tuple[str, int]:
+    """Sort key of an exercise id: its notebook ("02" before "02b" before "03"), then its number."""
+    notebook, number = id.split(".")
+    return (notebook, int(number))
 
 
 def _get(id: str) -> Exercise:

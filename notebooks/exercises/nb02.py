@@ -57,13 +57,14 @@ def _neuron_loss():
 @exercise(
     "02.3",
     "what a forward order does to backprop",
-    "In the forward order a node is visited before the nodes that use it, so when its turn comes its gradient is "
-    "still 0 and it passes on zeros; only L's own push, at the very end, lands anywhere.",
+    "Walk the forward order yourself, keeping a table of gradients that starts with L's seed of 1. A node is "
+    "visited before the nodes that use it: what is in its table entry at the moment it passes gradients on to its "
+    "parents? And which node's push comes last?",
 )
 def _(answer):
     present(answer, "your set of labels")
     if isinstance(answer, str) or not hasattr(answer, "__iter__"):
-        raise Wrong(f"the answer should be a set of labels such as {{'e', 'o'}}, got {type(answer).__name__}")
+        raise Wrong(f"the answer should be a set of labels such as {{'p1', 's'}}, got {type(answer).__name__}")
     given = {str(label) for label in answer}
     L, names = _neuron_loss()
     grads = {L: 1.0}
@@ -72,10 +73,13 @@ def _(answer):
         for parent, local in zip(node.parents, node.local_grads):
             grads[parent] = grads.get(parent, 0.0) + local * g
     want = {names[node] for node, g in grads.items() if g != 0.0 and node is not L}
+    if given - set(names.values()):
+        raise Wrong("some of your labels are not nodes of the neuron's graph (the labels are L, e, o, n, s, b, p1, p2, "
+                    "w1, w2, x1, x2)")
     if given != want:
-        extra, missing = sorted(given - want), sorted(want - given)
-        parts = [f"{', '.join(extra)} end{'s' if len(extra) == 1 else ''} at zero" if extra else "",
-                 f"{len(missing)} node(s) with a non-zero gradient are missing" if missing else ""]
+        # Say which way the answer is off, never which labels: naming them would give the answer away.
+        parts = ["some of the nodes you list end at zero" if given - want else "",
+                 "some nodes with a non-zero gradient are missing" if want - given else ""]
         raise Wrong("; ".join(p for p in parts if p))
 
 

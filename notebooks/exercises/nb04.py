@@ -39,30 +39,47 @@ def _(answer):
     mine, ref = [Value(x) for x in start], [Value(x) for x in start]
     opt = SGD(ref, lr=0.05, momentum=0.9)
     velocities = [0.0, 0.0, 0.0]
+    expected = [0.0, 0.0, 0.0]   # v = mu·v + g, kept from the reference's gradients
     for step in range(6):
         for params in (mine, ref):
             for p in params:
                 p.grad = 0.0
             _quadratic_loss(params, step).backward()
-        result = fn(mine, velocities, 0.05, 0.9)
+        expected = [0.9 * v + q.grad for v, q in zip(expected, ref)]
+        result = fn(mine, list(velocities), 0.05, 0.9)
         present(result, "momentum_step's result")
-        velocities = as_sequence(result, 3, "the velocities momentum_step returns")
+        velocities = [as_number(v, "each velocity") for v in as_sequence(result, 3, "the velocities momentum_step returns")]
         opt.step()
         for i, (p, q) in enumerate(zip(mine, ref)):
             if not math.isclose(p.data, q.data, rel_tol=1e-12, abs_tol=1e-14):
                 raise Wrong(f"after step {step + 1}, parameter {i} is {p.data:.10g}, but SGD(momentum=0.9) gives {q.data:.10g}")
+        for i, (v, want) in enumerate(zip(velocities, expected)):
+            if not math.isclose(v, want, rel_tol=1e-12, abs_tol=1e-14):
+                raise Wrong(f"after step {step + 1} the parameters are right, but the velocity {i} you return is "
+                            f"{v:.10g}: return the new velocities, since the next call starts from them")
+    # The velocities passed in must be the ones used: start one parameter moving, and see it keep going.
+    moving = [Value(0.0)]
+    moving[0].grad = 0.0
+    result = fn(moving, [2.0], 0.5, 0.9)
+    if not math.isclose(moving[0].data, -0.9, rel_tol=1e-12):
+        raise Wrong("with a gradient of 0 and a velocity of 2.0 passed in, the parameter should still move (by "
+                    f"lr·mu·v); it moved to {moving[0].data:.6g}: use the velocities you are given")
 
 
 @exercise(
     "04.3",
     "steps per epoch",
-    "Minibatches of 16 cover the 120 points in order: how many full batches fit, and what is left for the last one?",
+    "Minibatches of 32 cover the 120 points in order: how many full batches fit, and what is left for the last one? "
+    "The leftover points still make a step of their own.",
 )
 def _(answer):
     steps, last = as_sequence(answer, 2, "your (steps, last_batch_size)")
-    if as_number(steps, "steps") != 8:
+    n, size = 120, 32   # the answer (4, 24): two different numbers, so that swapping them is wrong too
+    want_steps = -(-n // size)
+    want_last = n - size * (want_steps - 1)
+    if as_number(steps, "steps") != want_steps:
         raise Wrong(f"{steps} steps per epoch is not right")
-    if as_number(last, "last_batch_size") != 8:
+    if as_number(last, "last_batch_size") != want_last:
         raise Wrong(f"a last batch of {last} points is not right")
 
 

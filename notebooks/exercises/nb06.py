@@ -92,7 +92,47 @@ def _(answer):
     if distance > 0.02:
         raise Wrong(f"the frequencies are {distance:.3f} away from p(s) (total variation); a correct sampler gets "
                     "within about 0.01")
+    # Right frequencies alone do not make a Gibbs sampler: independent draws from p(s) have them too. A sweep
+    # changes the state one unit at a time, so each state depends on the one before, with the sweep's transition
+    # probabilities K(s → s'). Compare the pairs (state, next state) with p(s)·K(s → s'), computed exactly: a correct
+    # sampler is about 0.02 away, independent draws about 0.16, a sweep in another order about 0.2.
+    kernel = _sweep_kernel(C3, J3, 1.0)
+    pairs: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
+    for before, after in zip(states, states[1:]):
+        key = (tuple(int(x) for x in before), tuple(int(x) for x in after))
+        pairs[key] = pairs.get(key, 0) + 1
+    n_pairs = len(states) - 1
+    pair_distance = sum(
+        abs(pairs.get((s, t), 0) / n_pairs - p * kernel[s][t]) for s, p in zip(all_states, exact) for t in all_states
+    ) / 2
+    if pair_distance > 0.06:
+        raise Wrong(f"the states have the right frequencies, but one sweep does not lead from a state to the next as "
+                    f"a Gibbs sweep does (the pairs of consecutive states are {pair_distance:.2f} away, in total "
+                    "variation): update the units one at a time, in the order 0, 1, 2, each from the current state")
     return f"The frequencies are {distance:.4f} from the exact p(s) (total variation distance)."
+
+
+def _sweep_kernel(c, J, T):
+    """K[s][t]: the probability that one sweep (units 0, 1, 2 in turn, each drawn from its conditional) turns
+    state s into state t, by following every branch of the sweep."""
+    def p_on(i, s):
+        off, on = s[:i] + (0,) + s[i + 1:], s[:i] + (1,) + s[i + 1:]
+        w_off, w_on = math.exp(-_energy(off, c, J) / T), math.exp(-_energy(on, c, J) / T)
+        return w_on / (w_off + w_on)
+
+    kernel = {}
+    for start in itertools.product([0, 1], repeat=len(c)):
+        reach = {start: 1.0}
+        for i in range(len(c)):
+            nxt: dict[tuple[int, ...], float] = {}
+            for s, prob in reach.items():
+                q = p_on(i, s)
+                for value, share in ((1, q), (0, 1 - q)):
+                    t = s[:i] + (value,) + s[i + 1:]
+                    nxt[t] = nxt.get(t, 0.0) + prob * share
+            reach = nxt
+        kernel[start] = {t: reach.get(t, 0.0) for t in itertools.product([0, 1], repeat=len(c))}
+    return kernel
 
 
 @exercise(

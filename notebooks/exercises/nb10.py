@@ -89,7 +89,8 @@ def _(answer):
 def _(answer):
     fn = as_function(answer, "probabilities")
     cases = [([2.0, 1.0, 0.0], 1.0), ([2.0, 1.0, 0.0], 0.5), ([2.0, 1.0, 0.0], 2.0), ([0.3, -1.2, 0.3, 4.0], 0.7),
-             ([1.0, 1.0], 3.0), ([5.0, 4.0, -2.0], 0.05)]  # fmt: skip
+             ([1.0, 1.0], 3.0), ([5.0, 4.0, -2.0], 0.05),
+             ([5.0, 4.0, -2.0], 0.001), ([800.0, 790.0], 1.0)]  # fmt: skip  # the last two overflow exp unless shifted
     for logits, temperature in cases:
         got = as_sequence(fn(logits, temperature), len(logits), f"probabilities({logits}, {temperature})")
         norm = logsumexp([Value(z / temperature) for z in logits]).data

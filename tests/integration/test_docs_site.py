@@ -22,7 +22,7 @@ import pytest
 from helpers import headless_chromium, require
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]*_*.ipynb"))
 
 
 def build_command(out: Path) -> list[str]:
@@ -217,10 +217,22 @@ def test_the_home_page_embeds_the_backprop_player_and_it_steps(site: Path, brows
     try:
         body = lambda d: d.find_element(By.TAG_NAME, "body").text.lower()  # noqa: E731
         WebDriverWait(browser, 20).until(lambda d: "step 0 of" in body(d))
+        drawing = browser.find_element(By.TAG_NAME, "svg").get_attribute("textContent")
+        # every node is named (the layout's fallback is "#9"), with notebook 02's names
+        assert re.search(r"#\d", drawing) is None, drawing
+        for name in ("x1", "w1", "p1", "p2", "s", "n", "o", "e", "L"):
+            assert re.search(rf"(^|\s){name}(\s|$)", drawing), (name, drawing)
+        # it opens at the inputs: the drawing is scrolled to its left end, where x1 is in sight
+        canvas = browser.find_element(By.CSS_SELECTOR, ".vg-canvas")
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return arguments[0].scrollLeft", canvas) == 0)
+        x1 = browser.find_element(By.XPATH, "//*[local-name()='g'][contains(@class, 'node')][.//*[local-name()='text' and normalize-space()='x1']]")
+        box, where = (browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", el) for el in (canvas, x1))
+        assert box["left"] <= where["left"] and where["right"] <= box["right"], (box, where)
+        browser.save_screenshot(str(site / "home-player.png"))
         next_button = browser.find_element(By.XPATH, "//button[contains(., 'Next')]")
         browser.execute_script("arguments[0].click()", next_button)
         WebDriverWait(browser, 20).until(lambda d: "step 1 of" in body(d))
-        assert "out" in browser.find_element(By.TAG_NAME, "svg").get_attribute("textContent")
     finally:
         browser.switch_to.default_content()
+    assert browser.find_element(By.CSS_SELECTOR, "iframe.vg-backprop-player").get_attribute("data-opened-at") == "inputs"
     assert_offline(browser)

@@ -142,3 +142,12 @@ def test_resolve_accepts_a_name_a_file_or_a_number_and_says_what_exists(build, t
         build.resolve(["0"], tmp_path)
     with pytest.raises(build.BuildError, match="'07' matches no notebook source"):
         build.resolve(["07"], tmp_path)
+
+
+def test_a_notebook_slotted_in_between_has_its_own_number(build, tmp_path: Path) -> None:
+    """02b_... sits between 02_... and 03_...; "02" still means 02_... alone, and "02b" means 02b_..."""
+    for stem in ("02_second", "02b_between", "03_third"):
+        (tmp_path / f"{stem}.py").write_text("# %%\n", encoding="utf-8")
+    assert [p.stem for p in build.resolve([], tmp_path)] == ["02_second", "02b_between", "03_third"]
+    assert [p.stem for p in build.resolve(["02"], tmp_path)] == ["02_second"]
+    assert [p.stem for p in build.resolve(["02b"], tmp_path)] == ["02b_between"]

@@ -46,8 +46,8 @@ def first_difference(stem: str, text: Cells, built: Cells) -> str:
 
 def pair_problems(folder: Path) -> list[str]:
     """Every way the notebook pairs in ``folder`` disagree: a file without its partner, or different cells."""
-    sources = {p.stem for p in folder.glob("[0-9][0-9]_*.py")}
-    built = {p.stem for p in folder.glob("[0-9][0-9]_*.ipynb")}
+    sources = {p.stem for p in folder.glob("[0-9][0-9]*_*.py")}
+    built = {p.stem for p in folder.glob("[0-9][0-9]*_*.ipynb")}
     problems = [f"{stem}.py has no {stem}.ipynb (run make notebooks-build)" for stem in sorted(sources - built)]
     problems += [f"{stem}.ipynb has no {stem}.py (its source)" for stem in sorted(built - sources)]
     for stem in sorted(sources & built):
@@ -58,7 +58,7 @@ def pair_problems(folder: Path) -> list[str]:
 
 
 def test_every_notebook_is_a_pair_with_the_same_cells() -> None:
-    assert sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")), "no notebook sources in notebooks/"
+    assert sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.py")), "no notebook sources in notebooks/"
     assert pair_problems(NOTEBOOKS) == []
 
 
@@ -66,7 +66,7 @@ def test_every_pair_records_its_pairing() -> None:
     jupytext = require("jupytext")
     config = require("jupytext.config").load_jupytext_config(str(NOTEBOOKS / "01_derivatives.py"))
     assert config is not None and config.formats == [FORMATS], "notebooks/jupytext.toml should pair ipynb,py:percent"
-    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")) + sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.py")) + sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb")):
         formats = jupytext.read(path).metadata.get("jupytext", {}).get("formats")
         assert formats == FORMATS, (
             f"{path.name}: jupytext formats {formats!r}, expected {FORMATS!r} "
@@ -149,7 +149,7 @@ EDITS: dict[str, tuple[Callable[[Path, str], None], str]] = {
 
 @pytest.mark.parametrize("edit", list(EDITS))
 def test_the_check_fails_on_a_deliberately_edited_copy(tmp_path: Path, edit: str) -> None:
-    stem = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))[0].stem
+    stem = sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.py"))[0].stem
     for suffix in (".py", ".ipynb"):
         shutil.copy(NOTEBOOKS / f"{stem}{suffix}", tmp_path)
     assert pair_problems(tmp_path) == [], "the unedited copy should agree"

@@ -27,3 +27,15 @@ def test_the_explorer_benchmark_prints_its_tables() -> None:
         assert out.count(row) == 1, row
     assert "150 training points" in out and "200 training points" in out and "50×50 grid" in out
     assert "kB a frame" in out
+
+
+def test_the_server_benchmark_prints_its_table() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "explore_server.py"), "--quick"],
+        cwd=ROOT / "benchmarks", env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("GET /explorer.css while pages play a small model") and "Ctrl-C stops it in" in lines[1]
+    assert len(lines) == 3 and lines[2].split()[0] == "1" and lines[2].endswith("s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -167,3 +168,41 @@ def test_the_runner_trains_on_its_thread_and_publishes_changes() -> None:
     assert runner.join(10) and runner.closed
     with pytest.raises(CommandError, match="closed"):
         runner.submit({"type": "play"})
+
+
+def test_runners_take_turns_in_the_order_they_asked() -> None:
+    from nn.explore.runner import Turns
+
+    turns, order = Turns(), []
+    assert turns.take(lambda: False)  # the first is served at once
+    waiting = [threading.Thread(target=lambda k=k: (turns.take(lambda: False), order.append(k), turns.give_back()))
+               for k in range(3)]
+    for thread in waiting:
+        thread.start()
+        time.sleep(0.1)  # they queue up in this order
+    assert not turns.take(lambda: True)  # a cancelled thread leaves the line without a turn
+    turns.give_back()
+    for thread in waiting:
+        thread.join(10)
+    assert order == [0, 1, 2]
+
+
+def test_a_host_that_is_not_ready_gets_nothing_until_it_is_then_the_latest_state() -> None:
+    published: list[dict[str, Any]] = []
+    ready = threading.Event()
+    runner = Runner(Controller(SMALL), published.append, interval=0.01, ready=ready.is_set)
+    runner.start()
+    try:
+        runner.command({"type": "step", "count": 3})  # the steps run while nothing can be sent
+        time.sleep(0.2)
+        assert published == [] and runner.controller.session.step == 3
+        ready.set()
+        runner.wake()
+        deadline = time.monotonic() + 20
+        while not published:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert set(published[0]) == {"setup", "frame", "inspect"} and published[0]["frame"]["step"] == 3
+    finally:
+        runner.close()
+    assert runner.join(10)

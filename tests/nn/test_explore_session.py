@@ -204,3 +204,19 @@ def test_a_points_graph_is_drawn_on_a_copy(scope: object) -> None:
     svg = view["svg"]
     assert svg.startswith("<svg") and ("x1" in svg) == (scope != "top")
     assert "h1.2" in svg and ("loss" in svg) == ("score" in svg) == (scope != (0, 1))
+
+
+def test_a_step_abandoned_midway_leaves_no_trace() -> None:
+    """``stop()`` abandons a step half-summed: the gradients and the batch are as before, so the
+    training that follows is bit for bit the training that would have run without it."""
+    config = Config(samples=60, hidden=(4,), batch_size=8)
+    interrupted, straight = Session(config), Session(config)
+    assert interrupted.train(1) == 1 and straight.train(1) == 1
+    grads = [p.grad for p in interrupted.params]
+    asked = []
+    assert interrupted.train(3, stop=lambda: asked.append(1) or len(asked) > 5) == 0  # stops at the 6th point
+    assert [p.grad for p in interrupted.params] == grads and interrupted.step == 1
+    assert interrupted.train(4, enough=lambda: interrupted.step == 3) == 2  # enough() ends a run after a step
+    straight.train(2)
+    assert [p.data for p in interrupted.params] == [p.data for p in straight.params]
+    assert [p.grad for p in interrupted.params] == [p.grad for p in straight.params]
