@@ -19,6 +19,7 @@ from .engine import Value
 from .functional import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .groups import group, group_of
+from .guard import GuardError
 from .mode import (
     AnomalyError,
     detect_anomaly,
@@ -28,8 +29,8 @@ from .mode import (
     is_grad_enabled,
     no_grad,
 )
-from .nary import apply, dot, logsumexp, matvec, sum_values
-from .tape import Tape, record
+from .nary import apply, dot, logsumexp, matvec, sum_values, take
+from .tape import Tape, compiled, record
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,7 @@ __all__ = [
     "sum_values",
     "logsumexp",
     "apply",
+    "take",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
@@ -55,4 +57,6 @@ __all__ = [
     "Tape",
     "group",
     "group_of",
+    "GuardError",
+    "compiled",
 ]

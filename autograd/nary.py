@@ -28,10 +28,11 @@ from .engine import (
     _unary,
     stored_operands,
 )
+from .guard import note, recording
 from .mode import NORMAL, current
-from .ops import AFFINE, CONST, DOT, LOGSUMEXP, OPS, SUM, F, Op, ones, total, weighted_total
+from .ops import AFFINE, CHOOSE, CONST, DOT, LEAF, LOGSUMEXP, OPS, SUM, TAKE, F, Op, ones, total, weighted_total
 
-__all__ = ["sum_values", "dot", "matvec", "logsumexp", "apply", "V", "symbolic_partials"]
+__all__ = ["sum_values", "dot", "matvec", "logsumexp", "apply", "take", "V", "symbolic_partials"]
 
 _PLAIN_NUMBERS = {float, int, bool}
 
@@ -235,6 +236,61 @@ def _dot(
     if bias is not None:
         terms.append(bias)
     return sum_values(terms)
+
+
+def take(rows: Any, i: Any) -> Any:
+    """``rows[i]``, as a lookup that a tape keeps with ``i`` as one of its inputs.
+
+    ``rows`` is a list of Values (one is returned) or a table, a list of rows of Values (a row
+    is returned, as a list: an embedding's ``wte[token]``). ``i`` is an int, or a Value holding
+    one (a token in the arguments of a recorded function); negative indices count from the end.
+    An int makes the same nodes as a Value does, so a program computes the same gradients, to
+    the bit, run eagerly on ints and replayed from a tape recorded with Values.
+
+    On the engine it is ``rows[i]`` with one ``take`` node in between, whose one parent is the
+    chosen Value (its gradient goes there, and nowhere else). Among rows computed by ops (the
+    logits, to pick the target's) it is one ``choose`` node whose parents are all the rows, with
+    partial 1 for the chosen one and 0 for the others. Recorded, a plain ``rows[i]`` with an
+    input ``i`` would be a guarded decision, recorded again for each new ``i``; these nodes
+    instead read ``i`` on every replay, so one tape serves every token, in Python and in C.
+    That needs ``i`` to be an input (a leaf) or an int, and every row to need a gradient;
+    otherwise it is plain (guarded) indexing.
+
+    >>> from autograd import Value, take
+    >>> table = [[Value(0.1), Value(0.2)], [Value(0.3), Value(0.4)]]
+    >>> [v.data for v in take(table, Value(1.0))]
+    [0.3, 0.4]
+    """
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__len__") or not hasattr(rows, "__getitem__"):
+        raise TypeError(f"take: rows expects a list of Values or a list of rows of Values, got {type(rows).__name__}")
+    if isinstance(i, Value):
+        x = i.data
+    elif isinstance(i, bool) or not isinstance(i, int):
+        raise TypeError(f"take: i expects an int or a Value holding one, got {type(i).__name__}")
+    else:
+        x = float(i)
+    n = len(rows)
+    if not (x == x and -n <= x < n and x == int(x)):
+        raise IndexError(f"take: i expects an integer in [-{n}, {n}) (the rows), got {x!r}")
+    if n and isinstance(rows[0], (list, tuple)):
+        width = len(rows[0])
+        for r, row in enumerate(rows):
+            if not isinstance(row, (list, tuple)) or len(row) != width:
+                raise ValueError(f"take: rows[{r}] expects a row of {width} items, as rows[0], got {row!r:.60}")
+        return [take([row[c] for row in rows], i) for c in range(width)]
+    chosen = rows[int(x)]
+    varies = isinstance(i, Value) and i._entry is not CONST
+    if (varies and i._entry is not LEAF) or not all(r.__class__ is Value and r._entry is not CONST for r in rows):
+        # an index computed by ops, or candidates that need no gradient: plain (guarded) indexing,
+        # so that a tape never chooses among numbers it does not have
+        return rows[i]
+    index: Any = i if varies else x  # the same node for an int: the same graph as a recorded token's
+    if varies and recording() is not None:  # a replay checks that its index is one too
+        note("index", i, float(n), True, f"take(rows, i): i an integer in [-{n}, {n})")
+    if all(r._entry is LEAF for r in rows):  # parameters: a lookup, whose gradient goes to one of them
+        return _record(TAKE, chosen.data, (chosen, index, *rows), (1.0,), 1)
+    out, partials = CHOOSE.fn(F, *[r.data for r in rows], x)  # computed rows: all of them parents
+    return _record(CHOOSE, out, (*rows, index), partials, n)
 
 
 def apply(op: Op, *operands: Operand) -> Value:

@@ -14,6 +14,7 @@ import weakref
 from typing import Any
 
 from .coerce import as_float
+from .guard import note, note_integer, note_round, recording
 from .ops import CONST, LEAF, Op
 
 __all__ = ["NodeView", "stored_operands", "op_of"]
@@ -49,6 +50,11 @@ def _compare(other: Any) -> float:
         return as_float(other, "comparison")
     except TypeError:
         raise TypeError(f"cannot compare Value with {type(other).__name__}") from None
+
+
+def _operand(other: Any) -> Any:
+    """The other side of a comparison, as a decision keeps it: a Value, or a float."""
+    return other if isinstance(other, NodeView) else as_float(other, "comparison")
 
 
 class NodeView:
@@ -170,21 +176,78 @@ class NodeView:
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
+    # --- decisions on the number: each is noted while a tape records (autograd.guard) ---
+
     def __format__(self, spec: str) -> str:
+        if recording() is not None:
+            note("same", self, self.data, True, f"format(x, {spec!r})")
         return format(self.data, spec) if spec else repr(self)
+
+    def __bool__(self) -> bool:
+        """True when the number is not 0, as for a float (nan is True)."""
+        result = self.data != 0.0
+        if recording() is not None:
+            note("!=", self, 0.0, result, "bool(x)")
+        return result
+
+    def __float__(self) -> float:
+        """The number, as a float (a constant: no gradient flows through it)."""
+        if recording() is not None:
+            note("same", self, self.data, True, "float(x)")
+        return self.data
+
+    def __int__(self) -> int:
+        """The number truncated towards 0, as ``int(float)``."""
+        n = int(self.data)
+        if recording() is not None:
+            note_integer(self, n, "int(x)")
+        return n
+
+    def __index__(self) -> int:
+        """The number as an index (``xs[i]``, ``range(i)``): it must hold an integer."""
+        x = self.data
+        if not (x == x and abs(x) != float("inf") and x == int(x)):
+            raise TypeError(f"a Value used as an index must hold an integer, got {x!r}")
+        n = int(x)
+        if recording() is not None:
+            note("==", self, x, True, "x used as an index")
+        return n
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        """``round()`` of the number: an int (half to even), or with ``ndigits`` a float."""
+        if ndigits is None:
+            n = round(self.data)
+            if recording() is not None:
+                note_round(self, n, "round(x)")
+            return n
+        if recording() is not None:
+            note("same", self, self.data, True, f"round(x, {ndigits!r})")
+        return round(self.data, ndigits)
 
     # --- comparisons compare the numbers; == stays identity ---
 
     def __lt__(self, other: Any) -> bool:
-        return self.data < _compare(other)
+        result = self.data < _compare(other)
+        if recording() is not None:
+            note("<", self, _operand(other), result, "x < y")
+        return result
 
     def __le__(self, other: Any) -> bool:
-        return self.data <= _compare(other)
+        result = self.data <= _compare(other)
+        if recording() is not None:
+            note("<=", self, _operand(other), result, "x <= y")
+        return result
 
     def __gt__(self, other: Any) -> bool:
-        return self.data > _compare(other)
+        result = self.data > _compare(other)
+        if recording() is not None:
+            note(">", self, _operand(other), result, "x > y")
+        return result
 
     def __ge__(self, other: Any) -> bool:
-        return self.data >= _compare(other)
+        result = self.data >= _compare(other)
+        if recording() is not None:
+            note(">=", self, _operand(other), result, "x >= y")
+        return result
 
     __hash__ = object.__hash__

@@ -32,7 +32,7 @@ from typing import Any
 from . import ieee
 from .primitive import Formula, Linear, Op, ones, total, weighted_total
 
-__all__ = ["Op", "OPS", "SWAPPED", "LEAF", "CONST", "F", "ones", "total", "weighted_total"]
+__all__ = ["Op", "OPS", "SWAPPED", "LEAF", "CONST", "TAKE", "CHOOSE", "F", "ones", "total", "weighted_total"]
 
 # --- the formulas -------------------------------------------------------------------------
 # Each returns (value, partials). They use only + - * on operands and the functions of M,
@@ -410,6 +410,53 @@ LOGSUMEXP = Op(
     partials_text=lambda names, out: [f"exp({x} − {out})" for x in names],
     torch=lambda t, *xs: t.logsumexp(t.stack(xs), 0),
     c=_LOGSUMEXP_C,
+)
+
+
+def _take(M: Any, chosen: Any, index: Any, *candidates: Any) -> tuple[Any, tuple[Any, ...]]:
+    # The value is the candidate at the index; the engine stores the one chosen first, its parent.
+    return chosen, (1.0,)
+
+
+#: ``take(rows, i)``: the candidate at an integer index, as one node (see :func:`autograd.take`).
+#: Not in :data:`OPS`: its index is an integer, not a differentiable operand, so the tests that run
+#: over every op (finite differences, PyTorch) do not apply; ``tests/autograd/test_take.py`` has its own.
+TAKE = Op(
+    "take", "take", _take, None,
+    lookup=True,
+    micrograd="take",
+    doc="rows[i] for an integer i; ∂/∂rows[i] = 1 (the other rows get nothing, the index no gradient)",
+)
+
+
+def _choose(M: Any, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
+    # rows[index] among computed rows, the index last; an index that is not one chooses row 0 (a
+    # replay's guard on the index refuses it before any number is given)
+    n = len(xs) - 1
+    x = M.val(xs[n])
+    j = int(x) if -n <= x < n else 0
+    j = j + n if j < 0 else j
+    return xs[j], tuple([1.0 if i == j else 0.0 for i in range(n)]) + (0.0,)
+
+
+_CHOOSE_C = """
+const int rows = N - 1;
+const double x = X(rows);
+int64_t j = (x >= -(double)rows && x < (double)rows) ? (int64_t)x : 0;
+if (j < 0) j += rows;
+OUT = X(j);
+for (int i = 0; i < N; i++) D(i) = 0.0;
+D(j) = 1.0;
+"""
+
+#: ``take(rows, i)`` among rows computed by ops (logits, say): an n-ary node whose parents are all
+#: the rows, with partial 1 for the one at the index (its last operand, read on every replay) and
+#: 0 for the others. Not in :data:`OPS`, as :data:`TAKE`.
+CHOOSE = Op(
+    "choose", "choose", _choose, None,
+    micrograd="take",
+    doc="rows[i] for an integer i (the last operand); ∂/∂rows[i] = 1, ∂/∂rows[j] = 0 for j ≠ i",
+    c=_CHOOSE_C,
 )
 
 

@@ -54,6 +54,10 @@ class Op:
     * ``selects``: its zero partials *select* rather than multiply (``relu``, as PyTorch's masks):
       the formula gives :data:`autograd.ieee.SELECT_ZERO`, and the C back end pushes 0 for them
       whatever the incoming gradient, even inf or nan.
+    * ``lookup``: a lookup by an integer (``take``): its stored operands are ``(chosen, index,
+      *candidates)``, its value the candidate at the index and its one parent the chosen one. A
+      tape reads the index on every replay and chooses again (the value, and where the gradient
+      goes), so one tape serves every index.
 
     The engine keeps the operands that need a gradient first in a node, constants after.
     When an op's operands come in another order (``2 - x``), it records a *permuted* variant
@@ -74,6 +78,7 @@ class Op:
         "value",
         "linear",
         "selects",
+        "lookup",
         "order",
         # the spelling
         "infix",
@@ -104,6 +109,7 @@ class Op:
         value: Callable[..., float] | None = None,
         linear: Callable[[Sequence[Any]], Linear] | None = None,
         selects: bool = False,
+        lookup: bool = False,
         order: tuple[int, ...] | None = None,
         # the spelling
         infix: str | None = None,
@@ -126,6 +132,7 @@ class Op:
         self.value = value
         self.linear = linear
         self.selects = selects
+        self.lookup = lookup
         self.order = order
         self.infix = infix
         self.method = method

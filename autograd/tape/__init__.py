@@ -33,25 +33,31 @@ What is replayed, and what is baked in at record time:
 
 That last point is the one to remember: the tape keeps the *ops* the function did on the
 recorded numbers, not the Python code. ``relu``, ``abs`` and the other ops replay correctly
-for any numbers, because they are ops. But a Python ``if`` on ``.data`` is decided once::
+for any numbers, because they are ops. A Python ``if`` is decided once, so the tape
+**guards** it (:mod:`autograd.guard`)::
 
     def loss_fn(x):
-        if x > 0:              # compares x.data at record time
+        if x > 0:              # noted while recording, with this line
             return x * w
         return -x * w
 
     tape = record(loss_fn, 2.0)   # took the first branch
-    tape(-3.0)                    # still computes x * w = -3w: the if is not re-run
+    tape(-3.0)                    # GuardError: the decision at ...:2 (x > y) went the other way
 
-Write ``abs(x) * w`` instead: ``abs`` is an op, so the tape is right for every ``x``.
-The same goes for a number read off ``.data`` and used as a constant. (This is why the
-overflow guard of ``autograd.logsumexp``, subtracting the largest value before taking exps,
-is inside that op's formula: a replay picks the new maximum every time, so ``nn.softmax``
+Every decision taken on a Value through the Value is guarded: comparisons (and so ``max`` and
+``min``), ``bool``, ``int``, ``float``, ``round``, indexing with it, and ``format``. Every replay
+checks them, in Python and in C, before it gives a number, and raises :class:`GuardError`
+naming the line if one goes the other way (no ``.grad`` changes). :func:`compiled` records again
+by itself. **Not guarded**: a number read off ``.data`` is a plain float, out of the tape's
+sight, so ``if x.data > 0:`` is baked in silently. Compare the Value, or better write
+``abs(x) * w``: ``abs`` is an op, right for every ``x`` with no guard and no second tape. (This
+is why the overflow guard of ``autograd.logsumexp``, subtracting the largest value before taking
+exps, is inside that op's formula: a replay picks the new maximum every time, so ``nn.softmax``
 and ``nn.cross_entropy`` replay correctly for any logits.)
 
-Integers are numbers like floats: a class label in the arguments becomes an input Value,
-which cannot index a list, so recording such a function fails with a TypeError that says
-so. Pass one-hot float targets instead, or keep the labels out of the arguments.
+Integers are numbers like floats: a token in the arguments becomes an input Value. Indexing a
+list with it is a guarded decision (one tape per token); :func:`autograd.take` makes the
+lookup an op whose index the tape reads on every replay, so one tape serves every token.
 
 How exact is "exact"? Each op node's value and local partials are computed by the op's own
 formula, ``op.fn(F, ...)`` (the fused ``sum``, ``dot`` and ``affine`` nodes by the same sum the
@@ -76,7 +82,9 @@ ten to a thousand times faster. :meth:`Tape.batch` runs a tape recorded on one s
 whole batch, adding every sample's gradients: the code then does not grow with the batch.
 """
 
+from ..guard import GuardError
+from .cache import Compiled, CompileWarning, compiled
 from .record import record
 from .replay import Tape
 
-__all__ = ["record", "Tape"]
+__all__ = ["record", "Tape", "compiled", "Compiled", "CompileWarning", "GuardError"]

@@ -46,6 +46,12 @@ def _spec_of(x: Any, where: str, paths: list[str]) -> Spec:
     return spec
 
 
+def structure_of(x: Any) -> Spec:
+    """The structure of the argument ``x`` (nested lists and tuples of numbers), as a tape keeps
+    it; a TypeError when ``x`` is not made of numbers."""
+    return _spec_of(x, "argument", [])
+
+
 def _flatten(x: Any, spec: Spec, out: list[Any]) -> bool:
     """Append the numbers of ``x`` to ``out`` if ``x`` has the structure ``spec``: the fast check.
 

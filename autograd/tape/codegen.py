@@ -15,8 +15,10 @@ from operator import mul
 from typing import Any
 
 from ..engine import _all_finite
+from ..guard import same
 from ..ops import OPS, SWAPPED, F, Op
-from .plan import Operand, Plan, Step
+from .guards import failure, python_test
+from .plan import Operand, Plan, Step, lookup_rows
 
 #: Ops of the table that the engine records as they are; any other op came from ``apply``,
 #: which stores ``float(out)``, so the tape does too.
@@ -68,9 +70,11 @@ class _Writer:
     first local partial when an op formula computes it at run time.
     """
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, who: str = "tape") -> None:
         self.plan = plan
         self.names: dict[str, Any] = {"F": F, "fin": _all_finite, "mul": mul}
+        if plan.guards:
+            self.names.update(same=same, fail=failure(plan.guards, who))
         self.op_names: dict[Op, str] = {}
 
     def operand(self, x: Operand) -> str:
@@ -128,6 +132,36 @@ class _Writer:
         pushes = [(p, None if d.__class__ is float and d == 1.0 else src) for p, d, src in zip(parents, mine, sources)]
         return lines, pushes, [] if surely_finite else sources, surely_finite
 
+    def lookup(self, step: Step) -> list[str]:
+        """A lookup's forward lines: its index ``j``, read from its operand (any number that is not
+        an index reads the first candidate, and the replay's guard on the index then refuses it),
+        and the candidate at ``j``."""
+        rows = lookup_rows(step)
+        n = len(rows)
+        index = self.operand(step.operands[1])
+        j = f"j{step.out}"
+        return [
+            f"{j} = int({index}) if -{n} <= {index} < {n} else 0",
+            f"v{step.out} = ({', '.join(self.operand(r) for r in rows)},)[{j}]  # take",
+        ]
+
+    def lookup_push(self, step: Step) -> list[str]:
+        """A lookup's backward: its gradient into the candidate at its index, as ``backward()``
+        pushes it into the one parent of its node (partial 1, so a gradient of 0 pushes nothing)."""
+        needs = self.plan.needs_grad
+        rows = lookup_rows(step)
+        targets = list(dict.fromkeys(r for r in rows if isinstance(r, int) and needs[r]))
+        g, j = f"g{step.out}", f"j{step.out}"
+        grads = ", ".join(f"g{t}" for t in targets)
+        if targets == list(rows):  # distinct candidates that all take gradients: the index is theirs
+            at = [f"t = [{grads}]", f"t[{j}] += {g}"]
+        else:
+            where = [targets.index(r) if isinstance(r, int) and r in targets else -1 for r in rows]
+            at = [f"m = ({', '.join(map(str, where))},)[{j}]", "if m >= 0:", f"    t = [{grads}]", f"    t[m] += {g}"]
+            at += [f"    {grads}, = t"]
+            return [f"if {g}:", *("    " + line for line in at)]
+        return [f"if {g}:", *("    " + line for line in at), f"    {grads}, = t"]
+
     def source(self, seeded: bool = False, trace: bool = False) -> str:
         """The whole function. It returns ``(loss, grads or None, extras)``, each extra a value;
         with ``trace``, the dict of all its variables instead (to find where two back ends differ).
@@ -146,10 +180,15 @@ class _Writer:
         longest = 1
         needs = plan.needs_grad
         for step in plan.steps:
+            if step.kind == "lookup":
+                body.extend(self.lookup(step))
+                if needs[step.out]:
+                    backward.append(self.lookup_push(step))
+                continue
             forward, pushes, partials, surely_finite = self.step(step)
             body.extend(forward)
             wanted = [(p, d) for p, d in pushes if needs[p]]
-            if not wanted:
+            if not wanted or not needs[step.out]:  # (a node only a guard reads needs no gradient)
                 continue
             g = f"g{step.out}"
             block = [f"g{p} += {g}" if d is None else f"g{p} += {d} * {g}" for p, d in wanted]
@@ -160,13 +199,15 @@ class _Writer:
                 longest = max(longest, len(partials))
                 test = f"if {g} or not finite and not fin(({', '.join(partials)},)):"
                 backward.append([test, *("    " + line for line in block)])
+        if not trace:  # the decisions of the recording, checked before any number is given
+            body.extend(python_test(plan.guards, self.operand))
         root = f"v{plan.output}"
         reported = "(" + "".join(f"v{e}, " for e in plan.extras) + ")"
         done = "return locals()" if trace else f"return {root}, None, {reported}"
         body += ["if G is None:", f"    {done}"]
+        if params:
+            body.append(f"{', '.join('g' + p[1:] for p in params)}, = G")
         if needs[plan.output]:
-            if params:
-                body.append(f"{', '.join('g' + p[1:] for p in params)}, = G")
             inner = [f"g{s.out}" for s in plan.steps if needs[s.out] and s.out != plan.output]
             for i in range(0, len(inner), _TERMS_PER_LINE):
                 body.append(" = ".join([*inner[i : i + _TERMS_PER_LINE], "0.0"]))

@@ -5,10 +5,12 @@ Slots number every number that changes from one replay to the next: the inputs f
 the parameters, then one per step, in the engine's topological order. A step reads its
 operands, each a slot (an ``int``) or a constant baked into the tape (a ``float``).
 
-Three kinds of step:
+Four kinds of step:
 
 * ``"op"``: a node of an op of the table (or a user-defined op), computed by its formula;
 * ``"linear"``: a fused linear node (``sum``, ``dot``, ``affine``: ``op.linear`` in the table);
+* ``"lookup"``: a lookup by an integer (``take``: ``op.lookup`` in the table), whose index is
+  read on every replay; its gradient goes to the candidate at the index;
 * ``"chain"``: a chain of ``+`` fused here, at record time. micrograd's ``sum(w*x for ...)``
   makes one ``add`` node per term; the engine adds them one after the other,
   ``((s + t₁) + t₂) + …``, and backpropagates them one after the other. When the chain's
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ..engine import Value, op_of, stored_operands
+from ..guard import Decision
 from ..ops import OPS, Op
 
 Operand = Union[int, float]  # a slot, or a constant of the tape
@@ -53,6 +56,19 @@ class Step:
 
 
 @dataclass
+class Guard:
+    """A decision the replay checks before it trusts its numbers: ``left <op> right`` must come
+    out ``outcome`` again (``op`` is one of :data:`autograd.guard.COMPARISONS`)."""
+
+    op: str
+    left: Operand
+    right: Operand
+    outcome: bool
+    #: the recorded decision: what took it, and where (for the error)
+    decision: Decision = field(repr=False)
+
+
+@dataclass
 class Plan:
     """Everything a back end needs to write a tape's code (see the module docstring)."""
 
@@ -67,6 +83,8 @@ class Plan:
     extras: list[int]
     #: the recorded Value of each slot
     values: list[Value]
+    #: the decisions to check, in the order they were taken
+    guards: list[Guard] = field(default_factory=list)
 
     @property
     def first_param(self) -> int:
@@ -109,8 +127,20 @@ def _chains(nodes: list[Value], uses: dict[Value, int]) -> dict[Value, list[Valu
     return chains
 
 
-def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: Value, extras: list[Value]) -> Plan:
-    """The plan of the graph of ``output``: ``nodes`` in topological order, with its inputs and parameters."""
+def build(
+    inputs: list[Value],
+    params: list[Value],
+    nodes: list[Value],
+    output: Value,
+    extras: list[Value],
+    decisions: Sequence[Decision] = (),
+    forward_only: Sequence[Value] = (),
+) -> Plan:
+    """The plan of the graph of ``output``: ``nodes`` in topological order, with its inputs and parameters.
+
+    ``decisions`` become the plan's guards. ``forward_only`` are nodes, after ``output``'s in
+    ``nodes``, that only decisions read: computed forward, never backpropagated (their gradient is
+    not needed, so they are marked as needing none)."""
     slot: dict[Value, int] = {}
     values: list[Value] = []
     for v in (*inputs, *params):
@@ -118,6 +148,10 @@ def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: 
             slot[v] = len(values)
             values.append(v)
     uses = _uses(nodes, output, extras)
+    for d in decisions:  # a number a decision reads needs a slot of its own (never inside a chain)
+        for x in (d.left, d.right):
+            if isinstance(x, Value):
+                uses[x] = uses.get(x, 0) + 1
     chains = _chains(nodes, uses)
     inside = {n for chain in chains.values() for n in chain[:-1]}
 
@@ -137,7 +171,8 @@ def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: 
         else:
             operands = tuple(operand(x) for x in stored_operands(node))
             op = op_of(node)
-            step = Step("linear" if op.linear is not None else "op", out, operands, len(node.local_grads), op, node=node)
+            kind = "lookup" if op.lookup else "linear" if op.linear is not None else "op"
+            step = Step(kind, out, operands, len(node.local_grads), op, node=node)
         slot[node] = out
         values.append(node)
         step.node = node
@@ -146,9 +181,22 @@ def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: 
     first_param = len(inputs)
     needs = [first_param <= i < first_param + len(params) for i in range(len(values))]
     for step in steps:
-        parents = step.pushes if step.kind == "chain" else step.operands[: step.k]
+        parents = step.pushes if step.kind == "chain" else lookup_rows(step) if step.kind == "lookup" else step.operands[: step.k]
         if any(needs[p] for p in parents if isinstance(p, int)):
             needs[step.out] = True
+    for node in forward_only:
+        if node in slot:
+            needs[slot[node]] = False
+    guards = []
+    checked: set[tuple[str, Operand, Operand, bool]] = set()
+    for d in decisions:
+        left, right = operand(d.left), operand(d.right)
+        key = (d.op, left, right, d.outcome)
+        if key in checked:  # the same test again (a row's lookups check one index)
+            continue
+        if isinstance(left, int) or isinstance(right, int):  # else it depends on no input: always the same
+            checked.add(key)
+            guards.append(Guard(d.op, left, right, d.outcome, d))
     return Plan(
         n_inputs=len(inputs),
         params=list(params),
@@ -159,7 +207,14 @@ def build(inputs: list[Value], params: list[Value], nodes: list[Value], output: 
         output_is_leaf=output.is_leaf,
         extras=[slot[e] for e in extras],
         values=values,
+        guards=guards,
     )
+
+
+def lookup_rows(step: Step) -> tuple[Operand, ...]:
+    """A ``"lookup"`` step's candidates (its operands are ``(chosen, index, *candidates)``): the
+    one at the index is its value, and receives its gradient."""
+    return step.operands[2:]
 
 
 def _chain_step(chain: list[Value], out: int, read: Callable[[Any], Operand]) -> Step:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine import Value
+from ..guard import recording_decisions
 from ..mode import is_grad_enabled
 from .args import Spec, _argument_names, _flatten, _rebuild, _spec_of, _value_spec
 from .cbackend import compile_or_fall_back
@@ -70,15 +71,17 @@ def record(fn: Callable[..., Any], *args: Any, backend: str = "python") -> Tape:
     inputs = [Value(float(x), label=where) for x, where in zip(flat, paths)]
     leaves = iter(inputs)
     try:
-        output = fn(*(_rebuild(spec, leaves) for spec in specs))
+        with recording_decisions() as decisions:
+            output = fn(*(_rebuild(spec, leaves) for spec in specs))
     except TypeError as e:
         if "Value" not in str(e):
             raise
         raise TypeError(
             f"record: {getattr(fn, '__name__', 'fn')} raised TypeError: {e}. While recording, every number in "
-            "the arguments is an input Value, so it cannot index a list or stand for an int (a class label, say): "
-            "pass one-hot float targets instead, or keep such numbers out of the arguments (numbers in a closure "
-            "are constants of the tape)"
+            "the arguments is an input Value: it indexes a list only when it holds an integer (and the tape then "
+            "keeps that index, guarded: autograd.take makes the index an input of the tape), and code that wants "
+            "a Python int may refuse it (a class label, say): pass one-hot float targets instead, or keep such "
+            "numbers out of the arguments (numbers in a closure are constants of the tape)"
         ) from e
     extras: tuple[Spec, list[Value]] | None = None
     if isinstance(output, tuple) and len(output) == 2 and isinstance(output[0], Value):
@@ -92,7 +95,7 @@ def record(fn: Callable[..., Any], *args: Any, backend: str = "python") -> Tape:
             "record: fn returned a Value that does not require grad (a constant): it depends on no input and "
             "no parameter, so there is nothing to replay"
         )
-    tape = Tape(fn, names, specs, inputs, output, extras, compiler=compile_or_fall_back)
+    tape = Tape(fn, names, specs, inputs, output, extras, compiler=compile_or_fall_back, decisions=decisions)
     check_against_engine(tape, [v.data for v in inputs], seeded=backend == "c")
     if backend == "c":
         return compile_or_fall_back(tape)

@@ -12,8 +12,9 @@ from itertools import count
 from typing import Any
 
 from ..coerce import as_float as _as_float
-from ..engine import Value
+from ..engine import Value, op_of, stored_operands
 from ..graph import topological_order
+from ..guard import Decision, GuardError
 from ..mode import is_anomaly_enabled, is_grad_enabled
 from .args import (
     Spec,
@@ -26,6 +27,7 @@ from .args import (
     flattener,
 )
 from .codegen import _Writer
+from .guards import guarded_values
 from .plan import build
 
 __all__ = ["Tape"]
@@ -60,6 +62,7 @@ class Tape:
         output: Value,
         extras: tuple[Spec, list[Value]] | None = None,
         compiler: Callable[[Tape], Tape] | None = None,
+        decisions: Sequence[Decision] = (),
     ) -> None:
         self._compiler = compiler
         self._fn = fn
@@ -81,9 +84,18 @@ class Tape:
                     f"record: extra value {i} (data {v.data!r}) is not part of the loss's graph; extras must be "
                     "Values the loss was computed from, such as the model's outputs"
                 )
-        #: The plan both back ends write out: slots and steps, with micrograd's chains of + fused.
-        self.plan = build(inputs, list(self._params), self._nodes, output, reported)
-        writer = _Writer(self.plan)
+        # what only the decisions read: nodes computed forward only, leaves read as parameters
+        guarded, leaves = guarded_values(decisions, in_graph, inputs)
+        # and a lookup's candidates: any of them may be chosen on a replay
+        candidates = [r for n in self._nodes if op_of(n).lookup for r in stored_operands(n)[2:]]
+        seen = {*in_graph, *leaves}
+        leaves += [r for r in dict.fromkeys(candidates) if r not in seen]
+        self._params += tuple(leaves)
+        #: The plan both back ends write out: slots and steps, with micrograd's chains of + fused,
+        #: and the guards: the decisions taken on the numbers, checked by every replay.
+        self.plan = build(inputs, list(self._params), self._nodes + guarded, output, reported, decisions, guarded)
+        self._who = f"tape of {getattr(fn, '__qualname__', type(fn).__name__)}"
+        writer = _Writer(self.plan, self._who)
         #: The Python source of the function a replay runs: straight-line code, one variable per number.
         self.source = writer.source()
         self._namespace = writer.names
@@ -96,7 +108,7 @@ class Tape:
         (a batch's samples each start at 1/n, say); with ``trace``, returning the dict of all its
         variables (``v7``, ``g7``, ``d7_0``): what the C back end's numbers are compared with, one
         by one, when they differ."""
-        writer = _Writer(self.plan)
+        writer = _Writer(self.plan, self._who)
         text = writer.source(seeded, trace)
         namespace = dict(writer.names)
         exec(compile(text, self._filename, "exec"), namespace)
@@ -229,8 +241,13 @@ class Tape:
         run = self._python(seeded=True)
         losses, reported = [], []
         g: Any = grads
-        for xs in rows:
-            loss, new, extras = run(xs, data, g, seed)
+        for i, xs in enumerate(rows):
+            try:
+                loss, new, extras = run(xs, data, g, seed)
+            except GuardError as e:
+                if e.decision is None or e.sample is not None:
+                    raise
+                raise GuardError(f"{e} (in sample {i} of the batch)", e.decision, i) from None
             if new is not None:
                 g = new
             losses.append(loss)

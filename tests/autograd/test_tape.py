@@ -20,6 +20,7 @@ from test_random_graphs import Ours, programs, run
 import autograd.tape.codegen as tape_module
 from autograd import (
     AnomalyError,
+    GuardError,
     Tape,
     Value,
     apply,
@@ -553,20 +554,30 @@ def test_long_chains_and_wide_sums_replay_exactly() -> None:
     assert_replay_is_exact(tape, fn, [a, b], 0.5)
 
 
-# --- baked-in decisions: documented, not fixed -----------------------------------------------
+# --- decisions taken in Python: guarded (tests/autograd/test_tape_guards.py has them all) ------
 
 
-def test_a_python_if_on_data_is_decided_once_at_record_time() -> None:
+def test_a_python_if_on_a_value_is_guarded_and_an_op_needs_no_guard() -> None:
     w = Value(1.0)
 
     def fn(x: Any) -> Value:
         return x * w if x > 0 else -x * w
 
     tape = record(fn, 2.0)
-    assert tape.forward(-3.0) == -3.0  # the recorded branch, x * w, not the normal path's 3.0
+    with pytest.raises(GuardError, match=r"test_tape.py:\d+ \(x > y\)"):
+        tape.forward(-3.0)  # the recorded branch would give -3.0, the normal path's 3.0
     assert fn(Value(-3.0)).data == 3.0
-    fixed = record(lambda x: abs(x) * w, 2.0)  # an op instead of an if: right for every x
+    fixed = record(lambda x: abs(x) * w, 2.0)  # an op instead of an if: right for every x, no guard
+    assert fixed.plan.guards == []
     assert fixed.forward(-3.0) == 3.0
+
+
+def test_reading_data_is_not_guarded() -> None:
+    """What the docs warn about: a number read off .data is a plain float, out of the tape's sight."""
+    w = Value(1.0)
+    tape = record(lambda x: x * w if x.data > 0 else -x * w, 2.0)
+    assert tape.plan.guards == []
+    assert tape.forward(-3.0) == -3.0  # the recorded branch, silently: compare the Value instead
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -594,14 +605,14 @@ def test_record_errors_say_what_and_where(fn: Any, args: tuple[Any, ...], error:
         record(fn, *args)
 
 
-def test_a_class_label_used_as_an_index_fails_at_record_time_with_advice() -> None:
-    model = MLP(2, [3], seed=0)
-    with pytest.raises(TypeError, match="one-hot float targets") as info:
-        record(lambda x, label: cross_entropy(model(x), label), [0.5, 1.0], 2)
-    assert isinstance(info.value.__cause__, TypeError)
+def test_a_class_label_used_as_an_index_is_guarded() -> None:
     table = [1.0, 2.0, 3.0]
-    with pytest.raises(TypeError, match="list indices .* Value.*one-hot"):
-        record(lambda i: table[i] * Value(1.0), 1)
+    tape = record(lambda i: table[i] * Value(1.0, requires_grad=False) + i, 1)
+    assert tape.forward(1) == 3.0
+    with pytest.raises(GuardError, match="used as an index"):
+        tape.forward(2)
+    with pytest.raises(TypeError, match="must hold an integer.*autograd.take"):
+        record(lambda i: table[i] * Value(1.0) + i, 1.5)
 
 
 @pytest.fixture

@@ -238,3 +238,26 @@ def test_a_trainer_on_two_threads_trains_as_on_one(mlp_tapes: Any, monkeypatch: 
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="threads"):
             Trainer(params, SGDRule(lr=0.1), threads=bad)
+
+
+@pytest.mark.usefixtures("compiler")
+def test_a_tape_with_guards_keeps_the_one_sample_driver_that_checks_them() -> None:
+    """The lane driver checks no guard, so a tape that has guards never gets it: a batch in which
+    one sample's decision goes the other way raises, whatever the batch's size, and gives no number."""
+    from autograd import GuardError
+
+    w = Value(0.5)
+
+    def fn(x: Any) -> Value:
+        return (w * x).tanh() if x > 0 else (w * x * 3.0).tanh()
+
+    tape = record(fn, 1.0, backend="c")
+    assert isinstance(tape, CTape) and tape.plan.guards
+    assert not tape.layout.lanes
+    for size in (1, 2, 5, 9):
+        rows = [(1.0 + i,) for i in range(size)]
+        rows[size // 2] = (-1.0,)
+        w.grad = 0.25
+        with pytest.raises(GuardError):
+            tape.batch(rows, scale=1.0)
+        assert w.grad == 0.25

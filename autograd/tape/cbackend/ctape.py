@@ -15,8 +15,10 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
+from ...guard import GuardError
 from ..check import same as _same
 from ..codegen import _SUM_IS_LEFT_TO_RIGHT
+from ..guards import guard_error
 from ..replay import Tape
 from .build import Library, build
 from .emit import Layout, emit
@@ -156,6 +158,19 @@ class CTape(Tape):
 
     # --- running the C code -----------------------------------------------------------------
 
+    def _guard_failed(self) -> GuardError:
+        """The error of the guard the C code says failed (its index and sample are in scratch)."""
+        at = self.layout.guard_at
+        k, sample = int(self._s[at]), int(self._s[at + 1])
+        guard = self.plan.guards[k]
+        position = self.layout.position
+        v = self._v
+
+        def value(x: Any) -> float:
+            return float(v[position[x]]) if isinstance(x, int) else float(x)
+
+        return guard_error(self._who, guard, value(guard.left), value(guard.right), None if sample < 0 else sample)
+
     def _load(self, data: Sequence[float], grads: Sequence[float] | None) -> None:
         if self._p1 > self._p0:
             self._v[self._p0 : self._p1] = array("d", data)
@@ -168,7 +183,8 @@ class CTape(Tape):
         if n:
             self._v[0:n] = array("d", xs)
         self._load(data, grads)
-        self._c_run(*self._buffers, grads is not None, seed)
+        if self._c_run(*self._buffers, grads is not None, seed):
+            raise self._guard_failed()
         v = self._v
         new = None if grads is None else self._g[self._p0 : self._p1].tolist()
         return v[self._out], new, tuple([v[e] for e in self._extra_at])
@@ -189,7 +205,8 @@ class CTape(Tape):
         extras = _zeros(count * ne)
         source = (ctypes.c_double * 0).from_buffer(flat) if count and self.plan.n_inputs else None
         where = source and ctypes.addressof(source)
-        if self.lanes > 1 and count > 1 and self.layout.lanes:
+        failed = 0
+        if self.lanes > 1 and count > 1 and self.layout.lanes:  # never for a tape with guards (emit)
             v, _, g, _ = self._buffers
             threads = self._pays(count)
             slots = 1 if threads == 1 else min(_MAX_SLOTS, -(-count // self.lanes))
@@ -198,8 +215,10 @@ class CTape(Tape):
                 _address(losses), _address(extras), threads,
             )  # fmt: skip
         else:
-            self._c_batch(*self._buffers, where, count, backward, seed, _address(losses), _address(extras))
+            failed = self._c_batch(*self._buffers, where, count, backward, seed, _address(losses), _address(extras))
         del source
+        if failed:
+            raise self._guard_failed()
         rows: list[tuple[float, ...]] = [tuple(extras[i * ne : (i + 1) * ne]) for i in range(count)]
         return losses.tolist()[:count], rows
 
@@ -234,12 +253,17 @@ def check(tape: CTape) -> None:
     trials.append((_fresh(xs, rng), _fresh(data, rng), [0.0] * len(data)))
     seeded = tape._python(seeded=True)
     for inputs, params, grads in trials:
-        expected = seeded(inputs, params, list(grads), 1.0)
-        got = tape._run(list(inputs), params, list(grads))
+        expected = _or_guard(seeded, inputs, params, list(grads), 1.0)
+        got = _or_guard(tape._run, list(inputs), params, list(grads))
+        if isinstance(expected, GuardError) or isinstance(got, GuardError):
+            _same_guard(expected, got)
+            continue
         if not _agree(expected, got):
             _diagnose(tape, inputs, params, grads)
     if plan.n_inputs:  # a batch of two: the gradients of both, each scaled, added one after the other
         first, second = trials[1][0], trials[2][0]
+        if plan.guards:  # the batch runs on the recorded inputs, which pass the guards
+            first = second = xs
         got_batch = tape._batch([first, second], data, [0.0] * len(data), 0.5)
         g = [0.0] * len(data)
         losses = []
@@ -251,6 +275,30 @@ def check(tape: CTape) -> None:
                 "record(backend='c'): run over a batch, the C tape's losses or gradients differ from the Python "
                 "replay's while single replays agree: the batch driver of runtime.h is wrong"
             )
+
+
+def _or_guard(run: Any, *args: Any) -> Any:
+    """``run(*args)``'s result, or the GuardError it raised."""
+    try:
+        return run(*args)
+    except GuardError as e:
+        return e
+
+
+def _same_guard(expected: Any, got: Any) -> None:
+    """Both replays refused, at the same guard; else an ExactnessError."""
+    if isinstance(expected, GuardError) and isinstance(got, GuardError) and expected.decision is got.decision:
+        return
+
+    def say(r: Any) -> str:
+        if isinstance(r, GuardError) and r.decision is not None:
+            return f"failed the guard of {r.decision.what} at {r.decision.where}"
+        return "passed its guards"
+
+    raise ExactnessError(
+        f"record(backend='c'): on the same numbers the Python replay {say(expected)} and the C code {say(got)}: "
+        "the C guards (autograd.tape.cbackend.guards) do not compare as Python does"
+    )
 
 
 def _agree(expected: Any, got: Any) -> bool:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ...ops import Op
-from ..plan import Operand, Plan
+from ..plan import Operand, Plan, lookup_rows
 from . import lanes
+from .guards import guard_source, scratch_needed
 from .schedule import Group, groups, sides
 
 #: Calls per generated function: the compiler's time grows faster than the size of a function.
@@ -45,8 +46,11 @@ class Layout:
     #: for each op step (by its slot): where its partials start in d[], one per stored operand
     partials: dict[int, int] = field(default_factory=dict)
     groups: int = 0
-    #: whether the source has the lane driver (:mod:`.lanes`): no parameter is pushed twice per sample
+    #: whether the source has the lane driver (:mod:`.lanes`): no parameter is pushed twice per
+    #: sample, and the tape has no guard and no lookup (the lane driver checks neither)
     lanes: bool = False
+    #: where in the scratch array a failing guard's index and sample are left (see runtime.h)
+    guard_at: int = 0
 
 
 def _const_bits(x: float) -> bytes:
@@ -114,8 +118,12 @@ class _Emitter:
             for x in step.operands:
                 if not isinstance(x, int):
                     self.const(x)
+
         levels = groups(plan, self.const)
-        self.lanes = lanes.lanes_apply(plan, levels)
+        # The lane driver runs samples side by side and checks no guard and no lookup's index: a tape
+        # with either keeps the one-sample driver, which checks them sample by sample (runtime.h).
+        has_lookups = any(group.kind == "lookups" for level in levels for group in level)
+        self.lanes = lanes.lanes_apply(plan, levels) and not plan.guards and not has_lookups
         n_values = self.first_const + len(self.constants)
         for level in levels:
             for group in level:
@@ -137,10 +145,13 @@ class _Emitter:
             self.backward.append(back)
             self.lane_backward.append(lane_back)
         first_node = n_values - sum(len(g.steps) for level in levels for g in level)
+        self.guard_at = self.scratch
+        self.scratch += scratch_needed(len(plan.guards), len(plan.params))
         source = self.source(n_values, first_node)
         return Layout(
-            source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count, self.lanes
-        )
+            source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count,
+            lanes=self.lanes, guard_at=self.guard_at,
+        )  # fmt: skip
 
     def source(self, n_values: int, first_node: int) -> str:
         plan = self.plan
@@ -160,9 +171,12 @@ class _Emitter:
             f"#define VG_BACKWARD {int(plan.needs_grad[plan.output])}",
             f"#define VG_N_EXTRAS {len(extras)}",
             f"#define VG_EXTRAS {{{', '.join(map(str, [*extras, 0]))}}}",
+            f"#define VG_N_GUARDS {len(plan.guards)}",
+            f"#define VG_GUARD_AT {self.guard_at}",
             "",
         ]
         body = [_runtime(), "", *self.kernel_code, f"static const int32_t I[] = {{\n{_ints(self.I)}\n}};", ""]
+        body.append(guard_source(plan.guards, self.position.__getitem__))
         body += _functions("vg_forward", "double *restrict v, double *restrict d, double *restrict s", "v, d, s", self.forward)
         backward = [line for level in reversed(self.backward) for line in level]
         body += _functions(
@@ -245,6 +259,22 @@ class _Emitter:
 
     def group_chains(self, group: Group) -> tuple[str, str, str, str]:
         return self._sums(group, 1)
+
+    def group_lookups(self, group: Group) -> tuple[str, str, str, str]:
+        """Lookups (``take``): per node, its value's and its index's positions, its number of
+        candidates, and where the candidates' positions (to read) and gradients' (to push into,
+        -1 for a constant) are in ``I``."""
+        needs = self.plan.needs_grad
+        desc: list[int] = []
+        for step in group.steps:
+            rows = lookup_rows(step)
+            read = self.table([self.at(r) for r in rows])
+            push = self.table([self.position[r] if isinstance(r, int) and needs[r] else -1 for r in rows])
+            desc += [self.position[step.out], self.at(step.operands[1]), len(rows), read, push]
+        d_off = self.table(desc)
+        m = len(group.steps)
+        # no lane versions: a tape with lookups keeps the one-sample driver (see emit)
+        return f"vg_lookups(v, I + {d_off}, I, {m});", f"vg_back_lookups(v, g, I + {d_off}, I, {m});", "", ""
 
     def group_cluster(self, group: Group) -> tuple[str, str, str, str]:
         rows = group.steps

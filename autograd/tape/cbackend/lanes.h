@@ -213,7 +213,7 @@ VG_LOOP void vgl_sums(vg_lanes *restrict c, const int32_t *restrict desc, const 
                 for (int l = 0; l < VG_LANES; l++) vgl_sum_add(&s[l], VG_LX(c, t[j], l));
             for (int l = 0; l < VG_LANES; l++) out[l] = vg_sum_result(&s[l]);
         }
-        at += n;
+        at += n + (chain ? desc[3 * i + 1] : 0); /* a chain's list holds its terms, then its pushes */
     }
 }
 

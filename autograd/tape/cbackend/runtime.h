@@ -139,7 +139,7 @@ VG_LOOP void vg_sums(double *restrict v, const int32_t *restrict desc, const int
             out = vg_sum_result(&s);
         }
         v[desc[3 * i + 2]] = out;
-        at += n;
+        at += n + (chain ? desc[3 * i + 1] : 0); /* a chain's list holds its terms, then its pushes */
     }
 }
 
@@ -305,6 +305,35 @@ VG_LOOP void vg_back_cluster(const double *restrict v, double *restrict g, doubl
 
 #undef VG_ROW
 
+/* --- lookups (take): the candidate at an index read from v ----------------------------------- */
+/* Node i: desc[5i ...] = its position, its index's position, n candidates, the offset in ia of the
+ * candidates' positions and of their gradients' (-1: a constant, which takes none). An index that
+ * is not one reads candidate 0; the tape's guard on the index then refuses the replay. */
+static inline int64_t vg_index(double x, int32_t n) {
+    if (!(x >= -(double)n && x < (double)n)) return 0;
+    const int64_t j = (int64_t)x;
+    return j < 0 ? j + n : j;
+}
+
+VG_LOOP void vg_lookups(double *restrict v, const int32_t *restrict desc, const int32_t *restrict ia, int32_t m) {
+    for (int32_t i = 0; i < m; i++) {
+        const int32_t *e = desc + 5 * i;
+        v[e[0]] = v[ia[e[3] + vg_index(v[e[1]], e[2])]];
+    }
+}
+
+/* backward() pushes a lookup's gradient (partial 1) into its one parent, the candidate chosen. */
+VG_LOOP void vg_back_lookups(const double *restrict v, double *restrict g, const int32_t *restrict desc,
+                             const int32_t *restrict ia, int32_t m) {
+    for (int32_t i = 0; i < m; i++) {
+        const int32_t *e = desc + 5 * i;
+        const double gn = g[e[0]];
+        if (gn == 0.0) continue;
+        const int32_t p = ia[e[4] + vg_index(v[e[1]], e[2])];
+        if (p >= 0) g[p] += gn;
+    }
+}
+
 /* --- the drivers ------------------------------------------------------------------------------ */
 static void vg_forward(double *restrict v, double *restrict d, double *restrict s);
 static void vg_backward(const double *restrict v, const double *restrict d, double *restrict g,
@@ -321,9 +350,26 @@ static int vg_rest_bounded(const double *v, const double *d) {
            vg_bounded(d, VG_N_PARTIALS, limit);
 }
 
-static void vg_one(double *v, double *d, double *g, double *s, int backward, double seed, int params_bounded) {
+/* Guards: the decisions the recording took on its numbers (generated: vg_guards returns the
+ * index of the first that goes the other way, or -1). When one fails, the drivers return 1 and
+ * leave the guard's index and the sample's in s[VG_GUARD_AT] and s[VG_GUARD_AT + 1], and no
+ * gradient changed: a batch saves the parameters' gradients first (at s[VG_GUARD_AT + 2]) and
+ * puts them back. */
+static long vg_guards(const double *v, long stride);
+
+static inline int vg_same(double a, double b) {
+    if (a != a || b != b) return a != a && b != b;
+    return a == b && signbit(a) == signbit(b);
+}
+
+/* One sample: -1, or the index of the guard that failed (then nothing was backpropagated). */
+static long vg_one(double *v, double *d, double *g, double *s, int backward, double seed, int params_bounded) {
     vg_forward(v, d, s);
-    if (!backward || !VG_BACKWARD) return;
+    if (VG_N_GUARDS) {
+        const long k = vg_guards(v, 1);
+        if (k >= 0) return k;
+    }
+    if (!backward || !VG_BACKWARD) return -1;
     const int finite = params_bounded && vg_rest_bounded(v, d);
     memset(g + VG_FIRST_NODE, 0, sizeof(double) * (VG_N_VALUES - VG_FIRST_NODE));
     if (VG_OUTPUT_IS_LEAF)
@@ -331,11 +377,17 @@ static void vg_one(double *v, double *d, double *g, double *s, int backward, dou
     else
         g[VG_OUTPUT] = seed;
     vg_backward(v, d, g, s, finite);
+    return -1;
 }
 
 /* One sample: its inputs and the parameters are already in v (and the parameters' gradients in g). */
 VG_EXPORT int vg_run(double *v, double *d, double *g, double *s, int backward, double seed) {
-    vg_one(v, d, g, s, backward, seed, vg_bounded(v + VG_FIRST_PARAM, VG_N_PARAMS, 1e300 / VG_LONGEST));
+    const long k = vg_one(v, d, g, s, backward, seed, vg_bounded(v + VG_FIRST_PARAM, VG_N_PARAMS, 1e300 / VG_LONGEST));
+    if (VG_N_GUARDS && k >= 0) {
+        s[VG_GUARD_AT] = (double)k;
+        s[VG_GUARD_AT + 1] = -1.0;
+        return 1;
+    }
     return 0;
 }
 
@@ -345,9 +397,17 @@ VG_EXPORT int vg_run(double *v, double *d, double *g, double *s, int backward, d
 VG_EXPORT int vg_batch(double *v, double *d, double *g, double *s, const double *X, int64_t count, int backward,
                        double seed, double *losses, double *extras) {
     const int params_bounded = vg_bounded(v + VG_FIRST_PARAM, VG_N_PARAMS, 1e300 / VG_LONGEST);
+    double *saved = s + VG_GUARD_AT + 2;
+    if (VG_N_GUARDS && backward) memcpy(saved, g + VG_FIRST_PARAM, sizeof(double) * VG_N_PARAMS);
     for (int64_t b = 0; b < count; b++) {
         if (VG_N_INPUTS) memcpy(v, X + b * VG_N_INPUTS, sizeof(double) * VG_N_INPUTS);
-        vg_one(v, d, g, s, backward, seed, params_bounded);
+        const long k = vg_one(v, d, g, s, backward, seed, params_bounded);
+        if (VG_N_GUARDS && k >= 0) {
+            if (backward) memcpy(g + VG_FIRST_PARAM, saved, sizeof(double) * VG_N_PARAMS);
+            s[VG_GUARD_AT] = (double)k;
+            s[VG_GUARD_AT + 1] = (double)b;
+            return 1;
+        }
         losses[b] = v[VG_OUTPUT];
         for (int32_t e = 0; e < VG_N_EXTRAS; e++) extras[b * VG_N_EXTRAS + e] = v[vg_extras[e]];
     }

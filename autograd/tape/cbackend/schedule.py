@@ -28,14 +28,14 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
-from ..plan import Operand, Plan, Step
+from ..plan import Operand, Plan, Step, lookup_rows
 
 
 @dataclass
 class Group:
     """Steps computed by one loop: ``kind`` is ``"ops"`` (an op of fixed arity), ``"nary"`` (an
-    n-ary op such as logsumexp), ``"sums"`` (sum_values nodes), ``"chains"`` (fused chains of +)
-    or ``"cluster"`` (dot/affine rows that share one side)."""
+    n-ary op such as logsumexp), ``"sums"`` (sum_values nodes), ``"chains"`` (fused chains of +),
+    ``"lookups"`` (take) or ``"cluster"`` (dot/affine rows that share one side)."""
 
     kind: str
     key: Hashable
@@ -58,9 +58,12 @@ def _is_row(step: Step) -> bool:
 
 
 def pushes(step: Step) -> list[int]:
-    """The slots a step pushes gradients into, in backward's order."""
+    """The slots a step pushes gradients into, in backward's order (for a lookup, every slot it
+    may push into: the one it does depends on the index)."""
     if step.kind == "chain":
         return list(step.pushes)
+    if step.kind == "lookup":
+        return [r for r in lookup_rows(step) if isinstance(r, int)]
     return [p for p in step.operands[: step.k] if isinstance(p, int)]
 
 
@@ -109,6 +112,8 @@ def groups(plan: Plan, const_key: Callable[[float], int]) -> list[list[Group]]:
 def _kind(step: Step, row_key: Hashable, needs: bool) -> tuple[str, Hashable, str]:
     if step.kind == "chain":
         return "chains", ("chains", needs), "x"
+    if step.kind == "lookup":
+        return "lookups", ("lookups", needs), "x"
     op = step.op
     assert op is not None
     if step.kind == "linear":

@@ -1,0 +1,207 @@
+"""``compiled(fn)``: a training step that records itself, keeps its tapes, and records again when
+the numbers take another branch.
+
+:func:`~autograd.record` makes one tape for one structure of arguments and one set of decisions.
+Real programs vary both: documents have different lengths, and a Python ``if`` on a Value may go
+either way. :func:`compiled` wraps ``fn`` in a :class:`Compiled` step that
+
+* records ``fn`` the first time it sees a structure of arguments (their nesting and lengths);
+* replays the tape of that structure afterwards, when its guards hold (:mod:`autograd.guard`);
+* records again when a guard fails, and keeps the new tape beside the old ones: a structure
+  has one tape per set of branches taken;
+* keeps at most ``max_tapes`` tapes, the least recently used going first;
+* runs ``fn`` on the normal path (``fn(*args)``, then ``backward()``), with one warning, when
+  ``fn`` cannot be recorded for those arguments (arguments that are not numbers, say).
+
+Every call gives the loss, and adds the gradients into ``.grad``, exactly as ``fn(*args)``
+followed by ``backward()`` would, bit for bit: a tape replays only numbers whose decisions are
+those of its recording, and each new recording is checked against the engine.
+
+>>> from autograd import Value, compiled
+>>> w = Value(2.0)
+>>> @compiled
+... def step(xs):
+...     return sum((w * x - 1.0) ** 2 for x in xs) if w > 0 else w * 0.0
+>>> step([1.0, 0.5]), step([1.0, 0.5, 0.25]), step([2.0, 1.0])     # two lengths: two tapes
+(1.0, 1.25, 10.0)
+>>> len(step.tapes), step.recordings
+(2, 2)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from ..engine import Value
+from ..guard import GuardError
+from ..mode import is_anomaly_enabled
+from .args import Spec, structure_of
+from .check import check_backend
+from .record import record
+from .replay import Tape
+
+__all__ = ["compiled", "Compiled", "CompileWarning"]
+
+
+class CompileWarning(RuntimeWarning):
+    """``compiled(fn)`` could not record ``fn`` and runs it on the normal path, or records too often."""
+
+
+_NUMBERS = {float, int}
+
+
+def _spec(x: Any) -> Spec:
+    """:func:`~autograd.tape.args._spec_of` without the positions (raises TypeError the same way)."""
+    t = x.__class__
+    if t is float or t is int:
+        return None
+    if t is list or t is tuple:
+        if set(map(type, x)) <= _NUMBERS:  # a flat list of numbers: the common case, in C
+            return (t, (None,) * len(x), True)
+        items = tuple(map(_spec, x))
+        return (t, items, all(item is None for item in items))
+    return structure_of(x)  # a subclass, another number type, or not a number: the careful way
+
+
+def _key(args: tuple[Any, ...]) -> tuple[Spec, ...] | None:
+    """The structure of ``args`` (nesting and lengths of lists and tuples of numbers), or None
+    when an argument is not made of numbers (then ``fn`` cannot be recorded for it)."""
+    try:
+        return tuple(map(_spec, args))
+    except TypeError:
+        return None
+
+
+class Compiled:
+    """``fn`` as a step that records and replays itself: see :func:`compiled`.
+
+    ``step(*args)`` returns the loss (a float; ``(loss, extras)`` when ``fn`` returns a pair)
+    and adds the gradients into every parameter's ``.grad``; ``step.forward(*args)`` only
+    evaluates. Attributes: :attr:`tapes` (the tapes kept, least recently used first),
+    :attr:`recordings` (how many times ``fn`` was recorded) and :attr:`fallbacks` (calls that
+    ran on the normal path).
+    """
+
+    def __init__(self, fn: Callable[..., Any], backend: str, max_tapes: int) -> None:
+        self.fn = fn
+        self.backend = backend
+        self.max_tapes = max_tapes
+        self._tapes: OrderedDict[int, tuple[tuple[Spec, ...], Tape]] = OrderedDict()
+        self._ids = 0
+        self._unrecordable: set[tuple[Spec, ...] | None] = set()
+        self._warned = False
+        #: how many times ``fn`` was recorded
+        self.recordings = 0
+        #: how many calls ran on the normal path, because ``fn`` could not be recorded
+        self.fallbacks = 0
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__name__ = getattr(fn, "__name__", "fn")
+        self.__wrapped__ = fn
+
+    @property
+    def tapes(self) -> list[Tape]:
+        """The tapes kept now, least recently used first."""
+        return [tape for _, tape in self._tapes.values()]
+
+    def __repr__(self) -> str:
+        return f"<compiled {self.__name__}: {len(self._tapes)} tapes, backend {self.backend!r}>"
+
+    def __call__(self, *args: Any) -> Any:
+        """Forward and backward: the loss, with every parameter's gradient added into its ``.grad``."""
+        return self._step(args, backward=True)
+
+    def forward(self, *args: Any) -> Any:
+        """The forward pass only: the loss at ``args`` (recording ``fn`` if no tape fits)."""
+        return self._step(args, backward=False)
+
+    def _step(self, args: tuple[Any, ...], backward: bool) -> Any:
+        key = _key(args)
+        if key is None:
+            self._warn(
+                f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of "
+                "numbers (a tape's inputs are numbers); it runs on the normal path"
+            )
+        if key is None or key in self._unrecordable or is_anomaly_enabled():
+            return self._normal_path(args, backward)
+        for handle in reversed(self._tapes):  # the most recently used first
+            spec, tape = self._tapes[handle]
+            if spec != key:
+                continue
+            try:
+                result = tape(*args) if backward else tape.forward(*args)
+            except GuardError:
+                continue  # another branch: try the next tape of this structure, or record
+            self._tapes.move_to_end(handle)
+            return result
+        recorded = self._record(key, args)
+        if recorded is None:
+            return self._normal_path(args, backward)
+        return recorded(*args) if backward else recorded.forward(*args)
+
+    def _record(self, key: tuple[Spec, ...], args: tuple[Any, ...]) -> Tape | None:
+        """Record ``fn`` on ``args`` and keep the tape; None (after one warning) if it cannot be."""
+        try:
+            tape = record(self.fn, *args, backend=self.backend)
+        except (TypeError, ValueError) as e:
+            self._unrecordable.add(key)
+            self._warn(f"compiled({self.__name__}): cannot record it ({e}); it runs on the normal path")
+            return None
+        self.recordings += 1
+        same_structure = sum(1 for spec, _ in self._tapes.values() if spec == key)
+        if same_structure >= self.max_tapes:
+            self._warn(
+                f"compiled({self.__name__}): {same_structure + 1} recordings for one structure of arguments, more than "
+                f"max_tapes={self.max_tapes}: a decision on the numbers (a guard) keeps changing, so most calls record "
+                "again. Decide with an op (abs, relu, autograd.take) instead, where you can"
+            )
+        self._ids += 1
+        self._tapes[self._ids] = (key, tape)
+        while len(self._tapes) > self.max_tapes:
+            self._tapes.popitem(last=False)
+        return tape
+
+    def _warn(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            warnings.warn(message, CompileWarning, stacklevel=4)
+
+    def _normal_path(self, args: tuple[Any, ...], backward: bool) -> Any:
+        """``fn(*args)`` on the engine, then ``backward()``: what the tapes reproduce."""
+        self.fallbacks += 1
+        result = self.fn(*args)
+        loss = result[0] if isinstance(result, tuple) and len(result) == 2 else result
+        if not isinstance(loss, Value):
+            raise TypeError(f"compiled({self.__name__}): fn must return a Value (the loss), got {type(loss).__name__}")
+        if backward:
+            loss.backward()
+        if loss is result:
+            return loss.data
+        return loss.data, _numbers(result[1])
+
+
+def _numbers(x: Any) -> Any:
+    """``x`` (a Value, or lists/tuples of them) with each Value replaced by its number."""
+    if isinstance(x, Value):
+        return x.data
+    return type(x)(_numbers(item) for item in x)
+
+
+def compiled(fn: Callable[..., Any] | None = None, *, backend: str = "python", max_tapes: int = 8) -> Any:
+    """``fn`` as a :class:`Compiled` step: recorded on its first call, replayed after, recorded
+    again for a new structure of arguments or when a decision on the numbers goes another way.
+
+    ``backend`` is ``"python"`` or ``"c"`` (as :func:`~autograd.record`); ``max_tapes`` bounds
+    the tapes kept (least recently used first out). Use it as ``compiled(fn)`` or as a decorator,
+    ``@compiled`` or ``@compiled(backend="c")``. See :mod:`autograd.tape.cache`.
+    """
+    check_backend(backend, "compiled")
+    if isinstance(max_tapes, bool) or not isinstance(max_tapes, int) or max_tapes < 1:
+        raise ValueError(f"compiled: max_tapes expects an int of at least 1, got {max_tapes!r}")
+    if fn is None:
+        return lambda f: compiled(f, backend=backend, max_tapes=max_tapes)
+    if not callable(fn):
+        raise TypeError(f"compiled: fn expects a function, got {type(fn).__name__}")
+    return Compiled(fn, backend, max_tapes)
