@@ -232,7 +232,7 @@ for ax, name in zip(axes, ["x^3", "tanh x", "relu x"]):
     ax.plot(xs, [valuegrad_slope(fn, x) for x in xs], "--", label="f'(x), by valuegrad")
     ax.set(title=f"f(x) = {name}".replace("^3", "³"), xlabel="x", ylabel="value", ylim=(-3, 6) if name == "x^3" else (-1.2, 3))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
 fig.suptitle("Three functions and their slopes")
 fig.tight_layout()
 plt.show()

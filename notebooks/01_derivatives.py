@@ -89,7 +89,7 @@ for ax, width in zip(axes, [1.5, 0.3, 0.03]):
     ax.plot(zoom, [f(1) + 1.0 * (x - 1) for x in zoom], "--", color="tab:blue", label="line of slope 1")
     ax.plot([1], [f(1)], "o", color="tab:red")
     ax.set(title=f"x from {1 - width:g} to {1 + width:g}", xlabel="x", ylabel="f(x)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
 fig.suptitle("Zooming in on x = 1: the curve straightens into a line of slope f'(1) = 1")
 fig.tight_layout()
 plt.show()

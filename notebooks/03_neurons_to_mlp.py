@@ -359,7 +359,7 @@ for ax, (name, (values, slopes)) in zip(axes, curves.items()):
     ax.plot(zs, slopes, "--", label="derivative (backward)")
     ax.set(title=name, xlabel="z", ylabel="value")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left")
 fig.suptitle("Three activation functions and their derivatives")
 plt.tight_layout()
 plt.show()

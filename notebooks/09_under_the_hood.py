@@ -601,7 +601,7 @@ print(f"loss {tape_losses[0]:.4f} -> {tape_losses[-1]:.4f}; training accuracy {t
 fig, (ax_loss, ax_map) = plt.subplots(1, 2, figsize=(10, 3.4))
 ax_loss.plot(range(1, 101), tape_losses, label="loss of each replayed step")
 ax_loss.set(xlabel="step", ylabel="hinge loss + L2", yscale="log", title="100 replayed steps")
-ax_loss.legend(fontsize=7)
+ax_loss.legend(fontsize=9)
 with no_grad():
     zz = [[tape_model((a, c)).data for a in gx] for c in gy]
 ax_map.contourf(gx, gy, zz, levels=[min(min(r) for r in zz) - 1, 0.0, max(max(r) for r in zz) + 1],
@@ -611,7 +611,7 @@ ax_map.scatter([p[0] for p in X_test], [p[1] for p in X_test], c=y_test, cmap="c
                edgecolors="k", linewidths=0.3)
 ax_map.set(title="decision boundary, test points", xlabel="x₁", ylabel="x₂")
 ax_map.plot([], [], "k", lw=1, label="decision boundary")
-ax_map.legend(fontsize=7, loc="lower left")
+ax_map.legend(fontsize=9, loc="lower left")
 fig.tight_layout()
 plt.show()
 assert tape_losses[-1] < 0.1 * tape_losses[0]

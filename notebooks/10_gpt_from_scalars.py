@@ -716,8 +716,8 @@ fig, axes = plt.subplots(1, sizes.heads, figsize=(13, 3.6), layout="constrained"
 labels = list(vocab.decode(line).replace(" ", "␣"))
 for h, (ax, grid) in enumerate(zip(axes, attention_grids(trained))):
     image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(line)), labels, fontsize=7)
-    ax.set_yticks(range(len(line)), labels, fontsize=7)
+    ax.set_xticks(range(len(line)), labels, fontsize=11)
+    ax.set_yticks(range(len(line)), labels, fontsize=11)
     ax.set_title(f"head {h}")
     ax.set_xlabel("attends to position s")
 axes[0].set_ylabel("position t")

@@ -105,11 +105,6 @@ def test_every_svg_drawing_has_text_of_9_px_or_more_in_an_800_px_column(svg_smal
     assert not small, f"text smaller than {SMALLEST} px at {COLUMN} px wide: {small}"
 
 
-@pytest.mark.xfail(
-    reason="matplotlib plots of notebooks 00, 01, 03, 04, 06, 09 and 10 ask for legends of 7-8 pt on figures wider "
-    "than the column; they belong to the walkthroughs' teaching cells, not to the graph drawings (issue 19)",
-    strict=False,
-)
 def test_every_png_plot_has_text_of_9_px_or_more_in_an_800_px_column() -> None:
     small = {where: round(px, 1) for where, px in png_outputs() if px < SMALLEST}
     assert not small, f"text smaller than {SMALLEST} px at {COLUMN} px wide: {small}"
