@@ -8,7 +8,7 @@ points, and the decision boundary redrawn at least 5 times a second on a 50×50 
 
 * a training step, full batch, as the explorer runs it (a per-point tape replayed on each
   point, gradients added up) and, for comparison, as ``fit`` runs it without a tape
-  (forward graph, ``backward()``) and with ``fit(replay=True)``'s whole-batch tape;
+  (forward graph, ``backward()``) and with ``fit(backend="python")``'s whole-batch tape;
 * what each tape costs to record: the explorer records again for every new model or
   dataset, and a whole-batch tape would also need one per batch size, so the per-point tape
   trades a slower step for no wait after a change;
@@ -67,7 +67,7 @@ def steps(config: Config, budget: Budget) -> list[list[str]]:
 
     rows = []
     for name, fn in (("explorer: per-point tape", explorer_step), ("engine: graph + backward()", engine_step),
-                     ("fit(replay=True): batch tape", tape_step)):
+                     ("fit(backend='python'): batch tape", tape_step)):
         t = measure(fn, budget)
         rows.append([name, label, fmt_seconds(t.median), per_second(t.median)])
     return rows
@@ -82,7 +82,7 @@ def recordings(config: Config, budget: Budget) -> list[list[str]]:
     per_point = measure(session.record_step, once)
     batch = measure(lambda: record(lambda X, T: binary_cross_entropy([model(x) for x in X], T), xs, targets), once)
     return [["explorer: per-point tape", "1 point", fmt_seconds(per_point.median)],
-            ["fit(replay=True): batch tape", f"{len(xs)} points", fmt_seconds(batch.median)]]
+            ["fit(backend='python'): batch tape", f"{len(xs)} points", fmt_seconds(batch.median)]]
 
 
 def redraws(config: Config, budget: Budget) -> list[list[str]]:

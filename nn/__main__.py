@@ -79,12 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="weight initialisation (default: he for relu, xavier for tanh and sigmoid)")
     p.add_argument("--out", default=None, metavar="DIR", help="where to write the results (default: runs/DATASET)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--replay", action="store_true",
-                   help="record the training step once per batch size and replay it (autograd.record): the same "
-                        "training, several times faster")
     p.add_argument("--backend", choices=("python", "c"), default=None,
-                   help="replay the recorded training step in Python (the same as --replay) or compiled to C "
-                        "(needs a C compiler; the same numbers, many times faster)")
+                   help="record the training step once per batch size and replay it (autograd.record), in Python "
+                        "(several times faster) or compiled to C (needs a C compiler; many times faster); the "
+                        "same numbers either way. Without it every step builds a graph")
     p.set_defaults(func=train_command, subparser=p)
 
     e = sub.add_parser(
@@ -238,7 +236,7 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     try:
         history = fit(model, X_train, y_train, loss, optimizer, args.epochs, args.batch_size,
                       X_val=X_test, y_val=y_test, progress=not args.no_progress, seed=args.seed, task=task,
-                      replay=args.replay, backend=args.backend)
+                      backend=args.backend)
     except FloatingPointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

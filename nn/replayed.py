@@ -1,6 +1,6 @@
 """fit()'s recorded training steps: one tape per minibatch size, replayed in Python or in C.
 
-``fit(..., backend="python")`` (or ``replay=True``) records the training step with
+``fit(..., backend="python")`` records the training step with
 :func:`autograd.record` and replays it; ``backend="c"`` compiles the tapes to C
 (:mod:`autograd.tape.cbackend`). Both give the same numbers as the normal loop.
 
@@ -111,7 +111,7 @@ class ReplayedSteps:
                 tape = self.tapes[len(xb)] = record(self._step, xb, targets, backend=self.backend)
             except (TypeError, ValueError) as e:
                 one_hot = " (for 'multiclass' it is given one-hot target vectors)" if self.task == "multiclass" else ""
-                who = "fit(replay=True)" if self.backend == "python" else f"fit(backend={self.backend!r})"
+                who = f"fit(backend={self.backend!r})"
                 raise type(e)(f"{who} could not record the training step{one_hot}: {e}") from e
         if self._trainer is not None and not isinstance(tape, CTape):  # no compiler: Python from now on
             self._in_c = False

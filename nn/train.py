@@ -159,7 +159,6 @@ def fit(
     callback: Callable[[int, History], bool | None] | None = None,
     schedule: _Schedule | None = None,
     task: str | None = None,
-    replay: bool = False,
     backend: str | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` epochs; return the :class:`History`.
@@ -188,21 +187,21 @@ def fit(
     scan it, which makes training about a sixth faster. The collector runs as usual between
     steps, in ``callback`` and in the validation pass.
 
-    ``replay=True`` records the training step once per minibatch size with
-    :func:`autograd.record` and replays it, building no graph: the same training, several
-    times faster (recording costs about as much as 50 to 100 ordinary steps). The losses and
-    gradients are the ordinary ones to the last bit, except that for ``"multiclass"`` the loss
-    is given one-hot target vectors (so it must accept them, as ``nn.cross_entropy`` does),
-    which changes the rounding slightly. The loss and the model must take no decision in
-    Python on the numbers (every loss in ``nn`` qualifies; see :mod:`autograd.tape`).
+    ``backend`` says how each step runs. ``None`` (the default) builds a graph every step and
+    runs ``backward()`` on it. ``"python"`` records the training step once per minibatch size
+    with :func:`autograd.record` and replays it, building no graph: the same training, several
+    times faster (recording costs about as much as 50 to 100 ordinary steps). ``"c"`` compiles
+    those recorded steps to C (:mod:`autograd.tape.cbackend`; the same numbers as ``"python"``
+    to the bit, much faster; it needs a C compiler, and falls back to Python with a warning
+    without one); with this library's SGD or Adam the parameters then stay in C during an
+    epoch, updated there by the same arithmetic as ``optimizer.step()``, and are written back
+    into the model (and the optimizer's state into it) at the end of each epoch.
 
-    ``backend`` says where the recorded steps run: ``"python"`` (the same as ``replay=True``)
-    or ``"c"``, compiled to C (:mod:`autograd.tape.cbackend`; the same numbers as
-    ``"python"`` to the bit, much faster; it needs a C compiler, and falls back to Python with
-    a warning without one). With ``"c"`` and this library's SGD or Adam, the parameters stay in
-    C during an epoch, updated there by the same arithmetic as ``optimizer.step()``, and are
-    written back into the model (and the optimizer's state into it) at the end of each epoch.
-    ``None`` (the default) builds a graph every step, unless ``replay=True``.
+    A replayed step gives the ordinary losses and gradients to the last bit, except that for
+    ``"multiclass"`` the loss is given one-hot target vectors (so it must accept them, as
+    ``nn.cross_entropy`` does), which changes the rounding slightly. The loss and the model must
+    take no decision in Python on the numbers (every loss in ``nn`` qualifies; a decision that
+    would is refused by the tape's guards, see :mod:`autograd.tape`).
     """
     rows, labels = check_samples(X, y, "X", "y")
     if (X_val is None) != (y_val is None):
@@ -229,12 +228,8 @@ def fit(
     if val is not None:
         _check_labels(val[1], task, n, "y_val")
     classify = task != "regression"
-    if not isinstance(replay, bool):
-        raise TypeError(f"replay expects True or False, got {type(replay).__name__}")
     if backend is not None:
         check_backend(backend, "fit")
-    elif replay:
-        backend = "python"
     replayed = None if backend is None else ReplayedSteps(_step_of(model, loss), task, n, backend, optimizer)
 
     history = History(task=task)

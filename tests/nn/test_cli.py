@@ -82,7 +82,7 @@ def test_train_with_replay_saves_the_same_model(
 ) -> None:
     args = ["train", "--epochs", "3", "--samples", "40", "--no-progress", "--dataset", dataset, "--batch-size", "16"]
     assert main([*args, "--out", str(tmp_path / "normal")]) == 0
-    assert main([*args, "--replay", "--out", str(tmp_path / "replay")]) == 0
+    assert main([*args, "--backend", "python", "--out", str(tmp_path / "replay")]) == 0
     capsys.readouterr()
     normal = json.loads((tmp_path / "normal" / "model.json").read_text())["state"]
     replayed = json.loads((tmp_path / "replay" / "model.json").read_text())["state"]

@@ -19,7 +19,7 @@ def test_the_explorer_benchmark_prints_its_tables() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     # two step rows each (150 and 200 training points), and one recording row for each tape
-    counts = {"explorer: per-point tape": 3, "engine: graph + backward()": 2, "fit(replay=True): batch tape": 3}
+    counts = {"explorer: per-point tape": 3, "engine: graph + backward()": 2, "fit(backend='python'): batch tape": 3}
     for row, count in counts.items():
         assert out.count(row) == count, row
     assert "recorded on" in out and "1 point" in out

@@ -245,7 +245,7 @@ def test_no_progress_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
         ({"task": "regression", "y": [math.inf] + [0.5] * 59}, ValueError, r"^y\[0\] \(the target of sample 0\) is inf"),
         ({"task": "regression", "y": ["a"] * 60}, TypeError, r"^y\[0\] \(the target of sample 0\) expects a number"),
         ({"task": "regression", "X_val": [[0.0, 0.0]], "y_val": [-math.inf]}, ValueError, r"^y_val\[0\] .* is -inf"),
-        ({"replay": True, "X": moons_with(7, 1, math.nan)}, ValueError, r"^X\[7\]\[1\] \(sample 7, feature 1\) is nan"),
+        ({"backend": "python", "X": moons_with(7, 1, math.nan)}, ValueError, r"^X\[7\]\[1\] \(sample 7, feature 1\) is nan"),
     ],
 )
 def test_fit_rejects_bad_arguments_naming_them(kwargs: dict[str, Any], error: type[Exception], words: str) -> None:
@@ -433,13 +433,13 @@ def test_confusion_matrix_counts_and_plot(tmp_path: Path) -> None:
     assert (tmp_path / "c.png").read_bytes()[:8] == PNG_MAGIC
 
 
-# --- replay=True: the same training on recorded tapes ---------------------------------------------
+# --- backend="python": the same training on recorded tapes ---------------------------------------------
 
 
 def _train(replay: bool, loss: Any, X: Any, y: Any, nouts: list[int], batch_size: int | None, epochs: int = 4) -> Any:
     model = MLP(len(X[0]), nouts, seed=3)
     history = fit(model, X, y, loss, SGD(model.parameters(), lr=0.1, momentum=0.5), epochs, batch_size,
-                  progress=False, seed=1, X_val=X[:10], y_val=y[:10], replay=replay)
+                  progress=False, seed=1, X_val=X[:10], y_val=y[:10], backend="python" if replay else None)
     return history, [p.data for p in model.parameters()]
 
 
@@ -471,10 +471,12 @@ def test_replay_names_itself_when_the_step_cannot_be_recorded() -> None:
     def picky_loss(outputs: list[Any], labels: list[Any]) -> Value:  # indexes with the labels
         return sum_values([-out[t] for out, t in zip(outputs, labels)])
 
-    with pytest.raises(TypeError, match=r"fit\(replay=True\) could not record the training step \(for 'multiclass'"):
-        fit(model, X, y, picky_loss, SGD(model.parameters(), lr=0.1), 1, progress=False, replay=True)
-    with pytest.raises(TypeError, match=r"replay expects True or False, got str"):
-        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=0.1), 1, progress=False, replay="yes")
+    with pytest.raises(TypeError, match=r"fit\(backend='python'\) could not record the training step \(for 'multiclass'"):
+        fit(model, X, y, picky_loss, SGD(model.parameters(), lr=0.1), 1, progress=False, backend="python")
+    with pytest.raises(ValueError, match=r"backend"):
+        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=0.1), 1, progress=False, backend="yes")
+    with pytest.raises(TypeError, match=r"replay"):  # folded into backend: replay=True was backend="python"
+        fit(model, X, y, cross_entropy, SGD(model.parameters(), lr=0.1), 1, progress=False, replay=True)  # type: ignore[call-arg]
 
 
 # --- the collector during training -----------------------------------------------------------
@@ -505,7 +507,7 @@ def test_fit_pauses_the_collector_in_each_step(replay: bool) -> None:
 
     seen_in_callback: list[bool] = []
     gc.enable()
-    fit(model, X, y, loss, optimizer, epochs=2, batch_size=16, progress=False, replay=replay,
+    fit(model, X, y, loss, optimizer, epochs=2, batch_size=16, progress=False, backend="python" if replay else None,
         callback=lambda epoch, history: seen_in_callback.append(gc.isenabled()))
     assert gc.isenabled()
     assert optimizer.collector == [False] * 8  # 2 epochs of 4 batches (16, 16, 16, 12)
@@ -532,7 +534,7 @@ def test_fit_frees_every_graph_by_reference_counting_and_leaves_a_collector_that
     gc.disable()
     try:
         fit(model, X, y, loss, SGD(model.parameters(), lr=0.1), epochs=2, batch_size=16, progress=False,
-            replay=replay)
+            backend="python" if replay else None)
         assert not gc.isenabled()
         if not replay:
             assert alive_at_step == [0] * 8  # the last step's graph is gone when the next begins
