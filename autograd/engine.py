@@ -56,7 +56,7 @@ __all__ = ["Value", "AnomalyError", "stored_operands", "op_of", "backward_order"
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def _data(x: Any) -> float:
+def number_of(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
@@ -65,7 +65,7 @@ def _data(x: Any) -> float:
 _new = object.__new__
 
 
-def _node(data: float, op: Op, a: Any, da: Any, b: Any, db: Any) -> Value:
+def new_node(data: float, op: Op, a: Any, da: Any, b: Any, db: Any) -> Value:
     """A new node made by ``op``, its operands and partials stored as the module docstring says."""
     v = _new(Value)
     v.data = data
@@ -79,20 +79,20 @@ def _node(data: float, op: Op, a: Any, da: Any, b: Any, db: Any) -> Value:
 
 
 def _constant(data: float) -> Value:
-    return _node(data, CONST, None, None, None, None)
+    return new_node(data, CONST, None, None, None, None)
 
 
 def _stored(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...], k: int) -> Value:
     """A node of ``op`` whose first ``k`` operands in ``args`` are parents, with ``partials``
     for (at least) them, stored in the slots or the tuples that fit ``op``."""
     if op.arity is None or op.arity > 2:
-        return _node(out, op, args, partials if k == len(partials) else partials[:k], None, None)
-    return _node(
+        return new_node(out, op, args, partials if k == len(partials) else partials[:k], None, None)
+    return new_node(
         out, op, args[0], partials[0], args[1] if len(args) == 2 else None, partials[1] if k == 2 else None
     )
 
 
-def _record(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...], k: int) -> Value:
+def record_node(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...], k: int) -> Value:
     """Record ``op``'s result. The first ``k`` operands in ``args`` need a gradient."""
     mode = current()
     if mode is NORMAL and k:  # the common case first
@@ -104,7 +104,7 @@ def _record(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...]
     if mode.anomaly:
         where = user_location()
         if out != out and k:
-            inputs = ", ".join(repr(_data(a)) for a in args)
+            inputs = ", ".join(repr(number_of(a)) for a in args)
             raise AnomalyError(f"op '{op.name}' returned nan from inputs ({inputs}), at {where}")
         CREATED[result] = where
     if mode.group:
@@ -112,7 +112,7 @@ def _record(op: Op, out: float, args: tuple[Any, ...], partials: tuple[Any, ...]
     return result
 
 
-def _binary(op: Op, a: Value, b: Any) -> Value:
+def binary_op(op: Op, a: Value, b: Any) -> Value:
     """``a ∘ b`` where ``a`` is a Value and ``b`` a Value or a number."""
     if b.__class__ is Value:
         b_data = b.data
@@ -127,28 +127,28 @@ def _binary(op: Op, a: Value, b: Any) -> Value:
     out, partials = op.fn(F, a.data, b_data)
     if a._entry is not CONST:
         if current() is NORMAL:  # the common case, kept short
-            return _node(out, op, a, partials[0], b, partials[1] if b_grad else None)
-        return _record(op, out, (a, b), partials, 2 if b_grad else 1)
+            return new_node(out, op, a, partials[0], b, partials[1] if b_grad else None)
+        return record_node(op, out, (a, b), partials, 2 if b_grad else 1)
     if b_grad:  # a constant first operand: store b first, under the swapped op
-        return _record(SWAPPED[op], out, (b, a), (partials[1],), 1)
-    return _record(op, out, (a, b), partials, 0)
+        return record_node(SWAPPED[op], out, (b, a), (partials[1],), 1)
+    return record_node(op, out, (a, b), partials, 0)
 
 
-def _reflected(op: Op, a: Any, b: Value) -> Value:
+def reflected_op(op: Op, a: Any, b: Value) -> Value:
     """``a ∘ b`` where ``a`` is a number and ``b`` a Value: Python's ``__radd__`` and kin."""
     try:
         a_data = _as_float(a, "")
     except TypeError:
         raise _operand_error(op.symbol, a, b) from None
     out, partials = op.fn(F, a_data, b.data)
-    return _record(SWAPPED[op], out, (b, a_data), (partials[1],), int(b._entry is not CONST))
+    return record_node(SWAPPED[op], out, (b, a_data), (partials[1],), int(b._entry is not CONST))
 
 
-def _unary(op: Op, a: Value) -> Value:
+def unary_op(op: Op, a: Value) -> Value:
     out, partials = op.fn(F, a.data)
     if a._entry is not CONST and current() is NORMAL:
-        return _node(out, op, a, partials[0], None, None)
-    return _record(op, out, (a,), partials, int(a._entry is not CONST))
+        return new_node(out, op, a, partials[0], None, None)
+    return record_node(op, out, (a,), partials, int(a._entry is not CONST))
 
 
 # --- the walk of backward(): the nodes in topological order, without allocating per node ---
@@ -213,7 +213,7 @@ def backward_order(root: Value) -> list[Value]:
 
 def _unary_method(op: Op) -> Callable[[Value], Value]:
     def method(self: Value) -> Value:
-        return _unary(op, self)
+        return unary_op(op, self)
 
     method.__doc__ = f"{op.doc}. Records one ``{op.name}`` node."
     return method
@@ -221,7 +221,7 @@ def _unary_method(op: Op) -> Callable[[Value], Value]:
 
 def _binary_method(op: Op) -> Callable[[Value, Operand], Value]:
     def method(self: Value, other: Operand) -> Value:
-        return _binary(op, self, other)
+        return binary_op(op, self, other)
 
     method.__doc__ = f"self {op.infix} other: {op.doc}. Records one ``{op.name}`` node."
     return method
@@ -229,7 +229,7 @@ def _binary_method(op: Op) -> Callable[[Value, Operand], Value]:
 
 def _reflected_method(op: Op) -> Callable[[Value, Number], Value]:
     def method(self: Value, other: Number) -> Value:
-        return _reflected(op, other, self)
+        return reflected_op(op, other, self)
 
     method.__doc__ = f"other {op.infix} self, for a number on the left: {op.doc}."
     return method
@@ -339,7 +339,7 @@ class Value(NodeView):
         # The chain rule, p.grad += ∂node/∂p · node.grad, for the two ways a node stores its parents.
         for node in reversed(order):
             g = node.grad
-            if not g and _all_finite(node.local_grads):
+            if not g and all_finite(node.local_grads):
                 continue  # nothing flows: every term d · 0 is 0 (a dead ReLU, a point past the margin)
             a = node._a
             if a.__class__ is tuple:
@@ -366,7 +366,7 @@ def _ops_sentence() -> str:
 Value.__doc__ = (Value.__doc__ or "").replace("OPS_SENTENCE", _ops_sentence())
 
 
-def _all_finite(xs: tuple[float, ...]) -> bool:
+def all_finite(xs: tuple[float, ...]) -> bool:
     """No ±inf or nan in ``xs`` (then d · 0 is 0 for each; but 0 · inf is nan, which must flow).
 
     Their sum is finite only then (an overflowing sum just says False, which is safe).

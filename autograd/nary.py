@@ -16,17 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .coerce import as_float as _as_float
 from .engine import (
     Operand,
     Value,
-    _as_float,
-    _binary,
-    _data,
-    _node,
-    _record,
-    _reflected,
-    _unary,
+    binary_op,
+    new_node,
+    number_of,
+    record_node,
+    reflected_op,
     stored_operands,
+    unary_op,
 )
 from .guard import note, recording
 from .mode import NORMAL, current
@@ -76,13 +76,13 @@ def sum_values(values: Iterable[Operand]) -> Value:
     if datas is not None:  # the fast path: every term needs a gradient
         out = total(datas)
         if current() is NORMAL:
-            return _node(out, SUM, vals, ones(len(vals)), None, None)
-        return _record(SUM, out, vals, ones(len(vals)), len(vals))
+            return new_node(out, SUM, vals, ones(len(vals)), None, None)
+        return record_node(SUM, out, vals, ones(len(vals)), len(vals))
     stored, k = _grads_first(vals, "sum_values")
     # added in the order stored (terms that need a gradient first), so the node's operands
     # reproduce its value to the last bit
-    out = total([_data(x) for x in stored])
-    return _record(SUM, out, stored, ones(k), k)
+    out = total([number_of(x) for x in stored])
+    return record_node(SUM, out, stored, ones(k), k)
 
 
 def _grads_first(vals: tuple[Any, ...], who: str) -> tuple[tuple[Any, ...], int]:
@@ -133,10 +133,10 @@ def logsumexp(values: Iterable[Operand]) -> Value:
     datas = _grad_values_data(vals)
     if datas is not None:  # the common case: every term needs a gradient
         out, partials = LOGSUMEXP.fn(F, *datas)
-        return _record(LOGSUMEXP, out, vals, partials, len(vals))
+        return record_node(LOGSUMEXP, out, vals, partials, len(vals))
     stored, k = _grads_first(vals, "logsumexp")
-    out, partials = LOGSUMEXP.fn(F, *[_data(x) for x in stored])
-    return _record(LOGSUMEXP, out, stored, partials, k)
+    out, partials = LOGSUMEXP.fn(F, *[number_of(x) for x in stored])
+    return record_node(LOGSUMEXP, out, stored, partials, k)
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
@@ -210,7 +210,7 @@ def _dot(
     wd = _grad_values_data(ws)
     if wd is not None and xd is not None:
         partials = (*xd, *wd, 1.0) if b_grad else (*xd, *wd)
-        return _record(DOT, weighted_total(wd, xd, b_data), ws + xs + tail, partials, len(partials))
+        return record_node(DOT, weighted_total(wd, xd, b_data), ws + xs + tail, partials, len(partials))
     # one side needs gradients, the other is all plain numbers (a first layer's inputs): an
     # affine map of the side that needs gradients, with the numbers stored after it
     if wd is not None:
@@ -220,11 +220,11 @@ def _dot(
     else:  # nothing on either side needs a gradient: with a constant bias, so does the result
         cs = _constants_data(ws)
         if cs is not None and xc is not None and not b_grad:
-            return _record(DOT, weighted_total(cs, xc, b_data), (), (), 0)
+            return record_node(DOT, weighted_total(cs, xc, b_data), (), (), 0)
         cs = None
     if cs is not None:
         partials = cs + (1.0,) if b_grad else cs
-        return _record(AFFINE, weighted_total(grad_data, cs, b_data), grad_side + tail + cs, partials, n + b_grad)
+        return record_node(AFFINE, weighted_total(grad_data, cs, b_data), grad_side + tail + cs, partials, n + b_grad)
     # any other mix: the same sum, built from single ops
     terms: list[Operand] = []
     for i, (w, x) in enumerate(zip(ws, xs)):
@@ -288,9 +288,9 @@ def take(rows: Any, i: Any) -> Any:
     if varies and recording() is not None:  # a replay checks that its index is one too
         note("index", i, float(n), True, f"take(rows, i): i an integer in [-{n}, {n})")
     if all(r._entry is LEAF for r in rows):  # parameters: a lookup, whose gradient goes to one of them
-        return _record(TAKE, chosen.data, (chosen, index, *rows), (1.0,), 1)
+        return record_node(TAKE, chosen.data, (chosen, index, *rows), (1.0,), 1)
     out, partials = CHOOSE.fn(F, *[r.data for r in rows], x)  # computed rows: all of them parents
-    return _record(CHOOSE, out, (*rows, index), partials, n)
+    return record_node(CHOOSE, out, (*rows, index), partials, n)
 
 
 def apply(op: Op, *operands: Operand) -> Value:
@@ -333,7 +333,7 @@ def apply(op: Op, *operands: Operand) -> Value:
         op = op.permuted(order)
         stored = [stored[i] for i in order]
         partials = tuple(partials[i] for i in order)
-    return _record(op, float(out), tuple(stored), tuple(partials), len(grad_positions))
+    return record_node(op, float(out), tuple(stored), tuple(partials), len(grad_positions))
 
 
 # --- the Value namespace: the op formulas, evaluated on Values ------------------------------
@@ -343,13 +343,13 @@ def _on_values(op: Op) -> Any:
     """``op`` recorded on its operands if any is a Value, else computed on floats by ``F``."""
     on_floats = getattr(F, op.name)
     if op.arity == 1:
-        return lambda a: _unary(op, a) if isinstance(a, Value) else on_floats(a)
+        return lambda a: unary_op(op, a) if isinstance(a, Value) else on_floats(a)
     if op.arity == 2:
 
         def binary(a: Any, b: Any) -> Any:
             if isinstance(a, Value):
-                return _binary(op, a, b)
-            return _reflected(op, a, b) if isinstance(b, Value) else on_floats(a, b)
+                return binary_op(op, a, b)
+            return reflected_op(op, a, b) if isinstance(b, Value) else on_floats(a, b)
 
         return binary
     return lambda *xs: apply(op, *xs) if any(isinstance(x, Value) for x in xs) else on_floats(*xs)

@@ -20,7 +20,7 @@ Output = Any  # a Value, or a list of Values (one per class)
 LossFn = Callable[[list[Output], list[Any]], Value]
 
 
-def _check_task(task: Any) -> str | None:
+def check_task(task: Any) -> str | None:
     if task is None:
         return None
     if not isinstance(task, str) or task not in TASKS:
@@ -28,7 +28,7 @@ def _check_task(task: Any) -> str | None:
     return task
 
 
-def _n_outputs(out: Output) -> int:
+def count_outputs(out: Output) -> int:
     if isinstance(out, Value):
         return 1
     if isinstance(out, (list, tuple)) and out and all(isinstance(o, Value) for o in out):
@@ -54,7 +54,7 @@ def infer_task(n_outputs: int, labels: Sequence[Any]) -> str:
     return "regression"
 
 
-def _check_labels(labels: list[Any], task: str, n_outputs: int, name: str) -> None:
+def check_labels(labels: list[Any], task: str, n_outputs: int, name: str) -> None:
     if task == "binary":
         if n_outputs != 1:
             raise ValueError(f"task 'binary' needs a model with one output, this one has {n_outputs}")
@@ -97,7 +97,7 @@ def _predicted(out: Output, task: str) -> float:
     return float(_number(out))
 
 
-def _count_correct(outputs: list[Output], labels: list[Any], task: str) -> int:
+def count_correct(outputs: list[Output], labels: list[Any], task: str) -> int:
     if task == "binary":  # positive is the label 1 under both conventions
         return sum((_number(out) > 0.0) == (t == 1) for out, t in zip(outputs, labels, strict=True))
     return sum(_predicted(out, task) == t for out, t in zip(outputs, labels, strict=True))
@@ -116,10 +116,10 @@ def predict(model: Callable[[Any], Output], X: Sequence[Sequence[float]], task: 
     >>> len(labels), all(k in (0, 1, 2) for k in labels)
     (2, True)
     """
-    task = _check_task(task)
+    task = check_task(task)
     rows = check_rows(X, "X")
     outputs = [model(x) for x in rows]
-    n = _n_outputs(outputs[0])
+    n = count_outputs(outputs[0])
     if task is None:
         task = "multiclass" if n > 1 else "binary"
     elif (task == "multiclass") != (n > 1):
@@ -139,15 +139,15 @@ def accuracy(
     >>> accuracy(model, [[-2.0], [-1.0], [1.0], [3.0]], [0, 1, 1, 1])    # the score is x itself
     0.75
     """
-    task = _check_task(task)
+    task = check_task(task)
     rows, labels = check_samples(X, y, "X", "y")
     outputs = [model(x) for x in rows]
-    n = _n_outputs(outputs[0])
+    n = count_outputs(outputs[0])
     task = task or infer_task(n, labels)
     if task == "regression":
         raise ValueError("accuracy is not defined for regression (real targets): compare losses instead")
-    _check_labels(labels, task, n, "y")
-    return _count_correct(outputs, labels, task) / len(rows)
+    check_labels(labels, task, n, "y")
+    return count_correct(outputs, labels, task) / len(rows)
 
 
 @no_grad()
@@ -159,25 +159,25 @@ def evaluate(
     task: str | None = None,
 ) -> tuple[float, float | None]:
     """``(loss, accuracy)`` of the model on ``(X, y)``, without a graph; accuracy is None for regression."""
-    task = _check_task(task)
+    task = check_task(task)
     rows, labels = check_samples(X, y, "X", "y")
-    return _evaluate_checked(model, rows, labels, loss, task, "y")
+    return evaluate_checked(model, rows, labels, loss, task, "y")
 
 
-def _evaluate_checked(
+def evaluate_checked(
     model: Callable[[Any], Output], rows: list[tuple[Any, ...]], labels: list[Any], loss: LossFn, task: str | None,
     yname: str,
 ) -> tuple[float, float | None]:
     """:func:`evaluate` on samples already checked (fit checks its validation set once, not every epoch)."""
     outputs = [model(x) for x in rows]
-    n = _n_outputs(outputs[0])
+    n = count_outputs(outputs[0])
     task = task or infer_task(n, labels)
-    _check_labels(labels, task, n, yname)
-    value = _loss_value(loss, outputs, labels)
-    return value.data, (None if task == "regression" else _count_correct(outputs, labels, task) / len(rows))
+    check_labels(labels, task, n, yname)
+    value = loss_value(loss, outputs, labels)
+    return value.data, (None if task == "regression" else count_correct(outputs, labels, task) / len(rows))
 
 
-def _loss_value(loss: LossFn, outputs: list[Output], labels: list[Any]) -> Value:
+def loss_value(loss: LossFn, outputs: list[Output], labels: list[Any]) -> Value:
     value = loss(outputs, labels)
     if not isinstance(value, Value):
         raise TypeError(f"loss must return a Value (one number for the batch), got {type(value).__name__}")

@@ -86,7 +86,7 @@ def activation_function(name: Any) -> Callable[[Value], Value] | None:
     return ACTIVATIONS[name]
 
 
-def _as_values(logits: Any, where: str) -> list[Value]:
+def as_values(logits: Any, where: str) -> list[Value]:
     """``logits`` as a non-empty list of Values; plain numbers become constants."""
     if isinstance(logits, (Value, numbers.Number, str, bytes)):
         raise TypeError(f"{where}: logits expects a sequence of Values or numbers, got {type(logits).__name__}")
@@ -121,7 +121,7 @@ def softmax(logits: Sequence[Scalar]) -> list[Value]:
     >>> [p.data for p in softmax([Value(1000.0), Value(-1000.0)])]
     [1.0, 0.0]
     """
-    zs = _as_values(logits, "softmax")
+    zs = as_values(logits, "softmax")
     lse = logsumexp(zs)
     return [(z - lse).exp() for z in zs]
 
@@ -137,6 +137,6 @@ def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     >>> [p.data for p in log_softmax([Value(1000.0), Value(-1000.0)])]
     [0.0, -2000.0]
     """
-    zs = _as_values(logits, "log_softmax")
+    zs = as_values(logits, "log_softmax")
     lse = logsumexp(zs)
     return [z - lse for z in zs]

@@ -62,7 +62,7 @@ __all__ = ["Sizes", "Ops", "VALUE_OPS", "FLOAT_OPS", "Weights", "init_weights", 
 Weights = dict[str, list[list[Any]]]
 
 
-def _count(value: Any, name: str, minimum: int = 1) -> int:
+def check_count_of(value: Any, name: str, minimum: int = 1) -> int:
     """``value`` if it is an int (not a bool) of at least ``minimum``: else TypeError or ValueError naming ``name``."""
     wanted = "a positive int" if minimum == 1 else f"an int >= {minimum}"
     if isinstance(value, bool) or not isinstance(value, int):
@@ -91,7 +91,7 @@ class Sizes:
 
     def __post_init__(self) -> None:
         for name in ("vocab", "dim", "heads", "block", "hidden"):
-            _count(getattr(self, name), f"Sizes: {name}")
+            check_count_of(getattr(self, name), f"Sizes: {name}")
         if self.dim % self.heads:
             raise ValueError(f"Sizes: dim expects a multiple of heads={self.heads}, got dim={self.dim}")
 
@@ -154,7 +154,7 @@ def init_weights(sizes: Sizes, seed: int = 0, std: float = 0.08) -> dict[str, li
     return {name: [[rng.gauss(0.0, std) for _ in range(c)] for _ in range(r)] for name, (r, c) in sizes.shapes().items()}
 
 
-def _as_tokens(tokens: Any, sizes: Sizes, name: str) -> list[int]:
+def as_tokens(tokens: Any, sizes: Sizes, name: str) -> list[int]:
     if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
         raise TypeError(f"{name} expects a list of token ids, got {type(tokens).__name__}")
     for i, t in enumerate(tokens):
@@ -171,7 +171,7 @@ def one_hot(sizes: Sizes, tokens: Sequence[int]) -> list[list[float]]:
     >>> one_hot(Sizes(vocab=3, dim=2, heads=1), [2, 0])
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
-    return [[float(j == t) for j in range(sizes.vocab)] for t in _as_tokens(tokens, sizes, "one_hot: tokens")]
+    return [[float(j == t) for j in range(sizes.vocab)] for t in as_tokens(tokens, sizes, "one_hot: tokens")]
 
 
 def rmsnorm(ops: Ops, x: Sequence[Any]) -> list[Any]:
@@ -325,7 +325,7 @@ class GPT(Module):
         """The mean next-token cross-entropy of one sequence, as a graph: ``targets[t]`` is the token
         after ``inputs[t]`` (for a text, ``inputs = tokens[:-1]`` and ``targets = tokens[1:]``)."""
         sizes = self._sizes
-        ins, outs = _as_tokens(inputs, sizes, "GPT.loss: inputs"), _as_tokens(targets, sizes, "GPT.loss: targets")
+        ins, outs = as_tokens(inputs, sizes, "GPT.loss: inputs"), as_tokens(targets, sizes, "GPT.loss: targets")
         result: Value = loss(sizes, VALUE_OPS, self.weights, ins, outs, by_index=True)
         return result
 
@@ -349,7 +349,7 @@ class GPT(Module):
         """The logits at every position of ``tokens`` (at most ``block`` of them), on plain floats."""
         sizes = self._sizes
         p = self.float_weights() if weights is None else weights
-        return forward(sizes, FLOAT_OPS, p, _as_tokens(tokens, sizes, "GPT.logits: tokens"))
+        return forward(sizes, FLOAT_OPS, p, as_tokens(tokens, sizes, "GPT.logits: tokens"))
 
     def generate(self, prompt: Sequence[int], length: int, seed: int = 0, temperature: float = 1.0) -> list[int]:
         """``length`` new tokens after ``prompt``, each drawn from the model's next-token
@@ -360,10 +360,10 @@ class GPT(Module):
         flattens it towards uniform.
         """
         sizes = self._sizes
-        tokens = _as_tokens(prompt, sizes, "GPT.generate: prompt")
+        tokens = as_tokens(prompt, sizes, "GPT.generate: prompt")
         if not tokens:
             raise ValueError("GPT.generate: prompt expects at least one token, got none")
-        _count(length, "GPT.generate: length", 0)
+        check_count_of(length, "GPT.generate: length", 0)
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
             raise TypeError(f"GPT.generate: temperature expects a number > 0, got {type(temperature).__name__}")
         if not temperature > 0:

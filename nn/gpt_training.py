@@ -10,7 +10,7 @@ from typing import Any
 
 from autograd import Tape
 
-from .gpt import GPT, Sizes, _as_tokens, _count, one_hot
+from .gpt import GPT, Sizes, as_tokens, check_count_of, one_hot
 
 __all__ = ["Training", "mean_loss"]
 
@@ -20,7 +20,7 @@ def _one_hot_samples(sizes: Sizes, sequences: Sequence[Sequence[int]], who: str)
     rows = one_hot(sizes, list(range(sizes.vocab)))  # one row per token, shared by every sample (only read)
     samples = []
     for i, seq in enumerate(sequences):
-        tokens = _as_tokens(seq, sizes, f"{who}: sequences[{i}]")
+        tokens = as_tokens(seq, sizes, f"{who}: sequences[{i}]")
         if len(tokens) != sizes.block + 1:
             raise ValueError(f"{who}: sequences[{i}] expects block + 1 = {sizes.block + 1} tokens, got {len(tokens)}")
         samples.append(([rows[t] for t in tokens[:-1]], [rows[t] for t in tokens[1:]]))
@@ -70,8 +70,8 @@ class Training:
     def run(self, sequences: Sequence[Sequence[int]], steps: int, batch_size: int = 8) -> list[float]:
         """``steps`` more steps on minibatches of ``sequences``; returns each step's mean loss."""
         samples = _one_hot_samples(self.model.sizes, sequences, "Training.run")
-        _count(steps, "Training.run: steps")
-        _count(batch_size, "Training.run: batch_size")
+        check_count_of(steps, "Training.run: steps")
+        check_count_of(batch_size, "Training.run: batch_size")
         if batch_size > len(samples):
             raise ValueError(f"Training.run: batch_size expects at most the {len(samples)} sequences given, got {batch_size}")
         rng, scale = self._rng, 1.0 / batch_size

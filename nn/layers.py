@@ -379,7 +379,7 @@ class MLP(Module):
                 f"but its state holds {len(state):,} values"
             )
         model = cls(nin, sizes, architecture["activation"], seed=0)
-        model._load_contents(path, architecture, state, "from_file")
+        model.load_contents(path, architecture, state, "from_file")
         return model
 
     @classmethod

@@ -18,7 +18,7 @@ from typing import Any, Union
 from autograd import Value, dot, logsumexp, sum_values
 from autograd.groups import grouped
 
-from .functional import _as_values
+from .functional import as_values
 
 __all__ = ["mse_loss", "hinge_loss", "binary_cross_entropy", "cross_entropy"]
 
@@ -170,7 +170,7 @@ def _check_target(target: Any, k: int, where: str) -> int | list[Any]:
 
 
 def _one_cross_entropy(logits: Any, target: Any, where: str) -> Value:
-    zs = _as_values(logits, where)
+    zs = as_values(logits, where)
     t = _check_target(target, len(zs), f"{where}: target")
     # −Σₖ tₖ log softmax(z)ₖ = −Σₖ tₖ (zₖ − logsumexp(z)) = logsumexp(z)·Σₖ tₖ − Σₖ tₖzₖ. For a class
     # index the sum is the one logit z_t. The log-sum-exp op shifts by the largest logit inside its

@@ -202,9 +202,9 @@ class Module:
             architecture, state = read_model_file(path)
         except ValueError as e:
             raise ValueError(f"load: {e}") from None
-        self._load_contents(path, architecture, state, "load")
+        self.load_contents(path, architecture, state, "load")
 
-    def _load_contents(self, path: str, architecture: dict[str, Any], state: dict[str, Any], who: str) -> None:
+    def load_contents(self, path: str, architecture: dict[str, Any], state: dict[str, Any], who: str) -> None:
         """Set the parameters from a model file's contents, read by :func:`read_model_file`.
 
         Checks that they fit this model first; ``who`` begins each error message.

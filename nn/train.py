@@ -57,15 +57,15 @@ from .checks import check_samples
 from .data import batches
 from .evaluation import (
     TASKS,
-    _check_labels,
-    _check_task,
-    _count_correct,
-    _evaluate_checked,
-    _loss_value,
-    _n_outputs,
     accuracy,
+    check_labels,
+    check_task,
+    count_correct,
+    count_outputs,
     evaluate,
+    evaluate_checked,
     infer_task,
+    loss_value,
     predict,
 )
 from .replayed import ReplayedSteps
@@ -119,7 +119,7 @@ def _step_of(model: Callable[[Any], Output], loss: LossFn) -> Callable[[list[Any
 
     def step(xb: list[Any], targets: list[Any]) -> tuple[Value, list[Output]]:
         outputs = [model(x) for x in xb]
-        return _loss_value(loss, outputs, targets), outputs
+        return loss_value(loss, outputs, targets), outputs
 
     return step
 
@@ -214,7 +214,7 @@ def fit(
         _check_positive_int(batch_size, "batch_size", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed expects an int, got {type(seed).__name__}")
-    task = _check_task(task)
+    task = check_task(task)
     if not callable(loss):
         raise TypeError(f"loss expects a function loss(outputs, targets) -> Value, got {type(loss).__name__}")
     for method in ("zero_grad", "step"):
@@ -222,11 +222,11 @@ def fit(
             raise TypeError(f"optimizer expects an object with zero_grad() and step(), got {type(optimizer).__name__}")
 
     with no_grad():
-        n = _n_outputs(model(rows[0]))
+        n = count_outputs(model(rows[0]))
     task = task or infer_task(n, labels)
-    _check_labels(labels, task, n, "y")
+    check_labels(labels, task, n, "y")
     if val is not None:
-        _check_labels(val[1], task, n, "y_val")
+        check_labels(val[1], task, n, "y_val")
     classify = task != "regression"
     if backend is not None:
         check_backend(backend, "fit")
@@ -258,7 +258,7 @@ def fit(
                 history.accuracy.append(correct / len(rows))
             if val is not None:
                 with no_grad():
-                    val_loss, val_acc = _evaluate_checked(model, val[0], val[1], loss, task, "y_val")
+                    val_loss, val_acc = evaluate_checked(model, val[0], val[1], loss, task, "y_val")
                 history.val_loss.append(val_loss)
                 if val_acc is not None:
                     history.val_accuracy.append(val_acc)
@@ -289,7 +289,7 @@ def _train_step(
     before any parameter changes."""
     if replayed is None:
         outputs: list[Output] = [model(x) for x in xb]
-        graph = _loss_value(loss, outputs, yb)
+        graph = loss_value(loss, outputs, yb)
         batch_loss = graph.data
     else:
         replayed.zero_grad()
@@ -306,7 +306,7 @@ def _train_step(
         optimizer.step()
     else:
         replayed.step()
-    return batch_loss, 0 if task == "regression" else _count_correct(outputs, yb, task)
+    return batch_loss, 0 if task == "regression" else count_correct(outputs, yb, task)
 
 
 def _postfix(history: History) -> dict[str, str]:

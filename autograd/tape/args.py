@@ -15,11 +15,11 @@ from ..engine import Value
 Spec = Union[None, tuple[type, tuple[Any, ...], bool]]
 
 
-def _is_number(x: Any) -> bool:
+def is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, Value))
 
 
-def _not_a_number(where: str, x: Any) -> TypeError:
+def not_a_number(where: str, x: Any) -> TypeError:
     hint = " (pass numbers: its .data, say)" if isinstance(x, Value) else ""
     return TypeError(f"{where} expects a number or a list/tuple of numbers, got {type(x).__name__}{hint}")
 
@@ -38,10 +38,10 @@ def _structure(
     return (type(x), items, all(item is None for item in items))
 
 
-def _spec_of(x: Any, where: str, paths: list[str]) -> Spec:
+def spec_of(x: Any, where: str, paths: list[str]) -> Spec:
     """The structure of the argument ``x``; appends the position of each of its numbers to ``paths``."""
     found: list[tuple[str, Any]] = []
-    spec = _structure(x, where, _is_number, found, _not_a_number)
+    spec = _structure(x, where, is_number, found, not_a_number)
     paths.extend(position for position, _ in found)
     return spec
 
@@ -49,14 +49,14 @@ def _spec_of(x: Any, where: str, paths: list[str]) -> Spec:
 def structure_of(x: Any) -> Spec:
     """The structure of the argument ``x`` (nested lists and tuples of numbers), as a tape keeps
     it; a TypeError when ``x`` is not made of numbers."""
-    return _spec_of(x, "argument", [])
+    return spec_of(x, "argument", [])
 
 
-def _flatten(x: Any, spec: Spec, out: list[Any]) -> bool:
+def flatten(x: Any, spec: Spec, out: list[Any]) -> bool:
     """Append the numbers of ``x`` to ``out`` if ``x`` has the structure ``spec``: the fast check.
 
     Only the nesting is checked here (the numbers' types are checked afterwards, all at once);
-    on a mismatch it returns False, and :func:`_structure_error` finds where.
+    on a mismatch it returns False, and :func:`structure_error` finds where.
     """
     if spec is None:
         out.append(x)
@@ -66,14 +66,14 @@ def _flatten(x: Any, spec: Spec, out: list[Any]) -> bool:
     if spec[2]:  # a flat list of numbers
         out.extend(x)
         return True
-    return all(_flatten(xi, si, out) for xi, si in zip(x, spec[1]))
+    return all(flatten(xi, si, out) for xi, si in zip(x, spec[1]))
 
 
 def flattener(spec: Spec) -> Callable[[Any, list[Any]], bool]:
-    """:func:`_flatten` for one ``spec``, made once per tape: the common shapes (a number, a
+    """:func:`flatten` for one ``spec``, made once per tape: the common shapes (a number, a
     list of numbers, a list of such lists: a batch of samples) without a call per item."""
     if spec is None or spec[2]:
-        return lambda x, out: _flatten(x, spec, out)
+        return lambda x, out: flatten(x, spec, out)
     n = len(spec[1])
     items = spec[1]
     if all(s is not None and s[2] for s in items):
@@ -89,10 +89,10 @@ def flattener(spec: Spec) -> Callable[[Any, list[Any]], bool]:
             return True
 
         return rows
-    return lambda x, out: _flatten(x, spec, out)
+    return lambda x, out: flatten(x, spec, out)
 
 
-def _structure_error(x: Any, spec: Spec, where: str) -> Exception | None:
+def structure_error(x: Any, spec: Spec, where: str) -> Exception | None:
     """What is wrong with the nesting of ``x`` against ``spec``, named by position, or None."""
     if spec is None:
         if isinstance(x, (list, tuple)):
@@ -100,39 +100,39 @@ def _structure_error(x: Any, spec: Spec, where: str) -> Exception | None:
         return None
     wanted = f"a list/tuple of {len(spec[1])} items, as recorded"
     if not isinstance(x, (list, tuple)):
-        if _is_number(x):
+        if is_number(x):
             return ValueError(f"{where} expects {wanted}, got a number")
-        return _not_a_number(where, x)
+        return not_a_number(where, x)
     if len(x) != len(spec[1]):
         return ValueError(f"{where} expects {wanted}, got {len(x)} items")
     for i, (xi, si) in enumerate(zip(x, spec[1])):
-        error = _structure_error(xi, si, f"{where}[{i}]")
+        error = structure_error(xi, si, f"{where}[{i}]")
         if error is not None:
             return error
     return None
 
 
-def _positions(x: Any, where: str, paths: list[str]) -> None:
+def check_positions(x: Any, where: str, paths: list[str]) -> None:
     """Append the position of each leaf of ``x`` (number or not) to ``paths``."""
     if isinstance(x, (list, tuple)):
         for i, item in enumerate(x):
-            _positions(item, f"{where}[{i}]", paths)
+            check_positions(item, f"{where}[{i}]", paths)
     else:
         paths.append(where)
 
 
-def _rebuild(spec: Spec, leaves: Iterator[Any]) -> Any:
+def rebuild(spec: Spec, leaves: Iterator[Any]) -> Any:
     """The argument of structure ``spec``, its numbers taken in order from ``leaves``."""
     if spec is None:
         return next(leaves)
-    return spec[0](_rebuild(s, leaves) for s in spec[1])
+    return spec[0](rebuild(s, leaves) for s in spec[1])
 
 
 def _not_a_value(where: str, x: Any) -> TypeError:
     return TypeError(f"record: {where} expects a Value or a list/tuple of Values, got {type(x).__name__}")
 
 
-def _value_spec(x: Any, where: str, values: list[Value]) -> Spec:
+def value_spec(x: Any, where: str, values: list[Value]) -> Spec:
     """The structure of ``x``, a Value or nested lists/tuples of them; appends its Values to ``values``."""
     found: list[tuple[str, Any]] = []
     spec = _structure(x, where, lambda v: isinstance(v, Value), found, _not_a_value)
@@ -140,14 +140,14 @@ def _value_spec(x: Any, where: str, values: list[Value]) -> Spec:
     return spec
 
 
-def _values_in(x: Any) -> list[Value]:
+def values_in(x: Any) -> list[Value]:
     """The Values of ``x`` (a Value or nested lists/tuples of them), in order."""
     found: list[Value] = []
-    _value_spec(x, "extras", found)
+    value_spec(x, "extras", found)
     return found
 
 
-def _argument_names(fn: Callable[..., Any], n: int) -> list[str]:
+def argument_names(fn: Callable[..., Any], n: int) -> list[str]:
     """Names for ``fn``'s first ``n`` arguments, for messages and labels: its parameters' names
     when its signature says them, else ``args[0]``, ``args[1]``, ..."""
     try:

@@ -54,7 +54,7 @@ _NUMBERS = {float, int}
 
 
 def _spec(x: Any) -> Spec:
-    """:func:`~autograd.tape.args._spec_of` without the positions (raises TypeError the same way)."""
+    """:func:`~autograd.tape.args.spec_of` without the positions (raises TypeError the same way)."""
     t = x.__class__
     if t is float or t is int:
         return None

@@ -36,7 +36,7 @@ def same(a: float, b: float) -> bool:
 def check_against_engine(tape: Tape, xs: list[float], seeded: bool = False) -> None:
     """Replay on the recorded numbers; the loss and the gradients must be the engine's. ``seeded``
     checks the seeded Python code (the one a C tape is checked against) instead of the plain one."""
-    params = tape._params
+    params = tape.parameters
     saved = [p.grad for p in params]
     try:
         for p in params:
@@ -47,8 +47,8 @@ def check_against_engine(tape: Tape, xs: list[float], seeded: bool = False) -> N
         for p, g in zip(params, saved):
             p.grad = g
     data, zeros = [p.data for p in params], [0.0] * len(params)
-    loss, grads, reported = tape._python(True)(xs, data, zeros, 1.0) if seeded else tape._run(xs, data, zeros)
-    if tape._extras is not None and not all(map(same, reported, [v.data for v in tape._extras[1]])):
+    loss, grads, reported = tape.python_replay(True)(xs, data, zeros, 1.0) if seeded else tape.run_numbers(xs, data, zeros)
+    if tape.extras is not None and not all(map(same, reported, [v.data for v in tape.extras[1]])):
         raise RuntimeError("record: replayed on the recorded numbers, the tape's extras differ from the engine's")
     if not same(loss, tape.output.data):
         raise RuntimeError(

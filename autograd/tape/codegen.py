@@ -14,7 +14,7 @@ import math
 from operator import mul
 from typing import Any
 
-from ..engine import _all_finite
+from ..engine import all_finite
 from ..guard import same
 from ..ops import OPS, SWAPPED, F, Op
 from .guards import failure, python_test
@@ -27,7 +27,7 @@ _BUILTIN_OPS = frozenset([*OPS.values(), *SWAPPED.values()])
 #: Python 3.12 made ``sum()`` of floats compensated (Neumaier); before, it added left to right.
 #: The engine evaluates its fused nodes with ``sum()``, so the tape must add exactly as ``sum()``
 #: does: with a chain of ``+`` where that is the same (and about twice as fast), else with ``sum()``.
-_SUM_IS_LEFT_TO_RIGHT = sum([1e16, 1.0, -1e16], 0.0) == 0.0
+SUM_IS_LEFT_TO_RIGHT = sum([1e16, 1.0, -1e16], 0.0) == 0.0
 
 #: Terms per line in a long sum: the compiler recurses on nested ``a + b + ...`` expressions.
 _TERMS_PER_LINE = 64
@@ -45,7 +45,7 @@ def _literal(x: float, names: dict[str, Any]) -> str:
 
 def _sum_lines(target: str, start: str, terms: list[str]) -> list[str]:
     """Lines that set ``target`` to ``sum(terms, start)``, adding in the same order as ``sum()``."""
-    if not _SUM_IS_LEFT_TO_RIGHT:
+    if not SUM_IS_LEFT_TO_RIGHT:
         return [f"{target} = sum(({', '.join(terms)},), {start})"]
     lines = []
     for i in range(0, max(len(terms), 1), _TERMS_PER_LINE):
@@ -56,12 +56,12 @@ def _sum_lines(target: str, start: str, terms: list[str]) -> list[str]:
 
 def _dot_lines(target: str, start: str, left: list[str], right: list[str]) -> list[str]:
     """Lines for the engine's ``sum(map(mul, left, right), start)``."""
-    if _SUM_IS_LEFT_TO_RIGHT:
+    if SUM_IS_LEFT_TO_RIGHT:
         return _sum_lines(target, start, [f"{a} * {b}" for a, b in zip(left, right)])
     return [f"{target} = sum(map(mul, ({', '.join(left)},), ({', '.join(right)},)), {start})"]
 
 
-class _Writer:
+class Writer:
     """Turns a :class:`~autograd.tape.plan.Plan` into the source of one function, ``run(X, P, G)``.
 
     ``X`` holds the input numbers, ``P`` the parameters' data and ``G`` their grads (None for a
@@ -72,7 +72,7 @@ class _Writer:
 
     def __init__(self, plan: Plan, who: str = "tape") -> None:
         self.plan = plan
-        self.names: dict[str, Any] = {"F": F, "fin": _all_finite, "mul": mul}
+        self.names: dict[str, Any] = {"F": F, "fin": all_finite, "mul": mul}
         if plan.guards:
             self.names.update(same=same, fail=failure(plan.guards, who))
         self.op_names: dict[Op, str] = {}
@@ -127,7 +127,7 @@ class _Writer:
             lines = _dot_lines(out, start, [self.operand(w) for w in ws], terms)
         mine = partials[:k]
         # a partial that is a number (a constant coefficient, or 1) is finite whatever the data
-        surely_finite = not any(isinstance(d, int) for d in mine) and _all_finite(tuple(mine))
+        surely_finite = not any(isinstance(d, int) for d in mine) and all_finite(tuple(mine))
         sources = [self.operand(d) for d in mine]
         pushes = [(p, None if d.__class__ is float and d == 1.0 else src) for p, d, src in zip(parents, mine, sources)]
         return lines, pushes, [] if surely_finite else sources, surely_finite

@@ -12,7 +12,7 @@ from typing import Any
 from ..engine import Value
 from ..guard import recording_decisions
 from ..mode import is_grad_enabled
-from .args import Spec, _argument_names, _flatten, _rebuild, _spec_of, _value_spec
+from .args import Spec, argument_names, flatten, rebuild, spec_of, value_spec
 from .cbackend import compile_or_fall_back
 from .check import check_against_engine, check_backend
 from .replay import Tape
@@ -62,17 +62,17 @@ def record(fn: Callable[..., Any], *args: Any, backend: str = "python") -> Tape:
         raise RuntimeError(
             "record: gradients are off (inside no_grad()), so there is no graph to record; call it outside no_grad()"
         )
-    names = _argument_names(fn, len(args))
+    names = argument_names(fn, len(args))
     paths: list[str] = []
-    specs = [_spec_of(x, name, paths) for x, name in zip(args, names)]
+    specs = [spec_of(x, name, paths) for x, name in zip(args, names)]
     flat: list[Any] = []
     for x, spec in zip(args, specs):
-        _flatten(x, spec, flat)
+        flatten(x, spec, flat)
     inputs = [Value(float(x), label=where) for x, where in zip(flat, paths)]
     leaves = iter(inputs)
     try:
         with recording_decisions() as decisions:
-            output = fn(*(_rebuild(spec, leaves) for spec in specs))
+            output = fn(*(rebuild(spec, leaves) for spec in specs))
     except TypeError as e:
         if "Value" not in str(e):
             raise
@@ -87,7 +87,7 @@ def record(fn: Callable[..., Any], *args: Any, backend: str = "python") -> Tape:
     if isinstance(output, tuple) and len(output) == 2 and isinstance(output[0], Value):
         output, reported = output
         values: list[Value] = []
-        extras = (_value_spec(reported, "extras", values), values)
+        extras = (value_spec(reported, "extras", values), values)
     if not isinstance(output, Value):
         raise TypeError(f"record: fn must return a Value, or a pair (loss Value, extras), got {type(output).__name__}")
     if not output.requires_grad:

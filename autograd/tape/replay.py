@@ -18,15 +18,15 @@ from ..guard import Decision, GuardError
 from ..mode import is_anomaly_enabled, is_grad_enabled
 from .args import (
     Spec,
-    _is_number,
-    _not_a_number,
-    _positions,
-    _rebuild,
-    _structure_error,
-    _values_in,
+    check_positions,
     flattener,
+    is_number,
+    not_a_number,
+    rebuild,
+    structure_error,
+    values_in,
 )
-from .codegen import _Writer
+from .codegen import Writer
 from .guards import guarded_values
 from .plan import build
 
@@ -75,7 +75,7 @@ class Tape:
         reached = [output] if output.is_leaf else [p for node in self._nodes for p in node.parents]
         is_input = set(inputs)
         self._params = tuple(dict.fromkeys(p for p in reached if p.is_leaf and p.requires_grad and p not in is_input))
-        self._extras = extras
+        self.extras = extras
         reported = [] if extras is None else extras[1]
         in_graph = {output, *inputs, *self._params, *self._nodes}
         for i, v in enumerate(reported):
@@ -95,7 +95,7 @@ class Tape:
         #: and the guards: the decisions taken on the numbers, checked by every replay.
         self.plan = build(inputs, list(self._params), self._nodes + guarded, output, reported, decisions, guarded)
         self._who = f"tape of {getattr(fn, '__qualname__', type(fn).__name__)}"
-        writer = _Writer(self.plan, self._who)
+        writer = Writer(self.plan, self._who)
         #: The Python source of the function a replay runs: straight-line code, one variable per number.
         self.source = writer.source()
         self._namespace = writer.names
@@ -108,7 +108,7 @@ class Tape:
         (a batch's samples each start at 1/n, say); with ``trace``, returning the dict of all its
         variables (``v7``, ``g7``, ``d7_0``): what the C back end's numbers are compared with, one
         by one, when they differ."""
-        writer = _Writer(self.plan, self._who)
+        writer = Writer(self.plan, self._who)
         text = writer.source(seeded, trace)
         namespace = dict(writer.names)
         exec(compile(text, self._filename, "exec"), namespace)
@@ -116,7 +116,7 @@ class Tape:
         # cycle: a dropped tape is freed at once by reference counting, like a graph
         return namespace.pop("run")
 
-    def _python(self, seeded: bool = False) -> Callable[..., Any]:
+    def python_replay(self, seeded: bool = False) -> Callable[..., Any]:
         """The compiled Python code (``run(X, P, G)``, or ``run(X, P, G, S)`` if ``seeded``), compiled
         the first time it is needed: a tape compiled to C only ever needs the seeded one."""
         if seeded:
@@ -129,9 +129,9 @@ class Tape:
             self._code = namespace.pop("run")
         return self._code
 
-    def _run(self, xs: list[float], data: list[float], grads: list[float] | None) -> Any:
+    def run_numbers(self, xs: list[float], data: list[float], grads: list[float] | None) -> Any:
         try:
-            return self._python()(xs, data, grads)
+            return self.python_replay()(xs, data, grads)
         except BaseException:
             # Give linecache the source, so that the traceback shows the tape's line (an op that
             # raised, say): only now, as its lines take more memory than the tape's code.
@@ -163,23 +163,23 @@ class Tape:
                 "tape(...) computes gradients, but gradients are off (inside no_grad()); "
                 "use tape.forward(...) to evaluate"
             )
-        xs = self._inputs(args, "tape")
+        xs = self.inputs_of(args, "tape")
         if is_anomaly_enabled():
             return self._normal_path(xs, backward=True)
         params = self._params
-        loss, grads, reported = self._run(xs, [p.data for p in params], [p.grad for p in params])
+        loss, grads, reported = self.run_numbers(xs, [p.data for p in params], [p.grad for p in params])
         for p, g in zip(params, grads):
             p.grad = g
-        return self._result(loss, reported)
+        return self.result_of(loss, reported)
 
     def forward(self, *args: Any) -> Any:
         """Replay the forward pass only: the loss at ``args`` and the parameters' current data
         (and the extras' numbers, as :meth:`__call__`)."""
-        xs = self._inputs(args, "tape.forward")
+        xs = self.inputs_of(args, "tape.forward")
         if is_anomaly_enabled():
             return self._normal_path(xs, backward=False)
-        loss, _, reported = self._run(xs, [p.data for p in self._params], None)
-        return self._result(loss, reported)
+        loss, _, reported = self.run_numbers(xs, [p.data for p in self._params], None)
+        return self.result_of(loss, reported)
 
     def compile(self) -> Tape:
         """This tape compiled to C, as ``record(..., backend="c")`` makes it: the same numbers to the
@@ -225,20 +225,20 @@ class Tape:
                     f"tape.batch: samples[{i}] expects a tuple of the tape's {len(self._specs)} arguments, "
                     f"got {type(sample).__name__}"
                 )
-            rows.append(self._inputs(tuple(sample), f"tape.batch: samples[{i}]"))
+            rows.append(self.inputs_of(tuple(sample), f"tape.batch: samples[{i}]"))
         if is_anomaly_enabled():
             return [self._normal_path(xs, backward=True, seed=seed) for xs in rows]
         params = self._params
         losses, grads, reported = self._batch(rows, [p.data for p in params], [p.grad for p in params], seed)
         for p, g in zip(params, grads or ()):
             p.grad = g
-        return [self._result(loss, r) for loss, r in zip(losses, reported)]
+        return [self.result_of(loss, r) for loss, r in zip(losses, reported)]
 
     def _batch(
         self, rows: list[list[float]], data: list[float], grads: list[float] | None, seed: float
     ) -> tuple[list[float], list[float] | None, list[tuple[float, ...]]]:
         """Replay each row of inputs in turn, threading the parameters' gradients through."""
-        run = self._python(seeded=True)
+        run = self.python_replay(seeded=True)
         losses, reported = [], []
         g: Any = grads
         for i, xs in enumerate(rows):
@@ -254,13 +254,13 @@ class Tape:
             reported.append(extras)
         return losses, None if g is None else list(g), reported
 
-    def _result(self, loss: float, reported: tuple[float, ...]) -> Any:
+    def result_of(self, loss: float, reported: tuple[float, ...]) -> Any:
         """The loss, or ``(loss, extras)`` with the extras' numbers in the structure ``fn`` returned."""
-        if self._extras is None:
+        if self.extras is None:
             return loss
-        return loss, _rebuild(self._extras[0], iter(reported))
+        return loss, rebuild(self.extras[0], iter(reported))
 
-    def _inputs(self, args: tuple[Any, ...], who: str) -> list[float]:
+    def inputs_of(self, args: tuple[Any, ...], who: str) -> list[float]:
         """The numbers in ``args`` as one list of floats, after checking them against the recording."""
         specs = self._specs
         if len(args) != len(specs):
@@ -276,15 +276,15 @@ class Tape:
                 return list(map(float, flat))
         # the slow path: a nesting that is not the recorded one, or items that are not floats
         for x, spec, name in zip(args, specs, self._names):
-            error = _structure_error(x, spec, f"{who}: {name}")
+            error = structure_error(x, spec, f"{who}: {name}")
             if error is not None:
                 raise error
         paths: list[str] = []
         for x, name in zip(args, self._names):
-            _positions(x, f"{who}: {name}", paths)
+            check_positions(x, f"{who}: {name}", paths)
         for x, where in zip(flat, paths):
-            if not _is_number(x):
-                raise _not_a_number(where, x)
+            if not is_number(x):
+                raise not_a_number(where, x)
         return list(map(float, flat))
 
     def _normal_path(self, xs: list[float], backward: bool, seed: float = 1.0) -> Any:
@@ -293,11 +293,11 @@ class Tape:
         It computes the same numbers as a replay as long as the function takes no decision on them.
         """
         leaves = iter([Value(x) for x in xs])
-        result = self._fn(*(_rebuild(spec, leaves) for spec in self._specs))
-        extras = self._extras
+        result = self._fn(*(rebuild(spec, leaves) for spec in self._specs))
+        extras = self.extras
         out = result if extras is None else result[0]
         if backward:
             out.backward(seed)
         if extras is None:
             return float(out.data)
-        return float(out.data), _rebuild(extras[0], iter([v.data for v in _values_in(result[1])]))
+        return float(out.data), rebuild(extras[0], iter([v.data for v in values_in(result[1])]))

@@ -28,7 +28,7 @@ from ..primitive import Op
 from .boxes import MAX_PORTS, add_boxes, add_frames, box_ids, source_of
 from .collapse import Box, Collapsed
 from .collapse import collapse as collapse_graph
-from .layout import _check_int, _check_size, _Layout, _reaches, fmt, grad_field, record_text
+from .layout import Layout, check_int, check_size, fmt, grad_field, reaches, record_text
 from .render import graphviz_module, render_svg, save_graph
 
 __all__ = ["draw_dot", "render_svg", "save_graph", "COLLAPSE_ABOVE", "LAYOUT_MAX", "LAYOUT_ATTRS", "LARGE_LAYOUT_ATTRS", "LARGE_DRAWING"]
@@ -43,7 +43,7 @@ CURRENT_FILL = "#ffb74d"  # the frame's node pushing its gradient to its parents
 RECEIVING_FILL = "#fff3b0"  # its parents, receiving a contribution in this frame
 PENDING_COLOR = "#b5b5b5"  # a gradient not computed yet
 
-_RANKDIRS = ("LR", "RL", "TB", "BT")
+RANKDIRS = ("LR", "RL", "TB", "BT")
 
 #: Above this many Values, a graph with groups is drawn collapsed unless ``collapse=False``.
 COLLAPSE_ABOVE = 200
@@ -59,7 +59,7 @@ LAYOUT_ATTRS: dict[str, str] = {"nslimit": "1", "nslimit1": "1"}
 #: nodes costs as much as the layout).
 LARGE_LAYOUT_ATTRS: dict[str, str] = {"nslimit": "0.2", "nslimit1": "1", "mclimit": "0.1", "splines": "line"}
 LARGE_DRAWING = 600
-_graphviz = graphviz_module  # the name the other drawing modules import
+load_graphviz = graphviz_module  # the name the other drawing modules import
 
 
 # --- what the op table says about an op node -----------------------------------------------------
@@ -91,7 +91,7 @@ def _order_matters(op: Op) -> bool:
     return False
 
 
-def _parent_positions(node: Value) -> list[int]:
+def parent_positions(node: Value) -> list[int]:
     """The position in ``node.operands`` of each of ``node.parents``, in order.
 
     The engine stores the operands that need a gradient first, in the order of their natural
@@ -107,7 +107,7 @@ def _parent_positions(node: Value) -> list[int]:
 
 
 @dataclass(frozen=True)
-class _Overlay:
+class Overlay:
     """What one backprop frame adds to the plain drawing."""
 
     grads: Mapping[Value, float]  # the gradients known so far (absent: not computed yet)
@@ -115,11 +115,11 @@ class _Overlay:
     pushing: bool  # False in frame 0, where the root is only seeded
 
 
-def _build(
-    layout: _Layout,
+def build_graph(
+    layout: Layout,
     rankdir: str,
     show_grad: bool,
-    overlay: _Overlay | None,
+    overlay: Overlay | None,
     title: str,
     *,
     element_ids: bool = False,
@@ -143,7 +143,7 @@ def _build(
     copies_allowed = not element_ids if copies is None else copies
     boxed: Mapping[Value, Box] = collapsed.box_of if collapsed is not None else {}
     ids_of_boxes = box_ids(collapsed) if collapsed is not None else {}
-    gv = _graphviz()
+    gv = load_graphviz()
     drawn = len(layout.values) if collapsed is None else len(collapsed.shown) + len(collapsed.boxes)
     settings = {**LAYOUT_ATTRS, **(LARGE_LAYOUT_ATTRS if drawn > LARGE_DRAWING else {})}
     if (collapsed is not None and collapsed.boxes) or rankdir in ("TB", "BT"):
@@ -216,7 +216,7 @@ def _build(
         g.node(op_id, gv.nohtml(_op_symbol(v)), **op_attrs)
         g.edge(op_id, vid)
         local = v.local_grads
-        parent_of = {j: i for i, j in enumerate(_parent_positions(v))} if pushing_here else {}
+        parent_of = {j: i for i, j in enumerate(parent_positions(v))} if pushing_here else {}
         ordered = len(v.operands) == 2 and _order_matters(op_of(v).natural)
         from_boxes: dict[str, int] = {}
         for j, x in enumerate(v.operands):
@@ -263,7 +263,7 @@ def _build(
     return g
 
 
-def _frame_groups(g: Any, collapsed: Collapsed, layout: _Layout, ids_of_boxes: Mapping[Box, str]) -> None:
+def _frame_groups(g: Any, collapsed: Collapsed, layout: Layout, ids_of_boxes: Mapping[Box, str]) -> None:
     """Frame each open group around its shown Values (with their op nodes) and its closed subgroups."""
     members: dict[tuple[str, ...], list[str]] = {}
     for v in collapsed.shown:
@@ -380,21 +380,21 @@ def draw_dot(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"draw_dot: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-    _check_int("draw_dot: max_nodes", max_nodes, 1)
-    _check_int("draw_dot: ports", ports, 0)
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    check_int("draw_dot: max_nodes", max_nodes, 1)
+    check_int("draw_dot: ports", ports, 0)
     if depth is not None:
-        _check_int("draw_dot: depth", depth, 0)
+        check_int("draw_dot: depth", depth, 0)
     start = root
     if focus is not None:
         if not isinstance(focus, Value):
             raise TypeError(f"draw_dot: focus must be a Value, got {type(focus).__name__}")
-        if not _reaches(root, focus):
+        if not reaches(root, focus):
             raise ValueError("draw_dot: focus must be a Value that root was computed from; this one is not in root's graph")
         start = focus
-    _graphviz()
-    layout = _Layout(start, depth)
+    load_graphviz()
+    layout = Layout(start, depth)
     if collapse is None:
         collapse = expand is not None or (
             len(layout.values) > COLLAPSE_ABOVE and any(v in GROUPS for v in layout.values)
@@ -405,7 +405,7 @@ def draw_dot(
         raise ValueError("draw_dot: expand opens groups of a collapsed drawing; it cannot go with collapse=False")
     collapsed = collapse_graph(start, expand, values=layout.values) if collapse else None
     drawn = len(layout.values) if collapsed is None else len(collapsed.shown) + len(collapsed.boxes)
-    _check_size(layout, max_nodes, "draw_dot", drawn)
+    check_size(layout, max_nodes, "draw_dot", drawn)
     if drawn > LAYOUT_MAX:
         warnings.warn(
             f"draw_dot: {drawn} nodes to lay out, more than {LAYOUT_MAX}: Graphviz may take minutes. "
@@ -413,4 +413,4 @@ def draw_dot(
             "opening groups with expand=[...]), or draw a part (depth=, focus=)",
             stacklevel=2,
         )
-    return _build(layout, rankdir, show_grad, None, "", collapsed=collapsed, ports=ports)
+    return build_graph(layout, rankdir, show_grad, None, "", collapsed=collapsed, ports=ports)

@@ -53,13 +53,13 @@ def _visible(ch: str) -> str:
 
 
 # the names the other drawing modules have always imported
-_fmt, _grad_field, _record_text = fmt, grad_field, record_text
+format_number, _grad_field, _record_text = fmt, grad_field, record_text
 
 
 # --- which Values to draw ---------------------------------------------------------------------
 
 
-class _Layout:
+class Layout:
     """The Values of one drawing in a stable order, with the ids and names derived from it.
 
     ``values`` lists every drawn Value after all of its drawn operands (a depth-first walk
@@ -148,7 +148,7 @@ def _walk(start: Value, dist: dict[Value, int] | None, depth: int | None) -> lis
     return postorder(start, operand_values)
 
 
-def _reaches(root: Value, target: Value) -> bool:
+def reaches(root: Value, target: Value) -> bool:
     """Whether ``target`` is among the Values ``root`` was computed from (or is ``root``)."""
     seen = {root}
     stack = [root]
@@ -163,7 +163,7 @@ def _reaches(root: Value, target: Value) -> bool:
     return False
 
 
-def _check_size(layout: _Layout, max_nodes: int, what: str, count: int | None = None) -> None:
+def check_size(layout: Layout, max_nodes: int, what: str, count: int | None = None) -> None:
     count = len(layout.values) if count is None else count
     if count <= max_nodes:
         return
@@ -191,6 +191,6 @@ def _check_size(layout: _Layout, max_nodes: int, what: str, count: int | None = 
     )
 
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
+def check_int(name: str, value: Any, minimum: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")

@@ -3,7 +3,7 @@
 A page that held a whole drawing per step would grow as steps × Values (a 100-Value graph made
 25 MB). Instead the graph is laid out and rendered once, as one SVG in which every Value's
 record, every op node and every operand edge has a stable element id (``v3``, ``v3_op``,
-``v3_e0``: see :func:`autograd.viz.draw._build`). Each step is then a few facts that the page's
+``v3_e0``: see :func:`autograd.viz.draw.build_graph`). Each step is then a few facts that the page's
 script (``player.js``) applies to that drawing:
 
 * ``node``: the index of the Value whose gradient is passed on (``v<node>``, orange);
@@ -39,7 +39,7 @@ from ..engine import Value
 from .collapse import parse_expand
 from .draw import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL, render_svg
 from .layout import fmt, grad_field
-from .steps import NO_INPUTS, _question, _watch, caption_parts
+from .steps import NO_INPUTS, caption_parts, quiz_question, watch_pass
 from .views import player_views
 
 __all__ = ["player_content", "Content", "compact_svg", "QUIZ_RTOL", "QUIZ_ATOL", "COLOURS"]
@@ -92,7 +92,7 @@ def player_content(
     the first drawing (see :func:`autograd.viz.views.player_views`). Needs Graphviz's ``dot``.
     """
     paths = None if expand is None else parse_expand(expand, f"{who}: expand")
-    watched = _watch(root, max_nodes, who, rankdir, whole=False)
+    watched = watch_pass(root, max_nodes, who, rankdir, whole=False)
     layout = watched.layout
     index = {v: i for i, v in enumerate(layout.values)}
     widest = {v: grad_field(None) for v in layout.values if v.requires_grad}
@@ -109,7 +109,7 @@ def player_content(
         else:
             record["set"] = [[index[p.parent], grad_field(p.after)] for p in step.pushes]
             record["edges"] = [[p.position, fmt(p.local)] for p in step.pushes]
-            prompt, answers = _question(step, layout)
+            prompt, answers = quiz_question(step, layout)
             record["question"] = prompt
             record["answers"] = [[label, _number(want), fmt(want)] for label, want in answers]
         for i, text in record["set"]:

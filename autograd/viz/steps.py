@@ -26,8 +26,8 @@ from typing import Any
 
 from ..engine import Value, op_of
 from ..graph import chain_rule
-from .draw import _RANKDIRS, _build, _graphviz, _Overlay, _parent_positions
-from .layout import _check_int, _check_size, _fmt, _Layout
+from .draw import RANKDIRS, Overlay, build_graph, load_graphviz, parent_positions
+from .layout import Layout, check_int, check_size, format_number
 
 __all__ = ["backprop_steps", "backprop_frames", "BackpropStep", "BACKPROP_MAX_NODES", "BACKPROP_FRAMES_MAX_NODES"]
 
@@ -76,7 +76,7 @@ def _watched_pass(root: Value) -> list[_Step]:
     def watch(node: Value, grad: float, pushes: list[tuple[Value, float, float]]) -> None:
         if node.is_leaf:  # a leaf root: it pushes nothing, and the seed was its only step
             return
-        positions = _parent_positions(node)
+        positions = parent_positions(node)
         done = []
         for i, (parent, local, after) in enumerate(pushes):
             done.append(_Push(parent, positions[i], local, known.get(parent), after))
@@ -163,12 +163,12 @@ class BackpropStep:
 class _Pass:
     """One backward pass, watched: the drawing's layout, the steps, and a caption for each."""
 
-    layout: _Layout
+    layout: Layout
     steps: list[_Step]
     captions: list[str]
 
 
-def _watch(root: Value, max_nodes: int, who: str, rankdir: str = "LR", whole: bool = True) -> _Pass:
+def watch_pass(root: Value, max_nodes: int, who: str, rankdir: str = "LR", whole: bool = True) -> _Pass:
     """``root``'s pass, after checking the arguments of the public function ``who``.
 
     ``whole``: the whole graph is drawn at once, so it must have at most ``max_nodes`` Values
@@ -178,19 +178,19 @@ def _watch(root: Value, max_nodes: int, who: str, rankdir: str = "LR", whole: bo
         raise TypeError(f"{who}: root must be a Value, got {type(root).__name__}")
     if not root.requires_grad:
         raise ValueError(f"{who}: root does not require grad (a constant), so there is nothing to backpropagate")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"{who}: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-    _check_int(f"{who}: max_nodes", max_nodes, 1)
-    _graphviz()
-    layout = _Layout(root, None)
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"{who}: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    check_int(f"{who}: max_nodes", max_nodes, 1)
+    load_graphviz()
+    layout = Layout(root, None)
     if whole:
-        _check_size(layout, max_nodes, who)
+        check_size(layout, max_nodes, who)
     steps = _watched_pass(root)
     total = len(steps) - 1
     return _Pass(layout, steps, [_caption(k, total, step, layout) for k, step in enumerate(steps)])
 
 
-def _written(node: Value, layout: _Layout) -> tuple[Any, list[str], str]:
+def _written(node: Value, layout: Layout) -> tuple[Any, list[str], str]:
     """``node``'s op (as written, in its natural order), its operands' names, and how it was computed."""
     op = op_of(node).natural  # for 2 - x, the op of a - b: node.operands is in its order
     names = [layout.name(x) for x in node.operands]
@@ -200,7 +200,7 @@ def _written(node: Value, layout: _Layout) -> tuple[Any, list[str], str]:
     return op, names, expression
 
 
-def _caption(k: int, total: int, step: _Step, layout: _Layout) -> str:
+def _caption(k: int, total: int, step: _Step, layout: Layout) -> str:
     """What step ``k`` did, in words and numbers, with the formulas the op table gives."""
     header, formulas = caption_parts(k, total, step, layout)
     name, grad = layout.names[step.node], step.grad
@@ -208,12 +208,12 @@ def _caption(k: int, total: int, step: _Step, layout: _Layout) -> str:
     for push, formula in zip(step.pushes, formulas):
         pname = layout.names[push.parent]
         d = push.local
-        value = "" if formula == _fmt(d) else f" = {_fmt(d)}"
+        value = "" if formula == format_number(d) else f" = {format_number(d)}"
         if not push.before:  # not computed yet, or 0: the sum is just what arrives
-            result = _fmt(push.after)
+            result = format_number(push.after)
         else:
-            result = f"{_fmt(push.before)} + {_fmt(d * grad)} = {_fmt(push.after)}"
-        lines.append(f"∂{name}/∂{pname} = {formula}{value};  {pname}.grad += {_fmt(d)} × {_fmt(grad)}  →  {result}")
+            result = f"{format_number(push.before)} + {format_number(d * grad)} = {format_number(push.after)}"
+        lines.append(f"∂{name}/∂{pname} = {formula}{value};  {pname}.grad += {format_number(d)} × {format_number(grad)}  →  {result}")
     if k > 0 and not step.pushes:
         lines.append(NO_INPUTS)
     return "\n".join(lines)
@@ -223,7 +223,7 @@ def _caption(k: int, total: int, step: _Step, layout: _Layout) -> str:
 NO_INPUTS = "It has no inputs that need a gradient."
 
 
-def caption_parts(k: int, total: int, step: _Step, layout: _Layout) -> tuple[str, list[str]]:
+def caption_parts(k: int, total: int, step: _Step, layout: Layout) -> tuple[str, list[str]]:
     """Step ``k``'s caption as its first line and, for each push, the partial derivative as a
     formula (the op table's words): the player's page holds these and writes each push's line
     from them and the step's numbers, as :func:`_caption` does."""
@@ -238,7 +238,7 @@ def caption_parts(k: int, total: int, step: _Step, layout: _Layout) -> tuple[str
     rule = op.doc or f"the op {op.name!r}"
     partials = op.partial_texts(names, name)
     header = (
-        f"Step {k} of {total}: {name} = {expression} sends its gradient {name}.grad = {_fmt(grad)} "
+        f"Step {k} of {total}: {name} = {expression} sends its gradient {name}.grad = {format_number(grad)} "
         f"back to its inputs (rule: {rule})."
     )
     formulas = []
@@ -250,7 +250,7 @@ def caption_parts(k: int, total: int, step: _Step, layout: _Layout) -> tuple[str
     return header, formulas
 
 
-def _question(step: _Step, layout: _Layout) -> tuple[str, list[tuple[str, float]]]:
+def quiz_question(step: _Step, layout: Layout) -> tuple[str, list[tuple[str, float]]]:
     """The quiz at a step: what the learner is shown, and each answer (who receives, how much).
 
     The learner sees how the node was computed, the numbers it was computed from, and the
@@ -259,12 +259,12 @@ def _question(step: _Step, layout: _Layout) -> tuple[str, list[tuple[str, float]
     node = step.node
     name = layout.names[node]
     _, _, expression = _written(node, layout)
-    given = [f"{layout.names[x]} = {_fmt(x.data)}" for x in dict.fromkeys(x for x in node.operands if isinstance(x, Value))]
+    given = [f"{layout.names[x]} = {format_number(x.data)}" for x in dict.fromkeys(x for x in node.operands if isinstance(x, Value))]
     if len(given) > _MAX_GIVEN:
         given = given[:_MAX_GIVEN] + ["… (the rest are in the drawing)"]
     prompt = (
-        f"{name} = {expression} = {_fmt(node.data)}" + (f", where {', '.join(given)}" if given else "") + ". "
-        f"Its gradient {name}.grad = {_fmt(step.grad)} has arrived. "
+        f"{name} = {expression} = {format_number(node.data)}" + (f", where {', '.join(given)}" if given else "") + ". "
+        f"Its gradient {name}.grad = {format_number(step.grad)} has arrived. "
         f"What does each input receive, ∂{name}/∂input × {name}.grad?"
     )
     parents = [layout.names[p.parent] for p in step.pushes]
@@ -300,19 +300,19 @@ def backprop_steps(root: Value, rankdir: str = "LR", max_nodes: int = BACKPROP_M
     >>> print(steps[-1].caption.splitlines()[2])
     ∂b/∂a = a = 3;  a.grad += 3 × 1  →  3 + 3 = 6
     """
-    watched = _watch(root, max_nodes, "backprop_steps", rankdir)
+    watched = watch_pass(root, max_nodes, "backprop_steps", rankdir)
     history = _History(watched.steps)
     total = len(watched.steps) - 1
     result = []
     for k, (step, caption) in enumerate(zip(watched.steps, watched.captions)):
         grads = _Grads(history, k)
-        draw = _drawer(watched.layout, rankdir, _Overlay(grads, step.node, k > 0), f"step {k} of {total}")
+        draw = _drawer(watched.layout, rankdir, Overlay(grads, step.node, k > 0), f"step {k} of {total}")
         result.append(BackpropStep(k, step.node, caption, grads, draw))
     return result
 
 
-def _drawer(layout: _Layout, rankdir: str, overlay: _Overlay, title: str) -> Callable[[], Any]:
-    return lambda: _build(layout, rankdir, True, overlay, title)
+def _drawer(layout: Layout, rankdir: str, overlay: Overlay, title: str) -> Callable[[], Any]:
+    return lambda: build_graph(layout, rankdir, True, overlay, title)
 
 
 def backprop_frames(root: Value, rankdir: str = "LR", max_nodes: int = BACKPROP_FRAMES_MAX_NODES) -> list[Any]:
@@ -333,6 +333,6 @@ def backprop_frames(root: Value, rankdir: str = "LR", max_nodes: int = BACKPROP_
     """
     if not isinstance(root, Value):
         raise TypeError(f"backprop_frames: root must be a Value, got {type(root).__name__}")
-    _check_int("backprop_frames: max_nodes", max_nodes, 1)
-    _check_size(_Layout(root, None), max_nodes, "backprop_frames")
+    check_int("backprop_frames: max_nodes", max_nodes, 1)
+    check_size(Layout(root, None), max_nodes, "backprop_frames")
     return [s.frame for s in backprop_steps(root, rankdir=rankdir, max_nodes=max_nodes)]

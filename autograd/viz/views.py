@@ -34,8 +34,8 @@ from typing import Any
 from ..engine import Value
 from ..groups import SEPARATOR
 from .collapse import effective_groups
-from .draw import _build
-from .layout import _check_size, _Layout, record_text
+from .draw import build_graph
+from .layout import Layout, check_size, record_text
 
 __all__ = ["Views", "player_views", "AUTO_COLLAPSE"]
 
@@ -75,12 +75,12 @@ def _paths(values: Sequence[Value]) -> list[tuple[str, ...]]:
     return [groups.get(v, ()) for v in values]
 
 
-class _ViewLayout(_Layout):
+class _ViewLayout(Layout):
     """A view as the drawing code reads a layout: the Values drawn as records, and the id of
     every Value, a hidden one's being its box's (so an op's edge from it starts at the box)."""
 
 
-    def __init__(self, full: _Layout, items: Sequence[str]) -> None:  # noqa: D107 - no walk: it is given
+    def __init__(self, full: Layout, items: Sequence[str]) -> None:  # noqa: D107 - no walk: it is given
         self.start = full.start
         self.values = [v for v, item in zip(full.values, items) if item[0] == "v"]
         self.ids = {v: item for v, item in zip(full.values, items)}
@@ -120,12 +120,12 @@ def _items(
 
 
 def _draw(
-    full: _Layout, items: list[str], groups: Sequence[tuple[str, int, int]], rankdir: str,
+    full: Layout, items: list[str], groups: Sequence[tuple[str, int, int]], rankdir: str,
     grad_texts: Mapping[Value, str], opens: set[int],
 ) -> Any:
     """One view's Digraph: the plain player's drawing of the Values shown, plus a box for each
     closed group and an edge into it from each item it reads."""
-    graph = _build(
+    graph = build_graph(
         _ViewLayout(full, items), rankdir, True, None, "", element_ids=True, grad_texts=grad_texts, copies=False
     )
     _bundle(graph)
@@ -176,7 +176,7 @@ def _bundle(graph: Any) -> None:
 
 
 def player_views(
-    full: _Layout, expand: Sequence[tuple[str, ...]] | None, max_nodes: int, rankdir: str,
+    full: Layout, expand: Sequence[tuple[str, ...]] | None, max_nodes: int, rankdir: str,
     grad_texts: Mapping[Value, str], who: str,
 ) -> Views:
     """The groups of ``full`` (the whole graph, every Value in order) and the views the player
@@ -208,7 +208,7 @@ def player_views(
         # the first view is laid out by Graphviz in Python; the others in the page, where edges cost more
         if shown > max_nodes or (g >= 0 and edges > MAX_EDGES):
             if g < 0 and not index:  # no groups to close: the whole graph is too big
-                _check_size(full, max_nodes, who)
+                check_size(full, max_nodes, who)
             if g < 0:
                 raise ValueError(
                     f"{who}: the first drawing would show {shown} Values, more than "
@@ -225,7 +225,7 @@ def player_views(
     return Views(groups, opened, focus, item_lists, drawings)
 
 
-def _edge_count(full: _Layout, items: Sequence[str]) -> int:
+def _edge_count(full: Layout, items: Sequence[str]) -> int:
     """How many edges a view draws: an op's, one per operand (one per box it reads from) and
     one to its result; and one into a box from each item it reads."""
     count = 0

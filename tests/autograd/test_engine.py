@@ -14,7 +14,7 @@ from fractions import Fraction
 import pytest
 
 from autograd import Value, dot, enable_grad, is_grad_enabled, matvec, no_grad, sum_values
-from autograd.engine import _data, stored_operands
+from autograd.engine import number_of, stored_operands
 from autograd.graph import topological_order
 
 # --- construction and errors -----------------------------------------------------------------
@@ -369,5 +369,5 @@ def test_matvec_without_biases_and_its_errors() -> None:
 def test_sum_values_value_is_reproduced_by_its_stored_operands_to_the_last_bit() -> None:
     # numbers are stored after the terms that need a gradient, and are added in that order too
     s = sum_values([Value(1.0), 1e16, Value(1.0), -1e16])
-    assert [_data(x) for x in stored_operands(s)] == [1.0, 1.0, 1e16, -1e16]
+    assert [number_of(x) for x in stored_operands(s)] == [1.0, 1.0, 1e16, -1e16]
     assert s.data == sum([1.0, 1.0, 1e16, -1e16], 0.0)

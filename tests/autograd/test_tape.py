@@ -532,7 +532,7 @@ def test_ints_are_numbers_like_floats() -> None:
 
 def test_the_sum_formula_of_python_3_12_is_exact_too(monkeypatch: pytest.MonkeyPatch) -> None:
     # where sum() of floats is compensated (Python ≥ 3.12) the tape calls sum() as the engine does
-    monkeypatch.setattr(tape_module, "_SUM_IS_LEFT_TO_RIGHT", False)
+    monkeypatch.setattr(tape_module, "SUM_IS_LEFT_TO_RIGHT", False)
     model = MLP(3, [6, 1], seed=4)
     fn = lambda x: (model(x) - x[0]) ** 2 + sum_values(model.parameters())  # noqa: E731
     tape = record(fn, [0.1, 0.2, 0.3])

@@ -315,10 +315,10 @@ def test_c_sums_follow_python_3_12s_compensated_sum_when_asked() -> None:
     assert "#define VG_COMPENSATED 1" in layout.source
     ctape = CTape(tape, layout, build(layout.source))
     for x, y in ((1e16, -1e16), (1e100, 1.0), (3.0, -2.0), (INF, 1.0)):
-        loss, _, _ = ctape._run([x, y], [1.0], None)
+        loss, _, _ = ctape.run_numbers([x, y], [1.0], None)
         assert same(loss, neumaier([1.0, x, y]))
-    assert same(ctape._run([1e16, -1e16], [1.0], None)[0], 1.0)  # where adding left to right gives 0.0
-    assert codegen._SUM_IS_LEFT_TO_RIGHT or "VG_COMPENSATED 1" in record(tape._fn, 1.0, 1.0, backend="c").c_source
+    assert same(ctape.run_numbers([1e16, -1e16], [1.0], None)[0], 1.0)  # where adding left to right gives 0.0
+    assert codegen.SUM_IS_LEFT_TO_RIGHT or "VG_COMPENSATED 1" in record(tape._fn, 1.0, 1.0, backend="c").c_source
 
 
 # --- training with the parameters in C ---------------------------------------------------------

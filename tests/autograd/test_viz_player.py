@@ -23,7 +23,7 @@ from helpers import hide_module, require, require_program
 
 from autograd import Value, dot, viz
 from autograd.graph import chain_rule, topological_order
-from autograd.viz.layout import _grad_field, _Layout
+from autograd.viz.layout import Layout, _grad_field
 from autograd.viz.playback import QUIZ_RTOL, compact_svg
 
 
@@ -101,7 +101,7 @@ def test_the_page_is_self_contained_and_draws_the_graph_once(tmp_path: os.PathLi
 def test_every_value_op_and_operand_edge_has_its_element(tmp_path: os.PathLike[str]) -> None:
     o = reused()
     page = viz.backprop_html(o)
-    values = _Layout(o, None).values
+    values = Layout(o, None).values
     ids = set(re.findall(r'<g id="vg-player-([^"]+)" class="(?:node|edge)"', page))
     for i, v in enumerate(values):
         assert f"v{i}" in ids
@@ -116,7 +116,7 @@ def test_every_value_op_and_operand_edge_has_its_element(tmp_path: os.PathLike[s
 def test_replaying_the_change_sets_ends_at_backwards_grads(build: Any) -> None:
     root = build()
     data = player_data(viz.backprop_html(root))
-    values = _Layout(root, None).values
+    values = Layout(root, None).values
     shown: dict[int, str | None] = {i: None for i in data["grads"]}
     for k, step in enumerate(data["steps"]):
         for i, before, after in step["set"]:
@@ -272,7 +272,7 @@ def test_a_big_grouped_graph_starts_as_boxes_and_each_group_has_its_view() -> No
     from autograd.viz.views import AUTO_COLLAPSE
 
     root = grouped_step()
-    values = _Layout(root, None).values
+    values = Layout(root, None).values
     assert len(values) > AUTO_COLLAPSE
     page = viz.backprop_html(root)
     data = player_data(page)

@@ -23,7 +23,7 @@ from helpers import headless_chromium, require, require_program
 
 from autograd import Value, dot, sum_values
 from autograd.graph import topological_order
-from autograd.viz.layout import _grad_field, _Layout
+from autograd.viz.layout import Layout, _grad_field
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def slide(driver: Any, k: int) -> None:
 def assert_shows_step(shot: dict[str, Any], root: Value, steps: list[Any], k: int) -> None:
     """The page at step k shows exactly the gradients backprop_steps knows after step k, greys
     the rest, and marks the node passing its gradient on and the parents receiving it."""
-    values = _Layout(root, None).values
+    values = Layout(root, None).values
     step = steps[k]
     assert shot["step"] == k and " ".join(shot["caption"].split()) == " ".join(step.caption.split())
     for i, v in enumerate(values):
@@ -133,10 +133,10 @@ def test_the_steps_show_the_chain_rules_grads_and_end_at_backwards(browser: Any,
 
     fresh = squared_neuron()
     fresh.backward()
-    grads = {_Layout(fresh, None).names[v]: _grad_field(v.grad) for v in topological_order(fresh)}
-    names = _Layout(o, None).names
+    grads = {Layout(fresh, None).names[v]: _grad_field(v.grad) for v in topological_order(fresh)}
+    names = Layout(o, None).names
     shown = snapshot(browser)["records"]
-    for i, v in enumerate(_Layout(o, None).values):
+    for i, v in enumerate(Layout(o, None).values):
         if v.requires_grad:
             assert shown[f"v{i}"]["grad"] == grads[names[v]]  # what backward() leaves in .grad
 
@@ -334,7 +334,7 @@ def test_a_thousand_value_layer_is_a_small_page_that_opens_and_steps(browser: An
     from autograd.viz import backprop_steps, draw_backprop
 
     loss = mlp_layer_loss(31, 30)
-    count = len(_Layout(loss, None).values)
+    count = len(Layout(loss, None).values)
     assert count >= 1000
     path = tmp_path / "layer.html"
     started = time.perf_counter()
@@ -367,7 +367,7 @@ def test_a_thousand_value_layer_is_a_small_page_that_opens_and_steps(browser: An
     )
     loss.backward()
     shown = snapshot(browser)["records"]
-    for i, v in enumerate(_Layout(loss, None).values):
+    for i, v in enumerate(Layout(loss, None).values):
         if v.requires_grad:
             assert shown[f"v{i}"]["grad"] == _grad_field(v.grad), v
 
@@ -489,7 +489,7 @@ def test_a_grouped_step_opens_a_box_by_a_click_and_steps_and_quizzes_at_both_lev
     slide(browser, 10_000)
     root.backward()
     shown = snapshot(browser)["records"]
-    values = _Layout(root, None).values
+    values = Layout(root, None).values
     assert shown
     for key, record in shown.items():
         v = values[int(key[1:])]

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...guard import GuardError
 from ..check import same as _same
-from ..codegen import _SUM_IS_LEFT_TO_RIGHT
+from ..codegen import SUM_IS_LEFT_TO_RIGHT
 from ..guards import guard_error
 from ..replay import Tape
 from .build import Library, build
@@ -56,11 +56,11 @@ class ExactnessError(RuntimeError):
     """The C code of a tape computed another number than the Python replay; the message says where."""
 
 
-def _zeros(n: int) -> array[float]:
+def zeros(n: int) -> array[float]:
     return array("d", bytes(8 * max(n, 1)))
 
 
-def _address(a: array[Any]) -> int:
+def address_of(a: array[Any]) -> int:
     return int(a.buffer_info()[0])
 
 
@@ -91,13 +91,13 @@ class CTape(Tape):
         self.library_path = library.path
         self.cached = library.cached
         self.compile_seconds = library.seconds
-        self._library = library
+        self.library = library
         plan = self.plan
-        self._v, self._g = _zeros(layout.n_values), _zeros(layout.n_values)
-        self._d, self._s = _zeros(layout.n_partials), _zeros(layout.scratch)
+        self.values, self.grads = zeros(layout.n_values), zeros(layout.n_values)
+        self._d, self._s = zeros(layout.n_partials), zeros(layout.scratch)
         for position, x in layout.constants:
-            self._v[position] = x
-        self._buffers = tuple(_address(a) for a in (self._v, self._d, self._g, self._s))
+            self.values[position] = x
+        self._buffers = tuple(address_of(a) for a in (self.values, self._d, self.grads, self._s))
         lib = library.lib
         i, i64, f = ctypes.c_int, ctypes.c_int64, ctypes.c_double
         for name, argtypes in (
@@ -121,7 +121,7 @@ class CTape(Tape):
         #: a block of samples while the backward pass of the one before runs, when the batch is big
         #: enough for it to pay. The numbers are the same to the bit with any number of threads.
         self.threads = default_threads()
-        self._slots_buffer = _zeros(0)
+        self._slots_buffer = zeros(0)
         if layout.lanes:
             lib.vg_lanes_count.restype = ctypes.c_int
             lib.vg_batch_lanes.argtypes = [_P, _P, _P, i64, i64, _P, i64, i, f, _P, _P, i]
@@ -131,16 +131,16 @@ class CTape(Tape):
             lib.vg_lanes_buffer.argtypes = [i64]
             self._lane_numbers = int(lib.vg_lanes_buffer(layout.scratch))
             self._c_batch_lanes = lib.vg_batch_lanes
-        self._p0 = plan.first_param
-        self._p1 = plan.first_param + len(plan.params)
+        self.param_start = plan.first_param
+        self.param_end = plan.first_param + len(plan.params)
         self._out = layout.position[plan.output]
         self._extra_at = [layout.position[e] for e in plan.extras]
 
     def _lane_slots(self, slots: int) -> int:
         """The address of room for ``slots`` blocks' lane buffers (grown when first needed)."""
         if len(self._slots_buffer) < slots * self._lane_numbers:
-            self._slots_buffer = _zeros(slots * self._lane_numbers)
-        return _address(self._slots_buffer)
+            self._slots_buffer = zeros(slots * self._lane_numbers)
+        return address_of(self._slots_buffer)
 
     def _pays(self, count: int) -> int:
         """The threads a batch of ``count`` samples uses. A second thread pays only when each
@@ -164,7 +164,7 @@ class CTape(Tape):
         k, sample = int(self._s[at]), int(self._s[at + 1])
         guard = self.plan.guards[k]
         position = self.layout.position
-        v = self._v
+        v = self.values
 
         def value(x: Any) -> float:
             return float(v[position[x]]) if isinstance(x, int) else float(x)
@@ -172,37 +172,37 @@ class CTape(Tape):
         return guard_error(self._who, guard, value(guard.left), value(guard.right), None if sample < 0 else sample)
 
     def _load(self, data: Sequence[float], grads: Sequence[float] | None) -> None:
-        if self._p1 > self._p0:
-            self._v[self._p0 : self._p1] = array("d", data)
+        if self.param_end > self.param_start:
+            self.values[self.param_start : self.param_end] = array("d", data)
             if grads is not None:
-                self._g[self._p0 : self._p1] = array("d", grads)
+                self.grads[self.param_start : self.param_end] = array("d", grads)
 
-    def _run(self, xs: list[float], data: list[float], grads: list[float] | None, seed: float = 1.0) -> Any:
+    def run_numbers(self, xs: list[float], data: list[float], grads: list[float] | None, seed: float = 1.0) -> Any:
         """One replay, as the Python tape's code: ``(loss, grads or None, extras)``."""
         n = self.plan.n_inputs
         if n:
-            self._v[0:n] = array("d", xs)
+            self.values[0:n] = array("d", xs)
         self._load(data, grads)
         if self._c_run(*self._buffers, grads is not None, seed):
             raise self._guard_failed()
-        v = self._v
-        new = None if grads is None else self._g[self._p0 : self._p1].tolist()
+        v = self.values
+        new = None if grads is None else self.grads[self.param_start : self.param_end].tolist()
         return v[self._out], new, tuple([v[e] for e in self._extra_at])
 
     def _batch(self, rows: list[list[float]], data: list[float], grads: list[float] | None, seed: float) -> Any:
         """Replay each row of inputs in turn (see :meth:`Tape.batch`), inside one call of the C code."""
         self._load(data, grads)
         flat = array("d", [x for row in rows for x in row])
-        losses, extras = self._batch_flat(flat, len(rows), grads is not None, seed)
-        new = None if grads is None else self._g[self._p0 : self._p1].tolist()
+        losses, extras = self.batch_flat(flat, len(rows), grads is not None, seed)
+        new = None if grads is None else self.grads[self.param_start : self.param_end].tolist()
         return losses, new, extras
 
-    def _batch_flat(self, flat: Any, count: int, backward: bool, seed: float) -> tuple[list[float], list[tuple[float, ...]]]:
+    def batch_flat(self, flat: Any, count: int, backward: bool, seed: float) -> tuple[list[float], list[tuple[float, ...]]]:
         """Run ``count`` samples whose inputs follow one another in the doubles of the buffer ``flat``,
         on the parameters' numbers (and gradients) already in the C arrays: the losses and extras."""
-        losses = _zeros(count)
+        losses = zeros(count)
         ne = len(self._extra_at)
-        extras = _zeros(count * ne)
+        extras = zeros(count * ne)
         source = (ctypes.c_double * 0).from_buffer(flat) if count and self.plan.n_inputs else None
         where = source and ctypes.addressof(source)
         failed = 0
@@ -212,10 +212,10 @@ class CTape(Tape):
             slots = 1 if threads == 1 else min(_MAX_SLOTS, -(-count // self.lanes))
             self._c_batch_lanes(
                 v, g, self._lane_slots(slots), slots, self.layout.scratch, where, count, backward, seed,
-                _address(losses), _address(extras), threads,
+                address_of(losses), address_of(extras), threads,
             )  # fmt: skip
         else:
-            failed = self._c_batch(*self._buffers, where, count, backward, seed, _address(losses), _address(extras))
+            failed = self._c_batch(*self._buffers, where, count, backward, seed, address_of(losses), address_of(extras))
         del source
         if failed:
             raise self._guard_failed()
@@ -227,7 +227,7 @@ def compile_tape(tape: Tape) -> CTape:
     """``tape`` compiled to C, checked to compute the Python replay's numbers to the bit (raises
     CompilerNotFound, CompileError, :class:`~autograd.tape.cbackend.emit.MissingFormula` or
     :class:`ExactnessError`)."""
-    layout = emit(tape.plan, compensated=not _SUM_IS_LEFT_TO_RIGHT)
+    layout = emit(tape.plan, compensated=not SUM_IS_LEFT_TO_RIGHT)
     ctape = CTape(tape, layout, build(layout.source))
     check(ctape)
     return ctape
@@ -251,10 +251,10 @@ def check(tape: CTape) -> None:
     rng = random.Random(1)
     trials = [(xs, data, [0.0] * len(data)), (_fresh(xs, rng), data, _fresh(data, rng))]
     trials.append((_fresh(xs, rng), _fresh(data, rng), [0.0] * len(data)))
-    seeded = tape._python(seeded=True)
+    seeded = tape.python_replay(seeded=True)
     for inputs, params, grads in trials:
         expected = _or_guard(seeded, inputs, params, list(grads), 1.0)
-        got = _or_guard(tape._run, list(inputs), params, list(grads))
+        got = _or_guard(tape.run_numbers, list(inputs), params, list(grads))
         if isinstance(expected, GuardError) or isinstance(got, GuardError):
             _same_guard(expected, got)
             continue
@@ -315,9 +315,9 @@ def _agree(expected: Any, got: Any) -> bool:
 def _diagnose(tape: CTape, xs: list[float], data: list[float], grads: list[float]) -> None:
     """Raise an ExactnessError naming the first number where C and Python differ."""
     traced = tape.variant(trace=True)(list(xs), list(data), list(grads), 1.0)
-    tape._run(list(xs), data, list(grads))
+    tape.run_numbers(list(xs), data, list(grads))
     layout, plan = tape.layout, tape.plan
-    v, d, g = tape._v, tape._d, tape._g
+    v, d, g = tape.values, tape._d, tape.grads
 
     def where(step: Any) -> str:
         name = step.op.name if step.op is not None else "a fused chain of +"

@@ -30,7 +30,7 @@ from typing import Any, Union
 
 from ...coerce import as_float
 from ...engine import Value
-from .ctape import CTape, _address, _zeros
+from .ctape import CTape, address_of, zeros
 
 
 def _rate(x: Any, name: str, high: float | None = None) -> float:
@@ -98,10 +98,10 @@ class SGDRule:
         self.check(n)
         first = self.velocity is None
         if first:
-            self.velocity = _zeros(n)
+            self.velocity = zeros(n)
         assert self.velocity is not None
         lib.vg_sgd(
-            data, grads, _address(self.velocity), n, self.lr, self.momentum, self.weight_decay,
+            data, grads, address_of(self.velocity), n, self.lr, self.momentum, self.weight_decay,
             int(self.nesterov), int(first),
         )  # fmt: skip
         if self.momentum == 0.0:
@@ -148,7 +148,7 @@ class AdamRule:
         """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""
         self.check(n)
         if self.m is None or self.v is None:
-            self.m, self.v = _zeros(n), _zeros(n)
+            self.m, self.v = zeros(n), zeros(n)
         self.t += 1
         b1, b2 = self.betas
         # as nn.optim.Adam computes them, in Python: the same floats
@@ -156,7 +156,7 @@ class AdamRule:
         sqrt_bias2 = math.sqrt(1.0 - b2**self.t)
         step_size = self.lr / bias1
         lib.vg_adam(
-            data, grads, _address(self.m), _address(self.v), n, self.lr, b1, b2, self.eps,
+            data, grads, address_of(self.m), address_of(self.v), n, self.lr, b1, b2, self.eps,
             self.weight_decay, int(self.decoupled), step_size, sqrt_bias2,
         )  # fmt: skip
 
@@ -194,7 +194,7 @@ class Trainer:
         self.rule = rule
         self._where = where
         self._data = array("d", [p.data for p in plist])
-        self._grads = _zeros(len(plist))
+        self._grads = zeros(len(plist))
         self._index: dict[int, array[int]] = {}
         self._lib: ctypes.CDLL | None = None
         # Where the parameters are now: our arrays, or the parameter region of the arrays of the
@@ -213,46 +213,46 @@ class Trainer:
             except KeyError:
                 raise ValueError("Trainer: the tape has a parameter that is not among the trainer's params") from None
             index = self._index[id(tape)] = array("i", positions or [0])
-            self._lib = tape._library.lib
+            self._lib = tape.library.lib
         return index
 
     def _at(self) -> tuple[int, int]:
         """The addresses of the parameters' numbers and gradients, wherever they are now."""
         home = self._home
         if home is None:
-            return _address(self._data), _address(self._grads)
-        return _address(home._v) + 8 * home._p0, _address(home._g) + 8 * home._p0
+            return address_of(self._data), address_of(self._grads)
+        return address_of(home.values) + 8 * home.param_start, address_of(home.grads) + 8 * home.param_start
 
     def _go_home(self) -> None:
         """Bring the parameters back into the trainer's own arrays."""
         if self._home is not None:
             data, grads = self._at()
             n = 8 * len(self.params)
-            ctypes.memmove(_address(self._data), data, n)
-            ctypes.memmove(_address(self._grads), grads, n)
+            ctypes.memmove(address_of(self._data), data, n)
+            ctypes.memmove(address_of(self._grads), grads, n)
             self._home = None
 
     def _exchange(self, tape: CTape, into_tape: bool) -> None:
         """Copy the parameters' numbers and gradients into the tape's arrays, or its gradients back."""
-        n = tape._p1 - tape._p0
+        n = tape.param_end - tape.param_start
         if not n:
             return
         index = self._indices(tape)
         if n == len(self.params) and index == self._identity():
             if into_tape and self._home is not tape:  # the tape takes the parameters over
                 self._go_home()
-                ctypes.memmove(_address(tape._v) + 8 * tape._p0, _address(self._data), 8 * n)
-                ctypes.memmove(_address(tape._g) + 8 * tape._p0, _address(self._grads), 8 * n)
+                ctypes.memmove(address_of(tape.values) + 8 * tape.param_start, address_of(self._data), 8 * n)
+                ctypes.memmove(address_of(tape.grads) + 8 * tape.param_start, address_of(self._grads), 8 * n)
                 self._home = tape
             return
         self._go_home()
-        lib = tape._library.lib
-        offset = 8 * tape._p0
+        lib = tape.library.lib
+        offset = 8 * tape.param_start
         if into_tape:
-            lib.vg_gather(_address(tape._v) + offset, _address(self._data), _address(index), n)
-            lib.vg_gather(_address(tape._g) + offset, _address(self._grads), _address(index), n)
+            lib.vg_gather(address_of(tape.values) + offset, address_of(self._data), address_of(index), n)
+            lib.vg_gather(address_of(tape.grads) + offset, address_of(self._grads), address_of(index), n)
         else:
-            lib.vg_scatter(_address(self._grads), _address(tape._g) + offset, _address(index), n)
+            lib.vg_scatter(address_of(self._grads), address_of(tape.grads) + offset, address_of(index), n)
 
     def _identity(self) -> array[int]:
         identity = self._index.get(-1)
@@ -266,7 +266,7 @@ class Trainer:
 
     def run(self, tape: CTape, samples: Sequence[Sequence[Any]], scale: float = 1.0) -> list[Any]:
         """Run ``tape`` on each sample in turn (as :meth:`CTape.batch`), adding the gradients here."""
-        rows = [tape._inputs(tuple(s), f"Trainer.run: samples[{i}]") for i, s in enumerate(samples)]
+        rows = [tape.inputs_of(tuple(s), f"Trainer.run: samples[{i}]") for i, s in enumerate(samples)]
         flat = array("d", [x for row in rows for x in row])
         return self.run_flat(tape, flat, len(rows), scale)
 
@@ -291,9 +291,9 @@ class Trainer:
         self._exchange(tape, into_tape=True)
         if self.threads is not None:
             tape.threads = self.threads
-        losses, extras = tape._batch_flat(flat, count, True, as_float(scale, "Trainer.run: scale"))
+        losses, extras = tape.batch_flat(flat, count, True, as_float(scale, "Trainer.run: scale"))
         self._exchange(tape, into_tape=False)
-        return [tape._result(loss, e) for loss, e in zip(losses, extras)]
+        return [tape.result_of(loss, e) for loss, e in zip(losses, extras)]
 
     def update(self) -> None:
         """Apply the rule once to every parameter, from the gradients held here."""
