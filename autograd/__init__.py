@@ -11,6 +11,12 @@ every node gets its gradient.
 >>> round(c.data, 6), round(a.grad, 6), round(b.grad, 6)
 (0.999329, -0.004023, 0.002682)
 
+autograd's public API is what this package exports (``__all__``), and the names in ``__all__``
+of its documented modules: :mod:`autograd.tape` and :mod:`autograd.tape.cbackend` (recording,
+replaying, compiling to C, training in C), :mod:`autograd.viz` (drawing and the backprop player),
+:mod:`autograd.groups` (which group made a Value), :mod:`autograd.fileio` (atomic writes, guarded
+reads) and :mod:`autograd.ops` (the op table). ``nn`` is built on these alone (a test checks it).
+
 The same ``import autograd`` name is used by the unrelated HIPS ``autograd`` package: install
 the two in separate environments.
 """

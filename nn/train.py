@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from autograd import Value, gc_paused, no_grad
-from autograd.tape.check import check_backend
+from autograd.tape import check_backend
 
 from .checks import check_samples
 from .data import batches

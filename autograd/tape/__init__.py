@@ -84,7 +84,8 @@ whole batch, adding every sample's gradients: the code then does not grow with t
 
 from ..guard import GuardError
 from .cache import Compiled, CompileWarning, compiled
+from .check import check_backend
 from .record import record
 from .replay import Tape
 
-__all__ = ["record", "Tape", "compiled", "Compiled", "CompileWarning", "GuardError"]
+__all__ = ["record", "Tape", "compiled", "Compiled", "CompileWarning", "GuardError", "check_backend"]

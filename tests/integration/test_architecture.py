@@ -177,3 +177,30 @@ def test_no_module_imports_in_a_circle():
                 path_.append(child)
                 stack.append((child, iter(sorted(graph[child]))))
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+#: autograd's public faces: nn may import from these, and only the names in their __all__.
+PUBLIC_FACES = ("autograd", "autograd.tape", "autograd.tape.cbackend", "autograd.viz", "autograd.groups", "autograd.fileio", "autograd.ops")
+
+
+def test_nn_is_built_only_on_autograds_public_api():
+    """The README says so: every import of autograd in nn is of a name that one of autograd's
+    public faces exports (its ``__all__``)."""
+    import importlib
+
+    exported = {face: set(importlib.import_module(face).__all__) for face in PUBLIC_FACES}
+    found = []
+    for path in sorted((ROOT / "nn").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "autograd":
+                if node.module not in exported:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports from {node.module}, not a public face")
+                    continue
+                found += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: {node.module}.{a.name} is not in its __all__"
+                    for a in node.names
+                    if a.name not in exported[node.module]
+                ]
+            elif isinstance(node, ast.Import) and any(a.name.startswith("autograd.") and a.name not in exported for a in node.names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports a module of autograd that is not a public face")
+    assert not found, "\n".join(found)
