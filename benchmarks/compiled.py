@@ -24,7 +24,8 @@ from fixtures import Weights, batches
 from peers import ALPHA, DIGITS_LR, LR, Task, _resetter, valuegrad_mlp
 
 from autograd import dot, record
-from autograd.tape.cbackend import SGDRule, Trainer
+from autograd.tape.cbackend import Trainer
+from nn.update_rules import SGDRule
 
 
 @contextmanager

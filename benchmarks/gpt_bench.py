@@ -160,7 +160,8 @@ class ValuegradGPTC(ValuegradGPTReplay):
         return compiler_missing()
 
     def task(self, sizes: Sizes, weights: dict[str, list[list[float]]], seqs: list[list[int]]) -> Task:
-        from autograd.tape.cbackend import AdamRule, Trainer
+        from autograd.tape.cbackend import Trainer
+        from nn.update_rules import AdamRule
 
         with empty_cache():  # the compiler really runs, and is part of the recording's time
             tape, params, _, recording = self.recorded(sizes, weights, seqs)

@@ -41,9 +41,10 @@ class Training:
     """
 
     def __init__(self, model: GPT, tape: Tape, lr: float = 0.01, seed: int = 0) -> None:
-        from autograd.tape.cbackend import AdamRule, CTape, Trainer
+        from autograd.tape.cbackend import CTape, Trainer
 
         from .optim import Adam
+        from .update_rules import AdamRule
 
         if not isinstance(model, GPT):
             raise TypeError(f"Training: model expects a GPT, got {type(model).__name__}")

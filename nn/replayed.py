@@ -17,9 +17,10 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from autograd import Tape, Value, record
-from autograd.tape.cbackend import AdamRule, CTape, SGDRule, Trainer
+from autograd.tape.cbackend import CTape, Trainer
 
 from .optim import SGD, Adam
+from .update_rules import AdamRule, SGDRule
 
 
 class _Optimizer(Protocol):
@@ -79,20 +80,23 @@ class ReplayedSteps:
         self.tapes: dict[int, Tape] = {}
         self._step = step
         self._trainer: Trainer | None = None
+        self._rule: SGDRule | AdamRule | None = None  # the rule of the running epoch's trainer
         self._in_c = backend == "c"  # False once a tape came back in Python (no C compiler)
 
     def begin_epoch(self) -> None:
         """With the C back end and nn's SGD or Adam: take the parameters and the optimizer's state into C."""
         rule = rule_of(self.optimizer) if self._in_c else None
         if rule is not None:
+            self._rule = rule
             self._trainer = Trainer(self.optimizer.params, rule)  # type: ignore[attr-defined]
 
     def end_epoch(self) -> None:
         """Write the parameters and the optimizer's state back (also when the epoch stopped on an error)."""
         trainer, self._trainer = self._trainer, None
-        if trainer is not None:
+        rule, self._rule = self._rule, None
+        if trainer is not None and rule is not None:
             trainer.sync()
-            give_back(trainer.rule, self.optimizer)
+            give_back(rule, self.optimizer)
 
     def zero_grad(self) -> None:
         if self._trainer is not None:

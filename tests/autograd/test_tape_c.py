@@ -23,19 +23,18 @@ import autograd.tape.codegen as codegen
 from autograd import Tape, Value, record, sum_values
 from autograd.ops import OPS, Op
 from autograd.tape.cbackend import (
-    AdamRule,
     CompileError,
     CompilerWarning,
     CTape,
     ExactnessError,
     MissingFormula,
-    SGDRule,
     Trainer,
 )
 from autograd.tape.cbackend.build import build, cache_dir
 from autograd.tape.cbackend.emit import emit
 from nn import MLP, SGD, Adam, cross_entropy
 from nn.optim import Optimizer
+from nn.update_rules import AdamRule, SGDRule
 
 INF, NAN = float("inf"), float("nan")
 

@@ -24,7 +24,8 @@ from helpers import require_program
 
 from autograd import Value, apply, record
 from autograd.ops import Op
-from autograd.tape.cbackend import AdamRule, CacheError, CompileError, CTape, SGDRule, Trainer
+from autograd.tape.cbackend import CacheError, CompileError, CTape, Trainer
+from nn.update_rules import AdamRule, SGDRule
 
 #: A library whose constructor leaves a mark: if the mark appears, the planted library was loaded.
 PLANTED = '#include <stdio.h>\n__attribute__((constructor)) static void planted(void) { fclose(fopen("%s", "w")); }\n'

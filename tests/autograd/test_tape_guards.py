@@ -20,7 +20,7 @@ from helpers import require_program
 from autograd import GuardError, Tape, Value, record
 from autograd.guard import recording_decisions
 from autograd.tape.cbackend import CTape, Trainer
-from autograd.tape.cbackend.trainer import SGDRule
+from nn.update_rules import SGDRule
 
 W = Value(0.75, label="w")
 

@@ -20,10 +20,11 @@ import autograd.tape.cbackend.build as build_module
 import autograd.tape.cbackend.ctape as ctape_module
 from autograd import Tape, Value, dot, record, sum_values
 from autograd.ops import OPS
-from autograd.tape.cbackend import CTape, SGDRule, Trainer
+from autograd.tape.cbackend import CTape, Trainer
 from autograd.tape.cbackend.build import build
 from autograd.tape.cbackend.emit import emit
 from nn import MLP, cross_entropy
+from nn.update_rules import SGDRule
 
 INF, NAN = float("inf"), float("nan")
 

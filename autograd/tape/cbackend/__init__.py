@@ -38,7 +38,8 @@ loaded only once it has been checked (see :mod:`.build`).
 What it adds to a Tape: :meth:`CTape.batch` runs a tape recorded on ONE sample over a whole
 batch inside C (4 samples at a time in SIMD lanes when no parameter is pushed twice per sample,
 on a second thread when it pays: :mod:`.lanes`, same numbers to the bit), and :class:`Trainer` keeps the parameters in C between steps and updates them
-there (SGD or Adam, the arithmetic of ``nn.optim``), so that neither the batch size nor the
+there with an update rule it is given (``nn.update_rules``: SGD or Adam, the arithmetic of
+``nn.optim``, in C beside it), so that neither the batch size nor the
 number of parameters turns into Python work.
 """
 
@@ -47,10 +48,11 @@ from __future__ import annotations
 import warnings
 
 from ..replay import Tape
-from .build import CacheError, CompileError, CompilerNotFound
-from .ctape import CTape, ExactnessError, compile_tape
+from .build import CacheError, CompileError, CompilerNotFound, Library
+from .build import build as build_library
+from .ctape import CTape, ExactnessError, address_of, compile_tape, zeros
 from .emit import MissingFormula
-from .trainer import AdamRule, SGDRule, Trainer
+from .trainer import Trainer, UpdateRule
 
 __all__ = [
     "CTape",
@@ -63,8 +65,11 @@ __all__ = [
     "ExactnessError",
     "MissingFormula",
     "Trainer",
-    "SGDRule",
-    "AdamRule",
+    "UpdateRule",
+    "build_library",
+    "Library",
+    "address_of",
+    "zeros",
 ]
 
 

@@ -105,8 +105,6 @@ class CTape(Tape):
             ("vg_batch", [_P, _P, _P, _P, _P, i64, i, f, _P, _P]),
             ("vg_gather", [_P, _P, _P, i64]),
             ("vg_scatter", [_P, _P, _P, i64]),
-            ("vg_sgd", [_P, _P, _P, i64, f, f, f, i, i]),
-            ("vg_adam", [_P, _P, _P, _P, i64, f, f, f, f, f, i, f, f]),
         ):
             function = getattr(lib, name)
             function.argtypes = argtypes
