@@ -10,15 +10,7 @@ addresses of the parameters' numbers and gradients.
 The C is compiled once per process (and cached across processes) by the C back end's cache,
 :func:`autograd.tape.cbackend.build_library`, which checks what it loads as it does for tapes.
 
->>> from autograd import Value, record
->>> from autograd.tape.cbackend import Trainer
->>> w = Value(0.0)
->>> tape = record(lambda x, y: (w * x - y) ** 2, 1.0, 2.0, backend="c")      # doctest: +SKIP
->>> trainer = Trainer([w], SGDRule(lr=0.1))                                 # doctest: +SKIP
->>> for _ in range(50):                                                     # doctest: +SKIP
-...     trainer.step(tape, [(1.0, 2.0), (2.0, 4.0)], scale=0.5)
->>> trainer.sync(); round(w.data, 6)                                        # doctest: +SKIP
-2.0
+See :mod:`autograd.tape.cbackend.trainer` for a Trainer stepping with an :class:`SGDRule`.
 """
 
 from __future__ import annotations

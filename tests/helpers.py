@@ -139,3 +139,4 @@ def headless_chromium(window: str = "1200,900", log_requests: bool = False) -> I
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+

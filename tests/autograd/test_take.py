@@ -12,7 +12,9 @@ import sysconfig
 from typing import Any
 
 import pytest
-from helpers import require_program
+from helpers import (
+    require_program,
+)
 
 from autograd import GuardError, Value, compiled, dot, logsumexp, record, take
 from autograd.tape.cbackend import CTape
@@ -44,14 +46,6 @@ def engine(tokens: list[int]) -> tuple[float, list[float]]:
 
 def bits(xs: list[float]) -> list[tuple[bool, float, float]]:
     return [(x != x, 0.0 if x != x else x, math.copysign(1.0, x)) for x in xs]
-
-
-@pytest.fixture(params=["python", "c"])
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "c":
-        cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-        require_program(shlex.split(cc)[0])
-    return str(request.param)
 
 
 def test_take_on_the_engine_is_the_chosen_value_and_its_gradient_goes_there_alone() -> None:

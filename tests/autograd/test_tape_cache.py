@@ -6,15 +6,11 @@ compared bit for bit (losses and every gradient)."""
 from __future__ import annotations
 
 import math
-import os
-import shlex
-import sysconfig
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from helpers import require_program
 
 from autograd import Value, compiled, dot
 from autograd.tape.cache import Compiled, CompileWarning
@@ -53,14 +49,6 @@ def loss_of_a_document(xs: list[float]) -> Value:
         if h > 0.1:  # a Python branch: guarded
             h = h * 2.0
     return h * h
-
-
-@pytest.fixture(params=["python", "c"])
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "c":
-        cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-        require_program(shlex.split(cc)[0])
-    return str(request.param)
 
 
 def test_one_tape_per_length_and_per_branch_equal_to_the_engine_bit_for_bit(backend: str) -> None:

@@ -15,7 +15,9 @@ import sysconfig
 from collections.abc import Callable
 
 import pytest
-from helpers import require_program
+from helpers import (
+    require_program,
+)
 
 from autograd import GuardError, Tape, Value, record
 from autograd.guard import recording_decisions
@@ -59,14 +61,6 @@ CASES: dict[str, tuple[Callable[[Value], Value], float, list[float], list[float]
     "format": (lambda x: x * W * len(f"{x:.2f}"), 1.0, [1.0], [10.0]),
     "a decision on a parameter": (lambda x: x * 2.0 if W > 0.5 else x * 3.0, 1.0, [4.0], []),
 }
-
-
-@pytest.fixture(params=["python", "c"])
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "c":
-        cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-        require_program(shlex.split(cc)[0])
-    return str(request.param)
 
 
 def same(a: float, b: float) -> bool:
