@@ -139,4 +139,3 @@ def headless_chromium(window: str = "1200,900", log_requests: bool = False) -> I
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
-
