@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from typing import Any
 
 from ..fileio import write_atomic
@@ -42,9 +43,25 @@ def graphviz_module() -> Any:
 RENDER_TIMEOUT = 120.0
 
 
+#: How drawings are laid out where there is no ``dot`` program: None runs ``dot`` (the usual case).
+_layout: Callable[[str, str], bytes] | None = None
+
+
+def use_layout(layout: Callable[[str, str], bytes] | None) -> None:
+    """Lay drawings out with ``layout(dot_source, fmt) -> bytes`` instead of the ``dot`` program,
+    or with ``dot`` again for None. For a place with no ``dot`` to run: the in-browser playground
+    (Pyodide) gives Graphviz compiled to WebAssembly here."""
+    global _layout
+    if layout is not None and not callable(layout):
+        raise TypeError(f"use_layout: layout expects a function (dot_source, fmt) -> bytes, or None, got {type(layout).__name__}")
+    _layout = layout
+
+
 def _pipe(graph: Any, fmt: str) -> bytes:
     """Run Graphviz's ``dot`` on ``graph``'s source, stopping it after ``RENDER_TIMEOUT`` seconds."""
     graphviz_module()
+    if _layout is not None:
+        return _layout(graph.source, fmt)
     exe = shutil.which("dot")
     if exe is None:
         raise RuntimeError(_NO_DOT)

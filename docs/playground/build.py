@@ -40,9 +40,16 @@ PYODIDE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.
 VIZ = "viz.js"  # one ES module, its WebAssembly inside
 
 
-def _run(cmd: list[str], **kwargs: object) -> None:
+def _run(cmd: list[str], quiet: bool = False, **kwargs: object) -> None:
+    """Run ``cmd``; with ``quiet`` its output is shown only if it fails (pip warns on stderr about
+    index locations in the machine's configuration, which would fail the strict docs build)."""
     try:
-        subprocess.run(cmd, check=True, **kwargs)  # type: ignore[call-overload]
+        if quiet:
+            done = subprocess.run(cmd, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{done.stdout}{done.stderr}")
+        else:
+            subprocess.run(cmd, check=True, **kwargs)  # type: ignore[call-overload]
     except FileNotFoundError as e:
         raise SystemExit(f"the playground needs {cmd[0]!r} to build (node and npm: apt-get install nodejs npm)") from e
 
@@ -100,7 +107,7 @@ def pypi_wheels() -> list[Path]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--require-hashes",
-              "-r", str(requirements), "-d", str(folder)])
+              "-r", str(requirements), "-d", str(folder)], quiet=True)
         stamp.write_text(requirements.read_text())
     return sorted(folder.glob("*.whl"))
 

@@ -32,6 +32,7 @@ import graphviz.backend.execute as graphviz_execute
 
 import autograd  # noqa: F401 (every example uses it: imported while the page starts, not at the first Run)
 import autograd.viz  # noqa: F401
+from autograd.viz import render
 
 Post = Callable[[str, str], None]
 CELL = "<cell>"
@@ -47,6 +48,14 @@ def use_layout(layout: Callable[[str, str], str]) -> None:
     global _layout
     _layout = layout
     graphviz_execute.run_check = _run_check
+    render.use_layout(_render)
+
+
+def _render(source: str, fmt: str) -> bytes:
+    """autograd.viz's drawings, laid out by Graphviz in WebAssembly (SVG only)."""
+    if _layout is None or fmt != "svg":
+        raise RuntimeError(f"the playground draws SVG only (asked for {fmt!r})")
+    return _layout(source, "dot").encode("utf-8")
 
 
 def _run_check(cmd: Any, *, input: Any = None, input_lines: Any = None, encoding: str | None = None, **kwargs: Any) -> Any:

@@ -56,6 +56,13 @@ def test_the_wheel_installs_and_its_demo_writes_the_player(tmp_path: Path) -> No
         names = set(archive.namelist())
     missing = {*ASSETS, "autograd/py.typed", "autograd/viz/__init__.py", "nn/__init__.py"} - names
     assert not missing, f"the wheel lacks {sorted(missing)}: see [tool.setuptools] in pyproject.toml"
+    # every file the packages keep beside their code (C headers and sources, JS, CSS, HTML, vendored
+    # files) is package data: a file the code reads at run time and the wheel lacks fails only there
+    tracked = subprocess.run(["git", "ls-files", "autograd", "nn"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    data = {name for name in tracked if not name.endswith((".py", ".md")) and "/tests/" not in name}
+    assert data, "git ls-files found no package data"
+    missing = data - names
+    assert not missing, f"the wheel lacks {sorted(missing)}: add them to [tool.setuptools.package-data] in pyproject.toml"
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
