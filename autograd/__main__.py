@@ -28,6 +28,9 @@ from .nary import dot
 
 _GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot")
 
+#: The largest --max-nodes: a drawing of more Values would take Graphviz hours, whatever the expression.
+MAX_DRAWN = 100_000
+
 
 def _build_neuron() -> tuple[Value, list[Value]]:
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
@@ -78,8 +81,8 @@ def draw(args: argparse.Namespace) -> int:
         return _fail(f"-o {args.output!r}: the file name must end in .svg, .png, .pdf or .dot")
     if args.backprop is not None and os.path.splitext(args.backprop)[1].lower() not in (".html", ".htm"):
         return _fail(f"--backprop {args.backprop!r}: the file name must end in .html")
-    if args.max_nodes is not None and args.max_nodes < 1:
-        return _fail(f"--max-nodes {args.max_nodes}: must be at least 1")
+    if args.max_nodes is not None and not 1 <= args.max_nodes <= MAX_DRAWN:
+        return _fail(f"--max-nodes {args.max_nodes}: must be from 1 to {MAX_DRAWN:,}")
     try:
         bindings = parse_bindings(args.at)
         variables = {name: Value(x, label=name) for name, x in bindings.items()}
@@ -139,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction (default LR)")
     d.add_argument(
         "--max-nodes", type=int, default=None, metavar="N",
-        help=f"refuse to draw more Values than this (default 500 for -o, {BACKPROP_MAX_NODES} for --backprop)",
+        help=f"refuse to draw more Values than this (default 500 for -o, {BACKPROP_MAX_NODES} for --backprop; "
+        f"at most {MAX_DRAWN:,})",
     )
     d.set_defaults(func=draw)
     return parser

@@ -204,6 +204,8 @@ def test_max_nodes_is_passed_on(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["draw", expression, "--at", "x=1", "-o", str(out), "--max-nodes", "20"]) == 0
     assert out.read_text(encoding="utf-8").count("shape=record") == 20
     assert main(["draw", "x", "--at", "x=1", "-o", str(tmp_path / "h.dot"), "--max-nodes", "0"]) == 2
+    assert main(["draw", "x", "--at", "x=1", "-o", str(tmp_path / "h.dot"), "--max-nodes", str(10**9)]) == 2
+    assert "must be from 1 to 100,000" in capsys.readouterr().err
     assert not (tmp_path / "h.dot").exists()
 
 
