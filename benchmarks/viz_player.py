@@ -36,7 +36,7 @@ from autograd.graph import topological_order  # noqa: E402
 
 
 def _pages() -> dict[str, Callable[[], Value]]:
-    from viz import gpt_step, training_step
+    from viz_shapes import gpt_step, training_step
 
     return {"mlp": lambda: training_step(0), "gpt": lambda: gpt_step(0)}
 

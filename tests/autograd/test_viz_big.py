@@ -19,7 +19,7 @@ from autograd.viz.layout import fmt
 from nn import MLP, hinge_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import viz as shapes  # noqa: E402  (benchmarks/viz.py: the shapes the benchmark measures)
+import viz_shapes as shapes  # noqa: E402  (benchmarks/viz_shapes.py: the shapes the benchmark measures)
 
 
 @pytest.fixture(autouse=True)
