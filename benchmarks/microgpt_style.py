@@ -1,7 +1,8 @@
 """A GPT trained on scalars, in the style of Karpathy's microgpt: documents of varying length, one
 at a time, token lookups, its own Adam. Written for valuegrad (not a copy), to show that such a
-program runs eagerly and, changing four lines, from tapes that :func:`autograd.compiled` records
-and replays (in C with ``backend="c"``), with the same losses.
+program runs eagerly and, changing five lines, from tapes that :func:`autograd.compiled` records
+and replays (in C with ``backend="c"``, where the parameters and Adam's state also stay), with
+the same losses.
 
     python benchmarks/microgpt_style.py [--steps N] [--backend eager|python|c]
 
@@ -32,6 +33,7 @@ from typing import Any
 
 from autograd import Value, compiled, logsumexp, take
 from nn.text import zen_of_python
+from nn.update_rules import AdamRule
 
 LR, BETA1, BETA2, EPS = 0.01, 0.85, 0.99, 1e-8
 
@@ -108,13 +110,35 @@ def doc_loss(model: Model, tokens: list[Any]) -> Value:
     return sum(losses) * (1.0 / n)
 
 
+def adam(params: list[Value], m: list[float], v: list[float], lr: float, t: int) -> None:
+    """The program's own Adam, step ``t`` (from 1), with bias correction; then the gradients are
+    cleared. Written as PyTorch writes it (the step size and ``√(1 − β₂ᵗ)`` taken out of the loop),
+    so that ``nn.update_rules.AdamRule``, the same arithmetic in C, gives the same bits."""
+    step_size = lr / (1.0 - BETA1**t)
+    sqrt_bias2 = math.sqrt(1.0 - BETA2**t)
+    for i, p in enumerate(params):
+        g = p.grad
+        m[i] = BETA1 * m[i] + (1.0 - BETA1) * g
+        v[i] = BETA2 * v[i] + (1.0 - BETA2) * g * g
+        p.data = p.data - step_size * m[i] / (math.sqrt(v[i]) / sqrt_bias2 + EPS)
+        p.grad = 0.0
+
+
 def train(
     steps: int, backend: str = "eager", sizes: tuple[int, int, int, int] = (16, 4, 16, 14), seed: int = 0,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train for ``steps`` documents; ``backend`` is ``"eager"`` (the normal engine) or the back end
     of :func:`autograd.compiled` (``"python"`` or ``"c"``); ``sizes`` are the embedding's width, the
-    heads, the context and the longest word. Returns the losses and the timings."""
+    heads, the context and the longest word. Returns the losses, the timings (``first``: the first
+    step, which records; ``recording``: all steps that recorded; ``per_step``: the mean of the
+    others) and the parameters' final numbers.
+
+    The lines marked (1) to (5) are the whole change from eager to compiled: the step is wrapped
+    once, with the parameters and Adam given to it (with ``backend="c"`` both stay in C between
+    documents: Adam's arithmetic is ``nn.update_rules.AdamRule``, the same as :func:`adam`'s to the
+    bit), and read back at the end.
+    """
     n_embd, n_head, block, longest = sizes
     docs, letters = documents(longest)
     boundary = len(letters)
@@ -122,35 +146,39 @@ def train(
     m = [0.0] * len(model.params)
     v = [0.0] * len(model.params)
     losses: list[float] = []
-    step_fn = None if backend == "eager" else compiled(lambda t: doc_loss(model, t), backend=backend, max_tapes=32)  # (1)
+    step_fn = None
+    if backend != "eager":  # (1) the step, compiled, with the parameters and Adam beside it
+        step_fn = compiled(lambda t: doc_loss(model, t), backend=backend, max_tapes=32, params=model.params, rule=AdamRule(LR, (BETA1, BETA2), EPS))  # fmt: skip
     started = time.perf_counter()
     replays: list[float] = []  # the steps that did not record: what a tape costs once it exists
+    recording: list[float] = []
     for step in range(steps):
         began, before = time.perf_counter(), 0 if step_fn is None else step_fn.recordings
         doc = docs[step % len(docs)]
         tokens = [boundary] + [letters.index(ch) for ch in doc] + [boundary]
-        if step_fn is None:  # (2)-(4): eagerly, the graph is built and backpropagated
+        lr = LR * (1.0 - step / steps)
+        if step_fn is None:  # eagerly: the graph is built, backpropagated, and Adam steps
             loss = doc_loss(model, tokens)
             loss.backward()
             losses.append(loss.data)
-        else:  # compiled: the loss is a float, the gradients are in .grad
-            losses.append(step_fn(tokens))
-        lr = LR * (1.0 - step / steps)
-        for i, p in enumerate(model.params):  # Adam, with bias correction
-            m[i] = BETA1 * m[i] + (1.0 - BETA1) * p.grad
-            v[i] = BETA2 * v[i] + (1.0 - BETA2) * p.grad**2
-            m_hat = m[i] / (1.0 - BETA1 ** (step + 1))
-            v_hat = v[i] / (1.0 - BETA2 ** (step + 1))
-            p.data -= lr * m_hat / (math.sqrt(v_hat) + EPS)
-            p.grad = 0.0
-        if step_fn is None or step_fn.recordings == before:
-            replays.append(time.perf_counter() - began)
+            adam(model.params, m, v, lr, step + 1)
+        else:
+            losses.append(step_fn(tokens))  # (2) forward and backward, from a tape
+            step_fn.update(lr)  # (3) Adam (in C with backend="c")
+            step_fn.zero_grad()  # (4)
+        (replays if step_fn is None or step_fn.recordings == before else recording).append(time.perf_counter() - began)
         if log is not None and (step + 1) % max(1, steps // 10) == 0:
             log(f"step {step + 1:5} / {steps}: loss {losses[-1]:.4f}")
+    if step_fn is not None:
+        step_fn.sync()  # (5) the parameters' numbers back into the Values
     seconds = time.perf_counter() - started
     recordings = 0 if step_fn is None else step_fn.recordings
     per_step = sum(replays) / len(replays) if replays else math.nan
-    return {"losses": losses, "seconds": seconds, "recordings": recordings, "params": len(model.params), "per_step": per_step}
+    return {
+        "losses": losses, "seconds": seconds, "recordings": recordings, "params": len(model.params),
+        "per_step": per_step, "first": (recording or replays)[0] if steps else math.nan,
+        "recording": sum(recording), "final": [p.data for p in model.params],
+    }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

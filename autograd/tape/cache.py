@@ -31,14 +31,16 @@ those of its recording, and each new recording is checked against the engine.
 from __future__ import annotations
 
 import warnings
+from array import array
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..engine import Value
 from ..guard import GuardError
 from ..mode import is_anomaly_enabled
 from .args import Spec, structure_of
+from .cbackend import CTape, Trainer, UpdateRule, address_of
 from .check import check_backend
 from .record import record
 from .replay import Tape
@@ -85,10 +87,18 @@ class Compiled:
     ran on the normal path).
     """
 
-    def __init__(self, fn: Callable[..., Any], backend: str, max_tapes: int) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], backend: str, max_tapes: int,
+        params: Sequence[Value] | None = None, rule: UpdateRule | None = None,
+    ) -> None:  # fmt: skip
         self.fn = fn
         self.backend = backend
         self.max_tapes = max_tapes
+        #: the parameters :meth:`update` steps (None without a ``rule``)
+        self.params = None if params is None else list(params)
+        #: the update rule :meth:`update` applies (``nn.update_rules.AdamRule``, say), or None
+        self.rule = rule
+        self._trainer: Trainer | None = None  # with backend "c" and a rule: the parameters, kept in C
         self._tapes: OrderedDict[int, tuple[tuple[Spec, ...], Tape]] = OrderedDict()
         self._ids = 0
         self._unrecordable: set[tuple[Spec, ...] | None] = set()
@@ -131,15 +141,64 @@ class Compiled:
             if spec != key:
                 continue
             try:
-                result = tape(*args) if backward else tape.forward(*args)
+                result = self._replay(tape, args, backward)
             except GuardError:
                 continue  # another branch: try the next tape of this structure, or record
             self._tapes.move_to_end(handle)
             return result
+        self.sync()  # recording reads the parameters' numbers off the Values
         recorded = self._record(key, args)
         if recorded is None:
             return self._normal_path(args, backward)
-        return recorded(*args) if backward else recorded.forward(*args)
+        return self._replay(recorded, args, backward)
+
+    def _replay(self, tape: Tape, args: tuple[Any, ...], backward: bool) -> Any:
+        """``tape`` forward and backward (or forward only) on ``args``: in the Trainer that keeps
+        the parameters in C when there is one for it, else on the Values."""
+        if backward and self.rule is not None and isinstance(tape, CTape):
+            trainer = self._trainer
+            if trainer is None:
+                assert self.params is not None
+                trainer = self._trainer = Trainer(self.params, self.rule)
+            return trainer.run(tape, [args])[0]
+        self.sync()  # the Values must hold the parameters' numbers
+        return tape(*args) if backward else tape.forward(*args)
+
+    def update(self, lr: float | None = None) -> None:
+        """One step of the ``rule`` on ``params`` from the gradients added so far (``lr``, if given,
+        first becomes the rule's learning rate). With the C back end the parameters and the
+        gradients stay in C between calls (:class:`~autograd.tape.cbackend.Trainer`): read them
+        after :meth:`sync`. The gradients stay as they were: :meth:`zero_grad` clears them."""
+        rule, params = self.rule, self.params
+        if rule is None or params is None:
+            raise RuntimeError(f"compiled({self.__name__}).update: there is no update rule; pass params= and rule= to compiled()")
+        if lr is not None:
+            rule.lr = lr  # type: ignore[attr-defined]
+        if self._trainer is not None:
+            self._trainer.update()
+            return
+        data = array("d", [p.data for p in params] or [0.0])
+        grads = array("d", [p.grad for p in params] or [0.0])
+        rule.apply(address_of(data), address_of(grads), len(params))
+        for p, x in zip(params, data):
+            p.data = x
+
+    def zero_grad(self) -> None:
+        """Set the gradients of ``params`` to 0.0 (where they are now: in C, or in the Values)."""
+        if self.params is None:
+            raise RuntimeError(f"compiled({self.__name__}).zero_grad: which parameters? pass params= to compiled()")
+        if self._trainer is not None:
+            self._trainer.zero_grad()
+        else:
+            for p in self.params:
+                p.grad = 0.0
+
+    def sync(self) -> None:
+        """Write the parameters' numbers and gradients, kept in C between calls, into the Values
+        (nothing to do without a Trainer). Later calls take them from the Values again."""
+        trainer, self._trainer = self._trainer, None
+        if trainer is not None:
+            trainer.sync()
 
     def _record(self, key: tuple[Spec, ...], args: tuple[Any, ...]) -> Tape | None:
         """Record ``fn`` on ``args`` and keep the tape; None (after one warning) if it cannot be."""
@@ -150,6 +209,14 @@ class Compiled:
             self._warn(f"compiled({self.__name__}): cannot record it ({e}); it runs on the normal path")
             return None
         self.recordings += 1
+        if self.params is not None:
+            held = set(self.params)
+            outside = [p for p in tape.parameters if p not in held]
+            if outside:
+                raise ValueError(
+                    f"compiled({self.__name__}): fn reads {len(outside)} parameter(s) that are not in params "
+                    f"(the first: {outside[0]!r}): update() would never move them; pass every parameter fn uses"
+                )
         same_structure = sum(1 for spec, _ in self._tapes.values() if spec == key)
         if same_structure >= self.max_tapes:
             self._warn(
@@ -171,6 +238,7 @@ class Compiled:
     def _normal_path(self, args: tuple[Any, ...], backward: bool) -> Any:
         """``fn(*args)`` on the engine, then ``backward()``: what the tapes reproduce."""
         self.fallbacks += 1
+        self.sync()
         result = self.fn(*args)
         loss = result[0] if isinstance(result, tuple) and len(result) == 2 else result
         if not isinstance(loss, Value):
@@ -189,7 +257,10 @@ def _numbers(x: Any) -> Any:
     return type(x)(_numbers(item) for item in x)
 
 
-def compiled(fn: Callable[..., Any] | None = None, *, backend: str = "python", max_tapes: int = 8) -> Any:
+def compiled(
+    fn: Callable[..., Any] | None = None, *, backend: str = "python", max_tapes: int = 8,
+    params: Sequence[Value] | None = None, rule: UpdateRule | None = None,
+) -> Any:  # fmt: skip
     """``fn`` as a :class:`Compiled` step: recorded on its first call, replayed after, recorded
     again for a new structure of arguments or when a decision on the numbers goes another way.
 
@@ -200,8 +271,26 @@ def compiled(fn: Callable[..., Any] | None = None, *, backend: str = "python", m
     check_backend(backend, "compiled")
     if isinstance(max_tapes, bool) or not isinstance(max_tapes, int) or max_tapes < 1:
         raise ValueError(f"compiled: max_tapes expects an int of at least 1, got {max_tapes!r}")
+    if rule is not None:
+        if params is None:
+            raise ValueError("compiled: rule= updates params=: give both, or neither")
+        if not (callable(getattr(rule, "check", None)) and callable(getattr(rule, "apply", None))):
+            raise TypeError(
+                f"compiled: rule expects an update rule with check(n) and apply(data, grads, n) "
+                f"(nn.update_rules.SGDRule or AdamRule), got {type(rule).__name__}"
+            )
+    if params is not None:
+        if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
+            raise TypeError(f"compiled: params expects a list of Values, got {type(params).__name__}")
+        for i, p in enumerate(params):
+            if not isinstance(p, Value):
+                raise TypeError(f"compiled: params[{i}] expects a Value, got {type(p).__name__}")
+        if len(set(params)) != len(params):
+            raise ValueError("compiled: params holds a Value twice")
+        if rule is not None:
+            rule.check(len(params))
     if fn is None:
-        return lambda f: compiled(f, backend=backend, max_tapes=max_tapes)
+        return lambda f: compiled(f, backend=backend, max_tapes=max_tapes, params=params, rule=rule)
     if not callable(fn):
         raise TypeError(f"compiled: fn expects a function, got {type(fn).__name__}")
-    return Compiled(fn, backend, max_tapes)
+    return Compiled(fn, backend, max_tapes, params, rule)

@@ -143,3 +143,106 @@ def test_compile_checks_its_arguments() -> None:
         compiled(lambda x: x, backend="cuda")
     with pytest.raises(TypeError, match="fn expects a function, got int"):
         compiled(3)
+
+
+# --- params= and rule=: the optimizer beside the tapes (in C with backend="c") ---------------------
+
+
+def adam_run(params: list[Value], fn: Callable[..., Value], docs: list[list[float]], make_step: Any) -> list[float]:
+    """Train ``params`` on ``docs`` with ``make_step(params)``'s step, the learning rate falling; the losses."""
+    step = make_step(params)
+    return [step(doc, 0.05 / (1 + i)) for i, doc in enumerate(docs)]
+
+
+def test_params_and_rule_train_as_the_engine_and_nn_adam_bit_for_bit(backend: str) -> None:
+    from nn.optim import Adam
+    from nn.update_rules import AdamRule
+
+    docs = [[1.0, -2.0], [0.5, 0.25, -1.0], [1.5, -2.5], [-1.0, 3.0], [0.5, 0.25], [0.7, -1.9, 0.1]]
+    start = [p.data for p in W]
+
+    def engine_step(params: list[Value]) -> Any:
+        opt = Adam(params, lr=0.05)
+
+        def step(doc: list[float], lr: float) -> float:
+            loss = loss_of_a_document(doc)
+            loss.backward()
+            opt.lr = lr
+            opt.step()
+            opt.zero_grad()
+            return loss.data
+
+        return step
+
+    def compiled_step(params: list[Value]) -> Any:
+        fn = compiled(loss_of_a_document, backend=backend, params=params, rule=AdamRule(lr=0.05))
+
+        def step(doc: list[float], lr: float) -> float:
+            loss: float = fn(doc)
+            fn.update(lr)
+            if doc == [1.5, -2.5]:  # a forward pass in between reads the parameters off the Values
+                assert fn.forward(doc) == loss_of_a_document(doc).data
+            fn.zero_grad()
+            return loss
+
+        step.fn = fn  # type: ignore[attr-defined]
+        return step
+
+    saved = [(p.data, p.grad) for p in W]
+    try:
+        for p in W:
+            p.grad = 0.0
+        expected = adam_run(W, loss_of_a_document, docs, engine_step)
+        after = [(p.data, p.grad) for p in W]
+        for p, x in zip(W, start):
+            p.data, p.grad = x, 0.0
+        step = compiled_step(W)
+        got = [step(doc, 0.05 / (1 + i)) for i, doc in enumerate(docs)]
+        step.fn.sync()  # type: ignore[attr-defined]
+        assert [bits(x) for x in got] == [bits(x) for x in expected]
+        assert [(bits(p.data), bits(p.grad)) for p in W] == [(bits(x), bits(g)) for x, g in after]
+        assert step.fn.recordings >= 3  # type: ignore[attr-defined]  # several lengths: recorded between updates
+    finally:
+        for p, (x, g) in zip(W, saved):
+            p.data, p.grad = x, g
+
+
+def test_params_in_c_take_the_gradients_of_a_normal_path_call_in_between(backend: str) -> None:
+    # a step under detect_anomaly() runs on the engine (the Values); the C step before it kept the
+    # gradients in C: both must add up, as two engine steps would, before update()
+    from autograd import detect_anomaly
+    from nn.update_rules import SGDRule
+
+    w = [Value(0.5), Value(-0.25)]
+    fn = compiled(lambda x: (w[0] * x + w[1]) ** 2, backend=backend, params=w, rule=SGDRule(lr=0.1))
+    fn(2.0)  # in C
+    with detect_anomaly():
+        fn(1.0)  # the normal path: the parameters come back from C first, gradients included
+    fn(3.0)  # in C again, from the Values' gradients
+    fn.update()
+    fn.sync()
+    ref = [Value(0.5), Value(-0.25)]
+    for x in (2.0, 1.0, 3.0):
+        ((ref[0] * x + ref[1]) ** 2).backward()
+    assert [p.grad for p in w] == [p.grad for p in ref]
+    assert [p.data for p in w] == [q.data - 0.1 * q.grad for q in ref]
+
+
+def test_params_and_rule_are_checked() -> None:
+    from nn.update_rules import SGDRule
+
+    w = Value(1.0)
+    with pytest.raises(ValueError, match="rule= updates params=: give both"):
+        compiled(lambda x: w * x, rule=SGDRule(0.1))
+    with pytest.raises(TypeError, match="rule expects an update rule with check"):
+        compiled(lambda x: w * x, params=[w], rule=object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"params\[1\] expects a Value, got float"):
+        compiled(lambda x: w * x, params=[w, 1.0])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="params holds a Value twice"):
+        compiled(lambda x: w * x, params=[w, w])
+    with pytest.raises(RuntimeError, match="there is no update rule"):
+        compiled(lambda x: w * x).update()
+    other = Value(2.0, label="other")
+    fn = compiled(lambda x: w * x * other, params=[w], rule=SGDRule(0.1))
+    with pytest.raises(ValueError, match="fn reads 1 parameter.* not in params"):
+        fn(1.0)

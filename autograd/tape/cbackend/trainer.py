@@ -46,7 +46,8 @@ class UpdateRule(Protocol):
 class Trainer:
     """Training steps on compiled tapes, with ``params`` kept in C (see the module docstring).
 
-    The Values are left as they were until :meth:`sync` writes the parameters' numbers and
+    The parameters' numbers and gradients are copied in from the Values when it is made; the
+    Values are left as they were until :meth:`sync` writes the parameters' numbers and
     their last gradients back. Each tape must have been recorded with (a subset of) ``params``
     as its parameters; several tapes may share them (one per batch size, say). ``threads``: how
     many threads a batch may use (see :attr:`CTape.threads`; None leaves each tape's own).
@@ -76,7 +77,8 @@ class Trainer:
         self.rule = rule
         self._where = where
         self._data = array("d", [p.data for p in plist])
-        self._grads = zeros(len(plist))
+        # the gradients start as the Values hold them: runs add to them, as replays add into .grad
+        self._grads = array("d", [p.grad for p in plist]) if plist else zeros(0)
         self._index: dict[int, array[int]] = {}
         self._ran = False  # whether a tape has run, so that there are gradients to apply
         # Where the parameters are now: our arrays, or the parameter region of the arrays of the
