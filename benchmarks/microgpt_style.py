@@ -132,7 +132,8 @@ def train(
     of :func:`autograd.compiled` (``"python"`` or ``"c"``); ``sizes`` are the embedding's width, the
     heads, the context and the longest word. Returns the losses, the timings (``first``: the first
     step, which records; ``recording``: all steps that recorded; ``per_step``: the mean of the
-    others) and the parameters' final numbers.
+    others; ``times`` and ``recorded``: each step's time, and whether it recorded) and the
+    parameters' final numbers (``final``).
 
     The lines marked (1) to (5) are the whole change from eager to compiled: the step is wrapped
     once, with the parameters and Adam given to it (with ``backend="c"`` both stay in C between
@@ -152,6 +153,8 @@ def train(
     started = time.perf_counter()
     replays: list[float] = []  # the steps that did not record: what a tape costs once it exists
     recording: list[float] = []
+    times: list[float] = []  # every step's, and whether it recorded
+    recorded: list[bool] = []
     for step in range(steps):
         began, before = time.perf_counter(), 0 if step_fn is None else step_fn.recordings
         doc = docs[step % len(docs)]
@@ -166,7 +169,9 @@ def train(
             losses.append(step_fn(tokens))  # (2) forward and backward, from a tape
             step_fn.update(lr)  # (3) Adam (in C with backend="c")
             step_fn.zero_grad()  # (4)
-        (replays if step_fn is None or step_fn.recordings == before else recording).append(time.perf_counter() - began)
+        times.append(time.perf_counter() - began)
+        recorded.append(step_fn is not None and step_fn.recordings != before)
+        (recording if recorded[-1] else replays).append(times[-1])
         if log is not None and (step + 1) % max(1, steps // 10) == 0:
             log(f"step {step + 1:5} / {steps}: loss {losses[-1]:.4f}")
     if step_fn is not None:
@@ -177,7 +182,7 @@ def train(
     return {
         "losses": losses, "seconds": seconds, "recordings": recordings, "params": len(model.params),
         "per_step": per_step, "first": (recording or replays)[0] if steps else math.nan,
-        "recording": sum(recording), "final": [p.data for p in model.params],
+        "recording": sum(recording), "final": [p.data for p in model.params], "times": times, "recorded": recorded,
     }  # fmt: skip
 
 

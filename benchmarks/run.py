@@ -22,6 +22,9 @@ Workloads:
   f  one training step of a tiny GPT (embeddings, one attention layer, rmsnorm, an MLP, Adam;
      4,192 parameters, 16 tokens): valuegrad, its replay and C tape, a minimal scalar engine
      written here as the baseline, PyTorch 0-d tensors and vectorised; time per 1,000 steps
+  g  the microgpt-style program (benchmarks/microgpt_style.py: one document a step, varying
+     lengths, lookups by token, Adam): eager, under autograd.compiled with Python and C tapes
+     (the cost of recording apart), beside PyTorch vectorised; time per step
 
 Every time is the median of several runs after a warm-up; ratios divide by valuegrad's time.
 """
@@ -52,6 +55,7 @@ from harness import (
     table,
     traced_bytes,
 )
+from microgpt_bench import workload_g
 from mlp784 import workload_e
 from peers import (
     Micrograd,
@@ -501,6 +505,7 @@ WORKLOADS: dict[str, Callable[[Config], dict[str, Any]]] = {
     "d": workload_d,
     "e": lambda cfg: workload_e(quick=cfg is QUICK),
     "f": lambda cfg: workload_f(quick=cfg is QUICK),
+    "g": lambda cfg: workload_g(quick=cfg is QUICK),
 }
 
 
