@@ -1,7 +1,7 @@
 """fit()'s recorded training steps: one tape per minibatch size, replayed in Python or in C.
 
-``fit(..., backend="python")`` records the training step with
-:func:`autograd.record` and replays it; ``backend="c"`` compiles the tapes to C
+``fit(..., backend="python")`` wraps the training step in :func:`autograd.compiled`, which
+records it for each minibatch size and replays it; ``backend="c"`` compiles the tapes to C
 (:mod:`autograd.tape.cbackend`). Both give the same numbers as the normal loop.
 
 With the C back end and ``nn``'s own :class:`~nn.optim.SGD` or :class:`~nn.optim.Adam`, an
@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from autograd import Tape, Value, record
-from autograd.tape.cbackend import CTape, Trainer
+from autograd import Tape, Value, compiled
+from autograd.tape import Compiled
+from autograd.tape.cbackend import CTape
 
 from .optim import SGD, Adam
 from .update_rules import AdamRule, SGDRule
@@ -55,12 +56,12 @@ def give_back(rule: SGDRule | AdamRule, optimizer: Any) -> None:
 
 
 class ReplayedSteps:
-    """The training step as recorded tapes, one per minibatch size.
+    """The training step as recorded tapes, one per minibatch size, kept by :func:`autograd.compiled`.
 
     A tape's arguments are the batch's inputs and targets, so every batch of a size replays
-    the same tape. Class-index targets cannot be inputs (an index picks a logit: a decision on
-    a number), so for ``"multiclass"`` the loss is given one-hot target vectors instead, which
-    ``nn.cross_entropy`` accepts.
+    the same tape (a guard that fails records again, as ``compiled`` does). Class-index targets
+    cannot be inputs (an index picks a logit: a decision on a number), so for ``"multiclass"`` the
+    loss is given one-hot target vectors instead, which ``nn.cross_entropy`` accepts.
 
     ``step(xb, targets) -> (loss Value, outputs)`` is the function recorded. It must not refer
     to this object (which keeps the tapes, which keep the function): that would be a reference
@@ -77,30 +78,36 @@ class ReplayedSteps:
     ) -> None:
         self.task, self.n_outputs, self.backend = task, n_outputs, backend
         self.optimizer = optimizer
-        self.tapes: dict[int, Tape] = {}
-        self._step = step
-        self._trainer: Trainer | None = None
-        self._rule: SGDRule | AdamRule | None = None  # the rule of the running epoch's trainer
-        self._in_c = backend == "c"  # False once a tape came back in Python (no C compiler)
+        in_c = backend == "c" and rule_of(optimizer) is not None
+        params = self.optimizer.params if in_c else None  # type: ignore[attr-defined]
+        # every batch size gets its tape, and a few more for guards that go another way
+        self.compiled: Compiled = compiled(step, backend=backend, max_tapes=64, params=params, fallback=False)
+        self._in_c = in_c  # False once a tape came back in Python (no C compiler)
+        self._rule: SGDRule | AdamRule | None = None  # the rule of the running epoch, in C
+        self._checked = 0  # the recordings whose tapes were checked to be in C
+
+    @property
+    def tapes(self) -> list[Tape]:
+        """The tapes recorded so far."""
+        return self.compiled.tapes
 
     def begin_epoch(self) -> None:
-        """With the C back end and nn's SGD or Adam: take the parameters and the optimizer's state into C."""
+        """With the C back end and nn's SGD or Adam: the parameters and the optimizer's state go into C
+        (at the epoch's first replay)."""
         rule = rule_of(self.optimizer) if self._in_c else None
-        if rule is not None:
-            self._rule = rule
-            self._trainer = Trainer(self.optimizer.params, rule)  # type: ignore[attr-defined]
+        self._rule = self.compiled.rule = rule
 
     def end_epoch(self) -> None:
         """Write the parameters and the optimizer's state back (also when the epoch stopped on an error)."""
-        trainer, self._trainer = self._trainer, None
         rule, self._rule = self._rule, None
-        if trainer is not None and rule is not None:
-            trainer.sync()
+        self.compiled.sync()
+        self.compiled.rule = None
+        if rule is not None:
             give_back(rule, self.optimizer)
 
     def zero_grad(self) -> None:
-        if self._trainer is not None:
-            self._trainer.zero_grad()
+        if self._rule is not None:
+            self.compiled.zero_grad()
         else:
             self.optimizer.zero_grad()
 
@@ -109,28 +116,23 @@ class ReplayedSteps:
         targets = yb
         if self.task == "multiclass":
             targets = [[1.0 if k == t else 0.0 for k in range(self.n_outputs)] for t in yb]
-        tape = self.tapes.get(len(xb))
-        if tape is None:
-            try:
-                tape = self.tapes[len(xb)] = record(self._step, xb, targets, backend=self.backend)
-            except (TypeError, ValueError) as e:
-                one_hot = " (for 'multiclass' it is given one-hot target vectors)" if self.task == "multiclass" else ""
-                who = f"fit(backend={self.backend!r})"
-                raise type(e)(f"{who} could not record the training step{one_hot}: {e}") from e
-        if self._trainer is not None and not isinstance(tape, CTape):  # no compiler: Python from now on
-            self._in_c = False
+        try:
+            loss, outputs = self.compiled(xb, targets)
+        except (TypeError, ValueError) as e:  # from record(): compiled(..., fallback=False) raises them
+            one_hot = " (for 'multiclass' it is given one-hot target vectors)" if self.task == "multiclass" else ""
+            who = f"fit(backend={self.backend!r})"
+            raise type(e)(f"{who} could not record the training step{one_hot}: {e}") from e
+        if self._rule is not None and self.compiled.recordings != self._checked:  # a new tape: is it in C?
+            self._checked = self.compiled.recordings
+            if all(isinstance(t, CTape) for t in self.compiled.tapes):
+                return loss, outputs
+            self._in_c = False  # no compiler: the tape replayed in Python, and the optimizer steps there from now on
             self.end_epoch()
-        if self._trainer is not None:
-            loss, outputs = self._trainer.run(tape, [(xb, targets)])[0]  # type: ignore[arg-type]
-        else:
-            loss, outputs = tape(xb, targets)
         return loss, outputs
 
     def step(self) -> None:
         """The optimizer's step: in C, at the optimizer's current learning rate, or its own."""
-        trainer = self._trainer
-        if trainer is not None:
-            trainer.rule.lr = self.optimizer.lr  # type: ignore[attr-defined]  # a schedule may have moved it
-            trainer.update()
+        if self._rule is not None:
+            self.compiled.update(self.optimizer.lr)  # type: ignore[attr-defined]  # a schedule may have moved it
         else:
             self.optimizer.step()

@@ -33,13 +33,13 @@ from __future__ import annotations
 import warnings
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from ..engine import Value
 from ..guard import GuardError
 from ..mode import is_anomaly_enabled
-from .args import Spec, structure_of
+from .args import structure_of
 from .cbackend import CTape, Trainer, UpdateRule, address_of
 from .check import check_backend
 from .record import record
@@ -52,27 +52,40 @@ class CompileWarning(RuntimeWarning):
     """``compiled(fn)`` could not record ``fn`` and runs it on the normal path, or records too often."""
 
 
-_NUMBERS = {float, int}
-
-
-def _spec(x: Any) -> Spec:
-    """:func:`~autograd.tape.args.spec_of` without the positions (raises TypeError the same way)."""
+def _shape(x: Any) -> Hashable:
+    """The lengths in ``x``, cheaply: a number, a list of numbers (told by its first item), a
+    list of lists (their lengths); anything else by its exact structure. Two arguments of one
+    shape may still differ deeper (a list inside a row, say): the tape's own check of its
+    arguments finds that, and the cache then looks again by :func:`_exact`."""
     t = x.__class__
     if t is float or t is int:
         return None
-    if t is list or t is tuple:
-        if set(map(type, x)) <= _NUMBERS:  # a flat list of numbers: the common case, in C
-            return (t, (None,) * len(x), True)
-        items = tuple(map(_spec, x))
-        return (t, items, all(item is None for item in items))
-    return structure_of(x)  # a subclass, another number type, or not a number: the careful way
+    if (t is list or t is tuple) and x:
+        first = x[0].__class__
+        if first is float or first is int:
+            return (t, len(x))
+        if first is list or first is tuple:
+            try:
+                return (t, first, tuple(map(len, x)))
+            except TypeError:  # an item without a length: see the exact structure
+                pass
+    return ("exact", structure_of(x))  # raises TypeError when x is not made of numbers
 
 
-def _key(args: tuple[Any, ...]) -> tuple[Spec, ...] | None:
-    """The structure of ``args`` (nesting and lengths of lists and tuples of numbers), or None
-    when an argument is not made of numbers (then ``fn`` cannot be recorded for it)."""
+def _key(args: tuple[Any, ...]) -> tuple[Hashable, ...] | None:
+    """The shape of ``args``, or None when an argument is not made of numbers (then ``fn``
+    cannot be recorded for it)."""
     try:
-        return tuple(map(_spec, args))
+        return tuple(map(_shape, args))
+    except TypeError:
+        return None
+
+
+def _exact(args: tuple[Any, ...]) -> tuple[Hashable, ...] | None:
+    """The exact structure of ``args`` (nesting and lengths of lists and tuples of numbers, as
+    a tape keeps it), or None when an argument is not made of numbers."""
+    try:
+        return tuple(("exact", structure_of(x)) for x in args)
     except TypeError:
         return None
 
@@ -89,9 +102,11 @@ class Compiled:
 
     def __init__(
         self, fn: Callable[..., Any], backend: str, max_tapes: int,
-        params: Sequence[Value] | None = None, rule: UpdateRule | None = None,
+        params: Sequence[Value] | None = None, rule: UpdateRule | None = None, fallback: bool = True,
     ) -> None:  # fmt: skip
         self.fn = fn
+        #: whether a call that cannot be recorded runs on the normal path (else its error is raised)
+        self.fallback = fallback
         self.backend = backend
         self.max_tapes = max_tapes
         #: the parameters :meth:`update` steps (None without a ``rule``)
@@ -99,9 +114,9 @@ class Compiled:
         #: the update rule :meth:`update` applies (``nn.update_rules.AdamRule``, say), or None
         self.rule = rule
         self._trainer: Trainer | None = None  # with backend "c" and a rule: the parameters, kept in C
-        self._tapes: OrderedDict[int, tuple[tuple[Spec, ...], Tape]] = OrderedDict()
+        self._tapes: OrderedDict[int, tuple[tuple[Hashable, ...], Tape]] = OrderedDict()
         self._ids = 0
-        self._unrecordable: set[tuple[Spec, ...] | None] = set()
+        self._unrecordable: set[tuple[Hashable, ...] | None] = set()
         self._warned = False
         #: how many times ``fn`` was recorded
         self.recordings = 0
@@ -121,44 +136,55 @@ class Compiled:
 
     def __call__(self, *args: Any) -> Any:
         """Forward and backward: the loss, with every parameter's gradient added into its ``.grad``."""
-        return self._step(args, backward=True)
+        return self._step(args, True)
 
     def forward(self, *args: Any) -> Any:
         """The forward pass only: the loss at ``args`` (recording ``fn`` if no tape fits)."""
         return self._step(args, backward=False)
 
     def _step(self, args: tuple[Any, ...], backward: bool) -> Any:
-        key = _key(args)
-        if key is None:
-            self._warn(
-                f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of "
-                "numbers (a tape's inputs are numbers); it runs on the normal path"
-            )
-        if key is None or key in self._unrecordable or is_anomaly_enabled():
-            return self._normal_path(args, backward)
-        for handle in reversed(self._tapes):  # the most recently used first
-            spec, tape = self._tapes[handle]
-            if spec != key:
-                continue
-            try:
-                result = self._replay(tape, args, backward)
-            except GuardError:
-                continue  # another branch: try the next tape of this structure, or record
-            self._tapes.move_to_end(handle)
-            return result
-        self.sync()  # recording reads the parameters' numbers off the Values
-        recorded = self._record(key, args)
-        if recorded is None:
-            return self._normal_path(args, backward)
-        return self._replay(recorded, args, backward)
+        key, exact = _key(args), False
+        while True:
+            if key is None and not self.fallback:
+                raise TypeError(
+                    f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of numbers"
+                )
+            if key is None:
+                self._warn(
+                    f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of "
+                    "numbers (a tape's inputs are numbers); it runs on the normal path"
+                )
+            if key is None or (self._unrecordable and key in self._unrecordable) or is_anomaly_enabled():
+                return self._normal_path(args, backward)
+            for handle in reversed(self._tapes):  # the most recently used first
+                spec, tape = self._tapes[handle]
+                if spec != key:
+                    continue
+                try:
+                    result = self._replay(tape, args, backward)
+                except GuardError:
+                    continue  # another branch: try the next tape of this structure, or record
+                except TypeError:  # the tape's check of its arguments: another nesting (nothing ran)
+                    if exact:
+                        raise
+                    break
+                self._tapes.move_to_end(handle)
+                return result
+            else:
+                self.sync()  # recording reads the parameters' numbers off the Values
+                recorded = self._record(key, args)
+                if recorded is None:
+                    return self._normal_path(args, backward)
+                return self._replay(recorded, args, backward)
+            key, exact = _exact(args), True  # look again, by the exact structure
 
     def _replay(self, tape: Tape, args: tuple[Any, ...], backward: bool) -> Any:
         """``tape`` forward and backward (or forward only) on ``args``: in the Trainer that keeps
         the parameters in C when there is one for it, else on the Values."""
-        if backward and self.rule is not None and isinstance(tape, CTape):
-            trainer = self._trainer
+        trainer = self._trainer
+        if backward and (trainer is not None or self.rule is not None) and isinstance(tape, CTape):
             if trainer is None:
-                assert self.params is not None
+                assert self.params is not None and self.rule is not None
                 trainer = self._trainer = Trainer(self.params, self.rule)
             return trainer.run(tape, [args])[0]
         self.sync()  # the Values must hold the parameters' numbers
@@ -169,13 +195,13 @@ class Compiled:
         first becomes the rule's learning rate). With the C back end the parameters and the
         gradients stay in C between calls (:class:`~autograd.tape.cbackend.Trainer`): read them
         after :meth:`sync`. The gradients stay as they were: :meth:`zero_grad` clears them."""
-        rule, params = self.rule, self.params
+        rule, params, trainer = self.rule, self.params, self._trainer
         if rule is None or params is None:
             raise RuntimeError(f"compiled({self.__name__}).update: there is no update rule; pass params= and rule= to compiled()")
         if lr is not None:
             rule.lr = lr  # type: ignore[attr-defined]
-        if self._trainer is not None:
-            self._trainer.update()
+        if trainer is not None:
+            trainer.update()
             return
         data = array("d", [p.data for p in params] or [0.0])
         grads = array("d", [p.grad for p in params] or [0.0])
@@ -185,10 +211,11 @@ class Compiled:
 
     def zero_grad(self) -> None:
         """Set the gradients of ``params`` to 0.0 (where they are now: in C, or in the Values)."""
-        if self.params is None:
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.zero_grad()
+        elif self.params is None:
             raise RuntimeError(f"compiled({self.__name__}).zero_grad: which parameters? pass params= to compiled()")
-        if self._trainer is not None:
-            self._trainer.zero_grad()
         else:
             for p in self.params:
                 p.grad = 0.0
@@ -200,11 +227,13 @@ class Compiled:
         if trainer is not None:
             trainer.sync()
 
-    def _record(self, key: tuple[Spec, ...], args: tuple[Any, ...]) -> Tape | None:
+    def _record(self, key: tuple[Hashable, ...], args: tuple[Any, ...]) -> Tape | None:
         """Record ``fn`` on ``args`` and keep the tape; None (after one warning) if it cannot be."""
         try:
             tape = record(self.fn, *args, backend=self.backend)
         except (TypeError, ValueError) as e:
+            if not self.fallback:
+                raise
             self._unrecordable.add(key)
             self._warn(f"compiled({self.__name__}): cannot record it ({e}); it runs on the normal path")
             return None
@@ -259,7 +288,7 @@ def _numbers(x: Any) -> Any:
 
 def compiled(
     fn: Callable[..., Any] | None = None, *, backend: str = "python", max_tapes: int = 8,
-    params: Sequence[Value] | None = None, rule: UpdateRule | None = None,
+    params: Sequence[Value] | None = None, rule: UpdateRule | None = None, fallback: bool = True,
 ) -> Any:  # fmt: skip
     """``fn`` as a :class:`Compiled` step: recorded on its first call, replayed after, recorded
     again for a new structure of arguments or when a decision on the numbers goes another way.
@@ -267,6 +296,23 @@ def compiled(
     ``backend`` is ``"python"`` or ``"c"`` (as :func:`~autograd.record`); ``max_tapes`` bounds
     the tapes kept (least recently used first out). Use it as ``compiled(fn)`` or as a decorator,
     ``@compiled`` or ``@compiled(backend="c")``. See :mod:`autograd.tape.cache`.
+
+    ``params`` and ``rule`` (an update rule, as :class:`~autograd.tape.cbackend.Trainer` takes:
+    ``nn.update_rules.AdamRule``, say) let :meth:`Compiled.update` step the parameters. With
+    ``backend="c"`` the parameters, their gradients and the rule's state then stay in C between
+    calls, as a training loop wants; :meth:`Compiled.sync` writes them back into the Values (it
+    happens by itself before a recording or a forward pass). ``fallback=False`` raises the
+    recording's error instead of running ``fn`` on the normal path.
+
+    >>> from nn.update_rules import SGDRule
+    >>> w = Value(0.0)
+    >>> step = compiled(lambda x, y: (w * x - y) ** 2, params=[w], rule=SGDRule(lr=0.1))
+    >>> for _ in range(50):
+    ...     _ = step(1.0, 2.0)
+    ...     step.update()
+    ...     step.zero_grad()
+    >>> step.sync(); round(w.data, 6)
+    2.0
     """
     check_backend(backend, "compiled")
     if isinstance(max_tapes, bool) or not isinstance(max_tapes, int) or max_tapes < 1:
@@ -290,7 +336,7 @@ def compiled(
         if rule is not None:
             rule.check(len(params))
     if fn is None:
-        return lambda f: compiled(f, backend=backend, max_tapes=max_tapes, params=params, rule=rule)
+        return lambda f: compiled(f, backend=backend, max_tapes=max_tapes, params=params, rule=rule, fallback=fallback)
     if not callable(fn):
         raise TypeError(f"compiled: fn expects a function, got {type(fn).__name__}")
-    return Compiled(fn, backend, max_tapes, params, rule)
+    return Compiled(fn, backend, max_tapes, params, rule, bool(fallback))
