@@ -164,7 +164,7 @@ class Compiled:
                     result = self._replay(tape, args, backward)
                 except GuardError:
                     continue  # another branch: try the next tape of this structure, or record
-                except TypeError:  # the tape's check of its arguments: another nesting (nothing ran)
+                except (TypeError, ValueError):  # the tape's check of its arguments: another nesting (nothing ran)
                     if exact:
                         raise
                     break

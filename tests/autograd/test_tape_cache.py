@@ -246,3 +246,22 @@ def test_params_and_rule_are_checked() -> None:
     fn = compiled(lambda x: w * x * other, params=[w], rule=SGDRule(0.1))
     with pytest.raises(ValueError, match="fn reads 1 parameter.* not in params"):
         fn(1.0)
+
+
+def test_arguments_of_one_shape_but_another_nesting_get_their_own_tape(backend: str) -> None:
+    # the cache finds a tape by the lengths alone; the tape's own check of its arguments sees the
+    # list inside a row, and the cache then looks again by the exact structure, and records
+    def fn(rows: list[list[Any]]) -> Value:
+        total = Value(0.0, requires_grad=False)
+        for row in rows:
+            for item in row:
+                total = total + (W[1] * item[0] if isinstance(item, list) else W[0] * item)
+        return total
+
+    step = compiled(fn, backend=backend)
+    for rows in ([[1.0, 2.0], [3.0, 4.0]], [[1.0, [2.0]], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]], [[1.0, [5.0]], [3.0, 4.0]]):
+        assert_as_engine(step, rows)
+    assert step.recordings == 2 and step.fallbacks == 0
+    with pytest.warns(CompileWarning, match="not numbers"):  # the same shape, not made of numbers: the normal path
+        with pytest.raises(TypeError):
+            step([[1.0, "a"], [3.0, 4.0]])
