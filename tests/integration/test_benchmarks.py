@@ -233,3 +233,13 @@ def test_measure_takes_the_median_and_runs_setup_before_every_call(bench_modules
     assert timing.runs == 3 and len(timing.times) == 3
     assert timing.median == sorted(timing.times)[1]
     assert timing.result == 2  # the warm-up's return value
+
+
+def test_the_microgpt_style_program_compiled_gives_the_eager_losses(quick: tuple[str, dict]) -> None:
+    stdout, report = quick
+    g = report["g"]
+    assert "(g) the microgpt-style program" in stdout
+    assert g["compiled, Python tapes"]["loss_gap"] <= 1e-12 and g["compiled, Python tapes"]["recordings"] >= 2
+    require_program(shlex.split(sysconfig.get_config_var("CC") or "cc")[0])
+    assert g["compiled, C tapes"]["loss_gap"] <= 1e-12 and g["c_speedup"] > 0
+    assert "target ≥ 100×" in stdout
