@@ -132,7 +132,8 @@ def train(
     of :func:`autograd.compiled` (``"python"`` or ``"c"``); ``sizes`` are the embedding's width, the
     heads, the context and the longest word. Returns the losses, the timings (``first``: the first
     step, which records; ``recording``: all steps that recorded; ``per_step``: the mean of the
-    others; ``times`` and ``recorded``: each step's time, and whether it recorded) and the
+    others; ``times``, ``cpu_times`` and ``recorded``: each step's time and processor time, and
+    whether it recorded) and the
     parameters' final numbers (``final``).
 
     The lines marked (1) to (5) are the whole change from eager to compiled: the step is wrapped
@@ -153,10 +154,11 @@ def train(
     started = time.perf_counter()
     replays: list[float] = []  # the steps that did not record: what a tape costs once it exists
     recording: list[float] = []
-    times: list[float] = []  # every step's, and whether it recorded
+    times: list[float] = []  # every step's (and its processor time), and whether it recorded
+    cpu_times: list[float] = []
     recorded: list[bool] = []
     for step in range(steps):
-        began, before = time.perf_counter(), 0 if step_fn is None else step_fn.recordings
+        began, cpu, before = time.perf_counter(), time.process_time(), 0 if step_fn is None else step_fn.recordings
         doc = docs[step % len(docs)]
         tokens = [boundary] + [letters.index(ch) for ch in doc] + [boundary]
         lr = LR * (1.0 - step / steps)
@@ -170,6 +172,7 @@ def train(
             step_fn.update(lr)  # (3) Adam (in C with backend="c")
             step_fn.zero_grad()  # (4)
         times.append(time.perf_counter() - began)
+        cpu_times.append(time.process_time() - cpu)
         recorded.append(step_fn is not None and step_fn.recordings != before)
         (recording if recorded[-1] else replays).append(times[-1])
         if log is not None and (step + 1) % max(1, steps // 10) == 0:
@@ -182,7 +185,7 @@ def train(
     return {
         "losses": losses, "seconds": seconds, "recordings": recordings, "params": len(model.params),
         "per_step": per_step, "first": (recording or replays)[0] if steps else math.nan,
-        "recording": sum(recording), "final": [p.data for p in model.params], "times": times, "recorded": recorded,
+        "recording": sum(recording), "final": [p.data for p in model.params], "times": times, "cpu_times": cpu_times, "recorded": recorded,
     }  # fmt: skip
 
 
