@@ -11,7 +11,13 @@ either way. :func:`compiled` wraps ``fn`` in a :class:`Compiled` step that
   has one tape per set of branches taken;
 * keeps at most ``max_tapes`` tapes, the least recently used going first;
 * runs ``fn`` on the normal path (``fn(*args)``, then ``backward()``), with one warning, when
-  ``fn`` cannot be recorded for those arguments (arguments that are not numbers, say).
+  ``fn`` cannot be recorded for those arguments (arguments that are not numbers, say);
+* given the parameters and an update rule (``params=``, ``rule=``), also steps them
+  (:meth:`Compiled.update`), keeping them in C between calls with ``backend="c"``.
+
+A tape is found by the arguments' lengths, a cheap key; the tape's own check of its arguments
+then sees any deeper difference (a list where a number was recorded), and the cache looks
+again by the exact structure.
 
 Every call gives the loss, and adds the gradients into ``.grad``, exactly as ``fn(*args)``
 followed by ``backward()`` would, bit for bit: a tape replays only numbers whose decisions are
@@ -98,6 +104,11 @@ class Compiled:
     evaluates. Attributes: :attr:`tapes` (the tapes kept, least recently used first),
     :attr:`recordings` (how many times ``fn`` was recorded) and :attr:`fallbacks` (calls that
     ran on the normal path).
+
+    Made with ``params`` and an update ``rule``, it is a whole training step: :meth:`update`
+    applies the rule, :meth:`zero_grad` clears the gradients, and with the C back end the
+    parameters live in C between calls (a :class:`~autograd.tape.cbackend.Trainer`), so that
+    neither the replay nor the optimizer touches a Value; :meth:`sync` brings them back.
     """
 
     def __init__(
@@ -307,7 +318,7 @@ def compiled(
     >>> from nn.update_rules import SGDRule
     >>> w = Value(0.0)
     >>> step = compiled(lambda x, y: (w * x - y) ** 2, params=[w], rule=SGDRule(lr=0.1))
-    >>> for _ in range(50):
+    >>> for _ in range(100):
     ...     _ = step(1.0, 2.0)
     ...     step.update()
     ...     step.zero_grad()
