@@ -37,8 +37,9 @@ from typing import Any, NamedTuple
 
 from ..engine import Value
 from .collapse import parse_expand
-from .draw import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL, render_svg
+from .draw import render_svg
 from .layout import fmt, grad_field
+from .legend import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL
 from .steps import NO_INPUTS, caption_parts, quiz_question, watch_pass
 from .views import player_views
 
@@ -83,9 +84,7 @@ class Content(NamedTuple):
     n_views: int = 1
 
 
-def player_content(
-    root: Value, max_nodes: int, who: str, rankdir: str = "LR", expand: Any = None
-) -> Content:
+def player_content(root: Value, max_nodes: int, who: str, rankdir: str = "LR", expand: Any = None) -> Content:
     """The drawings and the steps of ``root``'s backward pass, for the player.
 
     ``who`` is the public function asking, named in its errors; ``expand`` the groups open in
