@@ -52,7 +52,7 @@ __all__ = [
 #: Drawings of more Values than this, or with more nodes and virtual nodes than ``DOT_WORK_MAX``
 #: (:func:`dot_work`), are laid out here: ``dot`` would take more than a few seconds.
 QUICK_RECORDS = 1000
-DOT_WORK_MAX = 4000
+DOT_WORK_MAX = 3000
 
 RANKSEP = 36.0  # points between ranks (dot's default ranksep, 0.5 inch)
 NODESEP = 14.0  # points between neighbours in a rank (a little under dot's 0.25 inch)
