@@ -29,23 +29,11 @@ from .boxes import MAX_PORTS, add_boxes, add_frames, box_ids, source_of
 from .collapse import Box, Collapsed
 from .collapse import collapse as collapse_graph
 from .layout import Layout, check_int, check_size, fmt, grad_field, reaches, record_text
-from .legend import (
-    CONST_FILL,
-    CURRENT_FILL,
-    LEAF_FILL,
-    OP_FILL,
-    PENDING_COLOR,
-    RECEIVING_FILL,
-    ROOT_FILL,
-    add_legend,
-)
+from .legend import CONST_FILL, CURRENT_FILL, LEAF_FILL, OP_FILL, PENDING_COLOR, RECEIVING_FILL, ROOT_FILL, add_legend
 from .quick import place, wants_quick
 from .render import graphviz_module, render_svg, save_graph
 
-__all__ = [
-    "draw_dot", "render_svg", "save_graph", "COLLAPSE_ABOVE", "LAYOUT_MAX", "LAYOUT_ATTRS", "LARGE_LAYOUT_ATTRS",
-    "LARGE_DRAWING",
-]  # fmt: skip
+__all__ = ["draw_dot", "render_svg", "save_graph", "COLLAPSE_ABOVE", "LAYOUT_MAX", "LAYOUT_ATTRS", "LARGE_LAYOUT_ATTRS", "LARGE_DRAWING"]
 
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -161,10 +149,7 @@ def build_graph(
     g = gv.Digraph(
         "valuegrad",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "label": title, "labelloc": "t", **settings},
-        node_attr={
-            "fontname": "Helvetica",
-            "fontsize": "11",
-        },  # 11 pt everywhere: 9 px on a page even when shrunk by a third
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},  # 11 pt everywhere: 9 px on a page even when shrunk by a third
         edge_attr={"fontname": "Helvetica", "fontsize": "11", "arrowsize": "0.7"},
     )
     horizontal = rankdir in ("LR", "RL")
@@ -252,24 +237,14 @@ def build_graph(
             else:
                 src = f"{vid}_c{j}"
                 g.node(
-                    src,
-                    gv.nohtml(fmt(x)),
-                    shape="box",
-                    style="filled,rounded",
-                    fillcolor=CONST_FILL,
-                    fontsize="11",
-                    height="0.3",
-                    width="0.3",
-                    margin="0.04,0.02",
+                    src, gv.nohtml(fmt(x)), shape="box", style="filled,rounded", fillcolor=CONST_FILL,
+                    fontsize="11", height="0.3", width="0.3", margin="0.04,0.02",
                 )
             if pushing_here:
                 i = parent_of.get(j)
                 if i is not None:
                     edge.update(
-                        color=CURRENT_FILL,
-                        penwidth="2.5",
-                        dir="back",
-                        fontcolor="#b35900",
+                        color=CURRENT_FILL, penwidth="2.5", dir="back", fontcolor="#b35900",
                         label=(edge.get("label", "") + f" ×{fmt(local[i])}").strip(),
                     )
             g.edge(src, op_id, **edge)
@@ -381,9 +356,7 @@ def draw_dot(
         if not isinstance(focus, Value):
             raise TypeError(f"draw_dot: focus must be a Value, got {type(focus).__name__}")
         if not reaches(root, focus):
-            raise ValueError(
-                "draw_dot: focus must be a Value that root was computed from; this one is not in root's graph"
-            )
+            raise ValueError("draw_dot: focus must be a Value that root was computed from; this one is not in root's graph")
         start = focus
     load_graphviz()
     layout = Layout(start, depth)

@@ -45,39 +45,18 @@ def add_legend(g: Any, frames: bool, truncated: bool, copies: bool = False, belo
         c.attr(label="legend", fontsize="11", color="#999999", style="rounded")
         for key, text, fill, color in entries:
             c.node(
-                key,
-                text,
-                shape="box",
-                style="filled,rounded",
-                fillcolor=fill,
-                color=color,
-                fontcolor=color,
-                fontsize="11",
-                height="0.25",
-                margin="0.06,0.02",
+                key, text, shape="box", style="filled,rounded", fillcolor=fill, color=color, fontcolor=color,
+                fontsize="11", height="0.25", margin="0.06,0.02",
             )
         if copies:
             c.node(
-                "legend_copy",
-                "(same): a Value used far apart, drawn again",
-                shape="box",
-                style="filled,dotted",
-                fillcolor="white",
-                fontsize="11",
-                height="0.25",
-                margin="0.06,0.02",
-                penwidth="1.6",
+                "legend_copy", "(same): a Value used far apart, drawn again", shape="box", style="filled,dotted",
+                fillcolor="white", fontsize="11", height="0.25", margin="0.06,0.02", penwidth="1.6",
             )
         if truncated:
             c.node(
-                "legend_truncated",
-                "inputs cut off (depth)",
-                shape="box",
-                style="filled,dashed",
-                fillcolor="white",
-                fontsize="11",
-                height="0.25",
-                margin="0.06,0.02",
+                "legend_truncated", "inputs cut off (depth)", shape="box", style="filled,dashed",
+                fillcolor="white", fontsize="11", height="0.25", margin="0.06,0.02",
             )
         if below is not None:
             keys = [key for key, *_ in entries] + ["legend_copy"] * copies + ["legend_truncated"] * truncated

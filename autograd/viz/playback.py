@@ -84,7 +84,9 @@ class Content(NamedTuple):
     n_views: int = 1
 
 
-def player_content(root: Value, max_nodes: int, who: str, rankdir: str = "LR", expand: Any = None) -> Content:
+def player_content(
+    root: Value, max_nodes: int, who: str, rankdir: str = "LR", expand: Any = None
+) -> Content:
     """The drawings and the steps of ``root``'s backward pass, for the player.
 
     ``who`` is the public function asking, named in its errors; ``expand`` the groups open in

@@ -126,8 +126,8 @@ def _page(fragment: str, title: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<title>{html.escape(title)}</title>\n</head>\n<body>\n<h1 style="font-family: sans-serif; '
-        f'font-size: 1.3em">{html.escape(title)}</h1>\n'
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<h1 style=\"font-family: sans-serif; "
+        f'font-size: 1.3em\">{html.escape(title)}</h1>\n'
         f'<p style="font-family: sans-serif">{html.escape(_HELP)}</p>\n' + fragment + "\n</body>\n</html>\n"
     )
 

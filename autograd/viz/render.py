@@ -53,9 +53,7 @@ def use_layout(layout: Callable[[str, str], bytes] | None) -> None:
     (Pyodide) gives Graphviz compiled to WebAssembly here."""
     global _layout
     if layout is not None and not callable(layout):
-        raise TypeError(
-            f"use_layout: layout expects a function (dot_source, fmt) -> bytes, or None, got {type(layout).__name__}"
-        )
+        raise TypeError(f"use_layout: layout expects a function (dot_source, fmt) -> bytes, or None, got {type(layout).__name__}")
     _layout = layout
 
 

@@ -213,9 +213,7 @@ def _caption(k: int, total: int, step: _Step, layout: Layout) -> str:
             result = format_number(push.after)
         else:
             result = f"{format_number(push.before)} + {format_number(d * grad)} = {format_number(push.after)}"
-        lines.append(
-            f"∂{name}/∂{pname} = {formula}{value};  {pname}.grad += {format_number(d)} × {format_number(grad)}  →  {result}"
-        )
+        lines.append(f"∂{name}/∂{pname} = {formula}{value};  {pname}.grad += {format_number(d)} × {format_number(grad)}  →  {result}")
     if k > 0 and not step.pushes:
         lines.append(NO_INPUTS)
     return "\n".join(lines)
@@ -261,10 +259,7 @@ def quiz_question(step: _Step, layout: Layout) -> tuple[str, list[tuple[str, flo
     node = step.node
     name = layout.names[node]
     _, _, expression = _written(node, layout)
-    given = [
-        f"{layout.names[x]} = {format_number(x.data)}"
-        for x in dict.fromkeys(x for x in node.operands if isinstance(x, Value))
-    ]
+    given = [f"{layout.names[x]} = {format_number(x.data)}" for x in dict.fromkeys(x for x in node.operands if isinstance(x, Value))]
     if len(given) > _MAX_GIVEN:
         given = given[:_MAX_GIVEN] + ["… (the rest are in the drawing)"]
     prompt = (

@@ -80,6 +80,7 @@ class _ViewLayout(Layout):
     """A view as the drawing code reads a layout: the Values drawn as records, and the id of
     every Value, a hidden one's being its box's (so an op's edge from it starts at the box)."""
 
+
     def __init__(self, full: Layout, items: Sequence[str]) -> None:  # noqa: D107 - no walk: it is given
         self.start = full.start
         self.values = [v for v, item in zip(full.values, items) if item[0] == "v"]
@@ -120,24 +121,13 @@ def _items(
 
 
 def _draw(
-    full: Layout,
-    items: list[str],
-    groups: Sequence[tuple[str, int, int]],
-    rankdir: str,
-    grad_texts: Mapping[Value, str],
-    opens: set[int],
+    full: Layout, items: list[str], groups: Sequence[tuple[str, int, int]], rankdir: str,
+    grad_texts: Mapping[Value, str], opens: set[int],
 ) -> Any:
     """One view's Digraph: the plain player's drawing of the Values shown, plus a box for each
     closed group and an edge into it from each item it reads."""
     graph = build_graph(
-        _ViewLayout(full, items),
-        rankdir,
-        True,
-        None,
-        "",
-        element_ids=True,
-        grad_texts=grad_texts,
-        copies=False,
+        _ViewLayout(full, items), rankdir, True, None, "", element_ids=True, grad_texts=grad_texts, copies=False,
         quick=False,
     )
     _bundle(graph)
@@ -190,12 +180,8 @@ def _bundle(graph: Any) -> None:
 
 
 def player_views(
-    full: Layout,
-    expand: Sequence[tuple[str, ...]] | None,
-    max_nodes: int,
-    rankdir: str,
-    grad_texts: Mapping[Value, str],
-    who: str,
+    full: Layout, expand: Sequence[tuple[str, ...]] | None, max_nodes: int, rankdir: str,
+    grad_texts: Mapping[Value, str], who: str,
 ) -> Views:
     """The groups of ``full`` (the whole graph, every Value in order) and the views the player
     draws them in, each as a Digraph whose elements carry the player's ids."""
@@ -269,11 +255,8 @@ def _with_ancestors(base: set[int], g: int, parents: Sequence[int]) -> set[int]:
 
 
 def _first_open(
-    paths: Sequence[tuple[str, ...]],
-    index: Mapping[tuple[str, ...], int],
-    expand: Sequence[tuple[str, ...]] | None,
-    count: int,
-    who: str,
+    paths: Sequence[tuple[str, ...]], index: Mapping[tuple[str, ...], int],
+    expand: Sequence[tuple[str, ...]] | None, count: int, who: str,
 ) -> set[int]:
     """The groups open in the first view: those in ``expand`` (and those around them), or by
     default all of a graph of at most :data:`AUTO_COLLAPSE` Values; and always the groups
@@ -291,7 +274,7 @@ def _first_open(
     if expand is None:
         return set(index.values()) if count <= AUTO_COLLAPSE else open_
     for wanted in expand:  # a group named by the end of its path: "layer 2" is ("step", "layer 2")
-        found = [p for p in index if p[-len(wanted) :] == wanted]
+        found = [p for p in index if p[-len(wanted):] == wanted]
         if not found:
             known = ", ".join(repr(SEPARATOR.join(p)) for p in list(index)[:8])
             raise ValueError(
