@@ -110,8 +110,6 @@ def node_size(attrs: dict[str, str], horizontal: bool) -> tuple[float, float]:
     shape = attrs.get("shape", "ellipse")
     size = float(attrs.get("fontsize", "11"))
     label = attrs.get("label", "")
-    if label.startswith("<"):  # an HTML-like label: its text, about one line per row
-        label = re.sub(r"<[^>]*>", " ", label)
     lines = _label_lines(label, shape)
     widths = [text_width(line, size) for line in lines]
     margin = attrs.get("margin", "0.11,0.055").split(",")
@@ -252,7 +250,7 @@ class Drawing:
 
 def read(graph: Any, rankdir: str = "LR") -> Drawing | None:
     """``graph``'s nodes and edges, or None when it has something this layout does not place
-    (group frames, a statement it cannot read, an edge to a node never declared)."""
+    (group frames, HTML-like labels, a statement it cannot read, an edge to a node never declared)."""
     horizontal = rankdir in ("LR", "RL")
     sizes: dict[str, tuple[float, float]] = {}
     line_of: dict[str, int] = {}
@@ -280,6 +278,8 @@ def read(graph: Any, rankdir: str = "LR") -> Drawing | None:
         if node:
             name = node.group(1)
             attrs = read_attrs(node.group(2))
+            if attrs.get("label", "").startswith("<"):
+                return None  # an HTML-like table (a box of draw_dot's collapsed drawings): dot sizes it
             sizes[name] = node_size(attrs, horizontal)
             records += attrs.get("shape") == "record"
             line_of[name] = i

@@ -121,15 +121,15 @@ def test_quick_by_default_when_big_and_quick_false_keeps_dot_with_its_warning() 
         draw_dot(h, max_nodes=10_000, quick="yes")  # type: ignore[arg-type]
 
 
-def test_a_framed_drawing_is_left_to_dot() -> None:
+def test_a_drawing_with_frames_or_html_boxes_is_left_to_dot() -> None:
     from autograd import group
     from nn import MLP
 
     with group("step"):
         loss = MLP(2, [3, 1], seed=0)([0.5, -1.0])
-    graph = draw_dot(loss, expand=["layer 1"])
-    before = list(graph.body)
-    assert place(graph, "LR") is False and graph.body == before
+    for graph in (draw_dot(loss, expand=["layer 1"]), draw_dot(loss, collapse=True)):  # frames; HTML-like boxes
+        before = list(graph.body)
+        assert place(graph, "LR") is False and graph.body == before
 
 
 def test_the_player_lays_out_quickly_what_dot_would_take_long_over(monkeypatch: pytest.MonkeyPatch) -> None:
