@@ -248,9 +248,11 @@ class Drawing:
     records: int  # how many of the nodes are records: Values, and boxes of groups
 
 
-def read(graph: Any, rankdir: str = "LR") -> Drawing | None:
+def read(graph: Any, rankdir: str = "LR", measure: bool = True) -> Drawing | None:
     """``graph``'s nodes and edges, or None when it has something this layout does not place
-    (group frames, HTML-like labels, a statement it cannot read, an edge to a node never declared)."""
+    (group frames, HTML-like labels, a statement it cannot read, an edge to a node never declared).
+    ``measure=False`` leaves every size 0: enough to count the work (:func:`dot_work`), at a
+    third of the cost."""
     horizontal = rankdir in ("LR", "RL")
     sizes: dict[str, tuple[float, float]] = {}
     line_of: dict[str, int] = {}
@@ -276,12 +278,11 @@ def read(graph: Any, rankdir: str = "LR") -> Drawing | None:
         if node and node.group(1) in _KEYWORDS:
             continue  # default attributes: graph [...], node [...], edge [...]
         if node:
-            name = node.group(1)
-            attrs = read_attrs(node.group(2))
-            if attrs.get("label", "").startswith("<"):
+            name, text = node.group(1), node.group(2)
+            if text.startswith("label=<") or " label=<" in text:
                 return None  # an HTML-like table (a box of draw_dot's collapsed drawings): dot sizes it
-            sizes[name] = node_size(attrs, horizontal)
-            records += attrs.get("shape") == "record"
+            sizes[name] = node_size(read_attrs(text), horizontal) if measure else (0.0, 0.0)
+            records += "shape=record" in text
             line_of[name] = i
             if inside:
                 legend.append(name)
@@ -320,7 +321,7 @@ def wants_quick(graph: Any, rankdir: str = "LR") -> bool:
     Both limits come from ``benchmarks/viz.py`` on this project's 2-core machine: ``dot`` took
     1.3 to 2.9 s of CPU on each shape at about 1,000 Values, and 6 to 13 s at 2,000.
     """
-    drawing = read(graph, rankdir)
+    drawing = read(graph, rankdir, measure=False)
     return drawing is not None and (drawing.records > QUICK_RECORDS or dot_work(drawing) > DOT_WORK_MAX)
 
 
