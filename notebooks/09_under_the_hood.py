@@ -564,9 +564,9 @@ for tokens in ([0, 1, 2], [4, 4, 3], [2, 0, 4]):                        # tokens
 # document, and `step.sync()` at the end. Each document length gets one tape, replayed in C, and the parameters and
 # Adam's state stay in C between documents (`AdamRule` is the program's Adam arithmetic, in C). The losses and the
 # final parameters are the same to the bit. Benchmark (g) (`python benchmarks/run.py --only g`) times it: with
-# 4,128 parameters and context 16, a document's step took 120 ms of processor time eagerly and 0.40 ms compiled to
-# C (298×; 466× in wall time, on a loaded machine), beside 2.1 ms for the same model in PyTorch tensors. Recording
-# and compiling the 13 tapes (one per length) took 95 s, as much as 500 eager steps.
+# 4,128 parameters and context 16, a document's step took 105 ms eagerly and 0.53 ms compiled to C (197×, on a
+# quiet machine; 298× in processor time in a run under load), beside 2.9 ms for the same model in PyTorch tensors.
+# Recording and compiling the 13 tapes (one per length) took 81 s, as much as 780 eager steps.
 
 # %% [markdown]
 # ### Training with a tape
