@@ -123,7 +123,6 @@ def epoch_of_one_sample_tape(
     classes = len(weights[-1])
     if flat is None:
         flat = one_hot_rows(xs, ys, classes)
-    width = len(xs[0]) + classes
     view = memoryview(flat)
 
     def loss_fn(x: list[Any], target: list[Any]) -> Any:
@@ -138,12 +137,11 @@ def epoch_of_one_sample_tape(
 
     def epoch() -> float:
         trainer = held.trainer
+        # for each minibatch: zero_grad, the batch in C (each gradient scaled by 1/n), SGD in C
+        losses = trainer.epoch_flat(tape, view, len(xs), batch)
         total = 0.0
         for first, n in chosen:
-            trainer.zero_grad()
-            losses = trainer.run_flat(tape, view[first * width : (first + n) * width], n, 1.0 / n)
-            trainer.update()
-            total += sum(losses) * (1.0 / n) * n
+            total += sum(losses[first : first + n]) * (1.0 / n) * n
         trainer.sync()  # the model's Values get the epoch's parameters
         return total / len(xs)
 
