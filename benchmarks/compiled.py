@@ -51,7 +51,9 @@ def compiler_missing() -> str | None:
 
 
 class _Held:
-    """A trainer made anew by every reset, so each timed run starts from the same weights."""
+    """A trainer whose parameters every reset sets back to the starting weights (Trainer.reload), so
+    each timed run starts from the same weights; the trainer itself stays, as PyTorch's optimizer
+    does across load_state_dict (plain SGD has no state to reset)."""
 
     def __init__(self, params: list[Any], weights: Weights, lr: float) -> None:
         self.params, self.lr = params, lr
@@ -60,7 +62,7 @@ class _Held:
 
     def reset(self) -> None:
         self.to_start()
-        self.trainer = Trainer(self.params, SGDRule(lr=self.lr))
+        self.trainer.reload()
 
 
 def one_hot_rows(xs: list[list[float]], ys: list[int], classes: int) -> array[float]:

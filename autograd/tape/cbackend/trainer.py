@@ -267,6 +267,14 @@ class Trainer:
         self.update()
         return losses
 
+    def reload(self) -> None:
+        """Read the parameters' numbers and gradients from the Values again (the other way from
+        :meth:`sync`), after they were changed outside the trainer: to start again from saved
+        weights, say. The rule keeps its state, as an optimizer does across ``load_state_dict``."""
+        self._home = None
+        self._data = array("d", [p.data for p in self.params])
+        self._grads = array("d", [p.grad for p in self.params])
+
     def sync(self) -> None:
         """Write the parameters' numbers and gradients held here into the Values."""
         self._go_home()
