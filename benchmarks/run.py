@@ -170,6 +170,13 @@ def workload_a(cfg: Config) -> dict[str, Any]:
             continue
         task = engine.hinge_step(init_weights(sizes), xs, ys)
         slow = engine.name in ("micrograd 0.1.0", MicrogradBest.name, "PyTorch 0-d tensors")
+        # What each engine set up (its model; a recorded tape and the graph it keeps) is frozen, as
+        # the imports are, and stays so for the rest of the run (a few thousand objects):
+        # measure() collects before every timed step, and walking thousands of set-up objects
+        # there evicts the step's numbers from the caches (the C tape's step took 2-3x longer),
+        # which a training loop, collecting only when it allocates, does not do before each step.
+        gc.collect()
+        gc.freeze()
         with using(engine):
             timing = measure(task.run, cfg.slow_budget if slow else cfg.budget, setup=task.reset)
         if engine.name == "valuegrad":

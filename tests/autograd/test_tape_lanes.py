@@ -373,3 +373,28 @@ def test_a_trainer_epoch_in_one_call_is_the_loop_of_steps_and_nn_sgd(momentum: f
     finally:
         for p, x in zip(params, start):
             p.data, p.grad = x, 0.0
+
+
+def test_a_trainer_reloaded_from_the_values_trains_as_a_new_trainer(mlp_tapes: Any) -> None:
+    # reload() is sync() the other way: the Values' numbers, changed outside, are read again
+    ctape, _, params = mlp_tapes
+    start = [p.data for p in params]
+    samples = samples_of(random.Random(12), 9, 5, 3)
+    try:
+        trainer = Trainer(params, SGDRule(lr=0.1))
+        trainer.step(ctape, samples, scale=1.0 / 9)  # moves the parameters held in C
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
+        trainer.reload()
+        trainer.step(ctape, samples, scale=1.0 / 9)
+        trainer.sync()
+        reloaded = [x for p in params for x in (p.data, p.grad)]
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
+        fresh = Trainer(params, SGDRule(lr=0.1))
+        fresh.step(ctape, samples, scale=1.0 / 9)
+        fresh.sync()
+        assert all(map(same, reloaded, [x for p in params for x in (p.data, p.grad)]))
+    finally:
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
