@@ -42,6 +42,7 @@ function setStatus(text, state) {
 
 function startWorker() {
   started = performance.now();
+  delete page.dataset.snapshot;
   setStatus("Loading Python and valuegrad…", "loading");
   runButton.disabled = true;
   worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
@@ -58,6 +59,7 @@ function onMessage(e) {
     if (data.state === "ready") {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       page.dataset.bootMs = String(Math.round(performance.now() - started));
+      page.dataset.start = data.phases?.snapshot === "restored" ? "snapshot" : "fresh";
       status.title = `start, in ms: ${Object.entries(data.phases || {}).map(([k, v]) => `${k} ${v}`).join(", ")}`;
       setStatus(`Ready: Python ${seconds} s. Ctrl+Enter runs.`, "ready");
       runButton.disabled = running !== null;
@@ -66,6 +68,9 @@ function onMessage(e) {
     } else {
       setStatus(`Python could not start: ${data.text}`, "failed");
     }
+  } else if (data.channel === "snapshot") { // Python's memory, kept for the next start (worker.js)
+    page.dataset.snapshot = data.state;
+    status.title += `; snapshot ${data.text}`;
   } else if (data.channel === "run" && data.id === running) {
     if (data.kind === "svg") output.svg(data.text);
     else if (data.kind === "player") output.player(data.text);
