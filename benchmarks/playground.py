@@ -73,8 +73,9 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=3, help="page loads: the first cold, the others warm")
     parser.add_argument("--steps", type=int, default=100, help="explorer steps to time, each way")
     args = parser.parse_args()
-    import build
     from helpers import headless_chromium
+
+    import build
 
     print(machine_line())
     site = Path(tempfile.mkdtemp(prefix="valuegrad-playground-")) / "playground"

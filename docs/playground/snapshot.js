@@ -49,7 +49,7 @@ export function mismatch(record, inputs) {
   if (record.files.length !== inputs.files.length || names(record.files) !== names(inputs.files)) {
     return `made from ${names(record.files)}, not ${names(inputs.files)}`;
   }
-  const changed = inputs.files.find(([name, bytes], i) => !sameBytes(record.files[i][1], bytes));
+  const changed = inputs.files.find(([, bytes], i) => !sameBytes(record.files[i][1], bytes));
   return changed ? `${changed[0]} has changed` : "";
 }
 

@@ -81,7 +81,7 @@ async function boot() {
   // the files, again after a restore: the snapshot has Python's memory, not its file system, and valuegrad
   // imports some modules only when they are used (the explorer's), and tracebacks read the sources
   const site = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
-  for (const [name, data] of files.slice(1)) pyodide.unpackArchive(data, "wheel", { extractDir: site });
+  for (const [, data] of files.slice(1)) pyodide.unpackArchive(data, "wheel", { extractDir: site });
   pyodide.FS.writeFile(`${site}/playground_runtime.py`, files[0][1]);
   phases.unpack = Math.round(performance.now() - t);
   t = performance.now();

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { INDENT, indent, lineNumbers } from "../../docs/playground/editor.js";
+import { FORMAT, mismatch } from "../../docs/playground/snapshot.js";
 
 test("lineNumbers numbers every line, the last one too", () => {
   assert.equal(lineNumbers(""), "1");
@@ -28,4 +29,20 @@ test("Shift+Tab dedents by up to four spaces, never into the text", () => {
   assert.equal(r.text, "  a\nb\nc");
   assert.deepEqual([r.start, r.end], [0, r.text.length]);
   assert.equal(indent("x", 1, 1, true).text, "x");
+});
+
+test("a snapshot is used only for the very files it was made from", () => {
+  const inputs = (runtime = [1, 2, 3], pyodide = "314.0.8") => ({
+    format: FORMAT, pyodide, files: [["runtime.py", new Uint8Array(runtime)], ["vendor/wheels/v.whl", new Uint8Array([9])]],
+  });
+  const record = inputs();
+  assert.equal(mismatch(record, inputs()), "");
+  assert.equal(mismatch(undefined, inputs()), "none kept");
+  assert.equal(mismatch(record, inputs([1, 2, 4])), "runtime.py has changed"); // one byte
+  assert.equal(mismatch(record, inputs([1, 2])), "runtime.py has changed"); // its length
+  assert.equal(mismatch(record, inputs(undefined, "314.0.9")), "Pyodide 314.0.8, not 314.0.9");
+  assert.equal(mismatch({ ...record, format: FORMAT - 1 }, inputs()), `format ${FORMAT - 1}, not ${FORMAT}`);
+  const renamed = inputs();
+  renamed.files[1][0] = "vendor/wheels/w.whl";
+  assert.match(mismatch(record, renamed), /made from runtime.py, vendor\/wheels\/v.whl, not/);
 });
