@@ -59,9 +59,10 @@ function onMessage(e) {
     if (data.state === "ready") {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       page.dataset.bootMs = String(Math.round(performance.now() - started));
-      page.dataset.start = data.phases?.snapshot === "restored" ? "snapshot" : "fresh";
+      const restored = data.phases?.snapshot === "restored";
+      page.dataset.start = restored ? "snapshot" : "fresh";
       status.title = `start, in ms: ${Object.entries(data.phases || {}).map(([k, v]) => `${k} ${v}`).join(", ")}`;
-      setStatus(`Ready: Python ${seconds} s. Ctrl+Enter runs.`, "ready");
+      setStatus(`Ready: Python ${seconds} s${restored ? " (restored from this browser's snapshot)" : ""}. Ctrl+Enter runs.`, "ready");
       runButton.disabled = running !== null;
     } else if (data.state === "error") { // Python runs on; the playground's own code failed
       setStatus(`A bug in the playground itself: ${data.text}`, "ready");
