@@ -90,12 +90,16 @@ async function boot() {
   let save = null;
   if (!restored) { // Python's memory now, before the page hands it anything of JavaScript's
     t = performance.now();
-    const snapshot = pyodide.makeMemorySnapshot();
-    phases["snapshot made"] = Math.round(performance.now() - t);
     const said = (state, text) => postMessage({ channel: "snapshot", state, text });
-    save = () => snapshots.save(SNAPSHOT_KEY, inputs, snapshot).then(
-      () => said("kept", `kept for the next start (${(snapshot.length / 1e6).toFixed(1)} MB)`),
-      (e) => said("not kept", `not kept: ${e && e.message ? e.message : e}`));
+    try {
+      const snapshot = pyodide.makeMemorySnapshot();
+      phases["snapshot made"] = Math.round(performance.now() - t);
+      save = () => snapshots.save(SNAPSHOT_KEY, inputs, snapshot).then(
+        () => said("kept", `kept for the next start (${(snapshot.length / 1e6).toFixed(1)} MB)`),
+        (e) => said("not kept", `not kept: ${e && e.message ? e.message : e}`));
+    } catch (e) { // only the next start's speed is lost
+      save = () => said("not kept", `not made: ${e && e.message ? e.message : e}`);
+    }
   }
   runtime = pyodide.pyimport("playground_runtime");
   if (restored) runtime.reseed(); // the snapshot's random state is every restored page's: draw anew
