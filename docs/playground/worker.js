@@ -16,6 +16,7 @@
 import { loadPyodide, version as pyodideVersion } from "./vendor/pyodide/pyodide.mjs";
 import { instance as vizInstance } from "./vendor/viz/viz.js";
 import * as snapshots from "./snapshot.js";
+import { anyType } from "./wasm.js";
 
 const FRAME_MS = 100; // the explorer's pictures while playing: about ten a second, as on the server
 const SNAPSHOT_KEY = new URL(".", import.meta.url).pathname; // one snapshot for each copy of the site
@@ -32,6 +33,9 @@ const bytes = async (url) => {
   if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
   return new Uint8Array(await response.arrayBuffer());
 };
+
+// before Pyodide loads: its WebAssembly then starts from any static host, whatever MIME type it sends
+WebAssembly.instantiateStreaming = anyType(WebAssembly.instantiateStreaming, (text) => console.warn(text));
 
 const phases = {}; // how the start went: each part's time in ms (the page shows them in its status' title)
 const timed = async (name, promise) => {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 
 import { INDENT, indent, lineNumbers } from "../../docs/playground/editor.js";
 import { FORMAT, mismatch } from "../../docs/playground/snapshot.js";
+import { anyType, mimeType } from "../../docs/playground/wasm.js";
 
 test("lineNumbers numbers every line, the last one too", () => {
   assert.equal(lineNumbers(""), "1");
@@ -45,4 +46,23 @@ test("a snapshot is used only for the very files it was made from", () => {
   const renamed = inputs();
   renamed.files[1][0] = "vendor/wheels/w.whl";
   assert.match(mismatch(record, renamed), /made from runtime.py, vendor\/wheels\/v.whl, not/);
+});
+
+test("WebAssembly served with another MIME type is compiled from its bytes, not refused", async () => {
+  const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]); // the smallest module: its header
+  const served = (type) => new Response(empty, { headers: type ? { "Content-Type": type } : {} });
+  const notes = [];
+  const streamed = [];
+  const streaming = async (response, imports) => { streamed.push(mimeType(response)); return WebAssembly.instantiate(await response.arrayBuffer(), imports); };
+  const instantiate = anyType(streaming, (text) => notes.push(text));
+  for (const type of ["application/wasm", "application/wasm; charset=binary", "application/octet-stream", ""]) {
+    const { instance, module } = await instantiate(Promise.resolve(served(type)), {});
+    assert.ok(instance instanceof WebAssembly.Instance && module instanceof WebAssembly.Module);
+  }
+  assert.deepEqual(streamed, ["application/wasm", "application/wasm"]); // those two stream; the others compile from bytes
+  assert.equal(notes.length, 2);
+  assert.match(notes[0], /served as application\/octet-stream, not application\/wasm/);
+  assert.match(notes[1], /served as no type/);
+  // and the browser's own refuses them: what the wrapper is for (Node follows the same rule)
+  await assert.rejects(WebAssembly.instantiateStreaming(served("application/octet-stream"), {}));
 });
