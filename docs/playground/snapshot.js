@@ -54,17 +54,19 @@ export function mismatch(record, inputs) {
 }
 
 /** The snapshot made from exactly ``inputs`` under ``key`` (the site's address): {snapshot, why}.
- * ``snapshot`` is null when there is none that matches, and ``why`` says why. */
+ * ``snapshot`` is null when there is none that matches, and ``why`` says why. ``inputs`` may be a
+ * promise: the record is read while the files are still being fetched. */
 export async function load(key, inputs) {
   if (typeof indexedDB === "undefined") return { snapshot: null, why: "no IndexedDB here" };
   const { db, store: s } = await store("readonly");
+  let record;
   try {
-    const record = await done(s.get(key));
-    const why = mismatch(record, inputs);
-    return { snapshot: why ? null : record.snapshot, why: why || "matches" };
+    record = await done(s.get(key));
   } finally {
     db.close();
   }
+  const why = mismatch(record, await inputs);
+  return { snapshot: why ? null : record.snapshot, why: why || "matches" };
 }
 
 /** Keep ``snapshot`` under ``key``, made from ``inputs``, in place of what was there. */

@@ -45,7 +45,7 @@ const timed = async (name, promise) => {
   return value;
 };
 
-/** The snapshot kept for exactly these inputs, or null (phases.snapshot says why not). */
+/** The snapshot kept for exactly these inputs (a promise), or null (phases.snapshot says why not). */
 async function keptSnapshot(inputs) {
   try {
     const { snapshot, why } = await timed("snapshot read", snapshots.load(SNAPSHOT_KEY, inputs));
@@ -78,9 +78,11 @@ async function boot() {
   const manifest = await (await fetch("./vendor/manifest.json")).json();
   const viz = timed("graphviz", vizInstance());
   const names = ["runtime.py", ...manifest.wheels.map((name) => `vendor/wheels/${name}`)];
-  const files = await Promise.all(names.map(async (name) => [name, await bytes(`./${name}`)]));
-  const inputs = { format: snapshots.FORMAT, pyodide: pyodideVersion, files };
-  const [pyodide, restored] = await startPython(inputs);
+  const fetched = Promise.all(names.map(async (name) => [name, await bytes(`./${name}`)]))
+    .then((files) => ({ format: snapshots.FORMAT, pyodide: pyodideVersion, files }));
+  const [pyodide, restored] = await startPython(fetched); // reads the kept snapshot as the files arrive
+  const inputs = await fetched;
+  const files = inputs.files;
   let t = performance.now();
   // the files, again after a restore: the snapshot has Python's memory, not its file system, and valuegrad
   // imports some modules only when they are used (the explorer's), and tracebacks read the sources
