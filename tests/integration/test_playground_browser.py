@@ -301,6 +301,11 @@ def test_a_snapshot_start_gives_a_fresh_starts_results(page: Any) -> None:
     start, notes = reload(page)
     assert start == "snapshot", notes
     assert_moons_are_cpythons(page)
+    # modules not yet imported when the snapshot was taken: from the files, unpacked again after the restore
+    code = ("import sys\nnew = [m for m in ('statistics', 'nn.explore.controller') if m not in sys.modules]\n"
+            "import statistics\nfrom nn.explore.controller import Controller\nprint(new, statistics.mean([1, 2, 6]))\n")
+    assert run(page, code) == "ok", output_text(page, "traceback")
+    assert output_text(page) == "['statistics', 'nn.explore.controller'] 3\n"
     code = "import random\nprint(random.random())\n"
     assert run(page, code) == "ok"
     first = output_text(page)
