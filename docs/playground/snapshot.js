@@ -4,6 +4,8 @@
 // the imports, far more than fetching or compiling the WebAssembly). So the first start takes a
 // snapshot of Python's memory once valuegrad is imported (Pyodide's memory snapshot, some 30 MB),
 // and keeps it in this site's IndexedDB; the next starts restore it instead, in a fraction of the time.
+// Python's memory is not its file system: the record also keeps the files that unpacking the wheels
+// wrote (siteFiles), which a restore writes back (writeFiles), faster than unpacking them again.
 //
 // A snapshot is only as good as what it was made from, so it is kept together with its inputs: the
 // Pyodide version and the exact bytes of every file that went into it (valuegrad's wheel, the graphviz
@@ -14,7 +16,7 @@
 const DB = "valuegrad-playground";
 const STORE = "snapshots";
 // What a record holds, and how the worker makes it: a change of either makes old records useless
-export const FORMAT = 1;
+export const FORMAT = 2;
 
 const done = (request) => new Promise((resolve, reject) => {
   request.onsuccess = () => resolve(request.result);
@@ -66,14 +68,14 @@ export async function load(key, inputs) {
     db.close();
   }
   const why = mismatch(record, await inputs);
-  return { snapshot: why ? null : record.snapshot, why: why || "matches" };
+  return why ? { snapshot: null, why } : { snapshot: record.snapshot, site: record.site, why: "matches" };
 }
 
-/** Keep ``snapshot`` under ``key``, made from ``inputs``, in place of what was there. */
-export async function save(key, inputs, snapshot) {
+/** Keep ``snapshot`` under ``key``, with ``site`` (siteFiles), made from ``inputs``, in place of what was there. */
+export async function save(key, inputs, snapshot, site) {
   const { db, store: s, finished } = await store("readwrite");
   try {
-    s.put({ format: inputs.format, pyodide: inputs.pyodide, files: inputs.files, snapshot }, key);
+    s.put({ format: inputs.format, pyodide: inputs.pyodide, files: inputs.files, snapshot, site }, key);
     await finished; // written, not only queued
   } finally {
     db.close();
@@ -88,5 +90,29 @@ export async function forget(key) {
     await finished;
   } finally {
     db.close();
+  }
+}
+
+/** Every file under ``dir`` in Pyodide's file system ``FS``: [[path relative to dir, bytes]]. */
+export function siteFiles(FS, dir) {
+  const found = [];
+  const walk = (relative) => {
+    for (const name of FS.readdir(`${dir}/${relative}`)) {
+      if (name === "." || name === "..") continue;
+      const path = relative ? `${relative}/${name}` : name;
+      if (FS.isDir(FS.stat(`${dir}/${path}`).mode)) walk(path);
+      else found.push([path, FS.readFile(`${dir}/${path}`)]);
+    }
+  };
+  walk("");
+  return found;
+}
+
+/** Write ``files`` (from siteFiles) under ``dir`` in ``FS``. */
+export function writeFiles(FS, dir, files) {
+  for (const [path, data] of files) {
+    const slash = path.lastIndexOf("/");
+    if (slash > 0) FS.mkdirTree(`${dir}/${path.slice(0, slash)}`);
+    FS.writeFile(`${dir}/${path}`, data);
   }
 }

@@ -45,12 +45,12 @@ const timed = async (name, promise) => {
   return value;
 };
 
-/** The snapshot kept for exactly these inputs (a promise), or null (phases.snapshot says why not). */
+/** The snapshot kept for exactly these inputs (a promise): {snapshot, site}, or null (phases.snapshot says why not). */
 async function keptSnapshot(inputs) {
   try {
-    const { snapshot, why } = await timed("snapshot read", snapshots.load(SNAPSHOT_KEY, inputs));
-    phases.snapshot = snapshot ? "restored" : `not used: ${why}`;
-    return snapshot;
+    const kept = await timed("snapshot read", snapshots.load(SNAPSHOT_KEY, inputs));
+    phases.snapshot = kept.snapshot ? "restored" : `not used: ${kept.why}`;
+    return kept.snapshot ? kept : null;
   } catch (e) { // a browser that keeps no IndexedDB for this page: a normal start
     phases.snapshot = `not used: ${e && e.message ? e.message : e}`;
     return null;
@@ -58,19 +58,19 @@ async function keptSnapshot(inputs) {
 }
 
 /** Pyodide restored from the snapshot if there is one for these inputs, else started afresh (ready to
- * make one). Returns [pyodide, restored]. */
+ * make one). Returns [pyodide, the restored snapshot's files or null]. */
 async function startPython(inputs) {
   const options = { indexURL: new URL("./vendor/pyodide/", import.meta.url).href, packages: [] };
-  const snapshot = await keptSnapshot(inputs);
-  if (snapshot) {
+  const kept = await keptSnapshot(inputs);
+  if (kept) {
     try {
-      return [await timed("pyodide", loadPyodide({ ...options, _loadSnapshot: snapshot })), true];
+      return [await timed("pyodide", loadPyodide({ ...options, _loadSnapshot: kept.snapshot })), kept.site];
     } catch (e) { // Pyodide checks its own build: a snapshot of another one is refused, and dropped
       phases.snapshot = `refused by Pyodide: ${e && e.message ? e.message : e}`;
       snapshots.forget(SNAPSHOT_KEY).catch(() => {});
     }
   }
-  return [await timed("pyodide", loadPyodide({ ...options, _makeSnapshot: true })), false];
+  return [await timed("pyodide", loadPyodide({ ...options, _makeSnapshot: true })), null];
 }
 
 async function boot() {
@@ -80,15 +80,21 @@ async function boot() {
   const names = ["runtime.py", ...manifest.wheels.map((name) => `vendor/wheels/${name}`)];
   const fetched = Promise.all(names.map(async (name) => [name, await bytes(`./${name}`)]))
     .then((files) => ({ format: snapshots.FORMAT, pyodide: pyodideVersion, files }));
-  const [pyodide, restored] = await startPython(fetched); // reads the kept snapshot as the files arrive
+  const [pyodide, keptSite] = await startPython(fetched); // reads the kept snapshot as the files arrive
+  const restored = keptSite !== null;
   const inputs = await fetched;
   const files = inputs.files;
   let t = performance.now();
-  // the files, again after a restore: the snapshot has Python's memory, not its file system, and valuegrad
+  // the files, after a restore too: the snapshot has Python's memory, not its file system, and valuegrad
   // imports some modules only when they are used (the explorer's), and tracebacks read the sources
   const site = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
-  for (const [, data] of files.slice(1)) pyodide.unpackArchive(data, "wheel", { extractDir: site });
-  pyodide.FS.writeFile(`${site}/playground_runtime.py`, files[0][1]);
+  if (restored) {
+    snapshots.writeFiles(pyodide.FS, site, keptSite); // what unpacking these very wheels wrote
+  } else {
+    for (const [, data] of files.slice(1)) pyodide.unpackArchive(data, "wheel", { extractDir: site });
+    pyodide.FS.writeFile(`${site}/playground_runtime.py`, files[0][1]);
+  }
+  const unpacked = restored ? null : snapshots.siteFiles(pyodide.FS, site); // before the imports add any .pyc
   phases.unpack = Math.round(performance.now() - t);
   t = performance.now();
   pyodide.runPython("import playground_runtime"); // already done in a restored Python
@@ -100,7 +106,7 @@ async function boot() {
     try {
       const snapshot = pyodide.makeMemorySnapshot();
       phases["snapshot made"] = Math.round(performance.now() - t);
-      save = () => snapshots.save(SNAPSHOT_KEY, inputs, snapshot).then(
+      save = () => snapshots.save(SNAPSHOT_KEY, inputs, snapshot, unpacked).then(
         () => said("kept", `kept for the next start (${(snapshot.length / 1e6).toFixed(1)} MB)`),
         (e) => said("not kept", `not kept: ${e && e.message ? e.message : e}`));
     } catch (e) { // only the next start's speed is lost
