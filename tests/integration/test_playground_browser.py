@@ -1,9 +1,11 @@
 """The docs site's playground in a real headless Chromium: valuegrad in Pyodide, in a Web Worker.
 
-One page load serves every check (the page takes seconds to start Python): each example runs, a
+One browser serves every check (a page takes seconds to start Python): each example runs, a
 drawing and the player appear and the player steps, a broken cell shows its traceback as text,
 Stop ends an endless loop, the explorer trains 50 steps without a server and its loss falls, and
-not one request leaves the local server. References: the moons example's losses are CPython's,
+not one request leaves the local server; a page restored from the memory snapshot that the first
+start kept computes what a fresh start computes, and a snapshot that does not match the site's
+files (or Pyodide's build) is refused. References: the moons example's losses are CPython's,
 printed by the same file run here; the chain rule's gradients are worked out by hand in the
 example itself and compared there.
 
