@@ -9,13 +9,13 @@
 //
 // A snapshot is only as good as what it was made from, so it is kept together with its inputs: the
 // Pyodide version and the exact bytes of every file that went into it (valuegrad's wheel, the graphviz
-// wheel, runtime.py). A start uses it only if the files it has just fetched are the same, byte for
+// wheel, runtime.py, and the worker's own code, this file too). A start uses it only if the files it has just fetched are the same, byte for
 // byte; Pyodide itself refuses a snapshot of another build of its WebAssembly. Anything else (a new
 // build of the site, a changed wheel) refuses the snapshot: Python starts from scratch and makes a new
 // one, which replaces it. No IndexedDB (some private windows) means no snapshot, and a normal start.
 const DB = "valuegrad-playground";
 const STORE = "snapshots";
-// What a record holds, and how the worker makes it: a change of either makes old records useless
+// What a record holds: a change makes old records useless (the worker's code is among a record's files)
 export const FORMAT = 2;
 
 const done = (request) => new Promise((resolve, reject) => {

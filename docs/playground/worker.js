@@ -77,7 +77,8 @@ async function boot() {
   const t0 = performance.now();
   const manifest = await (await fetch("./vendor/manifest.json")).json();
   const viz = timed("graphviz", vizInstance());
-  const names = ["runtime.py", ...manifest.wheels.map((name) => `vendor/wheels/${name}`)];
+  // what a snapshot depends on: the Python that runs, the wheels, and the code that makes the snapshot
+  const names = ["runtime.py", "worker.js", "snapshot.js", ...manifest.wheels.map((name) => `vendor/wheels/${name}`)];
   const fetched = Promise.all(names.map(async (name) => [name, await bytes(`./${name}`)]))
     .then((files) => ({ format: snapshots.FORMAT, pyodide: pyodideVersion, files }));
   const [pyodide, keptSite] = await startPython(fetched); // reads the kept snapshot as the files arrive
@@ -91,7 +92,7 @@ async function boot() {
   if (restored) {
     snapshots.writeFiles(pyodide.FS, site, keptSite); // what unpacking these very wheels wrote
   } else {
-    for (const [, data] of files.slice(1)) pyodide.unpackArchive(data, "wheel", { extractDir: site });
+    for (const [name, data] of files) if (name.endsWith(".whl")) pyodide.unpackArchive(data, "wheel", { extractDir: site });
     pyodide.FS.writeFile(`${site}/playground_runtime.py`, files[0][1]);
   }
   const unpacked = restored ? null : snapshots.siteFiles(pyodide.FS, site); // before the imports add any .pyc
