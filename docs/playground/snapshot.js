@@ -67,7 +67,7 @@ export async function load(key, inputs) {
   } finally {
     db.close();
   }
-  const why = mismatch(record, await inputs);
+  const why = mismatch(record, await inputs) || (Array.isArray(record.site) ? "" : "its files are missing");
   return why ? { snapshot: null, why } : { snapshot: record.snapshot, site: record.site, why: "matches" };
 }
 
