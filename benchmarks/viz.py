@@ -21,9 +21,12 @@ layer's ``neuron k``; the random DAG has none), the way a user would name them.
 Figures: *Values* in the graph; *drawn* the records and boxes the drawing lays out (Values
 shown one by one, copies of far-used Values, boxes of closed groups): graphs of up to 2,000
 Values are drawn whole (``collapse=False``), bigger ones as :func:`autograd.viz.draw_dot`
-decides by default (collapsed, when they have groups); *layout
-CPU s* the processor time of Graphviz's ``dot -Tsvg`` (user + system), which load on a
-shared machine does not change much, and *wall s* its elapsed time; *SVG bytes* the drawing;
+decides by default (collapsed, when they have groups); *layout* who placed the nodes: ``dot``,
+or ``quick`` (:mod:`autograd.viz.quick`, which ``draw_dot`` chooses where ``dot`` would take
+more than a few seconds; Graphviz then only draws); *build s* the Python side (the graph, and
+the quick layout when chosen); *Graphviz CPU s* the processor time of ``dot -Tsvg`` on the
+source (user + system), which load on a shared machine does not change much, and *wall s* its
+elapsed time; the time to an SVG is build s + wall s; *SVG bytes* the drawing;
 *page bytes* the backprop player's page (:func:`autograd.viz.backprop_html`), or why it was
 refused; it is made only for graphs of up to ``--pages-up-to`` Values (1,000 by default), since
 the player lays out the whole graph. ``--browser`` adds the player's open and step times in Chromium
@@ -123,8 +126,9 @@ def row(
     try:  # up to 2,000 Values drawn whole (the hard case for Graphviz), beyond that as draw_dot decides
         graph = draw_dot(root, max_nodes=10**6, collapse=False if values <= FLAT_UP_TO else None)
     except ValueError as e:
-        return [name, f"{target:,}", f"{values:,}", "-", "refused", "-", "-", "-", str(e)[:60]]
+        return [name, f"{target:,}", f"{values:,}", "-", "-", "refused", "-", "-", "-", str(e)[:60], "-", "-"]
     drawn = graph.source.count("shape=record") + graph.source.count("shape=plain")
+    engine = "quick" if graph.graph_attr.get("layout") == "nop2" else "dot"
     built = time.perf_counter() - t0
     cpu, wall, svg = layout_figures(graph.source, timeout=timeout)
     page: str | None = None
@@ -138,7 +142,7 @@ def row(
             page_text = "refused: " + str(e).split(".")[0][-40:]
     figures = browser_figures(page) if browser and page is not None else {}
     return [
-        name, f"{target:,}" if target else "-", f"{values:,}", f"{drawn:,}", f"{built:.2f}",
+        name, f"{target:,}" if target else "-", f"{values:,}", f"{drawn:,}", engine, f"{built:.2f}",
         f">{timeout:.0f}" if cpu is None else f"{cpu:.2f}", f"{wall:.2f}", f"{svg:,}", page_text,
         figures.get("open s", "-"), figures.get("step ms", "-"),
     ]  # fmt: skip
@@ -163,7 +167,8 @@ def options(sizes: tuple[int, ...], timeout: float) -> None:
         for name, build in SHAPES.items():
             for n in sizes:
                 root = build(n)
-                sources[f"{name} {count(root):,}"] = draw_dot(root, max_nodes=10**6, collapse=False).source
+                graph = draw_dot(root, max_nodes=10**6, collapse=False, quick=False)  # dot's own settings compared
+                sources[f"{name} {count(root):,}"] = graph.source
     finally:
         LAYOUT_ATTRS.update(chosen)
         LARGE_LAYOUT_ATTRS.update(chosen_large)
@@ -209,7 +214,7 @@ def main(argv: list[str]) -> int:
         rows.append(row(name, n, build, args.browser, args.timeout, pages))
         say("  " + " | ".join(rows[-1]))  # as it goes: a full run takes minutes
     say()
-    headers = ["shape", "asked", "Values", "drawn", "build s", "layout CPU s", "wall s", "SVG bytes", "page bytes",
+    headers = ["shape", "asked", "Values", "drawn", "layout", "build s", "Graphviz CPU s", "wall s", "SVG bytes", "page bytes",
                "open s", "step ms"]  # fmt: skip
     say(table(headers, rows))
     return 0

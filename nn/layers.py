@@ -26,122 +26,37 @@ Outside any group they name nothing, and cost nothing.
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import random
 from collections.abc import Sequence
-from typing import Any, Callable, Union
+from typing import Any, Callable
 
 from autograd import Value, dot, matvec
 from autograd.groups import in_group, subgroup
 
 from .functional import activation_function
+from .layer_args import (
+    INITS,
+    Input,
+    Rng,
+    check_init,
+    check_rng,
+    check_size,
+    check_sizes,
+    draw_weights,
+    micrograd_nonlin,
+    prepare_input,
+)  # fmt: skip
 from .module import Module, PathLike, read_model_file
 from .torch_read import mlp_from_torch
 
 __all__ = ["Neuron", "Layer", "MLP", "INITS"]
-
-#: The weight initialisations, by name.
-INITS = ("uniform", "xavier", "he")
-
-Input = Union[Value, float, int]
-Rng = Union[random.Random, Any]  # a random.Random, or the random module itself
-
-_PLAIN = {float, int, Value}
-
-
-def _check_size(value: Any, name: str) -> int:
-    """``value`` as a positive layer size: an int (not a bool), at least 1."""
-    if type(value) is bool or not isinstance(value, int):
-        raise TypeError(f"{name} expects a positive int, got {type(value).__name__} {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} expects a positive int, got {value}")
-    return int(value)
-
-
-def _check_sizes(nin: Any, nouts: Any) -> tuple[int, list[int]]:
-    """An MLP's ``nin`` and ``nouts`` checked: a positive int, and a non-empty list of them."""
-    nin = _check_size(nin, "nin")
-    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
-        raise TypeError(f"nouts expects a list of layer sizes such as [16, 16, 1], got {type(nouts).__name__}")
-    if len(nouts) == 0:
-        raise ValueError("nouts expects a list of layer sizes such as [16, 16, 1], got an empty list")
-    return nin, [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
-
-
-def _check_init(init: Any) -> str:
-    choices = ", ".join(repr(k) for k in INITS)
-    if not isinstance(init, str):
-        raise TypeError(f"init expects one of {choices}, got {type(init).__name__}")
-    if init not in INITS:
-        raise ValueError(f"init expects one of {choices}, got {init!r}")
-    return init
-
-
-def _check_rng(rng: Any) -> Rng:
-    if rng is None or rng is random:
-        return random
-    if not isinstance(rng, random.Random):
-        raise TypeError(f"rng expects a random.Random (or None), got {type(rng).__name__}")
-    return rng
-
-
-def _draw_weights(nin: int, fan_out: int, init: str, rng: Rng) -> list[Value]:
-    if init == "uniform":
-        return [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
-    if init == "xavier":
-        a = math.sqrt(6.0 / (nin + fan_out))
-        return [Value(rng.uniform(-a, a)) for _ in range(nin)]
-    std = math.sqrt(2.0 / nin)  # "he"
-    return [Value(rng.gauss(0.0, std)) for _ in range(nin)]
-
 
 def _unique(params: list[Value], module: Module) -> list[Value]:
     """``params``, unless a Value was shared between places: then the slower walk that drops repeats."""
     if len(set(map(id, params))) == len(params):
         return params
     return Module.parameters(module)
-
-
-def _prepare_input(x: Any, nin: int, who: str) -> tuple[Input, ...]:
-    """Check ``x`` once per call: a sequence of ``nin`` numbers or Values, as a tuple."""
-    if isinstance(x, (Value, numbers.Real)):
-        if nin == 1:
-            return (x if isinstance(x, Value) else float(x),)
-        raise ValueError(f"{who} expects an input of size {nin}, got a single number (size 1)")
-    if isinstance(x, (str, bytes)):
-        raise TypeError(f"{who} expects a sequence of {nin} numbers or Values, got {type(x).__name__}")
-    if x.__class__ is not tuple:
-        try:
-            x = tuple(x)
-        except TypeError:
-            raise TypeError(f"{who} expects a sequence of {nin} numbers or Values, got {type(x).__name__}") from None
-    if len(x) != nin:
-        raise ValueError(f"{who} expects an input of size {nin}, got size {len(x)}")
-    if not set(map(type, x)) <= _PLAIN:  # rare: numpy numbers, bools, or garbage
-        items: list[Input] = []
-        for i, xi in enumerate(x):
-            if isinstance(xi, Value):
-                items.append(xi)
-            elif isinstance(xi, numbers.Real):
-                items.append(float(xi))
-            else:
-                raise TypeError(f"{who} expects numbers or Values, got {type(xi).__name__} at input[{i}]")
-        x = tuple(items)
-    return x
-
-
-def _micrograd_nonlin(nonlin: bool | None, activation: str) -> str:
-    """The activation that micrograd's ``nonlin=True/False`` asks for (ReLU, or linear)."""
-    if nonlin is None:
-        return activation
-    if not isinstance(nonlin, bool):
-        raise TypeError(f"nonlin expects a bool (micrograd's flag: True for ReLU), got {type(nonlin).__name__}")
-    wanted = "relu" if nonlin else "linear"
-    if activation not in ("relu", wanted):  # "relu" is the default: nonlin then decides
-        raise ValueError(f"nonlin={nonlin} asks for {wanted!r}, but activation={activation!r} was given too")
-    return wanted
 
 
 class Neuron(Module):
@@ -171,12 +86,12 @@ class Neuron(Module):
         *,
         nonlin: bool | None = None,
     ) -> None:
-        activation = _micrograd_nonlin(nonlin, activation)
-        nin = _check_size(nin, "nin")
-        fan_out = _check_size(fan_out, "fan_out")
+        activation = micrograd_nonlin(nonlin, activation)
+        nin = check_size(nin, "nin")
+        fan_out = check_size(fan_out, "fan_out")
         self._act: Callable[[Value], Value] | None = activation_function(activation)
-        init = _check_init(init)
-        self.w = _draw_weights(nin, fan_out, init, _check_rng(rng))
+        init = check_init(init)
+        self.w = draw_weights(nin, fan_out, init, check_rng(rng))
         self.b = Value(0.0)
         self._activation: str = activation
 
@@ -196,7 +111,7 @@ class Neuron(Module):
         return len(self.w)
 
     def __call__(self, x: Sequence[Input]) -> Value:
-        xs = _prepare_input(x, len(self.w), "Neuron")
+        xs = prepare_input(x, len(self.w), "Neuron")
         with subgroup("neuron"):
             out = dot(self.w, xs, self.b)
             act = self._act
@@ -236,12 +151,12 @@ class Layer(Module):
         *,
         nonlin: bool | None = None,
     ) -> None:
-        activation = _micrograd_nonlin(nonlin, activation)
-        nin = _check_size(nin, "nin")
-        nout = _check_size(nout, "nout")
+        activation = micrograd_nonlin(nonlin, activation)
+        nin = check_size(nin, "nin")
+        nout = check_size(nout, "nout")
         self._act = activation_function(activation)
-        init = _check_init(init)
-        rng = _check_rng(rng)
+        init = check_init(init)
+        rng = check_rng(rng)
         self.neurons = [Neuron(nin, activation, init, rng, fan_out=nout) for _ in range(nout)]
         self._activation: str = activation
         self.nin = nin
@@ -252,7 +167,7 @@ class Layer(Module):
         return self._activation
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
-        return self.forward_checked(_prepare_input(x, self.nin, "Layer"))
+        return self.forward_checked(prepare_input(x, self.nin, "Layer"))
 
     def forward_checked(self, x: Sequence[Input], name: str = "layer") -> list[Value]:
         """The layer on an input already checked: the hot loop of a forward pass.
@@ -315,9 +230,9 @@ class MLP(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        nin, sizes = _check_sizes(nin, nouts)
+        nin, sizes = check_sizes(nin, nouts)
         activation_function(activation)
-        init = _check_init(init)
+        init = check_init(init)
         if seed is not None and rng is not None:
             raise ValueError("MLP: give seed or rng, not both")
         if seed is not None:
@@ -325,7 +240,7 @@ class MLP(Module):
                 raise TypeError(f"seed expects an int, got {type(seed).__name__}")
             source: Rng = random.Random(seed)
         else:
-            source = _check_rng(rng)
+            source = check_rng(rng)
         dims = [nin, *sizes]
         self.layers = [
             Layer(dims[i], dims[i + 1], activation if i < len(sizes) - 1 else "linear", init, source)
@@ -337,7 +252,7 @@ class MLP(Module):
         self.init = init
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
-        out: Sequence[Input] = _prepare_input(x, self.nin, "MLP")
+        out: Sequence[Input] = prepare_input(x, self.nin, "MLP")
         for i, layer in enumerate(self.layers, start=1):
             out = layer.forward_checked(out, f"layer {i}")
         return out[0] if len(out) == 1 else out  # type: ignore[return-value]
@@ -367,7 +282,7 @@ class MLP(Module):
         if architecture.get("type") != "MLP":
             raise ValueError(f"from_file: {path!r} holds a {architecture.get('type')!r} model, not an MLP")
         try:
-            nin, sizes = _check_sizes(architecture["nin"], architecture["nouts"])
+            nin, sizes = check_sizes(architecture["nin"], architecture["nouts"])
             activation_function(architecture["activation"])
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"from_file: {path!r} has an invalid MLP architecture {architecture}: {e}") from None

@@ -139,3 +139,36 @@ def headless_chromium(window: str = "1200,900", log_requests: bool = False) -> I
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def explorer_on_a_thread(token: str, join_timeout: float = 20.0, **options: Any) -> Iterator[Any]:
+    """An explorer server (``nn.explore.server.ExplorerServer(token=token, **options)``) running its
+    event loop on a thread of this process; stopped after, and checked to be gone within
+    ``join_timeout`` seconds. Skips without tornado (fails under CI)."""
+    import asyncio
+    import threading
+
+    require("tornado")
+    from nn.explore.server import ExplorerServer
+
+    box: dict[str, Any] = {}
+    started = threading.Event()
+
+    async def main() -> None:
+        box["server"] = ExplorerServer(token=token, **options)
+        box["loop"], box["stop"] = asyncio.get_running_loop(), asyncio.Event()
+        await box["server"].start()
+        started.set()
+        await box["stop"].wait()
+        await box["server"].stop()
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    assert started.wait(20), "the explorer server did not start within 20 s"
+    try:
+        yield box["server"]
+    finally:
+        box["loop"].call_soon_threadsafe(box["stop"].set)
+        thread.join(join_timeout)
+        assert not thread.is_alive(), f"the server did not stop within {join_timeout:.0f} s"

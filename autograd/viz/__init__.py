@@ -32,18 +32,8 @@ drawn, so importing this module needs no more than the engine does.
 from __future__ import annotations
 
 from .collapse import Box, Collapsed, collapse
-from .draw import (
-    CONST_FILL,
-    CURRENT_FILL,
-    LEAF_FILL,
-    OP_FILL,
-    PENDING_COLOR,
-    RECEIVING_FILL,
-    ROOT_FILL,
-    draw_dot,
-    render_svg,
-    save_graph,
-)
+from .draw import draw_dot, render_svg, save_graph
+from .legend import CONST_FILL, CURRENT_FILL, LEAF_FILL, OP_FILL, PENDING_COLOR, RECEIVING_FILL, ROOT_FILL
 from .player import backprop_html, backprop_widget, draw_backprop, show_backprop
 from .steps import BACKPROP_FRAMES_MAX_NODES, BACKPROP_MAX_NODES, BackpropStep, backprop_frames, backprop_steps
 

@@ -29,19 +29,12 @@ from .boxes import MAX_PORTS, add_boxes, add_frames, box_ids, source_of
 from .collapse import Box, Collapsed
 from .collapse import collapse as collapse_graph
 from .layout import Layout, check_int, check_size, fmt, grad_field, reaches, record_text
+from .legend import CONST_FILL, CURRENT_FILL, LEAF_FILL, OP_FILL, PENDING_COLOR, RECEIVING_FILL, ROOT_FILL, add_legend
+from .quick import place, wants_quick
 from .render import graphviz_module, render_svg, save_graph
 
 __all__ = ["draw_dot", "render_svg", "save_graph", "COLLAPSE_ABOVE", "LAYOUT_MAX", "LAYOUT_ATTRS", "LARGE_LAYOUT_ATTRS", "LARGE_DRAWING"]
 
-# --- colours: one meaning each, also listed in every drawing's legend ------------------------
-
-LEAF_FILL = "#cfe3ff"  # a leaf that requires grad: a parameter, or an input we differentiate by
-CONST_FILL = "#ece4f7"  # a Value with requires_grad=False, and plain number operands
-ROOT_FILL = "#c9efc4"  # the output that is drawn (or backpropagated)
-OP_FILL = "#f2f2f2"
-CURRENT_FILL = "#ffb74d"  # the frame's node pushing its gradient to its parents
-RECEIVING_FILL = "#fff3b0"  # its parents, receiving a contribution in this frame
-PENDING_COLOR = "#b5b5b5"  # a gradient not computed yet
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -127,6 +120,7 @@ def build_graph(
     copies: bool | None = None,
     collapsed: Collapsed | None = None,
     ports: int = MAX_PORTS,
+    quick: bool | None = None,
 ) -> Any:
     """The Digraph of ``layout``: a plain drawing, a backprop frame (``overlay``), or the player's one drawing.
 
@@ -134,6 +128,10 @@ def build_graph(
     ``element_ids`` (each Value's record is the SVG element ``v3``, its op node ``v3_op``, the
     edge of its operand j ``v3_e0``...) and gives ``grad_texts``, the widest text each grad
     field will show, so that every box is laid out wide enough for all of its steps.
+
+    ``quick``: lay the drawing out in Python (:mod:`autograd.viz.quick`), Graphviz only drawing
+    it; by default when ``dot`` would need more than a few seconds
+    (:func:`autograd.viz.quick.wants_quick`).
 
     ``copies``: draw a Value used far apart again beside each far use
     (:func:`autograd.viz.layout.far_uses`); by default on, except with ``element_ids``,
@@ -259,7 +257,9 @@ def build_graph(
     if collapsed is None or collapsed.shown:  # a drawing of boxes only needs no legend
         start = layout.start
         anchor = ids_of_boxes[boxed[start]] if start in boxed else layout.ids[start]
-        _legend(g, overlay is not None or grad_texts is not None, truncated, copied, None if horizontal else anchor)
+        add_legend(g, overlay is not None or grad_texts is not None, truncated, copied, None if horizontal else anchor)
+    if quick or (quick is None and wants_quick(g, rankdir)):
+        place(g, rankdir)
     return g
 
 
@@ -277,48 +277,6 @@ def _frame_groups(g: Any, collapsed: Collapsed, layout: Layout, ids_of_boxes: Ma
     add_frames(g, collapsed, members)
 
 
-def _legend(g: Any, frames: bool, truncated: bool, copies: bool = False, below: str | None = None) -> None:
-    """The legend, one entry per colour and line style used. ``below`` (for a top-to-bottom
-    drawing, whose ranks are rows) is the node to put it under, its entries one under the
-    other, as a left-to-right drawing does by itself: in one row beside the graph, it would
-    make the drawing wider, and its text smaller on the page."""
-    entries = [
-        ("legend_root", "output", ROOT_FILL, "black"),
-        ("legend_leaf", "leaf that requires grad", LEAF_FILL, "black"),
-        ("legend_const", "constant (no grad)", CONST_FILL, "black"),
-        ("legend_op", "op", OP_FILL, "black"),
-    ]
-    if frames:
-        entries += [
-            ("legend_current", "pushing its grad now", CURRENT_FILL, "black"),
-            ("legend_receiving", "receiving grad now", RECEIVING_FILL, "black"),
-            ("legend_pending", "grad not computed yet", "white", PENDING_COLOR),
-        ]
-    with g.subgraph(name="cluster_legend") as c:
-        c.attr(label="legend", fontsize="11", color="#999999", style="rounded")
-        for key, text, fill, color in entries:
-            c.node(
-                key, text, shape="box", style="filled,rounded", fillcolor=fill, color=color, fontcolor=color,
-                fontsize="11", height="0.25", margin="0.06,0.02",
-            )
-        if copies:
-            c.node(
-                "legend_copy", "(same): a Value used far apart, drawn again", shape="box", style="filled,dotted",
-                fillcolor="white", fontsize="11", height="0.25", margin="0.06,0.02", penwidth="1.6",
-            )
-        if truncated:
-            c.node(
-                "legend_truncated", "inputs cut off (depth)", shape="box", style="filled,dashed",
-                fillcolor="white", fontsize="11", height="0.25", margin="0.06,0.02",
-            )
-        if below is not None:
-            keys = [key for key, *_ in entries] + ["legend_copy"] * copies + ["legend_truncated"] * truncated
-            for upper, lower in zip(keys, keys[1:]):
-                c.edge(upper, lower, style="invis")
-    if below is not None:  # outside the cluster: inside, the edge would pull that node into the legend
-        g.edge(below, entries[0][0], style="invis")
-
-
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
@@ -329,6 +287,7 @@ def draw_dot(
     collapse: bool | None = None,
     expand: Iterable[str | tuple[str, ...]] | str | None = None,
     ports: int = MAX_PORTS,
+    quick: bool | None = None,
 ) -> Any:
     """The computational graph that made ``root``, as a ``graphviz.Digraph``.
 
@@ -364,11 +323,17 @@ def draw_dot(
             ``["block 1 › attention › head 1"]``; opening one opens the groups around it.
         ports: how many of its outputs (with data and grad) each box lists; 0 draws small
             boxes (name and sizes only), for pictures that must fit a page.
+        quick: lay the drawing out with :mod:`autograd.viz.quick` (a layered layout computed in
+            Python, drawn by Graphviz in well under a second) instead of Graphviz's ``dot``.
+            ``None`` (the default) does so when ``dot`` would take more than a few seconds (a
+            thousand Values or so, fewer when edges run far: :func:`autograd.viz.quick.dot_work`);
+            ``False`` always uses ``dot``, whose layouts are tidier.
 
     A Value used by several ops far apart (an input reused all along an unrolled loop) is
     drawn again, dotted and marked ``(same)``, beside each far use, so the layout stays
     quick (:func:`autograd.viz.layout.far_uses`). A drawing of more than ``LAYOUT_MAX``
-    nodes warns before it is laid out: Graphviz may then take a minute.
+    nodes laid out by ``dot`` (``quick=False``) warns before it is laid out: Graphviz may
+    then take a minute.
 
     >>> from autograd import Value
     >>> x = Value(0.5, label="x"); w = Value(2.0, label="w")
@@ -406,11 +371,13 @@ def draw_dot(
     collapsed = collapse_graph(start, expand, values=layout.values) if collapse else None
     drawn = len(layout.values) if collapsed is None else len(collapsed.shown) + len(collapsed.boxes)
     check_size(layout, max_nodes, "draw_dot", drawn)
-    if drawn > LAYOUT_MAX:
+    if quick is not None and not isinstance(quick, bool):
+        raise TypeError(f"draw_dot: quick expects True, False or None, got {type(quick).__name__}")
+    if drawn > LAYOUT_MAX and quick is False:
         warnings.warn(
             f"draw_dot: {drawn} nodes to lay out, more than {LAYOUT_MAX}: Graphviz may take minutes. "
             "Make the graph inside `with autograd.group(...)` blocks and draw it collapsed (collapse=True, "
             "opening groups with expand=[...]), or draw a part (depth=, focus=)",
             stacklevel=2,
         )
-    return build_graph(layout, rankdir, show_grad, None, "", collapsed=collapsed, ports=ports)
+    return build_graph(layout, rankdir, show_grad, None, "", collapsed=collapsed, ports=ports, quick=quick)

@@ -37,8 +37,9 @@ from typing import Any, NamedTuple
 
 from ..engine import Value
 from .collapse import parse_expand
-from .draw import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL, render_svg
+from .draw import render_svg
 from .layout import fmt, grad_field
+from .legend import CURRENT_FILL, PENDING_COLOR, RECEIVING_FILL
 from .steps import NO_INPUTS, caption_parts, quiz_question, watch_pass
 from .views import player_views
 

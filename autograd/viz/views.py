@@ -36,6 +36,7 @@ from ..groups import SEPARATOR
 from .collapse import effective_groups
 from .draw import build_graph
 from .layout import Layout, check_size, record_text
+from .quick import place, wants_quick
 
 __all__ = ["Views", "player_views", "AUTO_COLLAPSE"]
 
@@ -126,7 +127,8 @@ def _draw(
     """One view's Digraph: the plain player's drawing of the Values shown, plus a box for each
     closed group and an edge into it from each item it reads."""
     graph = build_graph(
-        _ViewLayout(full, items), rankdir, True, None, "", element_ids=True, grad_texts=grad_texts, copies=False
+        _ViewLayout(full, items), rankdir, True, None, "", element_ids=True, grad_texts=grad_texts, copies=False,
+        quick=False,
     )
     _bundle(graph)
     sizes: dict[str, int] = {}
@@ -154,6 +156,8 @@ def _draw(
                     into[(source, item)] = None
     for source, box in into:
         graph.edge(source, box, id=f"{box}_f{source}", style="bold", color=_BOX_EDGE)
+    if wants_quick(graph, rankdir):  # laid out once the boxes are in: place() needs every node
+        place(graph, rankdir)
     return graph
 
 
@@ -199,12 +203,13 @@ def player_views(
     opened: list[list[int]] = []
     focus: list[int] = []
     item_lists: list[list[str]] = []
+    operands = [[int(full.ids[x][1:]) if isinstance(x, Value) else -1 for x in v.operands] for v in full.values]
     for g in [-1] + [g for g in range(len(index)) if g not in base]:
         open_ = _with_ancestors(base, g, parents)
         around = open_ - base - {g}
         items = _items(full.values, home, parents, open_, around)
         shown = sum(1 for item in items if item[0] == "v")
-        edges = _edge_count(full, items)
+        edges = _edge_count(operands, items)
         # the first view is laid out by Graphviz in Python; the others in the page, where edges cost more
         if shown > max_nodes or (g >= 0 and edges > MAX_EDGES):
             if g < 0 and not index:  # no groups to close: the whole graph is too big
@@ -225,15 +230,16 @@ def player_views(
     return Views(groups, opened, focus, item_lists, drawings)
 
 
-def _edge_count(full: Layout, items: Sequence[str]) -> int:
+def _edge_count(operands: Sequence[Sequence[int]], items: Sequence[str]) -> int:
     """How many edges a view draws: an op's, one per operand (one per box it reads from) and
-    one to its result; and one into a box from each item it reads."""
+    one to its result; and one into a box from each item it reads. ``operands`` lists, for
+    each Value, the positions of its operands (-1 for a number)."""
     count = 0
     into: set[tuple[str, str]] = set()
-    for v, item in zip(full.values, items):
-        if not v.operands:
+    for ops, item in zip(operands, items):
+        if not ops:
             continue
-        sources = [items[int(full.ids[x][1:])] if isinstance(x, Value) else "c" for x in v.operands]
+        sources = [items[j] if j >= 0 else "c" for j in ops]
         if item[0] == "v":
             count += 1 + sum(1 for s in sources if s[0] != "g" and s[0] != "r" and s[0] != "p")
             count += len({s for s in sources if s[0] in "grp"})

@@ -19,7 +19,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-from helpers import require
+from helpers import explorer_on_a_thread, require
 
 from nn.explore.config import Config
 from nn.explore.controller import CommandError, Controller
@@ -39,28 +38,9 @@ TOKEN = "guard-token-9876543210abcdef"
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
     """An explorer server on a thread of this process: idle connections close after 1 s, 4 at most."""
-    require("tornado")
-    from nn.explore.server import ExplorerServer
-
-    box: dict[str, Any] = {}
-    started = threading.Event()
-
-    async def main() -> None:
-        box["server"] = ExplorerServer(token=TOKEN, config=Config(samples=40, hidden=(3,), grid=12),
-                                       idle_timeout=1.0, max_connections=4)
-        box["loop"], box["stop"] = asyncio.get_running_loop(), asyncio.Event()
-        await box["server"].start()
-        started.set()
-        await box["stop"].wait()
-        await box["server"].stop()
-
-    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
-    thread.start()
-    assert started.wait(20)
-    yield box["server"]
-    box["loop"].call_soon_threadsafe(box["stop"].set)
-    thread.join(10)
-    assert not thread.is_alive(), "the server did not stop within 10 s"
+    config = Config(samples=40, hidden=(3,), grid=12)
+    with explorer_on_a_thread(TOKEN, join_timeout=10, config=config, idle_timeout=1.0, max_connections=4) as running:
+        yield running
 
 
 def get(port: int, path: str, method: str = "GET", **headers: str) -> tuple[int, str, str]:

@@ -16,14 +16,13 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import require
+from helpers import explorer_on_a_thread, require
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-0123456789"
@@ -33,28 +32,10 @@ LARGEST = "samples=1000&test_size=0.1&hidden=16,16,16,16,16,16&dataset=spirals&c
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    require("tornado")
     from nn.explore.config import Config
-    from nn.explore.server import ExplorerServer
 
-    box: dict[str, Any] = {}
-    started = threading.Event()
-
-    async def main() -> None:
-        box["server"] = ExplorerServer(token=TOKEN, config=Config(samples=40, hidden=(3,), grid=12))
-        box["loop"], box["stop"] = asyncio.get_running_loop(), asyncio.Event()
-        await box["server"].start()
-        started.set()
-        await box["stop"].wait()
-        await box["server"].stop()
-
-    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
-    thread.start()
-    assert started.wait(20)
-    yield box["server"]
-    box["loop"].call_soon_threadsafe(box["stop"].set)
-    thread.join(20)
-    assert not thread.is_alive()
+    with explorer_on_a_thread(TOKEN, config=Config(samples=40, hidden=(3,), grid=12)) as running:
+        yield running
 
 
 def get(server: Any, path: str, method: str = "GET", **headers: str) -> tuple[int, str]:
