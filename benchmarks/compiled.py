@@ -51,7 +51,9 @@ def compiler_missing() -> str | None:
 
 
 class _Held:
-    """A trainer made anew by every reset, so each timed run starts from the same weights."""
+    """A trainer whose parameters every reset sets back to the starting weights (Trainer.reload), so
+    each timed run starts from the same weights; the trainer itself stays, as PyTorch's optimizer
+    does across load_state_dict (plain SGD has no state to reset)."""
 
     def __init__(self, params: list[Any], weights: Weights, lr: float) -> None:
         self.params, self.lr = params, lr
@@ -60,7 +62,7 @@ class _Held:
 
     def reset(self) -> None:
         self.to_start()
-        self.trainer = Trainer(self.params, SGDRule(lr=self.lr))
+        self.trainer.reload()
 
 
 def one_hot_rows(xs: list[list[float]], ys: list[int], classes: int) -> array[float]:
@@ -123,7 +125,6 @@ def epoch_of_one_sample_tape(
     classes = len(weights[-1])
     if flat is None:
         flat = one_hot_rows(xs, ys, classes)
-    width = len(xs[0]) + classes
     view = memoryview(flat)
 
     def loss_fn(x: list[Any], target: list[Any]) -> Any:
@@ -138,12 +139,11 @@ def epoch_of_one_sample_tape(
 
     def epoch() -> float:
         trainer = held.trainer
+        # for each minibatch: zero_grad, the batch in C (each gradient scaled by 1/n), SGD in C
+        losses = trainer.epoch_flat(tape, view, len(xs), batch)
         total = 0.0
         for first, n in chosen:
-            trainer.zero_grad()
-            losses = trainer.run_flat(tape, view[first * width : (first + n) * width], n, 1.0 / n)
-            trainer.update()
-            total += sum(losses) * (1.0 / n) * n
+            total += sum(losses[first : first + n]) * (1.0 / n) * n
         trainer.sync()  # the model's Values get the epoch's parameters
         return total / len(xs)
 

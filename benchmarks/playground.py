@@ -7,8 +7,11 @@ It assembles the playground (docs/playground/build.py: needs npm; downloads are 
 from a plain static server on 127.0.0.1, as ``python -m http.server`` does, and prints:
 
 * the time until Run works (Python and valuegrad loaded in the worker), for a cold page (a fresh
-  browser profile) and for warm ones (the same page again, from the browser's cache), with the
-  worker's own breakdown (Pyodide's start, Graphviz's, the wheels unpacked, the imports);
+  browser profile) and for warm ones (the same page again: its files from the browser's cache, and
+  Python's memory restored from the snapshot that the cold page kept), and once more without that
+  snapshot (the browser's cache only), each with the browser's CPU time (all its processes; on
+  Linux), the worker's own breakdown (reading the snapshot, Pyodide's start or restore, Graphviz's,
+  the wheels unpacked, the imports) and the machine's load;
 * the moons example's time (20 steps of gradient descent on 100 points);
 * the explorer's training steps a second while it plays (moons, MLP(2, [8, 8, 1])), in the
   playground's worker and, side by side, on ``python -m nn explore``'s server.
@@ -21,6 +24,7 @@ is asserted; tests/integration/test_playground_browser.py tests what the playgro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import os
@@ -68,13 +72,53 @@ def _play(driver: Any, prefix: str, steps: int) -> float:
     return int(explorer.get_attribute("data-step")) / elapsed
 
 
+def _cpu_seconds() -> float | None:
+    """CPU time (user + system) of this process's descendants, the browser's processes among them (Linux's /proc).
+
+    Unlike the wall clock, it hardly depends on what else the machine runs; None where there is no /proc.
+    """
+    children: dict[int, list[tuple[int, int]]] = {}
+    try:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError):
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                    children.setdefault(int(fields[1]), []).append((int(entry), int(fields[11]) + int(fields[12])))
+    except OSError:
+        return None
+    total, todo = 0, [os.getpid()]
+    while todo:
+        for pid, ticks in children.get(todo.pop(), []):
+            total += ticks
+            todo.append(pid)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _load(driver: Any, page: str, what: str) -> str:
+    """Load ``page``; a line with the time until Run works (wall and the browser's CPU), how Python
+    started, and the machine's load."""
+    cpu = _cpu_seconds()
+    start = time.monotonic()
+    driver.get(page)
+    _wait(driver, lambda d: d.execute_script("return document.body.dataset.state") in ("ready", "failed"))
+    elapsed = time.monotonic() - start
+    after = _cpu_seconds()
+    used = f", CPU {after - cpu:.2f} s" if cpu is not None and after is not None else ""
+    state, how = driver.execute_script("return [document.body.dataset.state, document.body.dataset.start]")
+    phases = driver.execute_script("return document.getElementById('pg-status').title")
+    started = "from the snapshot" if how == "snapshot" else "afresh" if state == "ready" else "FAILED"
+    return (f"{what}, until Run works: {elapsed:.2f} s{used}, Python {started} (load {os.getloadavg()[0]:.2f})\n"
+            f"  {phases}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--loads", type=int, default=3, help="page loads: the first cold, the others warm")
+    parser.add_argument("--loads", type=int, default=3, help="page loads: the first cold, the others warm (and one more without the snapshot)")
     parser.add_argument("--steps", type=int, default=100, help="explorer steps to time, each way")
     args = parser.parse_args()
-    import build
     from helpers import headless_chromium
+
+    import build
 
     print(machine_line())
     site = Path(tempfile.mkdtemp(prefix="valuegrad-playground-")) / "playground"
@@ -89,12 +133,15 @@ def main() -> None:
         found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", server.stdout.readline())
         assert found, "python -m nn explore printed no URL"
         with headless_chromium(window="1300,1400") as driver:
-            for i in range(args.loads):
-                start = time.monotonic()
-                driver.get(page)
-                _wait(driver, lambda d: d.execute_script("return document.body.dataset.state") in ("ready", "failed"))
-                phases = driver.execute_script("return document.getElementById('pg-status').title")
-                print(f"{'cold' if i == 0 else 'warm'} page, until Run works: {time.monotonic() - start:.2f} s ({phases})")
+            print(_load(driver, page, "cold page (a fresh profile)"))
+            start = time.monotonic()
+            _wait(driver, lambda d: d.execute_script("return document.body.dataset.snapshot") is not None)
+            kept = driver.execute_script("return document.body.dataset.snapshot")
+            print(f"  its snapshot of Python's memory: {kept}, {time.monotonic() - start:.2f} s after the page was ready")
+            for _ in range(args.loads - 1):
+                print(_load(driver, page, "warm page (the browser's cache and the snapshot)"))
+            driver.execute_script("indexedDB.deleteDatabase('valuegrad-playground')")
+            print(_load(driver, page, "warm page without the snapshot (the browser's cache only)"))
             driver.execute_script("const s = document.getElementById('pg-example'); s.value = 'moons';"
                                   "s.dispatchEvent(new Event('change'));")
             _wait(driver, lambda d: "make_moons" in d.execute_script("return document.getElementById('pg-code').value"))

@@ -109,6 +109,13 @@ class SGDRule:
         """Raise TypeError or ValueError unless the state fits ``n`` parameters (before any C runs)."""
         self.velocity = _fits(self.velocity, n, "SGDRule: velocity")
 
+    @property
+    def order_free(self) -> bool:
+        """Whether :meth:`apply` may be given the parameters in any order: without momentum each one
+        is updated alone and no state is kept by position (a Trainer then leaves the parameters in
+        the order of the tape that holds them, copying nothing between steps)."""
+        return self.momentum == 0.0 and self.velocity is None
+
     def apply(self, data: int, grads: int, n: int) -> None:
         """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""
         self.check(n)

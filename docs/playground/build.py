@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CACHE = ROOT / "build" / "playground-cache"
 #: The page's own files, copied as they are.
-PAGE = ["index.html", "playground.css", "playground.js", "editor.js", "output.js", "worker.js", "runtime.py"]
+PAGE = ["index.html", "playground.css", "playground.js", "editor.js", "output.js", "worker.js", "snapshot.js", "wasm.js", "runtime.py"]
 #: What the worker loads of the Pyodide core (the npm package also has a console page, types and maps).
 PYODIDE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 VIZ = "viz.js"  # one ES module, its WebAssembly inside

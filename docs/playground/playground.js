@@ -42,6 +42,7 @@ function setStatus(text, state) {
 
 function startWorker() {
   started = performance.now();
+  delete page.dataset.snapshot;
   setStatus("Loading Python and valuegrad…", "loading");
   runButton.disabled = true;
   worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
@@ -58,14 +59,19 @@ function onMessage(e) {
     if (data.state === "ready") {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       page.dataset.bootMs = String(Math.round(performance.now() - started));
+      const restored = data.phases?.snapshot === "restored";
+      page.dataset.start = restored ? "snapshot" : "fresh";
       status.title = `start, in ms: ${Object.entries(data.phases || {}).map(([k, v]) => `${k} ${v}`).join(", ")}`;
-      setStatus(`Ready: Python ${seconds} s. Ctrl+Enter runs.`, "ready");
+      setStatus(`Ready: Python ${seconds} s${restored ? " (restored from this browser's snapshot)" : ""}. Ctrl+Enter runs.`, "ready");
       runButton.disabled = running !== null;
     } else if (data.state === "error") { // Python runs on; the playground's own code failed
       setStatus(`A bug in the playground itself: ${data.text}`, "ready");
     } else {
       setStatus(`Python could not start: ${data.text}`, "failed");
     }
+  } else if (data.channel === "snapshot") { // Python's memory, kept for the next start (worker.js)
+    page.dataset.snapshot = data.state;
+    status.title += `; snapshot ${data.text}`;
   } else if (data.channel === "run" && data.id === running) {
     if (data.kind === "svg") output.svg(data.text);
     else if (data.kind === "player") output.player(data.text);

@@ -73,6 +73,17 @@ def _run_check(cmd: Any, *, input: Any = None, input_lines: Any = None, encoding
     return subprocess.CompletedProcess(args, 0, stdout=out, stderr=out[:0])
 
 
+def reseed() -> None:
+    """Seed ``random`` afresh, as a Python that starts from scratch does.
+
+    A page that restores the worker's memory snapshot (snapshot.js) gets the random state the
+    snapshot was taken with, the same on every such page: without this, ``random.random()`` would
+    give every restored page the same numbers.
+    """
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
+
+
 # --- display(), as in Jupyter ------------------------------------------------------------------------
 
 

@@ -262,3 +262,139 @@ def test_a_tape_with_guards_keeps_the_one_sample_driver_that_checks_them() -> No
         with pytest.raises(GuardError):
             tape.batch(rows, scale=1.0)
         assert w.grad == 0.25
+
+
+# --- gradients that start at zero, and the rows' weights pushed by every lane ---------------------
+
+
+@pytest.mark.parametrize("start", [0.0, -0.0])
+def test_gradients_starting_at_zero_or_minus_zero_end_as_in_the_scalar_driver(
+    start: float, mlp_tapes: Any, monkeypatch: Any
+) -> None:
+    # A sample whose relu unit is off gives that unit's row a zero gradient: the scalar code pushes
+    # nothing, the lanes push +0.0 or -0.0 into its weights (vgl_row_grads), which is the same only
+    # while no gradient is -0.0. Starting at -0.0, a weight that no sample pushes into stays -0.0.
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    ctape, tape, params = mlp_tapes
+    samples = samples_of(random.Random(11), 13, 5, 3)
+    samples[2] = ([-9.0] * 5, samples[2][1])  # relu units off in this sample
+    samples[7] = ([0.0] * 5, samples[7][1])
+
+    def at_start(runner: Tape, lanes: int | None = None, threads: int = 1) -> Any:
+        if isinstance(runner, CTape):
+            runner.lanes = lanes if lanes is not None else runner.lanes
+            runner.threads = threads
+        for p in params:
+            p.grad = start
+        return runner.batch(samples, scale=0.5), [p.grad for p in params]
+
+    width = ctape.lanes
+    bias = params[5]  # the first hidden unit's (its weights are params[0:5]): off in every sample
+    saved = bias.data
+    bias.data = -100.0
+    try:
+        lanes = at_start(ctape, width)
+        scalar = at_start(ctape, 1)
+        ctape.lanes = width
+        assert_same(lanes, scalar)
+        assert_same(lanes, at_start(tape))
+        assert_same(lanes, at_start(ctape, width, threads=2))
+    finally:
+        bias.data = saved
+    # the case this test is for: the unit's weights got no push at all and kept their start
+    assert all(same(g, start) for g in scalar[1][:5])
+
+
+# --- the Trainer: parameters left in the tape's order, whole epochs in one call -------------------
+
+
+def trained(params: list[Value], start: list[float], go: Any) -> list[float]:
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    go()
+    return [x for p in params for x in (p.data, p.grad)]
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_a_trainer_epoch_in_one_call_is_the_loop_of_steps_and_nn_sgd(momentum: float, mlp_tapes: Any) -> None:
+    """The tape holds the model's parameters in another order than model.parameters() (the order
+    the recording met them): plain SGD leaves them there between steps, SGD with momentum (state
+    by position) brings them back for each update. Both, and epoch_flat, train as nn.SGD does."""
+    from array import array
+
+    from nn import SGD
+
+    ctape, tape, params = mlp_tapes
+    assert [id(p) for p in ctape.parameters] != [id(p) for p in params]  # another order: the case tested
+    start = [p.data for p in params]
+    samples = samples_of(random.Random(9), 23, 5, 3)  # batches of 8, 8 and 7
+    flat = array("d", [x for xs, t in samples for x in (*xs, *t)])
+
+    velocities: list[Any] = []
+
+    def python() -> None:
+        optimizer = SGD(params, lr=0.1, momentum=momentum, weight_decay=0.01)
+        velocities.append(optimizer)
+        for first in range(0, len(samples), 8):
+            part = samples[first : first + 8]
+            optimizer.zero_grad()
+            tape.batch(part, scale=1.0 / len(part))
+            optimizer.step()
+
+    losses: list[Any] = []
+    stepped: list[Any] = []
+
+    def loop() -> None:
+        trainer = Trainer(params, SGDRule(lr=0.1, momentum=momentum, weight_decay=0.01))
+        for first in range(0, len(samples), 8):
+            n = min(8, len(samples) - first)
+            stepped.extend(trainer.step_flat(ctape, memoryview(flat)[first * 8 : (first + n) * 8], n, 1.0 / n))
+        trainer.sync()
+
+    def epoch() -> None:
+        rule = SGDRule(lr=0.1, momentum=momentum, weight_decay=0.01)
+        trainer = Trainer(params, rule)
+        losses.extend(trainer.epoch_flat(ctape, flat, len(samples), 8))
+        trainer.sync()
+        velocities.append(rule.velocity)
+
+    try:
+        expected = trained(params, start, python)
+        assert all(map(same, expected, trained(params, start, loop)))
+        assert all(map(same, expected, trained(params, start, epoch)))
+        assert len(losses) == len(samples) and all(map(same, losses, stepped))
+        # the rule's state is in the order of the trainer's parameters, as the optimizer's
+        expected_velocity = velocities[0].state()["velocity"]
+        if momentum:
+            assert velocities[1] is not None and all(map(same, velocities[1], expected_velocity))
+        else:
+            assert velocities[1] is None and expected_velocity is None
+    finally:
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
+
+
+def test_a_trainer_reloaded_from_the_values_trains_as_a_new_trainer(mlp_tapes: Any) -> None:
+    # reload() is sync() the other way: the Values' numbers, changed outside, are read again
+    ctape, _, params = mlp_tapes
+    start = [p.data for p in params]
+    samples = samples_of(random.Random(12), 9, 5, 3)
+    try:
+        trainer = Trainer(params, SGDRule(lr=0.1))
+        trainer.step(ctape, samples, scale=1.0 / 9)  # moves the parameters held in C
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
+        trainer.reload()
+        trainer.step(ctape, samples, scale=1.0 / 9)
+        trainer.sync()
+        reloaded = [x for p in params for x in (p.data, p.grad)]
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
+        fresh = Trainer(params, SGDRule(lr=0.1))
+        fresh.step(ctape, samples, scale=1.0 / 9)
+        fresh.sync()
+        assert all(map(same, reloaded, [x for p in params for x in (p.data, p.grad)]))
+    finally:
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0

@@ -1,9 +1,11 @@
 """The docs site's playground in a real headless Chromium: valuegrad in Pyodide, in a Web Worker.
 
-One page load serves every check (the page takes seconds to start Python): each example runs, a
+One browser serves every check (a page takes seconds to start Python): each example runs, a
 drawing and the player appear and the player steps, a broken cell shows its traceback as text,
 Stop ends an endless loop, the explorer trains 50 steps without a server and its loss falls, and
-not one request leaves the local server. References: the moons example's losses are CPython's,
+not one request leaves the local server; a page restored from the memory snapshot that the first
+start kept computes what a fresh start computes, and a snapshot that does not match the site's
+files (or Pyodide's build) is refused. References: the moons example's losses are CPython's,
 printed by the same file run here; the chain rule's gradients are worked out by hand in the
 example itself and compared there.
 
@@ -139,6 +141,27 @@ def test_each_example_runs_and_the_player_steps(page: Any) -> None:
     assert "Tape" in output_text(page) and "C" in output_text(page, "stderr")  # the fallback's warning
 
 
+@functools.cache
+def cpython_moons() -> list[str]:
+    """What the moons example prints when this CPython runs it."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cpython = subprocess.run([sys.executable, str(EXAMPLES / "moons.py")], capture_output=True, text=True, env=env, timeout=300)
+    assert cpython.returncode == 0, cpython.stderr
+    return cpython.stdout.splitlines()
+
+
+def assert_moons_are_cpythons(page: Any) -> None:
+    """Run the moons example in the page: its losses are CPython's (see the test below for why to the bit)."""
+    assert run(page, example="moons") == "ok", output_text(page, "traceback")
+    browser, reference = output_text(page).splitlines(), cpython_moons()
+    assert len(browser) == len(reference) == 5 and all("loss" in line for line in browser)
+    if sys.version_info >= (3, 12):
+        assert browser == reference
+    else:
+        losses = [(float(a.split()[3]), float(b.split()[3])) for a, b in zip(browser, reference)]
+        assert all(abs(a - b) <= 1e-12 * abs(b) for a, b in losses), losses
+
+
 def test_the_moons_losses_are_cpythons_to_the_bit(page: Any) -> None:
     """The same file in this CPython gives the same losses, to the bit, from Python 3.12 on.
 
@@ -147,19 +170,10 @@ def test_the_moons_losses_are_cpythons_to_the_bit(page: Any) -> None:
     there the test holds the losses to a relative 1e-12 instead. (The example also keeps away from
     tanh, exp and the like, whose last bit differs between C libraries: see its comments.)
     """
+    assert page.execute_script("return document.body.dataset.start") == "fresh"  # Python started from scratch
     t0 = time.monotonic()
-    assert run(page, example="moons") == "ok", output_text(page, "traceback")
+    assert_moons_are_cpythons(page)
     FIGURES["moons example (20 steps, 100 points) in the page, s"] = time.monotonic() - t0
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cpython = subprocess.run([sys.executable, str(EXAMPLES / "moons.py")], capture_output=True, text=True, env=env, timeout=300)
-    assert cpython.returncode == 0, cpython.stderr
-    browser, reference = output_text(page).splitlines(), cpython.stdout.splitlines()
-    assert len(browser) == len(reference) == 5 and all("loss" in line for line in browser)
-    if sys.version_info >= (3, 12):
-        assert browser == reference
-    else:
-        losses = [(float(a.split()[3]), float(b.split()[3])) for a, b in zip(browser, reference)]
-        assert all(abs(a - b) <= 1e-12 * abs(b) for a, b in losses), losses
 
 
 def test_a_broken_cell_shows_its_traceback_as_text(page: Any) -> None:
@@ -240,3 +254,72 @@ def test_no_request_leaves_the_local_server(page: Any, server: tuple[str, list[s
     assert page.execute_script("return document.body.dataset.owned") is None
     assert any("Content Security Policy" in e["message"] for e in page.get_log("browser"))
     print("\nplayground figures: " + "; ".join(f"{k} {v:.2f}" for k, v in FIGURES.items()))
+
+
+def reload(page: Any) -> tuple[str, str]:
+    """Load the page again; how its Python started ("snapshot" or "fresh") and the start's notes."""
+    page.refresh()
+    wait(page, lambda d: state(d) in ("ready", "failed"), 120)
+    assert state(page) == "ready", page.find_element("id", "pg-status").text
+    start = wait_for_the_snapshot(page)
+    return start, str(page.find_element("id", "pg-status").get_attribute("title"))
+
+
+def wait_for_the_snapshot(page: Any) -> str:
+    """How the page's Python started; after a fresh start, once its snapshot is stored (for the next load)."""
+    start = str(page.execute_script("return document.body.dataset.start"))
+    if start == "fresh":
+        wait(page, lambda d: d.execute_script("return document.body.dataset.snapshot") is not None, 60)
+        assert page.execute_script("return document.body.dataset.snapshot") == "kept"
+    return start
+
+
+def spoil_snapshot(page: Any, part: str) -> None:
+    """Change one byte of the kept snapshot's record: of a file it was made from, or of the snapshot."""
+    result = page.execute_async_script("""
+        const [part, done] = arguments;
+        const opening = indexedDB.open("valuegrad-playground");
+        opening.onsuccess = () => {
+          const db = opening.result, transaction = db.transaction("snapshots", "readwrite");
+          const cursor = transaction.objectStore("snapshots").openCursor();
+          cursor.onsuccess = () => {
+            const record = cursor.result.value;
+            if (part === "file") record.files[0][1][0] ^= 1;
+            else record.snapshot[16] ^= 1;  // in the header: the build of Pyodide it was made by
+            cursor.result.update(record);
+          };
+          transaction.oncomplete = () => { db.close(); done("ok"); };
+          transaction.onerror = () => done(String(transaction.error));
+        };
+        opening.onerror = () => done(String(opening.error));
+    """, part)
+    assert result == "ok", result
+
+
+def test_a_snapshot_start_gives_a_fresh_starts_results(page: Any) -> None:
+    """A page restored from the memory snapshot computes what a fresh start computes (the moons losses,
+    CPython's to the bit), draws new random numbers, and a snapshot that does not match is refused."""
+    wait_for_the_snapshot(page)
+    start, notes = reload(page)
+    assert start == "snapshot", notes
+    assert_moons_are_cpythons(page)
+    # modules not yet imported when the snapshot was taken: from the files, unpacked again after the restore
+    code = ("import sys\nnew = [m for m in ('statistics', 'nn.explore.controller') if m not in sys.modules]\n"
+            "import statistics\nfrom nn.explore.controller import Controller\nprint(new, statistics.mean([1, 2, 6]))\n")
+    assert run(page, code) == "ok", output_text(page, "traceback")
+    assert output_text(page) == "['statistics', 'nn.explore.controller'] 3\n"
+    code = "import random\nprint(random.random())\n"
+    assert run(page, code) == "ok"
+    first = output_text(page)
+    assert reload(page)[0] == "snapshot" and run(page, code) == "ok"
+    assert output_text(page) != first  # reseeded: not the snapshot's random state on every page
+
+    spoil_snapshot(page, "file")  # as if runtime.py had changed since the snapshot was made
+    start, notes = reload(page)
+    assert start == "fresh" and "runtime.py has changed" in notes, notes
+    assert run(page, "import autograd\nprint(autograd.Value(3.0) * 2)") == "ok", output_text(page, "traceback")
+    spoil_snapshot(page, "snapshot")  # made by another build of Pyodide: Pyodide refuses it
+    start, notes = reload(page)
+    assert start == "fresh" and "refused by Pyodide" in notes and "build id" in notes, notes
+    assert reload(page)[0] == "snapshot"  # and the fresh start kept a new one
+    assert_moons_are_cpythons(page)

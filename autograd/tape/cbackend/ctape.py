@@ -202,23 +202,34 @@ class CTape(Tape):
         ne = len(self._extra_at)
         extras = zeros(count * ne)
         source = (ctypes.c_double * 0).from_buffer(flat) if count and self.plan.n_inputs else None
-        where = source and ctypes.addressof(source)
-        failed = 0
-        if self.lanes > 1 and count > 1 and self.layout.lanes:  # never for a tape with guards (emit)
-            v, _, g, _ = self._buffers
-            threads = self._pays(count)
-            slots = 1 if threads == 1 else min(_MAX_SLOTS, -(-count // self.lanes))
-            self._c_batch_lanes(
-                v, g, self._lane_slots(slots), slots, self.layout.scratch, where, count, backward, seed,
-                address_of(losses), address_of(extras), threads,
-            )  # fmt: skip
-        else:
-            failed = self._c_batch(*self._buffers, where, count, backward, seed, address_of(losses), address_of(extras))
+        where = ctypes.addressof(source) if source is not None else None
+        self.run_batch(where, count, backward, seed, address_of(losses), address_of(extras), self.threads_for(count))
         del source
-        if failed:
-            raise self._guard_failed()
         rows: list[tuple[float, ...]] = [tuple(extras[i * ne : (i + 1) * ne]) for i in range(count)]
         return losses.tolist()[:count], rows
+
+    def threads_for(self, count: int) -> int:
+        """How many threads a batch of ``count`` samples would use now (1 or 2; see :attr:`threads`)."""
+        if self.lanes > 1 and count > 1 and self.layout.lanes:
+            return self._pays(count)
+        return 1
+
+    def run_batch(self, where: int | None, count: int, backward: bool, seed: float, losses: int, extras: int, threads: int) -> None:
+        """The C call of a batch, for callers that hold their buffers (:meth:`batch_flat`, the
+        Trainer's epochs): ``count`` samples' inputs at the address ``where``, their losses and extras
+        written at the addresses ``losses`` and ``extras`` (room for ``count`` and ``count`` times
+        the extras), on ``threads`` threads (1 or 2, as :meth:`threads_for` says). The addresses are
+        trusted: check the sizes first. Raises GuardError when a sample fails a guard (then no
+        gradient has changed)."""
+        if self.lanes > 1 and count > 1 and self.layout.lanes:  # never for a tape with guards (emit)
+            v, _, g, _ = self._buffers
+            slots = 1 if threads == 1 else min(_MAX_SLOTS, -(-count // self.lanes))
+            self._c_batch_lanes(
+                v, g, self._lane_slots(slots), slots, self.layout.scratch, where, count, backward, seed, losses, extras,
+                threads,
+            )  # fmt: skip
+        elif self._c_batch(*self._buffers, where, count, backward, seed, losses, extras):
+            raise self._guard_failed()
 
 
 def compile_tape(tape: Tape) -> CTape:

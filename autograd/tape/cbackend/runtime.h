@@ -76,9 +76,9 @@ static int vg_partials_finite(const double *p, int32_t k) {
  * node), no node's partials can hold an inf or a nan or overflow their sum: then backward's test
  * says "finite" for every node, and need not be run node by node. */
 static int vg_bounded(const double *x, int64_t n, double limit) {
-    for (int64_t i = 0; i < n; i++)
-        if (!(fabs(x[i]) < limit)) return 0;
-    return 1;
+    int64_t out = 0; /* no early exit: the compiler makes it a loop of vector compares */
+    for (int64_t i = 0; i < n; i++) out |= !(fabs(x[i]) < limit);
+    return !out;
 }
 
 /* --- groups of one- and two-operand ops: backward -------------------------------------------- */

@@ -80,6 +80,7 @@ class Trainer:
         # the gradients start as the Values hold them: runs add to them, as replays add into .grad
         self._grads = array("d", [p.grad for p in plist]) if plist else zeros(0)
         self._index: dict[int, array[int]] = {}
+        self._in_order: dict[int, bool] = {}
         self._ran = False  # whether a tape has run, so that there are gradients to apply
         # Where the parameters are now: our arrays, or the parameter region of the arrays of the
         # tape last run when it has exactly our parameters in our order. Then runs of that tape
@@ -107,13 +108,26 @@ class Trainer:
         return address_of(home.values) + 8 * home.param_start, address_of(home.grads) + 8 * home.param_start
 
     def _go_home(self) -> None:
-        """Bring the parameters back into the trainer's own arrays."""
-        if self._home is not None:
+        """Bring the parameters back into the trainer's own arrays (in the trainer's order)."""
+        home = self._home
+        if home is not None:
             data, grads = self._at()
-            n = 8 * len(self.params)
-            ctypes.memmove(address_of(self._data), data, n)
-            ctypes.memmove(address_of(self._grads), grads, n)
+            index = self._indices(home)
+            if self._same_order(home):
+                n = 8 * len(self.params)
+                ctypes.memmove(address_of(self._data), data, n)
+                ctypes.memmove(address_of(self._grads), grads, n)
+            else:
+                lib, n = home.library.lib, len(self.params)
+                lib.vg_scatter(address_of(self._data), data, address_of(index), n)
+                lib.vg_scatter(address_of(self._grads), grads, address_of(index), n)
             self._home = None
+
+    def _order_free(self) -> bool:
+        """Whether the rule may be applied to the parameters in another order than the trainer's:
+        it says so (``rule.order_free``: each parameter updated alone, no state kept by position,
+        as plain SGD), at the time of asking."""
+        return getattr(self.rule, "order_free", False) is True
 
     def _exchange(self, tape: CTape, into_tape: bool) -> None:
         """Copy the parameters' numbers and gradients into the tape's arrays, or its gradients back."""
@@ -121,11 +135,14 @@ class Trainer:
         if not n:
             return
         index = self._indices(tape)
-        if n == len(self.params) and index == self._identity():
+        if n == len(self.params) and (self._home is tape or self._order_free() or self._same_order(tape)):
+            # the tape holds every parameter: it keeps them between runs. In another order than the
+            # trainer's only while the rule does not care about the order (update() checks it again)
             if into_tape and self._home is not tape:  # the tape takes the parameters over
                 self._go_home()
-                ctypes.memmove(address_of(tape.values) + 8 * tape.param_start, address_of(self._data), 8 * n)
-                ctypes.memmove(address_of(tape.grads) + 8 * tape.param_start, address_of(self._grads), 8 * n)
+                lib = tape.library.lib
+                lib.vg_gather(address_of(tape.values) + 8 * tape.param_start, address_of(self._data), address_of(index), n)
+                lib.vg_gather(address_of(tape.grads) + 8 * tape.param_start, address_of(self._grads), address_of(index), n)
                 self._home = tape
             return
         self._go_home()
@@ -137,11 +154,15 @@ class Trainer:
         else:
             lib.vg_scatter(address_of(self._grads), address_of(tape.grads) + offset, address_of(index), n)
 
-    def _identity(self) -> array[int]:
-        identity = self._index.get(-1)
-        if identity is None:
-            identity = self._index[-1] = array("i", range(len(self.params)))
-        return identity
+    def _same_order(self, tape: CTape) -> bool:
+        """Whether ``tape`` holds exactly the trainer's parameters, in the trainer's order."""
+        same = self._in_order.get(id(tape))
+        if same is None:
+            index = self._indices(tape)
+            same = self._in_order[id(tape)] = tape.param_end - tape.param_start == len(self.params) and index == array(
+                "i", range(len(self.params))
+            )
+        return same
 
     def zero_grad(self) -> None:
         """Set every gradient held here to 0.0 (gradients add up across runs until then)."""
@@ -153,24 +174,30 @@ class Trainer:
         flat = array("d", [x for row in rows for x in row])
         return self.run_flat(tape, flat, len(rows), scale)
 
+    @staticmethod
+    def _samples(tape: CTape, flat: Any, count: int, who: str) -> memoryview:
+        """``flat`` as a memoryview, checked to hold ``count`` samples of the tape's inputs."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise TypeError(f"{who}: count expects an int >= 0 (how many samples), got {count!r}")
+        try:
+            view = memoryview(flat)
+        except TypeError:
+            raise TypeError(f"{who}: flat expects a buffer of doubles (array('d')), got {type(flat).__name__}") from None
+        if view.format not in ("d", "@d", "=d") or view.itemsize != 8 or not view.c_contiguous or view.readonly:
+            raise TypeError(
+                f"{who}: flat expects a writable, contiguous buffer of doubles (array('d')), got format "
+                f"{view.format!r}{' (read-only)' if view.readonly else ''}"
+            )
+        if count * tape.plan.n_inputs > view.nbytes // 8:
+            raise ValueError(f"{who}: flat holds fewer than count={count} samples of {tape.plan.n_inputs} numbers")
+        return view
+
     def run_flat(self, tape: CTape, flat: Any, count: int, scale: float = 1.0) -> list[Any]:
         """:meth:`run` on ``count`` samples whose input numbers follow one another in the buffer of
         doubles ``flat`` (an ``array('d')`` or a writable memoryview of one): the way to feed
         large data without making a Python float per number."""
         self._indices(tape)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise TypeError(f"Trainer.run_flat: count expects an int >= 0 (how many samples), got {count!r}")
-        try:
-            view = memoryview(flat)
-        except TypeError:
-            raise TypeError(f"Trainer.run_flat: flat expects a buffer of doubles (array('d')), got {type(flat).__name__}") from None
-        if view.format not in ("d", "@d", "=d") or view.itemsize != 8 or not view.c_contiguous or view.readonly:
-            raise TypeError(
-                f"Trainer.run_flat: flat expects a writable, contiguous buffer of doubles (array('d')), got format "
-                f"{view.format!r}{' (read-only)' if view.readonly else ''}"
-            )
-        if count * tape.plan.n_inputs > view.nbytes // 8:
-            raise ValueError(f"Trainer.run_flat: flat holds fewer than count={count} samples of {tape.plan.n_inputs} numbers")
+        self._samples(tape, flat, count, "Trainer.run_flat")
         self._exchange(tape, into_tape=True)
         if self.threads is not None:
             tape.threads = self.threads
@@ -179,10 +206,52 @@ class Trainer:
         self._ran = True
         return [tape.result_of(loss, e) for loss, e in zip(losses, extras)]
 
+    def epoch_flat(self, tape: CTape, flat: Any, count: int, batch: int) -> list[Any]:
+        """Minibatch training on ``count`` samples whose numbers follow one another in ``flat`` (as
+        :meth:`run_flat` takes them): for each ``batch`` samples in turn (the last batch may hold
+        fewer, n), one :meth:`step_flat` with each sample's gradient scaled by 1/n (the mean loss of
+        the batch). The same numbers as that loop of step_flat calls, to the bit, with the per-batch
+        work of Python (checks, buffers, thread decision) done once. Returns every sample's loss
+        (with its extras, as :meth:`run` does). When a sample fails a guard, the batches before it
+        have been applied and GuardError is raised, as that loop would.
+
+        >>> trainer.epoch_flat(tape, flat, 60_000, 32)   # doctest: +SKIP
+        """
+        self._indices(tape)
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise TypeError(f"Trainer.epoch_flat: batch expects an int >= 1 (samples per step), got {batch!r}")
+        view = self._samples(tape, flat, count, "Trainer.epoch_flat")
+        width = tape.plan.n_inputs
+        source = (ctypes.c_double * 0).from_buffer(view) if count and width else None
+        start = ctypes.addressof(source) if source is not None else None
+        losses = zeros(count)
+        ne = len(tape.plan.extras)
+        extras = zeros(count * ne)
+        at_losses, at_extras = address_of(losses), address_of(extras)
+        if self.threads is not None:
+            tape.threads = self.threads
+        threads = tape.threads_for(batch)
+        for first in range(0, count, batch):
+            n = min(batch, count - first)
+            self.zero_grad()
+            self._exchange(tape, into_tape=True)
+            where = None if start is None else start + 8 * width * first
+            tape.run_batch(where, n, True, 1.0 / n, at_losses + 8 * first, at_extras + 8 * ne * first, threads)
+            self._exchange(tape, into_tape=False)
+            self._ran = True
+            self.update()
+        del source
+        if not ne:
+            return [tape.result_of(x, ()) for x in losses.tolist()[:count]]
+        return [tape.result_of(losses[i], tuple(extras[i * ne : (i + 1) * ne])) for i in range(count)]
+
     def update(self) -> None:
         """Apply the rule once to every parameter, from the gradients held here."""
         if not self._ran:
             raise RuntimeError("Trainer.update: no tape has run yet, so there are no gradients to apply")
+        home = self._home
+        if home is not None and not self._order_free() and not self._same_order(home):
+            self._go_home()  # a rule with state by position sees the parameters in the trainer's order
         data, grads = self._at()
         self.rule.apply(data, grads, len(self.params))
 
@@ -199,6 +268,14 @@ class Trainer:
         losses = self.run_flat(tape, flat, count, scale)
         self.update()
         return losses
+
+    def reload(self) -> None:
+        """Read the parameters' numbers and gradients from the Values again (the other way from
+        :meth:`sync`), after they were changed outside the trainer: to start again from saved
+        weights, say. The rule keeps its state, as an optimizer does across ``load_state_dict``."""
+        self._home = None
+        self._data = array("d", [p.data for p in self.params])
+        self._grads = array("d", [p.grad for p in self.params])
 
     def sync(self) -> None:
         """Write the parameters' numbers and gradients held here into the Values."""
