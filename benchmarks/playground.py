@@ -116,8 +116,8 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=3, help="page loads: the first cold, the others warm (and one more without the snapshot)")
     parser.add_argument("--steps", type=int, default=100, help="explorer steps to time, each way")
     args = parser.parse_args()
-    from helpers import headless_chromium
-
+    # docs/playground/build.py sorts as first- or third-party as a checkout has a build/ folder or not
+    from helpers import headless_chromium  # noqa: I001
     import build
 
     print(machine_line())
