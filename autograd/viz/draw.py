@@ -327,7 +327,8 @@ def draw_dot(
             Python, drawn by Graphviz in well under a second) instead of Graphviz's ``dot``.
             ``None`` (the default) does so when ``dot`` would take more than a few seconds (a
             thousand Values or so, fewer when edges run far: :func:`autograd.viz.quick.dot_work`);
-            ``False`` always uses ``dot``, whose layouts are tidier.
+            ``False`` always uses ``dot``, whose layouts are tidier. Drawings with group frames
+            (``expand=``) or collapsed boxes are always laid out by ``dot``.
 
     A Value used by several ops far apart (an input reused all along an unrolled loop) is
     drawn again, dotted and marked ``(same)``, beside each far use, so the layout stays

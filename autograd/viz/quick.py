@@ -83,10 +83,11 @@ def text_width(text: str, fontsize: float = 11.0) -> float:
 _ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
 _NODE = re.compile(r"^\s*(\w+) \[(.*)\]\s*$")
 _EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?\s*$")
-_KEYWORDS = {"graph", "node", "edge", "subgraph"}
+_KEYWORDS = {"graph", "node", "edge"}
 
 
 def read_attrs(text: str) -> dict[str, str]:
+    """The attributes of one DOT statement's ``[...]`` list, quoted values unquoted."""
     out = {}
     for key, value in _ATTR.findall(text):
         if value.startswith('"'):
@@ -209,13 +210,11 @@ def _positions(
 ) -> dict[str, float]:
     """Each node's place across the ranks: stacked, then pulled towards its neighbours."""
     at: dict[str, float] = {}
-    for layer in layers:
-        sizes = [cross[v] for v in layer]
-        total = sum(sizes) + NODESEP * (len(layer) - 1)
-        centres = fit([0.0] * len(layer), sizes) if layer else []
-        shift = -total / 2 - (centres[0] - sizes[0] / 2 if centres else 0)
-        for v, c in zip(layer, centres):
-            at[v] = c + shift
+    for layer in layers:  # stacked in order, centred on 0
+        edge = -(sum(cross[v] for v in layer) + NODESEP * (len(layer) - 1)) / 2
+        for v in layer:
+            at[v] = edge + cross[v] / 2
+            edge += cross[v] + NODESEP
     for sweep in range(SWEEPS - 1):
         forward = sweep % 2 == 0
         for layer in layers[1:] if forward else layers[-2::-1]:
@@ -352,8 +351,8 @@ def place(graph: Any, rankdir: str = "LR") -> bool:
         extent = max((along[v] for v in layer), default=0.0)
         ranks_at.append(depth + extent / 2)
         depth += extent + RANKSEP
-    top = min((at[v] - cross[v] / 2 for v in placed), default=0.0)
-    legend_at = top
+    legend_at = min((at[v] - cross[v] / 2 for v in placed), default=0.0)  # from the top of the drawing
+    in_legend = set(legend)
     for v in legend:
         at[v] = legend_at + cross[v] / 2
         legend_at += cross[v] + NODESEP / 2
@@ -361,7 +360,7 @@ def place(graph: Any, rankdir: str = "LR") -> bool:
     flip_along = rankdir in ("RL", "TB")  # Graphviz's y grows upwards: TB's first rank is on top
     flip_cross = rankdir in ("LR", "RL")  # the first in order is on top (LR) or on the left (TB)
     for v in sizes:
-        deep = legend_depth if v in legend else ranks_at[rank[v]]
+        deep = legend_depth if v in in_legend else ranks_at[rank[v]]
         deep = -deep if flip_along else deep
         across = -at[v] if flip_cross else at[v]
         x, y = (deep, across) if horizontal else (across, deep)
