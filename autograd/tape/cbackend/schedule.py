@@ -20,6 +20,13 @@ all push into that vector's gradients, so each row would get a level of its own.
 same shared vector only need to keep their order among themselves, so a row only has to be at
 the level of the row before it, not one more; the rows of one level then form a *cluster*,
 computed by one loop over a matrix in their order.
+
+Inside a group that is not a cluster, the order of the steps is free: they are independent
+(forward) and no two of them push into the same gradient (backward: that would have put them at
+different levels). :func:`read_order` uses that freedom to lay the nodes out in the order the rows
+of the clusters read them, so that each row reads a contiguous run of numbers (one loop over
+``v[ref + k]``) instead of gathering them through a list of positions. Nothing computed changes,
+only where it is kept.
 """
 
 from __future__ import annotations
@@ -151,3 +158,37 @@ def _row_keys(steps: list[Step], needs: list[bool], const_key: Callable[[float],
         assert step.op is not None
         keys[i] = ("cluster", side, shared, step.op.name, len(wk), bias is None, step.k, needs[step.out])
     return keys
+
+
+def read_order(levels: list[list[Group]]) -> None:
+    """Reorder, in place, the steps of each ``ops`` group so that its nodes come in the order in
+    which the clusters' rows first read them (the rows' own side, row after row), the nodes no row
+    reads after them in their order. An MLP on a batch recorded as one tape then keeps each
+    point's hidden layer where its rows of the next layer read it, in their order (see the module
+    docstring for why the order of an ``ops`` group's steps changes no number)."""
+    home: dict[int, tuple[Group, Step]] = {}
+    for level in levels:
+        for group in level:
+            if group.kind == "ops":
+                for step in group.steps:
+                    home[step.out] = (group, step)
+    if not home:
+        return
+    first: dict[int, list[Step]] = {}
+    seen: set[int] = set()
+    for level in levels:
+        for group in level:
+            if group.kind != "cluster":
+                continue
+            for step in group.steps:
+                ws, xs, _ = sides(step)
+                for x in xs if group.shared_side == "w" else ws:
+                    if isinstance(x, int) and x in home and x not in seen:
+                        seen.add(x)
+                        owner, made = home[x]
+                        first.setdefault(id(owner), []).append(made)
+    for level in levels:
+        for group in level:
+            placed = first.get(id(group))
+            if placed:
+                group.steps[:] = placed + [s for s in group.steps if s.out not in seen]
