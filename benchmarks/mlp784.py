@@ -24,7 +24,8 @@ from typing import Any
 from compiled import ValuegradC, epoch_of_one_sample_tape, one_hot_rows
 from fixtures import batches, init_weights
 from harness import Budget, fmt_seconds, measure, say, table
-from peers import Task, TorchVector, _resetter, torch_or_none, valuegrad_mlp
+from peers import Task, resetter, valuegrad_mlp
+from torch_peers import TorchVector, torch_or_none
 from torch_threads import best_torch, extra_engines, using
 
 #: The learning rate of the epoch.
@@ -110,7 +111,7 @@ def _replay_part(weights: Any, xs: list[list[float]], ys: list[int], batch_count
             total += sum(losses) * (1.0 / len(r)) * len(r)
         return total / sum(len(r) for r in chosen)
 
-    return Task(part, _resetter(params, weights)), recording
+    return Task(part, resetter(params, weights)), recording
 
 
 def workload_e(quick: bool) -> dict[str, Any]:

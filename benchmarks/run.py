@@ -62,12 +62,10 @@ from peers import (
     MicrogradBest,
     NotApplicable,
     PlainFloats,
-    TorchScalar,
-    TorchVector,
     Valuegrad,
     ValuegradReplay,
-    torch_or_none,
 )
+from torch_peers import TorchScalar, TorchVector, torch_or_none
 from torch_threads import best_torch, extra_engines, remember_default, using
 
 from autograd import gc_paused
