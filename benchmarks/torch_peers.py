@@ -21,16 +21,35 @@ def torch_or_none() -> Any:
     return torch
 
 
-class TorchScalar:
-    """PyTorch building the same scalar graph as valuegrad, one 0-d float64 tensor per number."""
-
-    name = "PyTorch 0-d tensors"
+class TorchEngine:
+    """What the PyTorch engines share: the torch module, or the reason it is missing."""
 
     def __init__(self) -> None:
         self.torch = torch_or_none()
 
     def missing(self) -> str | None:
         return None if self.torch is not None else "not installed (pip install torch==2.13.0 to compare)"
+
+
+def sgd_epoch(model: Any, optimizer: Any, x: Any, y: Any, chosen: list[range]) -> float:
+    """One epoch of minibatch SGD with cross-entropy on the tensors ``x``, ``y``, in the
+    minibatches ``chosen``; the mean loss."""
+    import torch
+
+    total = 0.0
+    for rows in chosen:
+        loss = torch.nn.functional.cross_entropy(model(x[rows.start : rows.stop]), y[rows.start : rows.stop])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += float(loss.item()) * len(rows)
+    return total / len(x)
+
+
+class TorchScalar(TorchEngine):
+    """PyTorch building the same scalar graph as valuegrad, one 0-d float64 tensor per number."""
+
+    name = "PyTorch 0-d tensors"
 
     def _params(self, weights: Weights) -> list[tuple[list[Any], Any]]:
         t = self.torch
@@ -122,16 +141,10 @@ class TorchScalar:
         return chain(y, x, kind, n)
 
 
-class TorchVector:
+class TorchVector(TorchEngine):
     """What a user graduates to: ``nn.Sequential`` of ``nn.Linear`` on whole float64 batches."""
 
     name = "PyTorch vectorised"
-
-    def __init__(self) -> None:
-        self.torch = torch_or_none()
-
-    def missing(self) -> str | None:
-        return None if self.torch is not None else "not installed (pip install torch==2.13.0 to compare)"
 
     def _model(self, weights: Weights) -> Any:
         t = self.torch
@@ -177,17 +190,7 @@ class TorchVector:
         y = t.tensor(ys, dtype=t.long)
         chosen = batches(len(xs), batch)
 
-        def epoch() -> float:
-            total = 0.0
-            for rows in chosen:
-                loss = t.nn.functional.cross_entropy(model(x[rows.start : rows.stop]), y[rows.start : rows.stop])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                total += float(loss.item()) * len(rows)
-            return total / len(xs)
-
-        return Task(epoch, self._resetter(model))
+        return Task(lambda: sgd_epoch(model, optimizer, x, y, chosen), self._resetter(model))
 
     def chain(self, n: int) -> float:
         raise NotApplicable("n/a: a chain of scalar ops has nothing to vectorise")
