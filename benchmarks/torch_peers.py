@@ -31,6 +31,16 @@ class TorchEngine:
         return None if self.torch is not None else "not installed (pip install torch==2.13.0 to compare)"
 
 
+def sgd_step(t: Any, loss: Any, params: list[Any], lr: float) -> None:
+    """Backpropagate ``loss`` into ``params`` (0-d tensors), their grads zeroed first, and step them by ``lr``."""
+    for p in params:
+        p.grad = None
+    loss.backward()
+    with t.no_grad():
+        for p in params:
+            p -= lr * p.grad
+
+
 def sgd_epoch(model: Any, optimizer: Any, x: Any, y: Any, chosen: list[range]) -> float:
     """One epoch of minibatch SGD with cross-entropy on the tensors ``x``, ``y``, in the
     minibatches ``chosen``; the mean loss."""
@@ -85,12 +95,7 @@ class TorchScalar(TorchEngine):
             scores = [self._forward(layers, x)[0] for x in xs]
             losses = [(1 + -y * s).relu() for y, s in zip(ys, scores)]
             total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in params)
-            for p in params:
-                p.grad = None
-            total.backward()
-            with t.no_grad():
-                for p in params:
-                    p -= LR * p.grad
+            sgd_step(t, total, params, LR)
             return float(total.item())
 
         return Task(step, self._resetter(params, weights))
@@ -112,12 +117,7 @@ class TorchScalar(TorchEngine):
             count = 0
             for rows in chosen:
                 loss = sum(cross_entropy(self._forward(layers, xs[i]), ys[i]) for i in rows) * (1.0 / len(rows))
-                for p in params:
-                    p.grad = None
-                loss.backward()
-                with t.no_grad():
-                    for p in params:
-                        p -= DIGITS_LR * p.grad
+                sgd_step(t, loss, params, DIGITS_LR)
                 total += float(loss.item()) * len(rows)
                 count += len(rows)
             return total / count
