@@ -366,3 +366,21 @@ def test_the_players_modules_join_into_one_script_with_their_imports_removed() -
     # script keeps the anywidget module's default export
     script = player_script()
     assert script.count("export default") == 1 and not re.search(r"^import\b", script, re.M)
+
+
+def test_each_views_edge_count_is_the_edges_its_drawing_draws() -> None:
+    """views.py decides which views are too big to lay out in the page by counting their edges
+    before drawing them: the count is exactly the edges each drawing has (its legend's invisible
+    ones aside)."""
+    require("graphviz")
+    from autograd.viz import views
+
+    full = Layout(grouped_step(), None)
+    made = views.player_views(full, None, 2500, "LR", {}, "test")
+    assert len(made.drawings) > 3
+    operands = [[int(full.ids[x][1:]) if isinstance(x, Value) else -1 for x in v.operands] for v in full.values]
+    for items, drawing in zip(made.items, made.drawings):
+        into = views._box_edges(operands, items)
+        drawn = [line for line in drawing.body if " -> " in line and "invis" not in line]
+        assert views._edge_count(operands, items, into) == len(drawn)
+        assert {(a, b) for a, b in into} <= {tuple(line.split()[:3:2]) for line in drawn}
