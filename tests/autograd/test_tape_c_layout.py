@@ -19,7 +19,7 @@ from test_tape import same
 from test_tape_c import compiler  # noqa: F401  (the fixture: needs the C compiler, fails under CI without it)
 
 from autograd import Value, dot, record
-from autograd.tape.cbackend import CTape, Trainer
+from autograd.tape.cbackend import CTape, Trainer, schedule
 from autograd.tape.cbackend.schedule import groups, read_order, sides
 from nn import MLP, hinge_loss
 from nn.optim import SGD
@@ -139,8 +139,7 @@ def test_each_row_of_a_batch_tape_reads_a_contiguous_run_of_nodes(n: int) -> Non
     model = MLP(2, [16, 16, 1], seed=3)
     xs, ys = points(n, seed=5)
     plan = record(demo_step(model, l2=True), xs, ys).plan
-    levels = groups(plan, lambda x: 0)
-    read_order(levels)
+    levels = groups(plan, lambda x: 0)  # read_order is applied there
     where, maker = positions(levels)
     checked = 0
     for level in levels:
@@ -156,13 +155,21 @@ def test_each_row_of_a_batch_tape_reads_a_contiguous_run_of_nodes(n: int) -> Non
     assert checked == 16 * n  # every row of the second layer
 
 
-def test_the_order_of_an_ops_group_s_steps_is_only_moved_never_lost() -> None:
+def test_read_order_only_moves_an_ops_group_s_steps_and_settles_at_once(monkeypatch: Any) -> None:
     model = MLP(2, [16, 16, 1], seed=3)
-    xs, ys = points(6, seed=5)
+    xs, ys = points(20, seed=5)
     plan = record(demo_step(model, l2=True), xs, ys).plan
-    levels = groups(plan, lambda x: 0)
+    with monkeypatch.context() as m:
+        m.setattr(schedule, "read_order", lambda levels: None)
+        levels = groups(plan, lambda x: 0)  # as they were made, before read_order
     before = [[sorted(s.out for s in g.steps) for g in level] for level in levels]
     kinds = [[(g.kind, [s.out for s in g.steps]) for g in level if g.kind != "ops"] for level in levels]
+    made = [[[s.out for s in g.steps] for g in level] for level in levels]
     read_order(levels)
+    ordered = [[[s.out for s in g.steps] for g in level] for level in levels]
+    assert ordered != made  # it did move some (the relu nodes the second layer reads)
     assert [[sorted(s.out for s in g.steps) for g in level] for level in levels] == before
     assert [[(g.kind, [s.out for s in g.steps]) for g in level if g.kind != "ops"] for level in levels] == kinds
+    read_order(levels)
+    assert [[[s.out for s in g.steps] for g in level] for level in levels] == ordered
+    assert [[[s.out for s in g.steps] for g in level] for level in groups(plan, lambda x: 0)] == ordered

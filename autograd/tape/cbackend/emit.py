@@ -21,7 +21,7 @@ from ...ops import Op
 from ..plan import Operand, Plan, lookup_rows
 from . import lanes
 from .guards import guard_source, scratch_needed
-from .schedule import Group, groups, read_order, sides
+from .schedule import Group, groups, sides
 
 #: Calls per generated function: the compiler's time grows faster than the size of a function.
 _CALLS_PER_FUNCTION = 200
@@ -120,7 +120,6 @@ class _Emitter:
                     self.const(x)
 
         levels = groups(plan, self.const)
-        read_order(levels)
         # The lane driver runs samples side by side and checks no guard and no lookup's index: a tape
         # with either keeps the one-sample driver, which checks them sample by sample (runtime.h).
         has_lookups = any(group.kind == "lookups" for level in levels for group in level)

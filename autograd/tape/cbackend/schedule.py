@@ -78,7 +78,8 @@ def groups(plan: Plan, const_key: Callable[[float], int]) -> list[list[Group]]:
     """The levels of the plan's steps, each a list of groups (see the module docstring).
 
     ``const_key(x)`` names a constant as the position it will get, so that two rows sharing the
-    same numbers share a side.
+    same numbers share a side. The steps of each ``ops`` group come in the order of
+    :func:`read_order`.
     """
     steps = plan.steps
     needs = plan.needs_grad
@@ -113,7 +114,9 @@ def groups(plan: Plan, const_key: Callable[[float], int]) -> list[list[Group]]:
         if group is None:
             group = levels[level[i]][key] = Group(kind, key, shared_side=side, needs_grad=needs[step.out])
         group.steps.append(step)
-    return [list(groups.values()) for groups in levels]
+    ordered = [list(groups.values()) for groups in levels]
+    read_order(ordered)
+    return ordered
 
 
 def _kind(step: Step, row_key: Hashable, needs: bool) -> tuple[str, Hashable, str]:
