@@ -24,9 +24,10 @@ from .update_rules import AdamRule
 __all__ = ["Training", "mean_loss"]
 
 
-def _one_hot_samples(sizes: Sizes, sequences: Sequence[Sequence[int]], who: str) -> list[tuple[list[list[float]], list[list[float]]]]:
-    """Each sequence of block + 1 tokens as the loss's arguments: (one-hot inputs, one-hot targets)."""
-    rows = one_hot(sizes, list(range(sizes.vocab)))  # one row per token, shared by every sample (only read)
+def _samples(sizes: Sizes, sequences: Sequence[Sequence[int]], who: str, hot: bool = False) -> list[tuple[list[Any], list[Any]]]:
+    """Each sequence of block + 1 tokens as the loss's arguments: (inputs, targets), as token ids
+    (floats: a tape's inputs are numbers) or, with ``hot``, one-hot rows (for a tape from GPT.record)."""
+    rows: list[Any] = one_hot(sizes, list(range(sizes.vocab))) if hot else [float(t) for t in range(sizes.vocab)]
     samples = []
     for i, seq in enumerate(sequences):
         tokens = as_tokens(seq, sizes, f"{who}: sequences[{i}]")
@@ -40,11 +41,12 @@ class Training:
     """Adam on a GPT's loss, replayed from a tape, in steps that continue from one :meth:`run` to the next.
 
     Each step draws ``batch_size`` different sequences (of block + 1 tokens) with
-    ``random.Random(seed)``, replays the model's loss (:meth:`GPT.one_hot_loss`) on each with its
+    ``random.Random(seed)``, replays the model's loss (:meth:`GPT.token_loss`) on each with its
     gradient scaled by 1/batch_size (the gradient of the batch's mean loss), and takes one Adam
     step. The loss goes through :attr:`compiled` (:func:`autograd.compiled`), which records it
-    on the first batch, as :meth:`GPT.record` would, and replays that tape on every batch
-    (``compiled.batch``). With ``backend="c"`` the tape is compiled to C and the parameters stay
+    on the first batch and replays that tape on every batch (``compiled.batch``): its lookups by
+    a token are :func:`autograd.take` nodes, whose token is an input of the tape, so one tape
+    serves every sequence (the numbers of :meth:`GPT.record`'s one-hot tape, to the bit). With ``backend="c"`` the tape is compiled to C and the parameters stay
     in C during a run (a :class:`autograd.tape.cbackend.Trainer`, whose Adam is ``nn.Adam``'s
     arithmetic) and are written back into the model when it ends; with ``"python"`` it is the
     Python tape and :class:`nn.Adam`. Both give the same numbers, to the bit. Between runs the
@@ -74,7 +76,7 @@ class Training:
         self._rule = AdamRule(lr=lr) if backend == "c" else None
         #: The model's loss through the compile cache: a tape recorded on the first batch (of the
         #: block's length), replayed on every batch; with ``"c"`` it steps the parameters in C.
-        self.compiled: Compiled = compiled(model.one_hot_loss, backend=backend, params=params, rule=self._rule, fallback=False)
+        self.compiled: Compiled = compiled(model.token_loss, backend=backend, params=params, rule=self._rule, fallback=False)
         self._checked = 0  # the recordings whose tapes were checked to be in C
 
     @property
@@ -114,7 +116,7 @@ class Training:
 
     def run(self, sequences: Sequence[Sequence[int]], steps: int, batch_size: int = 8) -> list[float]:
         """``steps`` more steps on minibatches of ``sequences``; returns each step's mean loss."""
-        samples = _one_hot_samples(self.model.sizes, sequences, "Training.run")
+        samples = _samples(self.model.sizes, sequences, "Training.run")
         check_count_of(steps, "Training.run: steps")
         check_count_of(batch_size, "Training.run: batch_size")
         if batch_size > len(samples):
@@ -133,7 +135,7 @@ class Training:
     def mean_loss(self, sequences: Sequence[Sequence[int]]) -> float:
         """The mean loss of the model over ``sequences`` (each of block + 1 tokens), replayed
         forward only (``compiled.forward``) with the parameters' current numbers."""
-        samples = _one_hot_samples(self.model.sizes, sequences, "mean_loss")
+        samples = _samples(self.model.sizes, sequences, "mean_loss")
         if not samples:
             raise ValueError("mean_loss: sequences expects at least one sequence, got none")
         forward = self.compiled.forward
@@ -150,7 +152,7 @@ def mean_loss(model: GPT, training: Training | Tape, sequences: Sequence[Sequenc
         return training.mean_loss(sequences)
     if not isinstance(training, Tape):
         raise TypeError(f"mean_loss: training expects a Training (or a tape from model.record()), got {type(training).__name__}")
-    samples = _one_hot_samples(model.sizes, sequences, "mean_loss")
+    samples = _samples(model.sizes, sequences, "mean_loss", hot=True)
     if not samples:
         raise ValueError("mean_loss: sequences expects at least one sequence, got none")
     return sum(training.forward(*sample) for sample in samples) / len(samples)

@@ -128,6 +128,32 @@ def test_the_replayed_tape_equals_the_engine_on_new_sequences_and_weights() -> N
         assert close(replayed, model.loss(seq[:-1], seq[1:]).data, 1e-15, 0.0)
 
 
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_the_token_loss_is_the_one_hot_loss_to_the_bit_and_one_tape_serves_every_sequence(backend: str) -> None:
+    """token_loss looks tokens up with autograd.take: eagerly on ints, its loss and gradients are
+    the one-hot loss's, bit for bit; through autograd.compiled one tape (tokens as its inputs)
+    replays sequences it never saw with the engine's numbers."""
+    from autograd import compiled
+
+    if backend == "c":
+        compiler()
+    model = GPT(TINY, seed=11)
+    step = compiled(model.token_loss, backend=backend)
+    for seed in range(4):
+        seq = tokens(30 + seed)
+        model.zero_grad()
+        hot = model.one_hot_loss(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:]))
+        hot.backward()
+        want = grads(model)
+        model.zero_grad()
+        eager = model.token_loss(seq[:-1], seq[1:])
+        eager.backward()
+        assert eager.data == hot.data and grads(model) == want
+        model.zero_grad()
+        assert step([float(t) for t in seq[:-1]], [float(t) for t in seq[1:]]) == hot.data and grads(model) == want
+    assert step.recordings == 1
+
+
 def test_the_c_tape_replays_the_python_tapes_numbers() -> None:
     compiler()
     model = GPT(TINY, seed=5)
