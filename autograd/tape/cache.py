@@ -13,7 +13,9 @@ either way. :func:`compiled` wraps ``fn`` in a :class:`Compiled` step that
 * runs ``fn`` on the normal path (``fn(*args)``, then ``backward()``), with one warning, when
   ``fn`` cannot be recorded for those arguments (arguments that are not numbers, say);
 * given the parameters and an update rule (``params=``, ``rule=``), also steps them
-  (:meth:`Compiled.update`), keeping them in C between calls with ``backend="c"``.
+  (:meth:`Compiled.update`), keeping them in C between calls with ``backend="c"``;
+* runs a minibatch through one tape (:meth:`Compiled.batch`): how ``nn.fit``'s replayed steps
+  and ``nn.gpt``'s ``Training`` train, the one mechanism of both.
 
 A tape is found by the arguments' lengths, a cheap key; the tape's own check of its arguments
 then sees any deeper difference (a list where a number was recorded), and the cache looks
@@ -47,7 +49,7 @@ from ..engine import Value
 from ..guard import GuardError
 from ..mode import is_anomaly_enabled, is_grad_enabled
 from .cbackend import CTape, Trainer, UpdateRule, address_of
-from .check import check_backend
+from .check import check_backend, check_compile_options
 from .keys import Key, call_key, exact_key, runs_by_key
 from .record import record
 from .replay import Tape
@@ -391,26 +393,7 @@ def compiled(
     2.0
     """
     check_backend(backend, "compiled")
-    if isinstance(max_tapes, bool) or not isinstance(max_tapes, int) or max_tapes < 1:
-        raise ValueError(f"compiled: max_tapes expects an int of at least 1, got {max_tapes!r}")
-    if rule is not None:
-        if params is None:
-            raise ValueError("compiled: rule= updates params=: give both, or neither")
-        if not (callable(getattr(rule, "check", None)) and callable(getattr(rule, "apply", None))):
-            raise TypeError(
-                f"compiled: rule expects an update rule with check(n) and apply(data, grads, n) "
-                f"(nn.update_rules.SGDRule or AdamRule), got {type(rule).__name__}"
-            )
-    if params is not None:
-        if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
-            raise TypeError(f"compiled: params expects a list of Values, got {type(params).__name__}")
-        for i, p in enumerate(params):
-            if not isinstance(p, Value):
-                raise TypeError(f"compiled: params[{i}] expects a Value, got {type(p).__name__}")
-        if len(set(params)) != len(params):
-            raise ValueError("compiled: params holds a Value twice")
-        if rule is not None:
-            rule.check(len(params))
+    check_compile_options(max_tapes, params, rule)
     if fn is None:
         return lambda f: compiled(f, backend=backend, max_tapes=max_tapes, params=params, rule=rule, fallback=fallback)
     if not callable(fn):
