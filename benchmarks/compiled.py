@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from fixtures import Weights, batches
-from peers import ALPHA, DIGITS_LR, LR, Task, _resetter, valuegrad_mlp
+from peers import ALPHA, DIGITS_LR, LR, Task, resetter, valuegrad_mlp
 
 from autograd import dot, record
 from autograd.tape.cbackend import Trainer
@@ -57,7 +57,7 @@ class _Held:
 
     def __init__(self, params: list[Any], weights: Weights, lr: float) -> None:
         self.params, self.lr = params, lr
-        self.to_start = _resetter(params, weights)
+        self.to_start = resetter(params, weights)
         self.trainer = Trainer(params, SGDRule(lr=lr))
 
     def reset(self) -> None:

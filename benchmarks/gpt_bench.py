@@ -32,7 +32,8 @@ from gpt import (
     sequences,
 )
 from harness import Budget, fmt_ratio, fmt_seconds, measure, say, table
-from peers import Task, torch_or_none
+from peers import Task
+from torch_peers import torch_or_none
 
 from autograd import Value, dot, logsumexp, matvec, record, sum_values
 

@@ -29,7 +29,7 @@ from typing import Any
 from compiled import compiler_missing, empty_cache
 from harness import fmt_ratio, fmt_seconds, say, table
 from microgpt_style import BETA1, BETA2, EPS, LR, Model, documents, train
-from peers import torch_or_none
+from torch_peers import torch_or_none
 
 FULL = {"sizes": (16, 4, 16, 14), "steps": 160}
 QUICK = {"sizes": (4, 2, 4, 3), "steps": 6}

@@ -24,7 +24,8 @@ from typing import Any
 from compiled import ValuegradC, epoch_of_one_sample_tape, one_hot_rows
 from fixtures import batches, init_weights
 from harness import Budget, fmt_seconds, measure, say, table
-from peers import Task, TorchVector, _resetter, torch_or_none, valuegrad_mlp
+from peers import Task, resetter, valuegrad_mlp
+from torch_peers import TorchVector, sgd_epoch, torch_or_none
 from torch_threads import best_torch, extra_engines, using
 
 #: The learning rate of the epoch.
@@ -74,17 +75,7 @@ def _torch_epoch(weights: Any, flat: array[float], labels: list[int], n: int, in
     chosen = batches(n, BATCH)
     start = {k: v.clone() for k, v in model.state_dict().items()}
 
-    def epoch() -> float:
-        total = 0.0
-        for r in chosen:
-            loss = t.nn.functional.cross_entropy(model(x[r.start : r.stop]), y[r.start : r.stop])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.item()) * len(r)
-        return total / n
-
-    return Task(epoch, lambda: model.load_state_dict(start))
+    return Task(lambda: sgd_epoch(model, optimizer, x, y, chosen), lambda: model.load_state_dict(start))
 
 
 def _replay_part(weights: Any, xs: list[list[float]], ys: list[int], batch_count: int) -> tuple[Task, float]:
@@ -110,7 +101,7 @@ def _replay_part(weights: Any, xs: list[list[float]], ys: list[int], batch_count
             total += sum(losses) * (1.0 / len(r)) * len(r)
         return total / sum(len(r) for r in chosen)
 
-    return Task(part, _resetter(params, weights)), recording
+    return Task(part, resetter(params, weights)), recording
 
 
 def workload_e(quick: bool) -> dict[str, Any]:

@@ -36,95 +36,33 @@ import gc
 import json
 import math
 import sys
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from bench_config import BATCH, FULL, ONCE, QUICK, Config, engines, verdict, why_missing
+from chains import workload_b, workload_c
 from compiled import ValuegradC
 from fixtures import digits, init_weights, moons
 from gpt_bench import workload_f
 from harness import (
-    Budget,
     fmt_ratio,
     fmt_seconds,
     machine_line,
-    malloc_growth,
     measure,
     say,
     table,
-    traced_bytes,
 )
 from microgpt_bench import workload_g
 from mlp784 import workload_e
 from peers import (
-    Micrograd,
     MicrogradBest,
     NotApplicable,
     PlainFloats,
-    TorchScalar,
-    TorchVector,
     Valuegrad,
     ValuegradReplay,
-    torch_or_none,
 )
+from torch_peers import TorchScalar, torch_or_none
 from torch_threads import best_torch, extra_engines, remember_default, using
-
-from autograd import gc_paused
-
-
-@dataclass
-class Config:
-    """The sizes of every workload, for a full run or a quick one."""
-
-    moons: int
-    hidden: list[int]
-    chain_sizes: list[int]
-    once_from: int
-    depth_cap: int
-    memory_ops: int
-    digits: int | None
-    digits_hidden: list[int]
-    torch_scalar_batches: int
-    budget: Budget
-    slow_budget: Budget
-
-
-FULL = Config(
-    moons=64,
-    hidden=[16, 16],
-    chain_sizes=[10**3, 10**4, 10**5, 10**6],
-    once_from=10**6,
-    depth_cap=10**6,
-    memory_ops=10**5,
-    digits=None,
-    digits_hidden=[32],
-    torch_scalar_batches=3,
-    budget=Budget(min_runs=5, max_runs=25, seconds=2.0),
-    slow_budget=Budget(min_runs=3, max_runs=5, seconds=3.0),
-)
-
-QUICK = Config(
-    moons=8,
-    hidden=[4, 4],
-    chain_sizes=[10, 10**2, 10**3],
-    once_from=10**3,
-    depth_cap=10**4,
-    memory_ops=10**3,
-    digits=64,
-    digits_hidden=[8],
-    torch_scalar_batches=1,
-    budget=Budget(min_runs=1, max_runs=1, seconds=0.0),
-    slow_budget=Budget(min_runs=1, max_runs=1, seconds=0.0),
-)
-
-BATCH = 32
-#: One run without warm-up, for work that takes seconds.
-ONCE = Budget(min_runs=1, max_runs=1, seconds=0.0, warmup=0)
-
-
-def engines() -> list[Any]:
-    return [Valuegrad(), Micrograd(), TorchScalar(), TorchVector(), PlainFloats()]
 
 
 def training_engines() -> list[Any]:
@@ -132,11 +70,6 @@ def training_engines() -> list[Any]:
     in Python and compiled to C."""
     return [Valuegrad(), ValuegradReplay(), ValuegradC(), *engines()[1:2], MicrogradBest(), *engines()[2:4],
             *extra_engines(), *engines()[4:]]
-
-
-def _missing(engine: Any) -> str | None:
-    """Why ``engine`` cannot run at all here, or None."""
-    return engine.missing()  # type: ignore[no-any-return]
 
 
 def _ratio_row(name: str, t: float | None, base: float | None, extra: Sequence[str], note: str = "") -> list[str]:
@@ -151,10 +84,6 @@ def _setup_note(task: Any) -> str:
     return f"recorded once, untimed: {fmt_seconds(task.setup_seconds)}"
 
 
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "NOT met"
-
-
 # --- (a) one training step of micrograd's demo ----------------------------------------------
 
 
@@ -167,7 +96,7 @@ def workload_a(cfg: Config) -> dict[str, Any]:
     rows: list[list[str]] = []
     base: float | None = None
     for engine in training_engines():
-        missing = _missing(engine)
+        missing = why_missing(engine)
         if missing:
             rows.append([engine.name, "-", "-", "-", "-", missing])
             results[engine.name] = {"error": missing}
@@ -202,13 +131,13 @@ def workload_a(cfg: Config) -> dict[str, Any]:
         if mg:
             speedup = mg / vg
             checks.append(f"{name} is {speedup:.1f}× faster than micrograd (target ≥ 50×: "
-                          f"{_verdict(speedup >= 50)}; stretch ≥ 100×: {_verdict(speedup >= 100)})")
+                          f"{verdict(speedup >= 50)}; stretch ≥ 100×: {verdict(speedup >= 100)})")
             results[key + "speedup_vs_micrograd"] = speedup
         floor = results.get("plain floats, forward only", {}).get("seconds")
         if floor:
             over = vg / floor
             checks.append(f"{name}'s whole step takes {over:.2f}× the plain-float forward pass (target ≤ 8×: "
-                          f"{_verdict(over <= 8)}; stretch ≤ 4×: {_verdict(over <= 4)})")
+                          f"{verdict(over <= 8)}; stretch ≤ 4×: {verdict(over <= 4)})")
             results[key + "times_plain_forward"] = over
     c_tape = results.get(ValuegradC.name, {}).get("seconds")
     if c_tape:
@@ -216,19 +145,19 @@ def workload_a(cfg: Config) -> dict[str, Any]:
         if mg:
             results["c_speedup_vs_micrograd"] = speedup = mg / c_tape
             checks.append(f"valuegrad C tape is {speedup:,.0f}× faster than micrograd as users run it, collector on "
-                          f"(target ≥ 1,000×: {_verdict(speedup >= 1000)})")
+                          f"(target ≥ 1,000×: {verdict(speedup >= 1000)})")
         best = results.get(MicrogradBest.name, {}).get("seconds")
         if best:
             results["c_speedup_vs_micrograd_best"] = speedup = best / c_tape
             checks.append(f"valuegrad C tape is {speedup:,.0f}× faster than micrograd at its best, collector off "
-                          f"during its step (target ≥ 2,000×: {_verdict(speedup >= 2000)})")
+                          f"during its step (target ≥ 2,000×: {verdict(speedup >= 2000)})")
         best_torch_row = best_torch(results)
         if best_torch_row:
             torch_name, torch_vec = best_torch_row
             results["c_speedup_vs_torch_vectorised"] = speedup = torch_vec / c_tape
             results["torch_vectorised_best"] = torch_name
             checks.append(f"valuegrad C tape is {speedup:.1f}× faster than PyTorch vectorised at its best ({torch_name}) "
-                          f"(target ≥ 20×: {_verdict(speedup >= 20)})")
+                          f"(target ≥ 20×: {verdict(speedup >= 20)})")
         if results.get("valuegrad", {}).get("first_loss") == results[ValuegradC.name]["first_loss"]:
             checks.append("valuegrad C tape computed valuegrad's first loss to the last bit")
     losses = [r["first_loss"] for r in results.values() if isinstance(r, dict) and "first_loss" in r]
@@ -237,200 +166,6 @@ def workload_a(cfg: Config) -> dict[str, Any]:
     results["loss_spread"] = spread
     for line in checks:
         say("  " + line)
-    return results
-
-
-# --- (b) a chain of N ops -------------------------------------------------------------------
-
-
-def _survives(chain: Callable[[int], float], n: int) -> bool:
-    try:
-        chain(n)
-    except RecursionError:
-        return False
-    return True
-
-
-def deepest(chain: Callable[[int], float], ok: int | None, failed: int) -> int:
-    """The longest chain (an even number of ops) that ``chain`` survives, between ``ok`` and ``failed``."""
-    low = ok or 0
-    if low == 0 and _survives(chain, 2):
-        low = 2
-    high = failed
-    while high - low > 2:
-        mid = (low + high) // 4 * 2
-        if _survives(chain, mid):
-            low = mid
-        else:
-            high = mid
-    return low
-
-
-class ValuegradGcPaused(Valuegrad):
-    """valuegrad with CPython's cyclic garbage collector paused while a chain is built and
-    backpropagated. valuegrad's nodes cannot form reference cycles, so the collector finds
-    nothing in them; this row shows how much of the time per op is its scanning."""
-
-    name = "valuegrad, gc paused"
-
-    def chain(self, n: int) -> float:
-        with gc_paused():
-            return super().chain(n)
-
-
-def workload_b(cfg: Config) -> dict[str, Any]:
-    say("(b) a chain of N ops, y ← y·a + b (N/2 multiplications and N/2 additions), forward and backward: "
-        "time per op")
-    results: dict[str, Any] = {}
-    rows: list[list[str]] = []
-    for engine in [*engines()[:1], ValuegradGcPaused(), *engines()[1:]]:
-        missing = _missing(engine)
-        if missing:
-            rows.append([engine.name, *["-"] * len(cfg.chain_sizes), "-", missing])
-            results[engine.name] = {"error": missing}
-            continue
-        per_op: dict[int, float | None] = {}
-        cells: list[str] = []
-        note = ""
-        survived: int | None = None
-        failed: int | None = None
-        try:
-            for n in cfg.chain_sizes:
-                if failed is not None:
-                    cells.append("-")
-                    continue
-                budget = cfg.slow_budget if n >= 10**5 else cfg.budget
-                if isinstance(engine, TorchScalar) and n >= cfg.once_from:
-                    budget = ONCE  # about 10 s a run
-                    note = f"N = {_power(n)}: one run, no warm-up"
-                try:
-                    timing = measure(lambda n=n, engine=engine: engine.chain(n), budget)
-                except RecursionError:
-                    failed = n
-                    cells.append("RecursionError")
-                    per_op[n] = None
-                    continue
-                survived = n
-                per_op[n] = timing.median / n
-                cells.append(fmt_seconds(timing.median / n))
-        except NotApplicable as e:
-            rows.append([engine.name, *["-"] * len(cfg.chain_sizes), "-", str(e)])
-            results[engine.name] = {"error": str(e)}
-            continue
-        if failed is not None:
-            depth = deepest(engine.chain, survived, failed)
-            depth_text = f"{depth:,}"
-            note = f"RecursionError at {depth + 2:,} ops (recursive topological sort)"
-        else:
-            depth = survived or 0
-            depth_text = f"≥ {depth:,} (cap)"
-        if isinstance(engine, PlainFloats):
-            note = "forward pass only, no graph"
-        elif isinstance(engine, ValuegradGcPaused):
-            note = "autograd.gc_paused() around each run"
-        rows.append([engine.name, *cells, depth_text, note])
-        results[engine.name] = {"seconds_per_op": {str(n): t for n, t in per_op.items()}, "deepest": depth,
-                                "deepest_is_cap": failed is None}
-    headers = ["engine", *(f"N = {_power(n)}" for n in cfg.chain_sizes), "deepest survived", "note"]
-    say(table(headers, rows))
-    vg = results["valuegrad"]["seconds_per_op"]
-    sizes = [str(n) for n in cfg.chain_sizes]
-    if len(sizes) >= 3:
-        mid, top = sizes[-3], sizes[-1]
-        growth = vg[top] / vg[mid]
-        results["valuegrad_growth"] = growth
-        paused = results.get(ValuegradGcPaused.name, {}).get("seconds_per_op", {})
-        if paused.get(top) and paused.get(mid):
-            growth_paused = paused[top] / paused[mid]
-            results["valuegrad_growth_gc_paused"] = growth_paused
-            say(f"  valuegrad backpropagates N = {_power(int(top))}; under gc_paused() its time per op there is "
-                f"{growth_paused:.2f}× that at N = {_power(int(mid))} (target ≤ 1.5×: {_verdict(growth_paused <= 1.5)})")
-        say(f"  with CPython's default collector running it is {growth:.2f}× (the difference is the collector "
-            "scanning the growing graph)")
-        engine = engines()[0]
-        for n in (int(mid), int(top)):
-            full, gc_seconds = collector_cost(lambda n=n: engine.chain(n))
-            results.setdefault("valuegrad_collector", {})[str(n)] = {"full_collections": full,
-                                                                     "seconds_per_op": gc_seconds / n}
-            say(f"  one valuegrad run at N = {_power(n)}: CPython ran {full} full collection(s); all its "
-                f"collections took {fmt_seconds(gc_seconds / n)} per op")
-    return results
-
-
-def collector_cost(run: Callable[[], Any]) -> tuple[int, float]:
-    """Run ``run()`` once; return how many full (generation 2) collections CPython's cyclic
-    collector made meanwhile, and the seconds spent in all of its collections."""
-    full = 0
-    seconds = 0.0
-    started = 0.0
-
-    def hook(phase: str, info: dict[str, int]) -> None:
-        nonlocal full, seconds, started
-        if phase == "start":
-            started = time.perf_counter()
-        else:
-            seconds += time.perf_counter() - started
-            full += info["generation"] == 2
-
-    gc.callbacks.append(hook)
-    try:
-        run()
-    finally:
-        gc.callbacks.remove(hook)
-    return full, seconds
-
-
-def _power(n: int) -> str:
-    e = round(math.log10(n))
-    if 10**e != n:
-        return f"{n:,}"
-    return "10" + "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(d)] for d in str(e))
-
-
-# --- (c) bytes per recorded op --------------------------------------------------------------
-
-KINDS = ("add", "mul", "tanh")
-KIND_TEXT = {"add": "y = y + x", "mul": "y = y * x", "tanh": "y = y.tanh()"}
-
-
-def workload_c(cfg: Config) -> dict[str, Any]:
-    n = cfg.memory_ops
-    say(f"(c) bytes held per recorded op, after building the forward graph of a chain of {n:,} ops (tracemalloc)")
-    results: dict[str, Any] = {}
-    rows: list[list[str]] = []
-    for engine in engines():
-        missing = _missing(engine)
-        if missing:
-            rows.append([engine.name, *["-"] * len(KINDS), missing])
-            results[engine.name] = {"error": missing}
-            continue
-        cells = []
-        figures: dict[str, float | None] = {}
-        note = ""
-        for kind in KINDS:
-            try:
-                if engine.name.startswith("PyTorch 0-d"):
-                    grown = malloc_growth(lambda kind=kind, engine=engine: engine.build_chain(kind, n))
-                    per_op = grown / n if grown is not None else None
-                    note = "C heap (glibc mallinfo2): tracemalloc cannot see PyTorch's C++ allocations"
-                else:
-                    per_op = traced_bytes(lambda kind=kind, engine=engine: engine.build_chain(kind, n)) / n
-                figures[kind] = per_op
-                cells.append("-" if per_op is None else f"{per_op:,.0f}")
-            except NotApplicable as e:
-                figures[kind] = None
-                cells.append("n/a")
-                note = note or str(e)
-        if all(f is None for f in figures.values()):
-            rows.append([engine.name, *["-"] * len(KINDS), note])
-        else:
-            rows.append([engine.name, *cells, note])
-        results[engine.name] = {"bytes_per_op": figures}
-    say(table(["engine", *(KIND_TEXT[k] for k in KINDS), "note"], rows))
-    vg = results["valuegrad"]["bytes_per_op"]
-    worst = max(v for v in vg.values() if v is not None)
-    say(f"  valuegrad holds at most {worst:.0f} B per recorded op on these chains (target ≤ 150: {_verdict(worst <= 150)})")
-    results["valuegrad_worst"] = worst
     return results
 
 
@@ -447,7 +182,7 @@ def workload_d(cfg: Config) -> dict[str, Any]:
     rows: list[list[str]] = []
     base: float | None = None
     for engine in [e for e in training_engines() if not isinstance(e, MicrogradBest)]:  # no exp in micrograd
-        missing = _missing(engine)
+        missing = why_missing(engine)
         if missing:
             rows.append([engine.name, "-", "-", "-", "-", "-", missing])
             results[engine.name] = {"error": missing}
@@ -510,7 +245,7 @@ def workload_d(cfg: Config) -> dict[str, Any]:
         results["c_over_torch_vectorised"] = ratio
         results["torch_vectorised_best"] = torch_name
         say(f"  valuegrad C tape's epoch takes {ratio:.2f}× the time of PyTorch vectorised at its best ({torch_name}): "
-            f"{1 / ratio:.1f}× faster (target ≥ 6×: {_verdict(ratio <= 1 / 6)})")
+            f"{1 / ratio:.1f}× faster (target ≥ 6×: {verdict(ratio <= 1 / 6)})")
     return results
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from peers import TorchVector, torch_or_none
+from torch_peers import TorchVector, torch_or_none
 
 #: PyTorch's own number of threads (its default on this machine), read by :func:`remember_default`
 DEFAULT: int | None = None

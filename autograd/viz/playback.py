@@ -140,7 +140,8 @@ def player_content(
     }
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     if len(text) > GZIP_ABOVE:  # the browser unpacks it with its own DecompressionStream
-        packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
+        # level 6: a GPT step's 16 MB in 0.5 s, 3% more bytes than level 9's 1.9 s
+        packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
         text = json.dumps({"gzip": packed})
     # inside <script> the browser ends the element at "</script" and reads "<!--" as a comment
     return Content(first, text.replace("<", "\\u003c"), len(steps), watched.captions[0], len(views.opened))

@@ -15,282 +15,29 @@
 // they are grouped into runs: consecutive steps whose nodes are drawn as the same item (a Value,
 // or a box) are one step of the player. So an open group steps node by node, a box in one go.
 //
-// This file is an ES module with two uses. On a page it is an inline <script type="module">:
+// The player is four ES modules: this one (the Player and its controls), player_runs.js (what a
+// view draws and its runs of steps), player_data.js (the page's data, and Graphviz in the page)
+// and player_quiz.js (answers and the quiz panel). autograd/viz/player.py puts them together into
+// one script, each whole but for its imports of the others.
+//
+// That script has two uses. On a page it is an inline <script type="module">:
 // it starts every player that has not been started yet, so a notebook with several players,
 // each followed by its own copy, starts each once. In Jupyter it is the anywidget module: its
 // default export renders a player from the widget's "html", and keeps "step" and "quiz" in
-// step with Python. Its pure functions are exported too, for tests/js/player.test.mjs.
+// step with Python. The other modules export their pure functions, for tests/js/player.test.mjs.
+
+import { readData, svgOf } from "./player_data.js";
+import { answerRows, element, judge } from "./player_quiz.js";
+import {
+  ancestry, boxCaption, countGrads, counterText, decodeItems, enteredFromOutside, nodeCaption, nodeCaptionText,
+  runHolding, runsOf,
+} from "./player_runs.js";
 
 const STEP_MS = 1500; // how long Play shows each step
 const SVG = "http://www.w3.org/2000/svg";
 const BIG = 1500; // drawn elements past which the flowing dashes cost more than they show
-const LISTED = 6; // Values a box's caption names before it says "and N more"
-
-// --- reading an answer: a number, a fraction, or a little arithmetic -------------------------
-
-// The value of an answer such as "0.5", "-3", "1/2", "2*0.25", "1e-3", "-(1 - 0.5)" or "inf",
-// or null when it is not one. Accepts × · * / ÷ + - − ^ and parentheses; nothing is evaluated
-// by the browser, the text is parsed here.
-export function parseAnswer(text) {
-  const source = String(text).trim().toLowerCase()
-    .replace(/[−–]/g, "-").replace(/[×·]/g, "*").replace(/÷/g, "/").replace(/∞/g, "inf");
-  if (source === "" || source.length > 80) { return null; }
-  const tokens = source.match(/(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|infinity|inf|nan|\S/g);
-  let at = 0;
-  const peek = () => tokens[at];
-  function primary() {
-    const t = tokens[at++];
-    if (t === "(") { const v = sum(); if (tokens[at++] !== ")") { throw new Error(")"); } return v; }
-    if (t === "-") { return -power(); }
-    if (t === "+") { return power(); }
-    if (t === "inf" || t === "infinity") { return Infinity; }
-    if (t === "nan") { return NaN; }
-    if (t !== undefined && /^[\d.]/.test(t)) { return parseFloat(t); } // a number token
-    throw new Error("number");
-  }
-  function power() {
-    const base = primary();
-    if (peek() === "^") { at++; return Math.pow(base, power()); }
-    return base;
-  }
-  function product() {
-    let v = power();
-    while (peek() === "*" || peek() === "/") { v = tokens[at++] === "*" ? v * power() : v / power(); }
-    return v;
-  }
-  function sum() {
-    let v = product();
-    while (peek() === "+" || peek() === "-") { v = tokens[at++] === "+" ? v + product() : v - product(); }
-    return v;
-  }
-  try {
-    const v = sum();
-    return at === tokens.length ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-// Whether `given` is `want` within rtol of it (or atol, for 0); nan matches nan, inf its own sign.
-export function isRight(given, want, rtol, atol) {
-  if (Number.isNaN(want) || Number.isNaN(given)) { return Number.isNaN(want) && Number.isNaN(given); }
-  if (!Number.isFinite(want) || !Number.isFinite(given)) { return given === want; }
-  return Math.abs(given - want) <= Math.max(rtol * Math.abs(want), atol);
-}
-
-// --- groups, views and runs: what a view draws, and its steps -----------------------------------
-
-// The item each Value is drawn as in a view, from its run-length encoding [[item, count], ...]:
-// "v<i>" its own record, or a box: "g<k>" group k, closed; "r<k>" the rest of group k around
-// the group opened; "p<k>" group k's leaves, when it has many (autograd/viz/views.py).
-export function decodeItems(runs) {
-  const items = [];
-  for (const [item, count] of runs) {
-    for (let j = 0; j < count; j++) { items.push(item === "v" ? "v" + items.length : item); }
-  }
-  return items;
-}
-
-// How many Values each item holds, and how many of them have a gradient so far: item -> [known, all].
-export function countGrads(items, grads, needed) {
-  const counts = new Map();
-  for (const i of needed) {
-    const entry = counts.get(items[i]) || [0, 0];
-    entry[0] += grads[i] === null ? 0 : 1;
-    entry[1] += 1;
-    counts.set(items[i], entry);
-  }
-  return counts;
-}
-
-// backward()'s steps seen in one view: [first, last] step indices of each run of consecutive
-// steps whose nodes are drawn as the same item. The seed (step 0) is a run of its own.
-export function runsOf(nodes, items) {
-  const runs = [];
-  nodes.forEach((node, k) => {
-    const run = runs[runs.length - 1];
-    if (k > 1 && items[nodes[run[0]]] === items[node]) { run[1] = k; } else { runs.push([k, k]); }
-  });
-  return runs;
-}
-
-// The index of the run that holds step k (runs cover every step, in order).
-export function runHolding(runs, k) {
-  let lo = 0, hi = runs.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (runs[mid][0] <= k) { lo = mid; } else { hi = mid - 1; }
-  }
-  return lo;
-}
-
-// The chain of groups from the outermost down to g (indices).
-export function ancestry(parents, g) {
-  const chain = [];
-  for (let h = g; h >= 0; h = parents[h]) { chain.unshift(h); }
-  return chain;
-}
-
-// What the box `item` did in the run [first, last] of backward()'s steps, in words: where the
-// gradient came in (its Values that received gradient from outside the box, with their grads
-// when they pushed), and where it went out (the Values outside it it pushed to, and their grads
-// after the run). `steps[k]` has node, grad (its gradient, written) and set ([i, before, after]).
-// `entered` holds the Values that receive gradient from a step drawn as another item.
-export function boxCaption(run, item, steps, items, names, label, entered) {
-  const [first, last] = run, count = last - first + 1;
-  const arrived = [], sent = new Map();
-  for (let k = first; k <= last; k++) {
-    const step = steps[k];
-    if (entered.has(step.node)) { arrived.push(names[step.node] + ".grad = " + step.grad); }
-    for (const [i, , after] of step.set) {
-      if (items[i] !== item) { sent.set(i, after); }
-    }
-  }
-  const listed = (texts) => texts.slice(0, LISTED).join(", ")
-    + (texts.length > LISTED ? ", and " + (texts.length - LISTED) + " more" : "");
-  const out = Array.from(sent, ([i, after]) => names[i] + " (" + after + ")");
-  const lines = [
-    "The gradient flows back through the box “" + label + "”: " + count + " of backward()'s steps ("
-      + first + "–" + last + "), one per node inside it.",
-    arrived.length ? "In: " + listed(arrived) + "." : "In: its nodes' gradients came from earlier steps inside the box.",
-    out.length ? "Out, to " + out.length + " Value" + (out.length === 1 ? "" : "s") + " outside it: " + listed(out) + "."
-      : "Out: nothing leaves it yet.",
-    "Click the box to open it and step through it node by node.",
-  ];
-  return lines.join("\n");
-}
-
-// The Values that receive gradient from a step whose node is drawn as another item than theirs.
-export function enteredFromOutside(steps, items) {
-  const entered = new Set();
-  for (const step of steps) {
-    for (const [i] of step.set) {
-      if (items[i] !== items[step.node]) { entered.add(i); }
-    }
-  }
-  return entered;
-}
-
-// One push's line of a caption, as autograd/viz/steps.py's _caption writes it: the partial
-// derivative (its formula, and its number when that differs), and the sum it adds to.
-export function pushLine(name, pname, formula, local, grad, before, after, written) {
-  const value = formula === local ? "" : " = " + local;
-  const was = before === null ? null : before.replace(/^grad /, ""), now = after.replace(/^grad /, "");
-  const result = was === null || Number(was) === 0 ? now : was + " + " + written + " = " + now;
-  return "∂" + name + "/∂" + pname + " = " + formula + value + ";  " + pname + ".grad += " + local + " × " + grad
-    + "  →  " + result;
-}
-
-// A node's whole caption: its first line (from the page), then a line per push, the first
-// `shown.pushes` of them; a node that pushes nothing says so (`shown.none`).
-export function nodeCaptionText(step, k, names, shown) {
-  const lines = [step.caption];
-  if (k === 0) { return step.caption; }
-  const count = step.set.length, listed = count > shown.pushes + 1 ? shown.pushes : count;
-  for (let j = 0; j < listed; j++) {
-    const [i, before, after] = step.set[j];
-    lines.push(pushLine(names[step.node], names[i], step.formulas[j], step.edges[j][1], step.grad, before, after,
-      step.answers[j][2]));
-  }
-  if (listed < count) { lines.push("… and " + (count - listed) + " more inputs, each the same way (see the drawing)."); }
-  if (count === 0) { lines.push(shown.none); }
-  return lines.join("\n");
-}
-
-// A node's caption, numbered as run r of `runs` when the view groups steps into runs.
-export function nodeCaption(caption, r, runs, total) {
-  if (runs.length === total) { return caption; }
-  return caption.replace(/^Step (\d+) of (\d+):/, "Step " + r + " of " + (runs.length - 1) + " (backward() step $1 of $2):");
-}
-
-// The counter's text for run r of `runs`.
-export function counterText(r, runs, total) {
-  const [first, last] = runs[r], own = runs.length === total;
-  const detail = own || first === last ? "" : " (backward() steps " + first + "–" + last + ")";
-  return "step " + r + " of " + (runs.length - 1) + detail;
-}
-
-// --- the data: plain JSON, or gzipped and base64-encoded ----------------------------------------
-
-// The text of gzipped, base64-encoded bytes (a promise): the browser's own DecompressionStream.
-export function gunzip(base64) {
-  const text = atob(base64), bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); } // Uint8Array.from takes seconds here
-
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Response(stream).text();
-}
-
-// Each step's changes as [Value, its grad text before, after] (the page holds only "after":
-// "before" is what the last change to that Value left, or null when it is the first).
-export function withBefore(steps) {
-  const now = new Map();
-  for (const step of steps) {
-    for (const change of step.set) {
-      const i = change[0], after = change[1], before = now.get(i);
-      change[1] = before === undefined ? null : before;
-      change[2] = after;
-      now.set(i, after);
-    }
-  }
-  return steps;
-}
-
-// The steps, from their columns (a list per field, one entry per step) into one object each.
-export function rows(columns) {
-  const c = columns, steps = new Array(c.node.length), none = [];
-  for (let k = 0; k < steps.length; k++) { // literal objects: the same shape for all, fast to make and read
-    steps[k] = {
-      node: c.node[k], grad: (c.grad || none)[k], caption: (c.caption || none)[k], formulas: (c.formulas || none)[k],
-      set: c.set[k], edges: (c.edges || none)[k], question: (c.question || none)[k], answers: (c.answers || none)[k],
-    };
-  }
-  return steps;
-}
-
-// The player's data from the text of its script.vg-data: a promise when it is gzipped.
-export function readData(text) {
-  const data = JSON.parse(text);
-  const ready = (d) => { d.steps = withBefore(rows(d.steps)); return d; };
-  return data.gzip === undefined ? ready(data) : gunzip(data.gzip).then((json) => ready(JSON.parse(json)));
-}
-
-// --- laying a view out in the page -------------------------------------------------------------
-
-let engine = null; // a promise of Graphviz (viz.js's instance), made once per page
-
-// Graphviz in WebAssembly, from the player's script.vg-layout (vendored; nothing is fetched).
-// Its text is gzipped, and run as a script of the page once unpacked.
-function graphviz(root) {
-  if (engine === null) {
-    const source = root.querySelector("script.vg-layout");
-    const loaded = globalThis.Viz ? Promise.resolve() : gunzip(source.textContent.trim()).then((text) => {
-      const script = document.createElement("script");
-      script.nonce = source.nonce; // a page with a content security policy gave its scripts one
-      script.textContent = text;
-      document.head.appendChild(script);
-    });
-    engine = loaded.then(() => globalThis.Viz.instance());
-  }
-  return engine;
-}
-
-// The SVG text of a view: laid out the first time, then kept.
-function svgOf(view, root) {
-  if (view.svg === undefined) {
-    view.svg = graphviz(root).then((viz) => viz.renderString(view.dot, { format: "svg" }));
-  }
-  return view.svg;
-}
 
 // --- one player ---------------------------------------------------------------------------------
-
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) { el.className = className; }
-  if (text !== undefined) { el.textContent = text; }
-  return el;
-}
 
 // The drawing's elements by their id without the player's prefix: "v3", "v3_op", "g2_fv3"...
 function partsOf(svg, prefix) {
@@ -556,43 +303,17 @@ class Player {
     const first = this.runs[this.current][0];
     this.panel.hidden = !this.quizSwitch.checked || first === 0;
     if (this.panel.hidden) { return; }
-    const rows = this.$(".vg-answers");
-    rows.textContent = "";
     this.$(".vg-check").hidden = isBox;
     if (isBox) {
+      this.$(".vg-answers").textContent = "";
       this.$(".vg-question").textContent = "A box is many steps at once: click it to open it, and the quiz "
         + "asks about each node inside it.";
       return;
     }
     this.$(".vg-question").textContent = step.question;
     const given = this.answered.get(first);
-    step.answers.forEach(([who], j) => {
-      const row = element("label", "vg-answer");
-      row.appendChild(element("span", "vg-who", who + " receives"));
-      const input = element("input", "vg-input");
-      input.type = "text";
-      input.setAttribute("inputmode", "decimal");
-      input.setAttribute("aria-label", "the gradient " + who + " receives");
-      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { this.check(); } });
-      row.appendChild(input);
-      row.appendChild(element("span", "vg-verdict"));
-      rows.appendChild(row);
-      if (given) { input.value = given[j]; }
-    });
-    if (given) { this.judge(step, given); }
-  }
-
-  // Mark each answer right or wrong; an answer that is not a number is asked for again.
-  judge(step, given) {
-    const rows = this.panel.querySelectorAll(".vg-answer");
-    step.answers.forEach(([, want, written], j) => {
-      const value = parseAnswer(given[j]), verdict = rows[j].querySelector(".vg-verdict");
-      const right = value !== null && isRight(value, Number(want), this.data.rtol, this.data.atol);
-      rows[j].classList.toggle("vg-right", right);
-      rows[j].classList.toggle("vg-wrong", !right);
-      verdict.textContent = value === null ? "✗ not a number I can read"
-        : right ? "✓ right" : "✗ not quite: it is " + written;
-    });
+    answerRows(this.$(".vg-answers"), step, given, () => this.check());
+    if (given) { judge(this.panel, step, given, this.data.rtol, this.data.atol); }
   }
 
   check() {
@@ -683,3 +404,4 @@ export default {
     };
   },
 };
+

@@ -3,12 +3,12 @@
 The player shows the graph drawn once (:mod:`autograd.viz.playback` makes the drawing and the
 steps), Prev / Next / Play buttons, a slider, the ← → keys, a caption per step, and a quiz
 mode that asks the learner what each input receives before it tells. Its behaviour and its
-look are real front-end files shipped with the package, ``player.js`` (an ES module) and
-``player.css``. Three places show the same player:
+look are real front-end files shipped with the package: ``player.js`` and the ES modules it
+imports (put together into one script by :mod:`autograd.viz.assets`), and ``player.css``. Three places show the same player:
 
 * :func:`draw_backprop` writes a self-contained page (script and style copied in, nothing
   from the network), and :func:`backprop_html` returns it;
-* in Jupyter, :func:`show_backprop` shows an anywidget widget (``player.js`` is its module),
+* in Jupyter, :func:`show_backprop` shows an anywidget widget (that script is its module),
   whose ``step`` and ``quiz`` Python can read and set; without anywidget it shows the page's
   player inline, which needs no kernel;
 * ``python -m autograd demo --out DIR`` and ``draw ... --backprop FILE`` write the page.
@@ -25,17 +25,16 @@ import gzip
 import html
 import os
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from ..engine import Value
 from ..fileio import write_atomic
+from .assets import asset, player_script
 from .playback import COLOURS, Content, player_content
 from .steps import BACKPROP_MAX_NODES
 
 __all__ = ["draw_backprop", "backprop_html", "backprop_widget", "show_backprop"]
 
-_PACKAGE = __name__.rpartition(".")[0]  # autograd.viz, where player.js and player.css live
 _TITLE = "Backpropagation, step by step"
 _HELP = (
     "Prev / Next (or the ← → keys) step through the backward pass; the slider jumps to any step; Play "
@@ -45,25 +44,13 @@ _HELP = (
 )
 
 
-def _asset(name: str, element: str) -> str:
-    """The text of the package data file ``name``, to put inside an HTML ``<element>``.
-
-    Inside ``<script>`` or ``<style>`` the browser ends the element at the first ``</script``
-    or ``</style``, so a file that contains it would break the page: refused here.
-    """
-    text = resources.files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
-    if f"</{element}" in text.lower():
-        raise ValueError(f"{name} must not contain '</{element}' (it ends the page's <{element}>), but it does")
-    return text
-
-
 @cache
 def _layout_engine() -> str:
     """Graphviz compiled to WebAssembly (``vendor/viz-global.js``, see ``vendor/README.md``), as a
     script that defines ``globalThis.Viz`` wherever it runs: hidden from AMD and CommonJS loaders
     (Jupyter's require.js), which would otherwise take it as a module of theirs. Gzipped and
-    base64-encoded, it is 0.64 MB instead of 1.33 MB; player.js unpacks it."""
-    text = _asset("vendor/viz-global.js", "script")
+    base64-encoded, it is 0.64 MB instead of 1.33 MB; player_data.js unpacks it."""
+    text = asset("vendor/viz-global.js", "script")
     wrapped = "(function (define, exports, module) {\n" + text + "\n})();\n"
     return base64.b64encode(gzip.compress(wrapped.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
 
@@ -85,7 +72,7 @@ def _player_fragment(content: Content, uid: str, quiz: bool, inline: bool = True
     last = content.n_steps - 1
     parts = [f'<div class="vg-player" id="{uid}" tabindex="0" style="{colours}">']
     if inline:
-        parts.append("<style>\n" + _asset("player.css", "style") + "</style>")
+        parts.append("<style>\n" + asset("player.css", "style") + "</style>")
     parts += [
         '<div class="vg-controls">',
         '<button type="button" class="vg-prev" title="previous step (←)">Prev</button>',
@@ -106,7 +93,7 @@ def _player_fragment(content: Content, uid: str, quiz: bool, inline: bool = True
     if content.n_views > 1:  # run by player.js the first time a box is opened
         parts.append('<script type="text/plain" class="vg-layout">\n' + _layout_engine() + "</script>")
     if inline:
-        parts.append('<script type="module">\n' + _asset("player.js", "script") + "</script>")
+        parts.append('<script type="module">\n' + player_script() + "</script>")
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -183,8 +170,8 @@ def _widget_class() -> Any:
         (the step shown) and ``quiz`` (quiz mode on) follow the learner, and setting them
         from Python moves the player."""
 
-        _esm = _asset("player.js", "script")
-        _css = _asset("player.css", "style")
+        _esm = player_script()
+        _css = asset("player.css", "style")
         html = traitlets.Unicode("").tag(sync=True)
         step = traitlets.Int(0).tag(sync=True)
         quiz = traitlets.Bool(False).tag(sync=True)

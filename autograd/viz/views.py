@@ -27,7 +27,7 @@ the inputs of a layer in the layer's.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,10 +122,10 @@ def _items(
 
 def _draw(
     full: Layout, items: list[str], groups: Sequence[tuple[str, int, int]], rankdir: str,
-    grad_texts: Mapping[Value, str], opens: set[int],
+    grad_texts: Mapping[Value, str], opens: set[int], into: Iterable[tuple[str, str]],
 ) -> Any:
     """One view's Digraph: the plain player's drawing of the Values shown, plus a box for each
-    closed group and an edge into it from each item it reads."""
+    closed group and the edges ``into`` boxes (:func:`_box_edges`)."""
     graph = build_graph(
         _ViewLayout(full, items), rankdir, True, None, "", element_ids=True, grad_texts=grad_texts, copies=False,
         quick=False,
@@ -145,15 +145,6 @@ def _draw(
         fields = [name, f"{size} Values, {hint}", f"grads {size} of {size}"]
         label = "{ " + " | ".join(fields) + " }" if rankdir in ("LR", "RL") else " | ".join(fields)
         graph.node(box, label, shape="record", style="filled,bold", fillcolor=_BOX_FILL, id=box)
-    into: dict[tuple[str, str], None] = {}
-    for v, item in zip(full.values, items):
-        if item[0] == "v":
-            continue
-        for x in v.operands:
-            if isinstance(x, Value):
-                source = items[int(full.ids[x][1:])]
-                if source != item:
-                    into[(source, item)] = None
     for source, box in into:
         graph.edge(source, box, id=f"{box}_f{source}", style="bold", color=_BOX_EDGE)
     if wants_quick(graph, rankdir):  # laid out once the boxes are in: place() needs every node
@@ -203,13 +194,15 @@ def player_views(
     opened: list[list[int]] = []
     focus: list[int] = []
     item_lists: list[list[str]] = []
+    box_edges: list[list[tuple[str, str]]] = []
     operands = [[int(full.ids[x][1:]) if isinstance(x, Value) else -1 for x in v.operands] for v in full.values]
     for g in [-1] + [g for g in range(len(index)) if g not in base]:
         open_ = _with_ancestors(base, g, parents)
         around = open_ - base - {g}
         items = _items(full.values, home, parents, open_, around)
         shown = sum(1 for item in items if item[0] == "v")
-        edges = _edge_count(operands, items)
+        into = _box_edges(operands, items)
+        edges = _edge_count(operands, items, into)
         # the first view is laid out by Graphviz in Python; the others in the page, where edges cost more
         if shown > max_nodes or (g >= 0 and edges > MAX_EDGES):
             if g < 0 and not index:  # no groups to close: the whole graph is too big
@@ -225,27 +218,37 @@ def player_views(
         opened.append(sorted(open_))
         focus.append(g)
         item_lists.append(items)
+        box_edges.append(into)
     opens = set(focus)
-    drawings = [_draw(full, items, groups, rankdir, grad_texts, opens) for items in item_lists]
+    drawings = [_draw(full, items, groups, rankdir, grad_texts, opens, into) for items, into in zip(item_lists, box_edges)]
     return Views(groups, opened, focus, item_lists, drawings)
 
 
-def _edge_count(operands: Sequence[Sequence[int]], items: Sequence[str]) -> int:
-    """How many edges a view draws: an op's, one per operand (one per box it reads from) and
-    one to its result; and one into a box from each item it reads. ``operands`` lists, for
-    each Value, the positions of its operands (-1 for a number)."""
-    count = 0
-    into: set[tuple[str, str]] = set()
+def _box_edges(operands: Sequence[Sequence[int]], items: Sequence[str]) -> list[tuple[str, str]]:
+    """The edges into the boxes of a view: one from each item that a box's Values read, in the
+    order of the Values and their operands. ``operands`` lists, for each Value, the positions
+    of its operands (-1 for a number)."""
+    into: dict[tuple[str, str], None] = {}
     for ops, item in zip(operands, items):
-        if not ops:
+        if item[0] == "v":
+            continue
+        for j in ops:
+            if j >= 0 and items[j] != item:
+                into[(items[j], item)] = None
+    return list(into)
+
+
+def _edge_count(operands: Sequence[Sequence[int]], items: Sequence[str], into: Sequence[tuple[str, str]]) -> int:
+    """How many edges a view draws: an op's, one per operand (one per box it reads from) and
+    one to its result; and the edges ``into`` boxes."""
+    count = len(into)
+    for ops, item in zip(operands, items):
+        if not ops or item[0] != "v":
             continue
         sources = [items[j] if j >= 0 else "c" for j in ops]
-        if item[0] == "v":
-            count += 1 + sum(1 for s in sources if s[0] != "g" and s[0] != "r" and s[0] != "p")
-            count += len({s for s in sources if s[0] in "grp"})
-        else:
-            into.update((s, item) for s in sources if s != item and s != "c")
-    return count + len(into)
+        count += 1 + sum(1 for s in sources if s[0] not in "grp")
+        count += len({s for s in sources if s[0] in "grp"})
+    return count
 
 
 def _with_ancestors(base: set[int], g: int, parents: Sequence[int]) -> set[int]:

@@ -156,8 +156,8 @@ def build(out: Path) -> int:
     (out / "index.html").write_text(_page_with_hashes((HERE / "index.html").read_text(encoding="utf-8"), inline_hashes()))
     for example in sorted((HERE / "examples").glob("*.py")):
         shutil.copy2(example, out / "examples" / example.name)
-    for name in ("player.js", "player.css"):
-        shutil.copy2(ROOT / "autograd" / "viz" / name, out / name)
+    for path in (ROOT / "autograd" / "viz").glob("player*.[cj]s"):  # player.js imports its sibling modules
+        shutil.copy2(path, out / path.name)
     shutil.copytree(ROOT / "nn" / "explore" / "static", out / "explorer", ignore=shutil.ignore_patterns("*.html"))
     vendor = out / "vendor"
     (vendor / "pyodide").mkdir(parents=True)

@@ -23,6 +23,7 @@ from helpers import hide_module, require, require_program
 
 from autograd import Value, dot, viz
 from autograd.graph import chain_rule, topological_order
+from autograd.viz.assets import PLAYER_MODULES, player_script, without_imports
 from autograd.viz.layout import Layout, _grad_field
 from autograd.viz.playback import QUIZ_RTOL, compact_svg
 
@@ -93,8 +94,10 @@ def test_the_page_is_self_contained_and_draws_the_graph_once(tmp_path: os.PathLi
     assert "<link" not in page and "@import" not in page and "url(" not in page
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
-    for asset in ("player.js", "player.css"):  # the front end, whole, from the package's files
-        assert resources.files("autograd.viz").joinpath(asset).read_text(encoding="utf-8") in page
+    files = resources.files("autograd.viz")
+    assert files.joinpath("player.css").read_text(encoding="utf-8") in page  # the front end, from the package's files
+    for module in PLAYER_MODULES:  # each module whole, but for its imports of the others
+        assert without_imports(files.joinpath(module).read_text(encoding="utf-8")) in page
     assert '<script type="module">' in page
 
 
@@ -220,7 +223,7 @@ def test_backprop_widget_is_an_anywidget_or_the_inline_player(monkeypatch: pytes
     o = neuron()
     widget = viz.backprop_widget(o, quiz=True)
     assert type(widget).__name__ == "BackpropPlayer" and widget.quiz is True and widget.step == 0
-    assert widget._esm == resources.files("autograd.viz").joinpath("player.js").read_text(encoding="utf-8")
+    assert widget._esm == player_script()
     assert widget._css == resources.files("autograd.viz").joinpath("player.css").read_text(encoding="utf-8")
     assert widget.html.count("<svg") == 1 and "<script type=\"module\">" not in widget.html  # the module is _esm
     assert len(player_data(widget.html)["steps"]) == len(viz.backprop_steps(o))
@@ -340,3 +343,44 @@ def test_the_players_pure_functions_pass_their_node_tests() -> None:
     tests = Path(__file__).resolve().parents[1] / "js" / "player.test.mjs"
     done = subprocess.run([node, "--test", str(tests)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_the_players_modules_join_into_one_script_with_their_imports_removed() -> None:
+    """join_modules writes each module whole but for its imports of modules written before it,
+    and refuses what would load differently as one script."""
+    from autograd.viz.assets import join_modules
+
+    a = 'export function f() { return 1; }\n'
+    b = 'import { f } from "./a.js";\nexport default { g: () => f() };\n'
+    joined = join_modules([("a.js", a), ("b.js", b)])
+    assert "import" not in joined and a in joined and "export default { g: () => f() };\n" in joined
+    with pytest.raises(ValueError, match=r"b.js imports 'c.js'"):
+        join_modules([("a.js", a), ("b.js", b.replace("./a.js", "./c.js"))])
+    with pytest.raises(ValueError, match="b.js imports 'a.js', which is not one of"):
+        join_modules([("b.js", b), ("a.js", a)])  # a module written after the one importing it
+    with pytest.raises(ValueError, match="an import that is not of a module written before it"):
+        join_modules([("a.js", 'import x from "https://example.com/x.js";\n' + a)])
+    with pytest.raises(ValueError, match="a.js has a default export"):
+        join_modules([("a.js", a + "export default {};\n"), ("b.js", b)])
+    # the package's own modules: every import is of a sibling written before, and the whole
+    # script keeps the anywidget module's default export
+    script = player_script()
+    assert script.count("export default") == 1 and not re.search(r"^import\b", script, re.M)
+
+
+def test_each_views_edge_count_is_the_edges_its_drawing_draws() -> None:
+    """views.py decides which views are too big to lay out in the page by counting their edges
+    before drawing them: the count is exactly the edges each drawing has (its legend's invisible
+    ones aside)."""
+    require("graphviz")
+    from autograd.viz import views
+
+    full = Layout(grouped_step(), None)
+    made = views.player_views(full, None, 2500, "LR", {}, "test")
+    assert len(made.drawings) > 3
+    operands = [[int(full.ids[x][1:]) if isinstance(x, Value) else -1 for x in v.operands] for v in full.values]
+    for items, drawing in zip(made.items, made.drawings):
+        into = views._box_edges(operands, items)
+        drawn = [line for line in drawing.body if " -> " in line and "invis" not in line]
+        assert views._edge_count(operands, items, into) == len(drawn)
+        assert {(a, b) for a, b in into} <= {tuple(line.split()[:3:2]) for line in drawn}

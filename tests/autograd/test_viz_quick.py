@@ -149,3 +149,27 @@ def test_the_player_lays_out_quickly_what_dot_would_take_long_over(monkeypatch: 
         page = backprop_html(root, max_nodes=5000)
     assert placed == ["LR"]
     assert page.count('class="node"') > shapes.count(root)
+
+
+@pytest.mark.parametrize(
+    ("tail", "head", "attrs"),
+    [
+        ("v3", "v7_op", {}),
+        ("v3", "v7_op", {"id": "v7_e0"}),
+        ("v3", "v7_op", {"label": "a", "id": "v7_e0"}),  # sorted, as graphviz writes them
+        ("node", "v7_op", {"id": "v7_e0"}),  # a DOT keyword: quoted
+        ("v3", "v7_op", {"color": "#6b8f4e"}),  # not an identifier: quoted
+        ("v3", "v7_op", {"label": "×2"}),  # not ASCII: quoted
+        ("v3:p0", "v7_op", {}),  # a port
+        ("v3", "v7_op", {"label": "a b"}),
+    ],
+)
+def test_edge_to_writes_what_graphviz_writes(tail: str, head: str, attrs: dict[str, str]) -> None:
+    """draw.edge_to writes plain edges straight into the body: the same text as Digraph.edge."""
+    graphviz = require("graphviz")
+    from autograd.viz.draw import edge_to
+
+    ours, theirs = graphviz.Digraph(), graphviz.Digraph()
+    edge_to(ours, tail, head, attrs)
+    theirs.edge(tail, head, **attrs)
+    assert ours.source == theirs.source

@@ -162,11 +162,11 @@ def test_an_unknown_workload_is_refused() -> None:
 def bench_modules() -> tuple[Any, Any]:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
+        import chains
         import harness
-        import run
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    return harness, run
+    return harness, chains
 
 
 def test_the_chain_reports_its_growth_and_the_collectors_share(quick: tuple[str, dict]) -> None:
@@ -180,15 +180,15 @@ def test_the_chain_reports_its_growth_and_the_collectors_share(quick: tuple[str,
 
 
 def test_collector_cost_counts_full_collections(bench_modules: tuple[Any, Any]) -> None:
-    _, run = bench_modules
-    assert run.collector_cost(lambda: None) == (0, 0.0)
-    full, seconds = run.collector_cost(lambda: gc.collect())  # one explicit full collection
+    _, chains = bench_modules
+    assert chains.collector_cost(lambda: None) == (0, 0.0)
+    full, seconds = chains.collector_cost(lambda: gc.collect())  # one explicit full collection
     assert full == 1 and seconds > 0
 
 
 @pytest.mark.parametrize("limit", [2, 3, 777, 994, 5000])
 def test_deepest_finds_the_longest_chain_that_survives(bench_modules: tuple[Any, Any], limit: int) -> None:
-    _, run = bench_modules
+    _, chains = bench_modules
 
     def chain(n: int) -> float:
         if n > limit:
@@ -196,7 +196,7 @@ def test_deepest_finds_the_longest_chain_that_survives(bench_modules: tuple[Any,
         return 0.0
 
     # the search walks even lengths (the chain is built from y·a + b pairs)
-    assert run.deepest(chain, None, 10 * limit) == limit - limit % 2
+    assert chains.deepest(chain, None, 10 * limit) == limit - limit % 2
 
 
 def test_table_aligns_numbers_right_and_names_left(bench_modules: tuple[Any, Any]) -> None:

@@ -14,7 +14,6 @@ import random
 import sys
 import time
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from helpers import headless_chromium, require, require_program
 
 from autograd import Value, dot, sum_values
 from autograd.graph import topological_order
+from autograd.viz.assets import player_script
 from autograd.viz.layout import Layout, _grad_field
 
 
@@ -239,8 +239,8 @@ def test_the_answer_reader_takes_simple_numeric_forms(browser: Any, tmp_path: Pa
 
 
 def imported_player_module(browser: Any, tmp_path: Path) -> str:
-    """Open a blank page that imports player.js as a module; the name of the global holding it."""
-    source = resources.files("autograd.viz").joinpath("player.js").read_text(encoding="utf-8")
+    """Open a blank page that imports the player's script as a module; the name of the global holding it."""
+    source = player_script()
     page = tmp_path / "module.html"
     page.write_text("<!DOCTYPE html>\n<html><body><div id='out'></div></body></html>\n", encoding="utf-8")
     browser.get(page.as_uri())

@@ -1,12 +1,14 @@
-// Unit tests of the backprop player's pure functions (autograd/viz/player.js), with Node's own
+// Unit tests of the backprop player's pure functions (autograd/viz/player_*.js), with Node's own
 // test runner and no packages: node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
+import { readData, rows, withBefore } from "../../autograd/viz/player_data.js";
+import { isRight, parseAnswer } from "../../autograd/viz/player_quiz.js";
 import {
-  parseAnswer, isRight, decodeItems, countGrads, runsOf, runHolding, ancestry, boxCaption,
-  enteredFromOutside, pushLine, nodeCaptionText, nodeCaption, counterText, withBefore, rows, readData,
-} from "../../autograd/viz/player.js";
+  ancestry, boxCaption, countGrads, counterText, decodeItems, enteredFromOutside, nodeCaption, nodeCaptionText,
+  pushLine, runHolding, runsOf,
+} from "../../autograd/viz/player_runs.js";
 
 test("parseAnswer reads numbers, fractions and a little arithmetic, and nothing else", () => {
   assert.equal(parseAnswer("0.5"), 0.5);
