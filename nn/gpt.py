@@ -22,10 +22,12 @@ The model is written once over a few operations (:class:`Ops`), so the same code
 valuegrad's Values (:data:`VALUE_OPS`, with the fused ``dot``, ``matvec`` and ``logsumexp``), on
 plain floats (:data:`FLOAT_OPS`, to sample quickly), and in the benchmarks on other engines.
 
-Tokens come in two forms. Built anew each step, the graph looks an embedding up by index. A
-recorded tape (:func:`autograd.record`) cannot: an index read at record time is baked into the
-tape, so the taped loss takes *one-hot* rows and computes ``wte`` ᵀ· one-hot, which selects the
-same numbers (every other term is 0) for any token at replay. Both forms give the same loss.
+Tokens come in three forms. Built anew each step, the graph looks an embedding up by index. A
+plain index read while recording (:func:`autograd.record`) would be baked into the tape, so
+:meth:`GPT.record` takes *one-hot* rows and computes ``wte`` ᵀ· one-hot, which selects the same
+numbers (every other term is 0) for any token at replay. :meth:`GPT.token_loss` looks up with
+:func:`autograd.take`, an op whose index is one of the tape's inputs: what :class:`nn.gpt_training.Training`
+replays through :func:`autograd.compiled`. All three give the same loss.
 
 Inside an active :func:`autograd.group`, the model names its parts as groups, for drawings:
 ``embedding``; ``block 1 › attention``, which holds ``rmsnorm``, ``output`` (``wo`` and the
@@ -47,15 +49,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from autograd import Tape, Value, dot, logsumexp, matvec, record, sum_values
+from autograd import Tape, Value, dot, logsumexp, matvec, record, sum_values, take
 from autograd.groups import in_group, subgroup
 
 from .module import Module
 
-__all__ = ["Sizes", "Ops", "VALUE_OPS", "FLOAT_OPS", "Weights", "init_weights", "one_hot", "rmsnorm", "attend", "embed",
+__all__ = ["Sizes", "Ops", "VALUE_OPS", "TOKEN_OPS", "FLOAT_OPS", "Weights", "init_weights", "one_hot", "rmsnorm", "attend", "embed",
            "project", "heads_at", "forward", "loss", "GPT"]  # fmt: skip
 
 #: The weight matrices of a model, by name, each a list of rows (of Values, floats, ...).
@@ -115,11 +117,16 @@ def _call_exp(x: Any) -> Any:
     return x.exp()
 
 
+def _index(rows: Sequence[Any], i: Any) -> Any:
+    return rows[i]
+
+
 @dataclass(frozen=True)
 class Ops:
     """What the model needs from an engine: ``dot(a, b)`` (Σ aᵢbᵢ), ``matvec(rows, x)`` (one dot
-    per row), ``total(xs)`` (Σ xᵢ), ``lse(xs)`` (log Σ e^xᵢ, stable for large xᵢ), ``relu(x)``
-    and ``exp(x)`` (by default the number's own ``.exp()``); the rest is ``+ - * **``."""
+    per row), ``total(xs)`` (Σ xᵢ), ``lse(xs)`` (log Σ e^xᵢ, stable for large xᵢ), ``relu(x)``,
+    ``exp(x)`` (by default the number's own ``.exp()``) and ``pick(rows, i)``, a lookup by a
+    token (by default ``rows[i]``); the rest is ``+ - * **``."""
 
     dot: Callable[[Sequence[Any], Sequence[Any]], Any]
     matvec: Callable[[Sequence[Sequence[Any]], Sequence[Any]], list[Any]]
@@ -127,6 +134,7 @@ class Ops:
     lse: Callable[[Sequence[Any]], Any]
     relu: Callable[[Any], Any]
     exp: Callable[[Any], Any] = _call_exp
+    pick: Callable[[Sequence[Any], Any], Any] = _index
 
 
 def _float_dot(a: Sequence[float], b: Sequence[float]) -> float:
@@ -140,6 +148,9 @@ def _float_lse(xs: Sequence[float]) -> float:
 
 #: valuegrad's engine: every ``dot`` (and each row of a ``matvec``) and ``logsumexp`` is one node.
 VALUE_OPS = Ops(dot, matvec, sum_values, logsumexp, Value.relu, Value.exp)
+#: The same, with every lookup by a token an :func:`autograd.take` node: the token may then be a
+#: tape's input, and one tape serves every token (the nodes and numbers are those of a lookup).
+TOKEN_OPS = replace(VALUE_OPS, pick=take)
 #: Plain floats: the same model with no graph at all (to sample, or to check a result).
 FLOAT_OPS = Ops(
     _float_dot, lambda rows, x: [_float_dot(r, x) for r in rows], sum, _float_lse, lambda x: max(x, 0.0), math.exp
@@ -213,7 +224,7 @@ def embed(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], by_index: b
     xs = []
     with subgroup("embedding"):
         for t, token in enumerate(inputs):
-            row = p["wte"][token] if by_index else ops.matvec(columns, token)
+            row = ops.pick(p["wte"], token) if by_index else ops.matvec(columns, token)
             xs.append([e + q for e, q in zip(row, p["wpe"][t])])
     return xs
 
@@ -292,7 +303,7 @@ def loss(sizes: Sizes, ops: Ops, p: Weights, inputs: Sequence[Any], targets: Seq
     rows = forward(sizes, ops, p, inputs, by_index)
     with subgroup("cross-entropy loss"):
         for row, target in zip(rows, targets):
-            picked = row[target] if by_index else ops.dot(row, target)
+            picked = ops.pick(row, target) if by_index else ops.dot(row, target)
             losses.append(ops.lse(row) - picked)
         return ops.total(losses) * (1.0 / len(losses))
 
@@ -332,6 +343,14 @@ class GPT(Module):
     def one_hot_loss(self, inputs: Sequence[Sequence[Any]], targets: Sequence[Sequence[Any]]) -> Value:
         """The same loss with one-hot rows for tokens: the form a recorded tape replays."""
         result: Value = loss(self._sizes, VALUE_OPS, self.weights, inputs, targets, by_index=False)
+        return result
+
+    def token_loss(self, inputs: Sequence[Any], targets: Sequence[Any]) -> Value:
+        """The same loss with each lookup by a token an :func:`autograd.take` node (:data:`TOKEN_OPS`):
+        the tokens may be Values, a tape's inputs, so that one tape of a length replays every
+        sequence of that length (``autograd.compiled(model.token_loss)`` keeps one tape per length).
+        The same numbers as :meth:`loss` and :meth:`one_hot_loss`, to the bit."""
+        result: Value = loss(self._sizes, TOKEN_OPS, self.weights, inputs, targets, by_index=True)
         return result
 
     def record(self, backend: str = "python") -> Tape:

@@ -2,7 +2,8 @@
 
 ``fit(..., backend="python")`` wraps the training step in :func:`autograd.compiled`, which
 records it for each minibatch size and replays it; ``backend="c"`` compiles the tapes to C
-(:mod:`autograd.tape.cbackend`). Both give the same numbers as the normal loop.
+(:mod:`autograd.tape.cbackend`). Both give the same numbers as the normal loop. (``nn.gpt``'s
+``Training`` goes through ``compiled`` too, with ``Compiled.batch``: one mechanism for both.)
 
 With the C back end and ``nn``'s own :class:`~nn.optim.SGD` or :class:`~nn.optim.Adam`, an
 epoch keeps the parameters in C: the optimizer's arithmetic runs there too (the same

@@ -569,19 +569,23 @@ print(f"one window, forward and backward: {1e3 * graph_seconds:.1f} ms building 
 # The losses are equal to the last bit. The gradients agree to rounding: an embedding used twice in a window gets its
 # two contributions through different nodes in the two graphs, and adds them in another order.
 #
-# `Training(model, tape)` runs Adam (learning rate 0.01): each step draws 8 windows at random, replays the tape on
-# each, and updates the weights with the mean gradient. With a C tape, the weights stay in C during a run. We train
-# 3,000 steps in runs of 150, and after each run measure the mean loss on every training window and on every
-# held-out window (forward only, on the tape).
+# `Training(model, "c")` runs Adam (learning rate 0.01): each step draws 8 windows at random, replays the loss on
+# each, and updates the weights with the mean gradient. It does not take the tape above: it goes through
+# `autograd.compiled`, the compile cache that `fit` uses too, which records the loss on the first batch and replays
+# it on every batch after (`step.batch`), with the weights in C during a run. Its loss,
+# `model.token_loss`, looks tokens up with `autograd.take`, an op whose index is an input of the tape: no one-hot
+# rows, and the very same numbers. We train 3,000 steps in runs of 150, and after each run measure the mean loss on
+# every training window and on every held-out window (forward only, replayed by the same cache).
 
 # %%
-training = Training(model, tape, lr=0.01, seed=0)
+training = Training(model, "c", lr=0.01, seed=0)
 step_losses, checkpoints = [], []
-train_loss_0, held_loss_0 = mean_loss(model, tape, train_windows), mean_loss(model, tape, held_windows)
+train_loss_0, held_loss_0 = mean_loss(model, training, train_windows), mean_loss(model, training, held_windows)
+assert train_loss_0 == mean_loss(model, tape, train_windows)      # the one-hot tape's number, to the bit
 start = time.perf_counter()
 for _ in range(20):
     step_losses += training.run(train_windows, 150, batch_size=8)
-    checkpoints.append((training.steps, mean_loss(model, tape, train_windows), mean_loss(model, tape, held_windows)))
+    checkpoints.append((training.steps, mean_loss(model, training, train_windows), mean_loss(model, training, held_windows)))
 train_seconds = time.perf_counter() - start
 steps, train_curve, held_curve = zip(*checkpoints)
 best = min(range(len(held_curve)), key=held_curve.__getitem__)
@@ -772,8 +776,9 @@ assert max(on_previous) > 0.4
 #   its future.
 # - Residual connections add each part's output to $x$; the MLP works on each position alone; `lm` gives 32 logits,
 #   and the loss is the mean cross-entropy of the next character.
-# - The loss of one window is a graph of about 8,000 op nodes (about 11,800 Values, counting the leaves). Recorded once as a tape with one-hot tokens and
-#   compiled to C, 3,000 steps of 8 windows take seconds, with the engine's numbers.
+# - The loss of one window is a graph of about 8,000 op nodes (about 11,800 Values, counting the leaves). Recorded once as a tape (one-hot tokens for
+#   `record`, `take` lookups for `Training`, which goes through `autograd.compiled`) and compiled to C, 3,000 steps
+#   of 8 windows take seconds, with the engine's numbers.
 # - Sampling draws each character from the softmax of the last logits; a seed makes it repeatable, a temperature
 #   near 0 makes it greedy.
 # - With 4,352 parameters and 731 characters, the model learns its training text by heart, as far as 16 characters

@@ -13,7 +13,9 @@ either way. :func:`compiled` wraps ``fn`` in a :class:`Compiled` step that
 * runs ``fn`` on the normal path (``fn(*args)``, then ``backward()``), with one warning, when
   ``fn`` cannot be recorded for those arguments (arguments that are not numbers, say);
 * given the parameters and an update rule (``params=``, ``rule=``), also steps them
-  (:meth:`Compiled.update`), keeping them in C between calls with ``backend="c"``.
+  (:meth:`Compiled.update`), keeping them in C between calls with ``backend="c"``;
+* runs a minibatch through one tape (:meth:`Compiled.batch`): how ``nn.fit``'s replayed steps
+  and ``nn.gpt``'s ``Training`` train, the one mechanism of both.
 
 A tape is found by the arguments' lengths, a cheap key; the tape's own check of its arguments
 then sees any deeper difference (a list where a number was recorded), and the cache looks
@@ -42,12 +44,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+from ..coerce import as_float
 from ..engine import Value
 from ..guard import GuardError
-from ..mode import is_anomaly_enabled
-from .args import structure_of
+from ..mode import is_anomaly_enabled, is_grad_enabled
 from .cbackend import CTape, Trainer, UpdateRule, address_of
-from .check import check_backend
+from .check import check_backend, check_compile_options
+from .keys import Key, call_key, exact_key, runs_by_key
 from .record import record
 from .replay import Tape
 
@@ -56,44 +59,6 @@ __all__ = ["compiled", "Compiled", "CompileWarning"]
 
 class CompileWarning(RuntimeWarning):
     """``compiled(fn)`` could not record ``fn`` and runs it on the normal path, or records too often."""
-
-
-def _shape(x: Any) -> Hashable:
-    """The lengths in ``x``, cheaply: a number, a list of numbers (told by its first item), a
-    list of lists (their lengths); anything else by its exact structure. Two arguments of one
-    shape may still differ deeper (a list inside a row, say): the tape's own check of its
-    arguments finds that, and the cache then looks again by :func:`_exact`."""
-    t = x.__class__
-    if t is float or t is int:
-        return None
-    if (t is list or t is tuple) and x:
-        first = x[0].__class__
-        if first is float or first is int:
-            return (t, len(x))
-        if first is list or first is tuple:
-            try:
-                return (t, first, tuple(map(len, x)))
-            except TypeError:  # an item without a length: see the exact structure
-                pass
-    return ("exact", structure_of(x))  # raises TypeError when x is not made of numbers
-
-
-def _key(args: tuple[Any, ...]) -> tuple[Hashable, ...] | None:
-    """The shape of ``args``, or None when an argument is not made of numbers (then ``fn``
-    cannot be recorded for it)."""
-    try:
-        return tuple(map(_shape, args))
-    except TypeError:
-        return None
-
-
-def _exact(args: tuple[Any, ...]) -> tuple[Hashable, ...] | None:
-    """The exact structure of ``args`` (nesting and lengths of lists and tuples of numbers, as
-    a tape keeps it), or None when an argument is not made of numbers."""
-    try:
-        return tuple(("exact", structure_of(x)) for x in args)
-    except TypeError:
-        return None
 
 
 class Compiled:
@@ -154,18 +119,9 @@ class Compiled:
         return self._step(args, backward=False)
 
     def _step(self, args: tuple[Any, ...], backward: bool) -> Any:
-        key, exact = _key(args), False
+        key, exact = call_key(args), False
         while True:
-            if key is None and not self.fallback:
-                raise TypeError(
-                    f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of numbers"
-                )
-            if key is None:
-                self._warn(
-                    f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of "
-                    "numbers (a tape's inputs are numbers); it runs on the normal path"
-                )
-            if key is None or (self._unrecordable and key in self._unrecordable) or is_anomaly_enabled():
+            if self._on_normal_path(key) or key is None:  # (it is True for None: the test tells mypy)
                 return self._normal_path(args, backward)
             for handle in reversed(self._tapes):  # the most recently used first
                 spec, tape = self._tapes[handle]
@@ -187,19 +143,130 @@ class Compiled:
                 if recorded is None:
                     return self._normal_path(args, backward)
                 return self._replay(recorded, args, backward)
-            key, exact = _exact(args), True  # look again, by the exact structure
+            key, exact = exact_key(args), True  # look again, by the exact structure
+
+    def _trainer_for(self, tape: Tape) -> Trainer | None:
+        """The Trainer that keeps the parameters in C, for a tape compiled to C when there is an
+        update rule (made on first use); None when the tape replays on the Values."""
+        trainer = self._trainer
+        if (trainer is not None or self.rule is not None) and isinstance(tape, CTape):
+            if trainer is None:
+                assert self.params is not None and self.rule is not None
+                trainer = self._trainer = Trainer(self.params, self.rule)
+            return trainer
+        self.sync()  # the Values must hold the parameters' numbers
+        return None
+
+    def _on_normal_path(self, key: Key) -> bool:
+        """Whether arguments of ``key`` run on the normal path (they cannot be recorded, or anomaly
+        mode is on); for arguments not made of numbers, a TypeError without ``fallback``."""
+        if key is None:
+            message = f"compiled({self.__name__}): cannot record it for arguments that are not numbers or lists/tuples of numbers"
+            if not self.fallback:
+                raise TypeError(message)
+            self._warn(f"{message} (a tape's inputs are numbers); it runs on the normal path")
+            return True
+        return (bool(self._unrecordable) and key in self._unrecordable) or is_anomaly_enabled()
 
     def _replay(self, tape: Tape, args: tuple[Any, ...], backward: bool) -> Any:
         """``tape`` forward and backward (or forward only) on ``args``: in the Trainer that keeps
         the parameters in C when there is one for it, else on the Values."""
-        trainer = self._trainer
-        if backward and (trainer is not None or self.rule is not None) and isinstance(tape, CTape):
-            if trainer is None:
-                assert self.params is not None and self.rule is not None
-                trainer = self._trainer = Trainer(self.params, self.rule)
-            return trainer.run(tape, [args])[0]
-        self.sync()  # the Values must hold the parameters' numbers
-        return tape(*args) if backward else tape.forward(*args)
+        if backward:
+            trainer = self._trainer_for(tape)
+            if trainer is not None and isinstance(tape, CTape):
+                return trainer.run(tape, [args])[0]
+            return tape(*args)
+        self.sync()
+        return tape.forward(*args)
+
+    def batch(self, samples: Sequence[Sequence[Any]], scale: float = 1.0) -> list[Any]:
+        """Forward and backward on each sample in turn, every sample's gradients added into
+        ``.grad`` (or into the Trainer's, in C), as :meth:`Tape.batch <autograd.Tape.batch>` does:
+        each sample's backward pass starts from ``scale`` (1/n for the mean loss of n samples).
+
+        A sample is ``fn``'s arguments, as a tuple: ``step.batch([(x1, y1), (x2, y2)], scale=0.5)``.
+        Samples of one structure replay one tape, in one call of its batch (in C, one call of the
+        C code); a run of samples of another structure gets its own tape. A sample whose guards
+        fail on the tape replays the samples before it, then goes on with another tape of its
+        structure (recorded if none fits): the gradients are always those of ``fn(*sample)`` and
+        ``backward(scale)`` done sample after sample, to the bit. Returns the losses (with
+        extras, as a call does).
+
+        >>> from autograd import Value, compiled
+        >>> w = Value(2.0)
+        >>> step = compiled(lambda x: (w * x - 1.0) ** 2)
+        >>> step.batch([(1.0,), (0.5,)], scale=0.5), w.grad
+        ([1.0, 0.0], 1.0)
+        """
+        who = f"compiled({self.__name__}).batch"
+        if not is_grad_enabled():
+            raise RuntimeError(f"{who}(...) computes gradients, but gradients are off (inside no_grad())")
+        seed = as_float(scale, f"{who}: scale")
+        if isinstance(samples, (str, bytes)) or not isinstance(samples, Sequence):
+            raise TypeError(f"{who}: samples expects a list of samples (tuples of fn's arguments), got {type(samples).__name__}")
+        rows = []
+        for i, sample in enumerate(samples):
+            if not isinstance(sample, (tuple, list)):
+                raise TypeError(f"{who}: samples[{i}] expects a tuple of fn's arguments, got {type(sample).__name__}")
+            rows.append(tuple(sample))
+        return self._runs(rows, call_key, seed)
+
+    def _runs(self, rows: list[tuple[Any, ...]], key_of: Callable[[tuple[Any, ...]], Key], seed: float) -> list[Any]:
+        """``rows`` in order, each run of samples with one key through :meth:`_run`."""
+        out: list[Any] = []
+        for start, end, key in runs_by_key(rows, key_of):
+            out += self._run(rows[start:end], key, seed, key_of is exact_key)
+        return out
+
+    def _run(self, rows: list[tuple[Any, ...]], key: Key, seed: float, exact: bool) -> list[Any]:
+        """Samples of one key through the tapes of that key, as :meth:`_step` does for one."""
+        done: list[Any] = []
+        while rows:
+            if self._on_normal_path(key) or key is None:
+                return done + [self._normal_path(args, True, seed) for args in rows]
+            for handle in reversed(self._tapes):  # the most recently used first
+                spec, tape = self._tapes[handle]
+                if spec != key:
+                    continue
+                try:
+                    ran = self._leading(tape, rows, seed, True)
+                except (TypeError, ValueError):  # the tape's check of its arguments: another nesting
+                    if exact:
+                        raise
+                    return done + self._runs(rows, exact_key, seed)
+                if ran is None:
+                    continue  # the first sample takes another branch: the next tape, or record
+                self._tapes.move_to_end(handle)
+                break
+            else:
+                self.sync()  # recording reads the parameters' numbers off the Values
+                recorded = self._record(key, rows[0])
+                if recorded is None:
+                    return done + [self._normal_path(args, True, seed) for args in rows]
+                ran = self._leading(recorded, rows, seed, False)
+            assert ran is not None and ran
+            done += ran
+            rows = rows[len(ran) :]
+        return done
+
+    def _leading(self, tape: Tape, rows: list[tuple[Any, ...]], seed: float, may_fail: bool) -> list[Any] | None:
+        """Replay ``tape`` on the samples of ``rows`` up to the first whose guards fail (a batch
+        that fails gives no number and changes no gradient, so those before it run again, alone):
+        their results. None if the first sample fails (GuardError instead, unless ``may_fail``)."""
+        try:
+            return self._replay_batch(tape, rows, seed)
+        except GuardError as e:
+            if not e.sample:
+                if may_fail:
+                    return None
+                raise
+            return self._replay_batch(tape, rows[: e.sample], seed)
+
+    def _replay_batch(self, tape: Tape, rows: list[tuple[Any, ...]], seed: float) -> list[Any]:
+        trainer = self._trainer_for(tape)
+        if trainer is not None and isinstance(tape, CTape):
+            return trainer.run(tape, rows, seed)
+        return tape.batch(rows, seed)
 
     def update(self, lr: float | None = None) -> None:
         """One step of the ``rule`` on ``params`` from the gradients added so far (``lr``, if given,
@@ -275,7 +342,7 @@ class Compiled:
             self._warned = True
             warnings.warn(message, CompileWarning, stacklevel=4)
 
-    def _normal_path(self, args: tuple[Any, ...], backward: bool) -> Any:
+    def _normal_path(self, args: tuple[Any, ...], backward: bool, seed: float = 1.0) -> Any:
         """``fn(*args)`` on the engine, then ``backward()``: what the tapes reproduce."""
         self.fallbacks += 1
         self.sync()
@@ -284,7 +351,7 @@ class Compiled:
         if not isinstance(loss, Value):
             raise TypeError(f"compiled({self.__name__}): fn must return a Value (the loss), got {type(loss).__name__}")
         if backward:
-            loss.backward()
+            loss.backward(seed)
         if loss is result:
             return loss.data
         return loss.data, _numbers(result[1])
@@ -326,26 +393,7 @@ def compiled(
     2.0
     """
     check_backend(backend, "compiled")
-    if isinstance(max_tapes, bool) or not isinstance(max_tapes, int) or max_tapes < 1:
-        raise ValueError(f"compiled: max_tapes expects an int of at least 1, got {max_tapes!r}")
-    if rule is not None:
-        if params is None:
-            raise ValueError("compiled: rule= updates params=: give both, or neither")
-        if not (callable(getattr(rule, "check", None)) and callable(getattr(rule, "apply", None))):
-            raise TypeError(
-                f"compiled: rule expects an update rule with check(n) and apply(data, grads, n) "
-                f"(nn.update_rules.SGDRule or AdamRule), got {type(rule).__name__}"
-            )
-    if params is not None:
-        if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
-            raise TypeError(f"compiled: params expects a list of Values, got {type(params).__name__}")
-        for i, p in enumerate(params):
-            if not isinstance(p, Value):
-                raise TypeError(f"compiled: params[{i}] expects a Value, got {type(p).__name__}")
-        if len(set(params)) != len(params):
-            raise ValueError("compiled: params holds a Value twice")
-        if rule is not None:
-            rule.check(len(params))
+    check_compile_options(max_tapes, params, rule)
     if fn is None:
         return lambda f: compiled(f, backend=backend, max_tapes=max_tapes, params=params, rule=rule, fallback=fallback)
     if not callable(fn):

@@ -8,7 +8,10 @@ its loss, gradients and extras with the engine's, float for float (:func:`same`:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from ..engine import Value
 
 if TYPE_CHECKING:
     from .replay import Tape
@@ -24,6 +27,32 @@ def check_backend(backend: Any, who: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"{who}: backend expects 'python' or 'c', got {backend!r}")
     return backend
+
+
+def check_compile_options(max_tapes: Any, params: Any, rule: Any) -> None:
+    """The options of :func:`~autograd.compiled`, checked before anything is made: ``max_tapes`` an
+    int of at least 1, ``params`` a list of distinct Values, ``rule`` an update rule (``check(n)``
+    and ``apply(data, grads, n)``, checked for ``len(params)``) that comes with ``params``."""
+    if isinstance(max_tapes, bool) or not isinstance(max_tapes, int) or max_tapes < 1:
+        raise ValueError(f"compiled: max_tapes expects an int of at least 1, got {max_tapes!r}")
+    if rule is not None:
+        if params is None:
+            raise ValueError("compiled: rule= updates params=: give both, or neither")
+        if not (callable(getattr(rule, "check", None)) and callable(getattr(rule, "apply", None))):
+            raise TypeError(
+                f"compiled: rule expects an update rule with check(n) and apply(data, grads, n) "
+                f"(nn.update_rules.SGDRule or AdamRule), got {type(rule).__name__}"
+            )
+    if params is not None:
+        if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
+            raise TypeError(f"compiled: params expects a list of Values, got {type(params).__name__}")
+        for i, p in enumerate(params):
+            if not isinstance(p, Value):
+                raise TypeError(f"compiled: params[{i}] expects a Value, got {type(p).__name__}")
+        if len(set(params)) != len(params):
+            raise ValueError("compiled: params holds a Value twice")
+        if rule is not None:
+            rule.check(len(params))
 
 
 def same(a: float, b: float) -> bool:

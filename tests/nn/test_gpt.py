@@ -128,6 +128,32 @@ def test_the_replayed_tape_equals_the_engine_on_new_sequences_and_weights() -> N
         assert close(replayed, model.loss(seq[:-1], seq[1:]).data, 1e-15, 0.0)
 
 
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_the_token_loss_is_the_one_hot_loss_to_the_bit_and_one_tape_serves_every_sequence(backend: str) -> None:
+    """token_loss looks tokens up with autograd.take: eagerly on ints, its loss and gradients are
+    the one-hot loss's, bit for bit; through autograd.compiled one tape (tokens as its inputs)
+    replays sequences it never saw with the engine's numbers."""
+    from autograd import compiled
+
+    if backend == "c":
+        compiler()
+    model = GPT(TINY, seed=11)
+    step = compiled(model.token_loss, backend=backend)
+    for seed in range(4):
+        seq = tokens(30 + seed)
+        model.zero_grad()
+        hot = model.one_hot_loss(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:]))
+        hot.backward()
+        want = grads(model)
+        model.zero_grad()
+        eager = model.token_loss(seq[:-1], seq[1:])
+        eager.backward()
+        assert eager.data == hot.data and grads(model) == want
+        model.zero_grad()
+        assert step([float(t) for t in seq[:-1]], [float(t) for t in seq[1:]]) == hot.data and grads(model) == want
+    assert step.recordings == 1
+
+
 def test_the_c_tape_replays_the_python_tapes_numbers() -> None:
     compiler()
     model = GPT(TINY, seed=5)
@@ -148,22 +174,69 @@ def test_training_in_c_takes_the_very_steps_of_training_in_python() -> None:
     runs = []
     for backend in ("python", "c"):
         model = GPT(TINY, seed=6)
-        training = Training(model, model.record(backend=backend), lr=0.05, seed=1)
+        training = Training(model, backend, lr=0.05, seed=1)
         history = training.run(seqs, 5, batch_size=4) + training.run(seqs, 5, batch_size=4)
         runs.append((history, [p.data for p in model.parameters()], training.steps))
+        assert training.compiled.recordings == 1 and len(training.compiled.tapes) == 1  # one tape, every batch
     assert runs[0] == runs[1]
     history = runs[0][0]
     assert history[-1] < history[0] and runs[0][2] == 10
 
 
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_training_through_compiled_takes_the_steps_of_a_recorded_tape_to_the_bit(backend: str) -> None:
+    """The reference is the loop Training ran before it went through autograd.compiled: one tape
+    from model.record(), tape.batch and nn.Adam in Python, a Trainer's step in C; the same
+    sequences drawn from the same seed. Losses, every parameter and the held-out loss: equal."""
+    from autograd.tape.cbackend import Trainer
+    from nn import Adam
+    from nn.update_rules import AdamRule
+
+    if backend == "c":
+        compiler()
+    seqs = [tokens(s) for s in range(10)]
+    hot = [(one_hot(TINY, s[:-1]), one_hot(TINY, s[1:])) for s in seqs]
+    reference = GPT(TINY, seed=9)
+    tape = reference.record(backend=backend)
+    rng, want = random.Random(2), []
+    if backend == "c":
+        trainer = Trainer(reference.parameters(), AdamRule(lr=0.03))
+        for _ in range(7):
+            want.append(sum(trainer.step(tape, rng.sample(hot, 3), 1.0 / 3)) / 3)
+        trainer.sync()
+    else:
+        adam = Adam(reference.parameters(), lr=0.03)
+        for _ in range(7):
+            adam.zero_grad()
+            want.append(sum(tape.batch(rng.sample(hot, 3), 1.0 / 3)) / 3)
+            adam.step()
+    model = GPT(TINY, seed=9)
+    training = Training(model, backend, lr=0.03, seed=2)
+    got = training.run(seqs, 4, batch_size=3) + training.run(seqs, 3, batch_size=3)
+    assert got == want
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+    assert mean_loss(model, training, seqs) == sum(tape.forward(*h) for h in hot) / len(hot)
+    assert type(training.tape) is type(tape)
+
+
 def test_training_lowers_the_mean_loss_below_the_uniform_guess() -> None:
     model = GPT(TINY, seed=7)
-    tape = model.record()
+    training = Training(model, lr=0.05, seed=0)
     seqs = [[i % TINY.vocab for i in range(s, s + TINY.block + 1)] for s in range(TINY.vocab)]  # 0 1 2 3 4 0 1 ...
-    before = mean_loss(model, tape, seqs)
+    before = mean_loss(model, training, seqs)
+    assert before == mean_loss(model, model.record(), seqs)  # the older form: a tape of the model's own
     assert abs(before - math.log(TINY.vocab)) < 0.05
-    Training(model, tape, lr=0.05, seed=0).run(seqs, 60, batch_size=2)
-    assert mean_loss(model, tape, seqs) < 0.2 * before
+    training.run(seqs, 60, batch_size=2)
+    assert training.mean_loss(seqs) < 0.2 * before
+
+
+def test_a_tape_given_to_training_still_works_with_a_deprecation_warning() -> None:
+    seqs = [tokens(s) for s in range(6)]
+    model, other = GPT(TINY, seed=3), GPT(TINY, seed=3)
+    with pytest.warns(DeprecationWarning, match=r"Training\(model, tape\): pass the back end instead"):
+        old = Training(model, model.record(), lr=0.02, seed=4)
+    assert old.backend == "python"
+    assert old.run(seqs, 3, batch_size=2) == Training(other, "python", lr=0.02, seed=4).run(seqs, 3, batch_size=2)
 
 
 def test_sampling_is_seeded_and_deterministic() -> None:
@@ -203,13 +276,18 @@ def test_errors_name_the_argument_what_it_got_and_what_was_wanted() -> None:
         model.logits([0, 1.0])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"one_hot: tokens\[0\] expects a token id from 0 to 4, got -1"):
         one_hot(TINY, [-1])
-    tape = model.record()
     with pytest.raises(ValueError, match=r"Training.run: batch_size expects at most the 2 sequences given, got 3"):
-        Training(model, tape).run([tokens(0), tokens(1)], 1, batch_size=3)
+        Training(model).run([tokens(0), tokens(1)], 1, batch_size=3)
     with pytest.raises(ValueError, match=r"Training.run: sequences\[0\] expects block \+ 1 = 5 tokens, got 4"):
-        Training(model, tape).run([tokens(0, 4)], 1, batch_size=1)
-    with pytest.raises(TypeError, match=r"Training: tape expects a tape from model.record\(\), got function"):
+        Training(model).run([tokens(0, 4)], 1, batch_size=1)
+    with pytest.raises(TypeError, match=r"Training: backend expects 'python' or 'c', got function"):
         Training(model, lambda: None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"Training: backend expects 'python' or 'c', got 'cuda'"):
+        Training(model, "cuda")
+    with pytest.raises(TypeError, match=r"mean_loss: training expects a Training \(or a tape from model.record\(\)\), got int"):
+        mean_loss(model, 3, [tokens(0)])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"mean_loss: training expects the Training of this model"):
+        mean_loss(GPT(TINY), Training(model), [tokens(0)])
 
 
 def test_a_missing_compiler_gives_the_python_tape_with_one_warning(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,6 +301,15 @@ def test_a_missing_compiler_gives_the_python_tape_with_one_warning(monkeypatch: 
     assert [w.category for w in caught] == [CompilerWarning] and type(tape).__name__ == "Tape"
     seq = tokens(0)
     assert tape.forward(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:])) == model.loss(seq[:-1], seq[1:]).data
+    seqs = [tokens(s) for s in range(6)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        in_c = Training(model, "c", seed=1)  # its tape replays in Python, and nn.Adam steps there
+        history = in_c.run(seqs, 3, batch_size=2)
+    assert [w.category for w in caught] == [CompilerWarning] and type(in_c.tape).__name__ == "Tape"
+    other = GPT(TINY)
+    assert history == Training(other, "python", seed=1).run(seqs, 3, batch_size=2)
+    assert [p.data for p in model.parameters()] == [p.data for p in other.parameters()]
 
 
 def test_a_model_saves_and_loads(tmp_path: pytest.TempPathFactory) -> None:
