@@ -119,6 +119,10 @@ class SGDRule:
     def apply(self, data: int, grads: int, n: int) -> None:
         """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""
         self.check(n)
+        if self.momentum == 0.0:  # no state: C reads no velocity (given none, NULL), and none is made
+            self.velocity = None
+            _library().vg_sgd(data, grads, 0, n, self.lr, 0.0, self.weight_decay, int(self.nesterov), 1)
+            return
         first = self.velocity is None
         if first:
             self.velocity = zeros(n)
@@ -127,8 +131,6 @@ class SGDRule:
             data, grads, address_of(self.velocity), n, self.lr, self.momentum, self.weight_decay,
             int(self.nesterov), int(first),
         )  # fmt: skip
-        if self.momentum == 0.0:
-            self.velocity = None  # without momentum there is no state
 
 
 class AdamRule:
