@@ -117,15 +117,22 @@ def test_the_replayed_tape_equals_the_engine_on_new_sequences_and_weights() -> N
         for p in model.parameters():  # new weights: a replay reads .data when it runs
             p.data += rng.gauss(0.0, 0.05)
         seq = tokens(10 + seed)
-        model.zero_grad()
-        engine = model.one_hot_loss(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:]))
-        engine.backward()
-        want = grads(model)
-        model.zero_grad()
+        engine, want = one_hot_reference(model, seq)
         replayed = tape(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:]))
         assert replayed == engine.data and grads(model) == want
         assert tape.forward(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:])) == engine.data
         assert close(replayed, model.loss(seq[:-1], seq[1:]).data, 1e-15, 0.0)
+
+
+def one_hot_reference(model: GPT, seq: list[int]) -> tuple[Value, list[float]]:
+    """The engine's one-hot loss of ``seq`` and the gradients its backward() gives (the model's
+    gradients are zero before and after)."""
+    model.zero_grad()
+    loss = model.one_hot_loss(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:]))
+    loss.backward()
+    want = grads(model)
+    model.zero_grad()
+    return loss, want
 
 
 @pytest.mark.parametrize("backend", ["python", "c"])
@@ -141,11 +148,7 @@ def test_the_token_loss_is_the_one_hot_loss_to_the_bit_and_one_tape_serves_every
     step = compiled(model.token_loss, backend=backend)
     for seed in range(4):
         seq = tokens(30 + seed)
-        model.zero_grad()
-        hot = model.one_hot_loss(one_hot(TINY, seq[:-1]), one_hot(TINY, seq[1:]))
-        hot.backward()
-        want = grads(model)
-        model.zero_grad()
+        hot, want = one_hot_reference(model, seq)
         eager = model.token_loss(seq[:-1], seq[1:])
         eager.backward()
         assert eager.data == hot.data and grads(model) == want
