@@ -104,10 +104,8 @@ _DOT_KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "stri
 
 
 def edge_to(g: Any, tail: str, head: str, attrs: Mapping[str, str]) -> None:
-    """``g.edge(tail, head, **attrs)``: the same line of DOT, written straight into ``g``'s body
-    when every name and value is a plain identifier, which the graphviz package would not quote
-    (the player's 38 views of an MLP's training step draw 77,000 edges, and its quoting took
-    1.7 s of the page's 9). Anything else goes through ``g.edge``."""
+    """``g.edge(tail, head, **attrs)``, written straight into ``g``'s body when every word is a plain
+    identifier, which graphviz would not quote (its quoting of a player's 77,000 edges took seconds)."""
     words = (tail, head, *attrs, *attrs.values())
     if all(w.isascii() and w.isidentifier() and w.lower() not in _DOT_KEYWORDS for w in words):
         order = sorted(attrs, key=lambda k: (k != "label", k))  # graphviz writes the label first
