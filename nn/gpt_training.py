@@ -18,7 +18,7 @@ from autograd.tape.cbackend import CTape
 
 from .gpt import GPT, Sizes, as_tokens, check_count_of, one_hot
 from .optim import Adam
-from .replayed import give_back
+from .replayed import leave_c, new_tape_in_python
 from .update_rules import AdamRule
 
 __all__ = ["Training", "mean_loss"]
@@ -95,24 +95,15 @@ class Training:
             return losses
         step.zero_grad()
         losses = step.batch(batch, scale)
-        if step.recordings != self._checked:  # a new tape: is it in C?
-            self._checked = step.recordings
-            if not all(isinstance(t, CTape) for t in step.tapes):
-                self._to_python()  # no C compiler: the tape replays in Python, and Adam steps there
-                assert self._adam is not None
-                self._adam.step()
-                return losses
+        self._checked, in_python = new_tape_in_python(step, self._checked)
+        if in_python:  # no C compiler: go on with the Python tape and nn.Adam, from the rule's state
+            rule, self._rule = self._rule, None
+            self._adam = Adam(self.model.parameters(), lr=self._lr)
+            leave_c(step, rule, self._adam)
+            self._adam.step()
+            return losses
         step.update()
         return losses
-
-    def _to_python(self) -> None:
-        """Go on with the Python tape and :class:`nn.Adam`, from the rule's state."""
-        rule, self._rule = self._rule, None
-        self.compiled.sync()
-        self.compiled.rule = None
-        self._adam = Adam(self.model.parameters(), lr=self._lr)
-        if rule is not None:
-            give_back(rule, self._adam)
 
     def run(self, sequences: Sequence[Sequence[int]], steps: int, batch_size: int = 8) -> list[float]:
         """``steps`` more steps on minibatches of ``sequences``; returns each step's mean loss."""

@@ -56,6 +56,24 @@ def give_back(rule: SGDRule | AdamRule, optimizer: Any) -> None:
         optimizer.load_state({**optimizer.state(), "step": rule.t})
 
 
+def new_tape_in_python(compiled: Compiled, checked: int) -> tuple[int, bool]:
+    """Whether a tape that ``compiled`` recorded after its first ``checked`` recordings replays in
+    Python (there is no C compiler: the update rule cannot run in C), and how many recordings it has
+    made now (what to pass as ``checked`` next time)."""
+    if compiled.recordings == checked:
+        return checked, False
+    return compiled.recordings, not all(isinstance(t, CTape) for t in compiled.tapes)
+
+
+def leave_c(compiled: Compiled, rule: SGDRule | AdamRule | None, optimizer: Any) -> None:
+    """Write the parameters that ``compiled`` kept in C back into the Values, and ``rule``'s state
+    into ``optimizer``, which steps them from now on."""
+    compiled.sync()
+    compiled.rule = None
+    if rule is not None:
+        give_back(rule, optimizer)
+
+
 class ReplayedSteps:
     """The training step as recorded tapes, one per minibatch size, kept by :func:`autograd.compiled`.
 
@@ -101,10 +119,7 @@ class ReplayedSteps:
     def end_epoch(self) -> None:
         """Write the parameters and the optimizer's state back (also when the epoch stopped on an error)."""
         rule, self._rule = self._rule, None
-        self.compiled.sync()
-        self.compiled.rule = None
-        if rule is not None:
-            give_back(rule, self.optimizer)
+        leave_c(self.compiled, rule, self.optimizer)
 
     def zero_grad(self) -> None:
         if self._rule is not None:
@@ -123,12 +138,11 @@ class ReplayedSteps:
             one_hot = " (for 'multiclass' it is given one-hot target vectors)" if self.task == "multiclass" else ""
             who = f"fit(backend={self.backend!r})"
             raise type(e)(f"{who} could not record the training step{one_hot}: {e}") from e
-        if self._rule is not None and self.compiled.recordings != self._checked:  # a new tape: is it in C?
-            self._checked = self.compiled.recordings
-            if all(isinstance(t, CTape) for t in self.compiled.tapes):
-                return loss, outputs
-            self._in_c = False  # no compiler: the tape replayed in Python, and the optimizer steps there from now on
-            self.end_epoch()
+        if self._rule is not None:
+            self._checked, in_python = new_tape_in_python(self.compiled, self._checked)
+            if in_python:  # no compiler: the tape replayed in Python, and the optimizer steps there from now on
+                self._in_c = False
+                self.end_epoch()
         return loss, outputs
 
     def step(self) -> None:

@@ -12,6 +12,7 @@ import random
 import shlex
 import stat
 import sysconfig
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,7 @@ from autograd.tape.cbackend import (
 )
 from autograd.tape.cbackend.build import build, cache_dir
 from autograd.tape.cbackend.emit import emit
-from nn import MLP, SGD, Adam, cross_entropy
+from nn import MLP, SGD, Adam, cross_entropy, mse_loss
 from nn.optim import Optimizer
 from nn.update_rules import AdamRule, SGDRule
 
@@ -460,8 +461,24 @@ def test_fit_in_c_trains_exactly_as_fit_replayed_in_python(optimizer: Any, task:
     assert py_opt.state() == c_opt.state()  # the optimizer continues from the same state
 
 
+def test_fit_in_c_without_a_compiler_trains_in_python_with_one_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No C compiler: fit(backend="c")'s tapes come back in Python, and the optimizer steps there
+    (its state from the update rule it was lent): the same run as backend="python", to the bit."""
+    from nn.data import make_moons
+
+    (X, y), adam = make_moons(40, noise=0.1, seed=0), lambda ps: Adam(ps, lr=0.05)
+    py_history, py_model, py_opt = _fit("python", adam, [4, 1], mse_loss, X, y)
+    monkeypatch.setenv("CC", "/nonexistent/valuegrad-cc")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c_history, c_model, c_opt = _fit("c", adam, [4, 1], mse_loss, X, y)
+    assert {w.category for w in caught} == {CompilerWarning}
+    assert c_history == py_history and py_opt.state() == c_opt.state()
+    assert [p.data for p in c_model.parameters()] == [p.data for p in py_model.parameters()]
+
+
 def test_fit_in_c_stops_on_a_diverging_loss_with_the_parameters_of_the_last_good_step() -> None:
-    from nn import fit, mse_loss
+    from nn import fit
 
     X, y = [[1.0], [2.0], [3.0]], [1.0, 2.0, 1e200]
     runs = []
