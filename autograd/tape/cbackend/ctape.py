@@ -128,6 +128,8 @@ class CTape(Tape):
             lib.vg_lanes_buffer.restype = i64
             lib.vg_lanes_buffer.argtypes = [i64]
             self._lane_numbers = int(lib.vg_lanes_buffer(layout.scratch))
+            lib.vg_lanes_store.restype = i64
+            self._lane_store = int(lib.vg_lanes_store())
             self._c_batch_lanes = lib.vg_batch_lanes
         self.param_start = plan.first_param
         self.param_end = plan.first_param + len(plan.params)
@@ -135,9 +137,10 @@ class CTape(Tape):
         self._extra_at = [layout.position[e] for e in plan.extras]
 
     def _lane_slots(self, slots: int) -> int:
-        """The address of room for ``slots`` blocks' lane buffers (grown when first needed)."""
-        if len(self._slots_buffer) < slots * self._lane_numbers:
-            self._slots_buffer = zeros(slots * self._lane_numbers)
+        """The address of room for the store of the deferred gradients and ``slots`` blocks' lane
+        buffers (grown when first needed)."""
+        if len(self._slots_buffer) < self._lane_store + slots * self._lane_numbers:
+            self._slots_buffer = zeros(self._lane_store + slots * self._lane_numbers)
         return address_of(self._slots_buffer)
 
     def _pays(self, count: int) -> int:

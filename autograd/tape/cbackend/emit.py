@@ -51,6 +51,10 @@ class Layout:
     lanes: bool = False
     #: where in the scratch array a failing guard's index and sample are left (see runtime.h)
     guard_at: int = 0
+    #: the lane driver's clusters whose weights' gradients are added once per chunk of samples
+    #: (lanes.h: "Deferred weight gradients"), and whether they are every push into a parameter
+    deferred: int = 0
+    all_deferred: bool = False
 
 
 def _const_bits(x: float) -> bytes:
@@ -87,6 +91,12 @@ class _Emitter:
         self.scratch = 1
         self.partials: dict[int, int] = {}
         self.longest = 1
+        #: per deferred cluster (lanes.h): its desc's offset in I, where its row gradients, its
+        #: inputs (-1: read from the samples' inputs), its push flags start, and its first input
+        self.deferred: list[tuple[int, int, int, int, int]] = []
+        self.deferred_params: set[int] = set()
+        self.store_doubles = 0  # per sample of a chunk
+        self.store_flags = 0
 
     # --- positions ------------------------------------------------------------------------
 
@@ -147,13 +157,14 @@ class _Emitter:
         first_node = n_values - sum(len(g.steps) for level in levels for g in level)
         self.guard_at = self.scratch
         self.scratch += scratch_needed(len(plan.guards), len(plan.params))
-        source = self.source(n_values, first_node)
+        all_deferred = self.lanes and lanes.pushed_params(plan, levels) <= self.deferred_params
+        source = self.source(n_values, first_node, all_deferred)
         return Layout(
             source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count,
-            lanes=self.lanes, guard_at=self.guard_at,
+            lanes=self.lanes, guard_at=self.guard_at, deferred=len(self.deferred), all_deferred=all_deferred,
         )  # fmt: skip
 
-    def source(self, n_values: int, first_node: int) -> str:
+    def source(self, n_values: int, first_node: int, all_deferred: bool) -> str:
         plan = self.plan
         extras = [self.position[e] for e in plan.extras]
         header = [
@@ -176,6 +187,8 @@ class _Emitter:
             "",
         ]
         body = [_runtime(), "", *self.kernel_code, f"static const int32_t I[] = {{\n{_ints(self.I)}\n}};", ""]
+        if self.lanes:
+            body.append("static const int32_t *vgl_I(void) { return I; }\n")
         body.append(guard_source(plan.guards, self.position.__getitem__))
         body += _functions("vg_forward", "double *restrict v, double *restrict d, double *restrict s", "v, d, s", self.forward)
         backward = [line for level in reversed(self.backward) for line in level]
@@ -186,7 +199,7 @@ class _Emitter:
             backward,
         )
         if self.lanes:
-            body[1:1] = ["", lanes.runtime()]
+            body[1:1] = ["", lanes.deferred_table(self.deferred, self.store_doubles, self.store_flags, all_deferred), lanes.runtime()]
             body += _functions("vgl_forward", "vg_lanes *restrict c", "c", self.lane_forward)
             body += _functions("vgl_backward", "vg_lanes *restrict c", "c", [x for y in reversed(self.lane_backward) for x in y])
         return "\n".join(header + body) + "\n"
@@ -316,12 +329,33 @@ class _Emitter:
         self.longest = max(self.longest, k)
         self.scratch = max(self.scratch, 2 * n)
         d_off = self.table(desc)
+        deferred = -1
+        push_rows = push_x if shared_w else push_w
+        first_param, end_param = self.plan.first_param, self.plan.first_param + len(self.plan.params)
+        if (
+            self.lanes and group.needs_grad and push_rows and flags & 64 and contiguous
+            and all(first_param <= p < end_param for p in row_positions)
+        ):  # fmt: skip
+            deferred = self.defer(d_off, rows, n, shared, [b for b in biases if first_param <= b < end_param] if bias_parent else [])
+            self.deferred_params |= row_positions
         return (
             f"vg_cluster(v, s, I + {d_off}, I);",
             f"vg_back_cluster(v, g, s, I + {d_off}, I, finite);",
             f"vgl_cluster(c, I + {d_off}, I);",
-            f"vgl_back_cluster(c, I + {d_off}, I);",
+            f"vgl_back_cluster(c, I + {d_off}, I, {deferred});",
         )
+
+    def defer(self, d_off: int, rows: list[object], n: int, shared: list[int], biases: list[int]) -> int:
+        """Room in the lane driver's store for a cluster whose weights' gradients wait for the end
+        of a chunk of samples (lanes.h): per sample, each row's gradient and push flag, and the
+        shared side's numbers unless they are the sample's own inputs, read where they are."""
+        inputs = shared == list(range(shared[0], shared[0] + n)) and shared[0] + n <= self.plan.n_inputs
+        at_x = -1 if inputs else self.store_doubles + len(rows)
+        self.deferred.append((d_off, self.store_doubles, at_x, self.store_flags, shared[0] if inputs else 0))
+        self.store_doubles += len(rows) + (0 if inputs else n)
+        self.store_flags += len(rows)
+        self.deferred_params |= set(biases)
+        return len(self.deferred) - 1
 
     # --- the kernels of the op table's formulas ------------------------------------------------
 

@@ -42,6 +42,14 @@
 #define VGL_VECS 1
 #endif
 #define VG_LANES (VGL_VECS * VG_VEC)
+/* Samples whose deferred weight gradients wait in the store before one pass adds them (a multiple
+ * of VG_LANES, so that no block straddles two chunks). It bounds the store: per sample, a deferred
+ * cluster keeps its rows' gradients and push flags and, unless they are the sample's inputs, its
+ * shared numbers (MLP(784, [50, 10]): 60 + 50 doubles and 60 flags, 60 KB for 64 samples). */
+#ifndef VGL_CHUNK
+#define VGL_CHUNK 64
+#endif
+static const int32_t *vgl_I(void);
 
 typedef struct {
     const double *v; /* the scalar values: parameters and constants are read here */
@@ -52,7 +60,9 @@ typedef struct {
     double *S;       /* scratch, VG_LANES numbers per number of the scalar scratch, twice */
     int live;        /* how many lanes hold a sample (the last block may hold fewer) */
     int finite[VG_LANES];
-    int zero_pushes_ok; /* pushing 0 from any lane changes no gradient (see vgl_row_grads) */
+    double *store;          /* the chunk's deferred pushes (see "Deferred weight gradients") */
+    unsigned char *flags;   /* the chunk's push flags, VGL_STORE_FLAGS per sample */
+    int64_t sl;             /* lane 0's sample, counted from the chunk's first */
 } vg_lanes;
 
 /* a position read the same in every lane: a parameter or a constant */
@@ -330,61 +340,12 @@ static int vgl_row_finite(const vg_lanes *restrict c, const double *restrict sv,
     return vg_sum_finite(&t);
 }
 
-/* The weights' gradients of a cluster's rows when each row's own numbers are consecutive parameters:
- * weight k of row j receives lane 0's push x_k * g_j, then lane 1's, ... (sample order). Used when
- * c->zero_pushes_ok: then every lane may push, even one the scalar code skips (a zero gradient, or a
- * lane past the last sample), because its push is +0.0 or -0.0 and adding a zero changes no gradient
- * that is not -0.0 (x + 0 = x for every other x, inf and nan included), and vg_batch_lanes checked
- * that no parameter's gradient is -0.0 (a sum of doubles is -0.0 only when both terms are, so none
- * becomes -0.0 later). Without masks, four rows share each load of the inputs (svt: lane-major). */
-VG_LOOP void vgl_row_grads(vg_lanes *restrict c, const double *restrict svt, const int32_t *restrict row, int32_t rows,
-                           int32_t n, int32_t out) {
-    double *restrict G = c->G;
-    int32_t j = 0;
-    for (; j + 4 <= rows; j += 4) {
-        double *restrict g0 = G + row[3 * j], *restrict g1 = G + row[3 * j + 3];
-        double *restrict g2 = G + row[3 * j + 6], *restrict g3 = G + row[3 * j + 9];
-        const double *c0 = c->GL + VG_LANED(out + j), *c1 = c->GL + VG_LANED(out + j + 1);
-        const double *c2 = c->GL + VG_LANED(out + j + 2), *c3 = c->GL + VG_LANED(out + j + 3);
-        int32_t k = 0;
-        for (; k + VG_VEC <= n; k += VG_VEC) {
-            vgl_v a0 = vgl_load(g0 + k), a1 = vgl_load(g1 + k), a2 = vgl_load(g2 + k), a3 = vgl_load(g3 + k);
-            for (int l = 0; l < VG_LANES; l++) {
-                const vgl_v x = vgl_load(svt + (int64_t)l * n + k);
-                a0 += x * c0[l];
-                a1 += x * c1[l];
-                a2 += x * c2[l];
-                a3 += x * c3[l];
-            }
-            vgl_store(g0 + k, a0);
-            vgl_store(g1 + k, a1);
-            vgl_store(g2 + k, a2);
-            vgl_store(g3 + k, a3);
-        }
-        for (; k < n; k++)
-            for (int l = 0; l < VG_LANES; l++) {
-                const double x = svt[(int64_t)l * n + k];
-                g0[k] += x * c0[l];
-                g1[k] += x * c1[l];
-                g2[k] += x * c2[l];
-                g3[k] += x * c3[l];
-            }
-    }
-    for (; j < rows; j++) {
-        double *restrict g0 = G + row[3 * j];
-        const double *c0 = c->GL + VG_LANED(out + j);
-        int32_t k = 0;
-        for (; k + VG_VEC <= n; k += VG_VEC) {
-            vgl_v a0 = vgl_load(g0 + k);
-            for (int l = 0; l < VG_LANES; l++) a0 += vgl_load(svt + (int64_t)l * n + k) * c0[l];
-            vgl_store(g0 + k, a0);
-        }
-        for (; k < n; k++)
-            for (int l = 0; l < VG_LANES; l++) g0[k] += svt[(int64_t)l * n + k] * c0[l];
-    }
-}
-
-VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia) {
+/* Backward of a cluster. dc >= 0: the cluster's rows' own numbers are consecutive parameters and
+ * their gradients are deferred (the emitter's vgl_deferred[dc]): each lane leaves in the chunk's
+ * store its row gradients, whether it pushes, and (unless they are its inputs) the shared numbers,
+ * and vgl_reduce adds them into the weights' and the biases' gradients after the chunk. */
+VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia,
+                              int dc) {
     const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
     const int32_t *shared = ia + desc[4];
     const int32_t *row = desc + 5;
@@ -408,12 +369,17 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
     if (scratch)
         for (int32_t k = 0; k < n; k++)
             for (int l = 0; l < VG_LANES; l++) sg[(int64_t)k * VG_LANES + l] = c->GL[VG_LANED(shared[k]) + l];
-    /* every row's own weights are parameters: their gradients first, all rows at once (each weight
-     * has one push per sample, so the order among rows changes nothing) */
-    int rows_done = push_rows && fast_rows && c->zero_pushes_ok;
-    for (int32_t j = 0; j < rows && rows_done; j++)
-        rows_done = VG_IS_PARAM(row[3 * j]) && VG_IS_PARAM(row[3 * j] + n - 1);
-    if (rows_done) vgl_row_grads(c, svt, row, rows, n, out);
+    const int rows_done = dc >= 0; /* the rows' side is deferred (with their biases that are parameters) */
+    double *restrict cs = NULL;
+    unsigned char *restrict fs = NULL;
+    if (rows_done) {
+        const int64_t *t = vgl_deferred[dc];
+        cs = c->store + VGL_CHUNK * t[1] + c->sl * rows;
+        fs = c->flags + VGL_CHUNK * t[3] + c->sl * rows;
+        if (t[2] >= 0)
+            for (int l = 0; l < c->live; l++)
+                memcpy(c->store + VGL_CHUNK * t[2] + (c->sl + l) * n, svt + (int64_t)l * n, sizeof(double) * n);
+    }
     for (int32_t j = rows - 1; j >= 0; j--) {
         const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
         const double *gn = c->GL + VG_LANED(out + j);
@@ -425,6 +391,11 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
                          vgl_row_finite(c, sv, ia, ref, n, shared_w, push_bias && b >= 0, contig, l)));
             any |= push[l];
         }
+        if (rows_done)
+            for (int l = 0; l < c->live; l++) {
+                cs[l * rows + j] = gn[l];
+                fs[l * rows + j] = (unsigned char)push[l];
+            }
         if (!any) continue;
         for (int side = 0; side < 2; side++) {
             const int is_shared = (side == 0) == (shared_w != 0);
@@ -443,24 +414,6 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
                         double *at = sg + (int64_t)k * VG_LANES + h * VG_VEC;
                         vgl_store(at, vgl_load(at) + vgl_select(mask[h], w[k] * gv[h], none));
                     }
-            } else if (!is_shared && fast_rows && VG_IS_PARAM(ref) && VG_IS_PARAM(ref + n - 1)) {
-                /* each weight's gradient gets lane 0's push, then lane 1's, ...; a lane that does not
-                 * push adds -0.0, which changes nothing: it is left out */
-                double *restrict g = c->G + ref;
-                int lanes[VG_LANES], m = 0;
-                for (int l = 0; l < VG_LANES; l++)
-                    if (push[l]) lanes[m++] = l;
-                int32_t k = 0;
-                for (; k + VG_VEC <= n; k += VG_VEC) {
-                    vgl_v a = vgl_load(g + k);
-                    for (int t = 0; t < m; t++) a += vgl_load(svt + (int64_t)lanes[t] * n + k) * gn[lanes[t]];
-                    vgl_store(g + k, a);
-                }
-                for (; k < n; k++) {
-                    double a = g[k];
-                    for (int t = 0; t < m; t++) a += svt[(int64_t)lanes[t] * n + k] * gn[lanes[t]];
-                    g[k] = a;
-                }
             } else {
                 for (int32_t k = 0; k < n; k++) {
                     double x[VG_LANES];
@@ -475,7 +428,7 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
                 }
             }
         }
-        if (push_bias && b >= 0) {
+        if (push_bias && b >= 0 && !(rows_done && VG_IS_PARAM(b))) {
             double x[VG_LANES];
             for (int l = 0; l < VG_LANES; l++) x[l] = push[l] ? gn[l] : -0.0;
             vgl_push(c, b, x);
@@ -497,6 +450,10 @@ VG_EXPORT int64_t vg_lanes_buffer(int64_t scratch) {
     return (int64_t)VG_LANES * (2 * VG_N_LANED + VG_N_PARTIALS + 2 * scratch);
 }
 
+/* how many doubles the store of one chunk's deferred pushes needs: the numbers, then the flags */
+#define VGL_FLAG_DOUBLES (((int64_t)VGL_CHUNK * VGL_STORE_FLAGS + 7) / 8)
+VG_EXPORT int64_t vg_lanes_store(void) { return (int64_t)VGL_CHUNK * VGL_STORE_DOUBLES + VGL_FLAG_DOUBLES; }
+
 /* One batch call: where the samples come from and where their numbers go. */
 #define VGL_MAX_SLOTS 64
 typedef struct {
@@ -505,12 +462,140 @@ typedef struct {
     int backward;
     double seed;
     double *losses, *extras;
+    double *G;
+    double *store;
+    unsigned char *flags;
     int params_bounded;
-    int no_negative_zero; /* no parameter's gradient is -0.0 (see vgl_row_grads) */
     int slots; /* blocks in flight: 1 with one thread, up to VGL_MAX_SLOTS with two */
     vg_lanes slot[VGL_MAX_SLOTS];
     int64_t filled, drained; /* blocks whose forward, whose backward is done (atomics, with two threads) */
+    int64_t met[2];          /* how far each thread is (atomics, with two threads and VGL_ALL_DEFERRED) */
+    unsigned char finite[VGL_CHUNK]; /* the chunk's samples that passed the bound (c->finite) */
 } vgl_batch;
+
+/* --- Deferred weight gradients -------------------------------------------------------------------
+ * Weight k of row j receives, from each sample s that pushes into it, x_s[k] * c_s[j] (x_s: the
+ * sample's shared numbers, c_s[j]: the row's gradient), and the row's bias c_s[j]. The blocks leave
+ * these in the store (vgl_back_cluster); after a chunk of samples, one pass per weight adds them:
+ * a = G[j][k]; for each sample s of the chunk in order, if s pushes (the scalar code's own test,
+ * kept per sample and row): a += x_s[k] * c_s[j]; G[j][k] = a. These are the additions the scalar
+ * driver makes, the same numbers in the same order (each parameter has one push per sample, so no
+ * other push comes between), hence the same bits; a sample that does not push is skipped, as the
+ * scalar code skips it, so even a gradient of -0.0 and a non-pushing inf or nan change nothing.
+ * Several weights are added at once (R rows x H vectors of weights, each its own chain of additions
+ * in sample order), each of the chunk's x_s loaded once for the R rows; G is read and written once
+ * per chunk instead of once per block. */
+#define VGL_KTILE 64 /* weights of a row per pass: the chunk's x_s[k .. k + 63] stay in the L1 cache */
+
+VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict C, const unsigned char *restrict F,
+                               int32_t rows, int32_t j, const double *const *restrict xs, int64_t m, int32_t k,
+                               int all, int finite, const int R, const int H) {
+    vgl_v a[4][2];
+    vgl_m negative_zero = (vgl_m){0};
+    for (int q = 0; q < R; q++)
+        for (int h = 0; h < H; h++) {
+            a[q][h] = vgl_load(g[q] + k + h * VG_VEC);
+            vgl_m bits;
+            memcpy(&bits, &a[q][h], sizeof bits);
+            negative_zero |= bits == (vgl_m){0} + INT64_MIN;
+        }
+    if (finite && !all) { /* see vgl_reduce_rows */
+        int64_t any = 0;
+        for (int l = 0; l < VG_VEC; l++) any |= negative_zero[l];
+        all = !any;
+    }
+    if (all) {
+        for (int64_t s = 0; s < m; s++) {
+            vgl_v x[2];
+            for (int h = 0; h < H; h++) x[h] = vgl_load(xs[s] + k + h * VG_VEC);
+            for (int q = 0; q < R; q++) {
+                const double cq = C[s * rows + j + q];
+                for (int h = 0; h < H; h++) a[q][h] += x[h] * cq;
+            }
+        }
+    } else {
+        for (int64_t s = 0; s < m; s++) {
+            vgl_v x[2];
+            for (int h = 0; h < H; h++) x[h] = vgl_load(xs[s] + k + h * VG_VEC);
+            for (int q = 0; q < R; q++) {
+                const double cq = C[s * rows + j + q];
+                const vgl_m mask = (vgl_m){0} - (int64_t)F[s * rows + j + q];
+                for (int h = 0; h < H; h++) a[q][h] = vgl_select(mask, a[q][h] + x[h] * cq, a[q][h]);
+            }
+        }
+    }
+    for (int q = 0; q < R; q++)
+        for (int h = 0; h < H; h++) vgl_store(g[q] + k + h * VG_VEC, a[q][h]);
+}
+
+/* Rows j .. j + R - 1 of a deferred cluster, their weights k0 .. k1 - 1. Without masks when every
+ * sample pushes into these rows, or when it changes nothing to add the pushes of the samples that
+ * do not: a sample skips a row only when the row's gradient is 0 (+0.0 or -0.0), so its push would
+ * be x * ±0, which is ±0 when x is finite (`finite`: every sample of the chunk passed the bound, so
+ * its shared numbers are finite), and adding ±0 changes no number but -0.0 (x + 0 = x for every
+ * other x, inf and nan included). An accumulator that does not start at -0.0 never becomes -0.0 (a
+ * sum is -0.0 only when both terms are), so vgl_reduce_vecs checks the gradients it loads. */
+VG_INLINE void vgl_reduce_rows(double *restrict G, const int32_t *restrict row, const double *restrict C,
+                               const unsigned char *restrict F, int32_t rows, int32_t j,
+                               const double *const *restrict xs, int64_t m, int32_t k0, int32_t k1, int finite,
+                               const int R) {
+    double *g[4];
+    int all = 1;
+    for (int q = 0; q < R; q++) g[q] = G + row[3 * (j + q)];
+    for (int64_t s = 0; s < m; s++)
+        for (int q = 0; q < R; q++) all &= F[s * rows + j + q];
+    int32_t k = k0;
+    for (; k + 2 * VG_VEC <= k1; k += 2 * VG_VEC) vgl_reduce_vecs(g, C, F, rows, j, xs, m, k, all, finite, R, 2);
+    for (; k + VG_VEC <= k1; k += VG_VEC) vgl_reduce_vecs(g, C, F, rows, j, xs, m, k, all, finite, R, 1);
+    for (; k < k1; k++)
+        for (int q = 0; q < R; q++) {
+            double a = g[q][k];
+            for (int64_t s = 0; s < m; s++)
+                if (F[s * rows + j + q]) a += xs[s][k] * C[s * rows + j + q];
+            g[q][k] = a;
+        }
+}
+
+/* Add the deferred pushes of the chunk's m samples (from sample `first`) into the gradients: the
+ * part-th of `parts` shares of each deferred cluster's rows (disjoint gradients for each part). */
+VG_LOOP void vgl_reduce(const vgl_batch *bt, int64_t first, int64_t m, int part, int parts) {
+    const int32_t *I = vgl_I();
+    double *restrict G = bt->G;
+    const double *xs[VGL_CHUNK];
+    int finite = 1;
+    for (int64_t s = 0; s < m; s++) finite &= bt->finite[s];
+    for (int d = 0; d < VGL_N_DEFERRED; d++) {
+        const int64_t *t = vgl_deferred[d];
+        const int32_t *desc = I + t[0];
+        const int32_t rows = desc[0], n = desc[1], flags = desc[3];
+        const int32_t *row = desc + 5;
+        const double *C = bt->store + VGL_CHUNK * t[1];
+        const unsigned char *F = bt->flags + VGL_CHUNK * t[3];
+        for (int64_t s = 0; s < m; s++)
+            xs[s] = t[2] >= 0 ? bt->store + VGL_CHUNK * t[2] + s * n : bt->X + (first + s) * VG_N_INPUTS + t[4];
+        const int32_t quads = (rows + 3) / 4;
+        const int32_t j0 = 4 * (int32_t)((int64_t)quads * part / parts);
+        const int32_t j1 = 4 * (int32_t)((int64_t)quads * (part + 1) / parts) < rows
+                               ? 4 * (int32_t)((int64_t)quads * (part + 1) / parts)
+                               : rows;
+        if (flags & VG_PUSH_B)
+            for (int32_t j = j0; j < j1; j++) {
+                const int32_t b = row[3 * j + 1];
+                if (b < 0 || !VG_IS_PARAM(b)) continue;
+                double a = G[b];
+                for (int64_t s = 0; s < m; s++)
+                    if (F[s * rows + j]) a += C[s * rows + j];
+                G[b] = a;
+            }
+        for (int32_t k0 = 0; k0 < n; k0 += VGL_KTILE) {
+            const int32_t k1 = k0 + VGL_KTILE < n ? k0 + VGL_KTILE : n;
+            int32_t j = j0;
+            for (; j + 4 <= j1; j += 4) vgl_reduce_rows(G, row, C, F, rows, j, xs, m, k0, k1, finite, 4);
+            for (; j + 2 <= j1; j += 2) vgl_reduce_rows(G, row, C, F, rows, j, xs, m, k0, k1, finite, 2);
+            for (; j < j1; j++) vgl_reduce_rows(G, row, C, F, rows, j, xs, m, k0, k1, finite, 1);
+        }
+    }
+}
 
 /* The forward pass of the block of samples b0, b0 + 1, ...: its losses and extras, and whether each
  * lane's numbers are small enough for backward to skip its finiteness tests. */
@@ -518,6 +603,7 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
     const int live = bt->count - b0 < VG_LANES ? (int)(bt->count - b0) : VG_LANES;
     double *V = c->V;
     c->live = live;
+    c->sl = b0 % VGL_CHUNK; /* chunks start at multiples of VGL_CHUNK */
     /* an empty lane computes a copy of the last sample, and pushes nothing */
     for (int l = 0; l < VG_LANES; l++) {
         const double *x = bt->X + (b0 + (l < live ? l : live - 1)) * VG_N_INPUTS;
@@ -536,15 +622,11 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
         for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(V[p * VG_LANES + l]) < limit;
     for (int64_t p = 0; p < VG_N_PARTIALS; p++)
         for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(c->D[p * VG_LANES + l]) < limit;
-    int all = bt->no_negative_zero;
-    for (int l = 0; l < VG_LANES; l++) {
-        c->finite[l] = ok[l];
-        all &= ok[l];
-    }
-    c->zero_pushes_ok = all;
+    for (int l = 0; l < VG_LANES; l++) c->finite[l] = ok[l];
 }
 
-/* The backward pass of the block in c: its pushes into the parameters' gradients, lane after lane. */
+/* The backward pass of the block in c: its pushes into the parameters' gradients, lane after lane
+ * (or, for the deferred clusters, into the chunk's store). */
 static void vgl_backward_block(vgl_batch *bt, vg_lanes *c) {
     double *GL = c->GL;
     memset(GL + VG_LANED(VG_FIRST_NODE), 0, sizeof(double) * VG_LANES * (VG_N_VALUES - VG_FIRST_NODE));
@@ -556,13 +638,22 @@ static void vgl_backward_block(vgl_batch *bt, vg_lanes *c) {
         for (int l = 0; l < VG_LANES; l++) GL[VG_LANED(VG_OUTPUT) + l] = l < c->live ? bt->seed : 0.0;
     }
     vgl_backward(c);
+    for (int l = 0; l < c->live; l++) bt->finite[c->sl + l] = (unsigned char)c->finite[l];
 }
 
-/* With two threads the passes are a pipeline: this thread computes the forward passes of the blocks,
- * up to bt->slots blocks ahead, while the caller's thread computes their backward passes in order.
- * Every block's backward still runs after the one before it, on one thread, so the gradients are
- * added in the same order as with one thread: the threads change when a number is computed, never
- * which number. */
+/* after block i's backward: the deferred pushes of its chunk, when it is the chunk's last block */
+static void vgl_block_done(vgl_batch *bt, int64_t i) {
+    const int64_t end = (i + 1) * VG_LANES;
+    if (!bt->backward || !VG_BACKWARD || !VGL_N_DEFERRED || (end % VGL_CHUNK && end < bt->count)) return;
+    const int64_t first = i * VG_LANES / VGL_CHUNK * VGL_CHUNK;
+    vgl_reduce(bt, first, (end < bt->count ? end : bt->count) - first, 0, 1);
+}
+
+/* With two threads and some pushes into parameters not deferred, the passes are a pipeline: this
+ * thread computes the forward passes of the blocks, up to bt->slots blocks ahead, while the
+ * caller's thread computes their backward passes in order. Every block's backward still runs after
+ * the one before it, on one thread, so the gradients are added in the same order as with one
+ * thread: the threads change when a number is computed, never which number. */
 static void *vgl_forward_thread(void *arg) {
     vgl_batch *bt = arg;
     const int64_t blocks = (bt->count + VG_LANES - 1) / VG_LANES;
@@ -574,10 +665,42 @@ static void *vgl_forward_thread(void *arg) {
     return NULL;
 }
 
+/* With two threads and every push into a parameter deferred (VGL_ALL_DEFERRED), the blocks of a
+ * chunk share no number: they write their own slot, their own samples' part of the store, their own
+ * losses. Thread `part` runs every other block of each chunk, forward and backward; both meet; each
+ * adds the deferred pushes into its half of the rows (disjoint gradients); both meet again before
+ * the next chunk's blocks write the store. Each gradient gets the same additions in the same order
+ * as with one thread (vgl_reduce does not depend on which thread ran a block): the same bits. */
+static void vgl_meet(vgl_batch *bt, int part, int64_t step) {
+    __atomic_store_n(&bt->met[part], step, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&bt->met[1 - part], __ATOMIC_ACQUIRE) < step) sched_yield();
+}
+
+static void vgl_share(vgl_batch *bt, int part) {
+    vg_lanes *c = &bt->slot[part];
+    int64_t step = 0;
+    for (int64_t first = 0; first < bt->count; first += VGL_CHUNK) {
+        const int64_t m = bt->count - first < VGL_CHUNK ? bt->count - first : VGL_CHUNK;
+        for (int64_t b = first + (int64_t)part * VG_LANES; b < first + m; b += 2 * VG_LANES) {
+            vgl_forward_block(bt, c, b);
+            if (bt->backward && VG_BACKWARD) vgl_backward_block(bt, c);
+        }
+        if (!bt->backward || !VG_BACKWARD) continue;
+        vgl_meet(bt, part, ++step);
+        vgl_reduce(bt, first, m, part, 2);
+        vgl_meet(bt, part, ++step);
+    }
+}
+
+static void *vgl_share_thread(void *arg) {
+    vgl_share(arg, 1);
+    return NULL;
+}
+
 /* vg_batch, VG_LANES samples at a time: the same losses, extras and gradients, to the bit. v and g
- * are the tape's scalar arrays (the parameters' numbers and gradients); `buffers` holds `slots`
- * slots of vg_lanes_buffer(scratch) numbers each: a block's V, D, GL and S. threads: 1, or 2 for
- * the pipeline (with 2 slots or more). */
+ * are the tape's scalar arrays (the parameters' numbers and gradients); `buffers` holds the store
+ * of the deferred pushes (vg_lanes_store() numbers), then `slots` slots of vg_lanes_buffer(scratch)
+ * numbers each: a block's V, D, GL and S. threads: 1, or 2 (with 2 slots or more). */
 VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_t slots, int64_t scratch,
                              const double *X, int64_t count, int backward, double seed, double *losses,
                              double *extras, int threads) {
@@ -589,42 +712,50 @@ VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_
     bt.seed = seed;
     bt.losses = losses;
     bt.extras = extras;
-    /* one pass over the parameters, without early exits (so the compiler vectorises it): are their
-     * numbers (and the constants) bounded, and is any gradient -0.0 (its bits, compared as integers)? */
+    bt.G = g;
+    bt.store = buffers;
+    bt.flags = (unsigned char *)(buffers + (int64_t)VGL_CHUNK * VGL_STORE_DOUBLES);
+    /* one pass over the parameters and constants, without early exits (so the compiler vectorises
+     * it): are their numbers bounded? */
     const double limit = 1e300 / VG_LONGEST;
-    int64_t unbounded = 0, negative_zero = 0;
+    int64_t unbounded = 0;
     for (int64_t i = VG_FIRST_PARAM; i < VG_FIRST_NODE; i++) unbounded |= !(fabs(v[i]) < limit);
-    for (int64_t i = VG_FIRST_PARAM; i < VG_FIRST_PARAM + VG_N_PARAMS; i++) {
-        uint64_t bits;
-        memcpy(&bits, g + i, 8);
-        negative_zero |= bits == UINT64_C(0x8000000000000000);
-    }
     bt.params_bounded = !unbounded;
-    bt.no_negative_zero = !negative_zero;
     bt.slots = (int)(slots < 1 ? 1 : slots > VGL_MAX_SLOTS ? VGL_MAX_SLOTS : slots);
     for (int k = 0; k < bt.slots; k++) {
         vg_lanes *c = &bt.slot[k];
         c->v = v;
         c->G = g;
-        c->V = buffers + k * vg_lanes_buffer(scratch);
+        c->V = buffers + vg_lanes_store() + k * vg_lanes_buffer(scratch);
         c->D = c->V + (int64_t)VG_LANES * VG_N_LANED;
         c->GL = c->D + (int64_t)VG_LANES * VG_N_PARTIALS;
         c->S = c->GL + (int64_t)VG_LANES * VG_N_LANED;
+        c->store = bt.store;
+        c->flags = bt.flags;
     }
     const int64_t blocks = (count + VG_LANES - 1) / VG_LANES;
     pthread_t worker;
-    if (threads >= 2 && bt.slots >= 2 && blocks >= 2 && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
-        for (int64_t i = 0; i < blocks; i++) {
-            while (__atomic_load_n(&bt.filled, __ATOMIC_ACQUIRE) < i + 1) sched_yield();
-            if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[i % bt.slots]);
-            __atomic_store_n(&bt.drained, i + 1, __ATOMIC_RELEASE);
+    if (threads >= 2 && bt.slots >= 2 && blocks >= 2) {
+        if (VGL_ALL_DEFERRED && pthread_create(&worker, NULL, vgl_share_thread, &bt) == 0) {
+            vgl_share(&bt, 0);
+            pthread_join(worker, NULL);
+            return 0;
         }
-        pthread_join(worker, NULL);
-        return 0;
+        if (!VGL_ALL_DEFERRED && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
+            for (int64_t i = 0; i < blocks; i++) {
+                while (__atomic_load_n(&bt.filled, __ATOMIC_ACQUIRE) < i + 1) sched_yield();
+                if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[i % bt.slots]);
+                vgl_block_done(&bt, i);
+                __atomic_store_n(&bt.drained, i + 1, __ATOMIC_RELEASE);
+            }
+            pthread_join(worker, NULL);
+            return 0;
+        }
     }
     for (int64_t i = 0; i < blocks; i++) {
         vgl_forward_block(&bt, &bt.slot[0], i * VG_LANES);
         if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[0]);
+        vgl_block_done(&bt, i);
     }
     return 0;
 }

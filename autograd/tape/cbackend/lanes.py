@@ -27,11 +27,8 @@ from ..plan import Plan
 from .schedule import Group, pushes
 
 
-def lanes_apply(plan: Plan, levels: list[list[Group]]) -> bool:
-    """Whether a batch of this plan may run in lanes: it has inputs (else there is no batch),
-    and no parameter receives two gradient pushes in one sample's backward pass."""
-    if not plan.n_inputs:
-        return False
+def _push_counts(plan: Plan, levels: list[list[Group]]) -> Counter[int]:
+    """How many gradient pushes each parameter receives in one sample's backward pass."""
     first, end = plan.first_param, plan.first_param + len(plan.params)
     count: Counter[int] = Counter()
     if plan.output_is_leaf:
@@ -40,7 +37,36 @@ def lanes_apply(plan: Plan, levels: list[list[Group]]) -> bool:
         for group in level:
             if group.needs_grad:
                 count.update(t for step in group.steps for t in pushes(step) if first <= t < end)
-    return all(n <= 1 for n in count.values())
+    return count
+
+
+def lanes_apply(plan: Plan, levels: list[list[Group]]) -> bool:
+    """Whether a batch of this plan may run in lanes: it has inputs (else there is no batch),
+    and no parameter receives two gradient pushes in one sample's backward pass."""
+    if not plan.n_inputs:
+        return False
+    return all(n <= 1 for n in _push_counts(plan, levels).values())
+
+
+def pushed_params(plan: Plan, levels: list[list[Group]]) -> set[int]:
+    """The parameters (by slot, which is their position in C) that backward pushes gradients into."""
+    return set(_push_counts(plan, levels))
+
+
+def deferred_table(deferred: list[tuple[int, int, int, int, int]], doubles: int, flags: int, every: bool) -> str:
+    """The C table of the clusters whose weights' gradients are deferred (lanes.h: "Deferred
+    weight gradients"): for each, its desc's offset in ``I``, where its numbers start in a sample's
+    part of the store (doubles: the rows' gradients, the shared side or -1; bytes: the push flags)
+    and its first input when the shared side is read from the sample's inputs. ``every``: these
+    clusters make every push into a parameter, so the blocks of a chunk share no number."""
+    rows = [", ".join(map(str, d)) for d in deferred] or ["0, 0, -1, 0, 0"]
+    return (
+        f"#define VGL_N_DEFERRED {len(deferred)}\n"
+        f"#define VGL_STORE_DOUBLES {doubles} /* per sample of a chunk */\n"
+        f"#define VGL_STORE_FLAGS {flags}\n"
+        f"#define VGL_ALL_DEFERRED {int(every)}\n"
+        "static const int64_t vgl_deferred[][5] = {\n    {" + "},\n    {".join(rows) + "}\n};\n"
+    )
 
 
 def runtime() -> str:
