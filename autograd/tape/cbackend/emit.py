@@ -91,12 +91,7 @@ class _Emitter:
         self.scratch = 1
         self.partials: dict[int, int] = {}
         self.longest = 1
-        #: per deferred cluster (lanes.h): its desc's offset in I, where its row gradients, its
-        #: inputs (-1: read from the samples' inputs), its push flags start, and its first input
-        self.deferred: list[tuple[int, int, int, int, int]] = []
-        self.deferred_params: set[int] = set()
-        self.store_doubles = 0  # per sample of a chunk
-        self.store_flags = 0
+        self.deferral = lanes.Deferral()
 
     # --- positions ------------------------------------------------------------------------
 
@@ -157,11 +152,11 @@ class _Emitter:
         first_node = n_values - sum(len(g.steps) for level in levels for g in level)
         self.guard_at = self.scratch
         self.scratch += scratch_needed(len(plan.guards), len(plan.params))
-        all_deferred = self.lanes and lanes.pushed_params(plan, levels) <= self.deferred_params
+        all_deferred = self.lanes and lanes.pushed_params(plan, levels) <= self.deferral.params
         source = self.source(n_values, first_node, all_deferred)
         return Layout(
             source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count,
-            lanes=self.lanes, guard_at=self.guard_at, deferred=len(self.deferred), all_deferred=all_deferred,
+            lanes=self.lanes, guard_at=self.guard_at, deferred=len(self.deferral.clusters), all_deferred=all_deferred,
         )  # fmt: skip
 
     def source(self, n_values: int, first_node: int, all_deferred: bool) -> str:
@@ -199,7 +194,7 @@ class _Emitter:
             backward,
         )
         if self.lanes:
-            body[1:1] = ["", lanes.deferred_table(self.deferred, self.store_doubles, self.store_flags, all_deferred), lanes.runtime()]
+            body[1:1] = ["", self.deferral.table(all_deferred), lanes.runtime()]
             body += _functions("vgl_forward", "vg_lanes *restrict c", "c", self.lane_forward)
             body += _functions("vgl_backward", "vg_lanes *restrict c", "c", [x for y in reversed(self.lane_backward) for x in y])
         return "\n".join(header + body) + "\n"
@@ -336,26 +331,14 @@ class _Emitter:
             self.lanes and group.needs_grad and push_rows and flags & 64 and contiguous
             and all(first_param <= p < end_param for p in row_positions)
         ):  # fmt: skip
-            deferred = self.defer(d_off, rows, n, shared, [b for b in biases if first_param <= b < end_param] if bias_parent else [])
-            self.deferred_params |= row_positions
+            params = row_positions | ({b for b in biases if first_param <= b < end_param} if bias_parent else set())
+            deferred = self.deferral.add(d_off, len(rows), shared, self.plan.n_inputs, params)
         return (
             f"vg_cluster(v, s, I + {d_off}, I);",
             f"vg_back_cluster(v, g, s, I + {d_off}, I, finite);",
             f"vgl_cluster(c, I + {d_off}, I);",
             f"vgl_back_cluster(c, I + {d_off}, I, {deferred});",
         )
-
-    def defer(self, d_off: int, rows: list[object], n: int, shared: list[int], biases: list[int]) -> int:
-        """Room in the lane driver's store for a cluster whose weights' gradients wait for the end
-        of a chunk of samples (lanes.h): per sample, each row's gradient and push flag, and the
-        shared side's numbers unless they are the sample's own inputs, read where they are."""
-        inputs = shared == list(range(shared[0], shared[0] + n)) and shared[0] + n <= self.plan.n_inputs
-        at_x = -1 if inputs else self.store_doubles + len(rows)
-        self.deferred.append((d_off, self.store_doubles, at_x, self.store_flags, shared[0] if inputs else 0))
-        self.store_doubles += len(rows) + (0 if inputs else n)
-        self.store_flags += len(rows)
-        self.deferred_params |= set(biases)
-        return len(self.deferred) - 1
 
     # --- the kernels of the op table's formulas ------------------------------------------------
 

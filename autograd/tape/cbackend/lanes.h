@@ -28,6 +28,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 /* VG_VEC doubles make one vector register; VG_LANES samples (VGL_VECS registers) run side by side.
  * Measured on MLP(784, [50, 10]) with AVX2: 4 lanes (one register) ran faster than 8 or 16. */
@@ -471,6 +472,7 @@ typedef struct {
     int64_t filled, drained; /* blocks whose forward, whose backward is done (atomics, with two threads) */
     int64_t met[2];          /* how far each thread is (atomics, with two threads and VGL_ALL_DEFERRED) */
     unsigned char finite[VGL_CHUNK]; /* the chunk's samples that passed the bound (c->finite) */
+    int helped;                      /* the worker is done with this batch (atomic) */
 } vgl_batch;
 
 /* --- Deferred weight gradients -------------------------------------------------------------------
@@ -692,9 +694,65 @@ static void vgl_share(vgl_batch *bt, int part) {
     }
 }
 
-static void *vgl_share_thread(void *arg) {
-    vgl_share(arg, 1);
+/* The second thread of VGL_ALL_DEFERRED batches is started once and kept: a batch of 32 samples is a
+ * few hundred microseconds of work, and starting a thread for each cost more than it saved. Between
+ * batches it spins a little (a training loop calls again soon), then sleeps until the next batch.
+ * One batch at a time uses it (`busy`); a batch that finds it busy, or in a child process after a
+ * fork (which has no such thread), runs on one thread. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    vgl_batch *job;     /* the batch to help with (under lock) */
+    int64_t generation; /* batches handed over so far (atomic) */
+    int busy;           /* a batch holds the worker (atomic) */
+    pid_t pid;          /* the process that started it (0: none yet) */
+} vgl_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0};
+
+#define VGL_SPIN 200000 /* reads of the generation before the worker sleeps (some tens of microseconds) */
+
+static void *vgl_pool_thread(void *arg) {
+    int64_t seen = (int64_t)(intptr_t)arg;
+    for (;;) {
+        int64_t now = __atomic_load_n(&vgl_pool.generation, __ATOMIC_ACQUIRE);
+        for (int i = 0; i < VGL_SPIN && now == seen; i++) now = __atomic_load_n(&vgl_pool.generation, __ATOMIC_ACQUIRE);
+        pthread_mutex_lock(&vgl_pool.lock);
+        while ((now = vgl_pool.generation) == seen) pthread_cond_wait(&vgl_pool.wake, &vgl_pool.lock);
+        vgl_batch *bt = vgl_pool.job;
+        pthread_mutex_unlock(&vgl_pool.lock);
+        seen = now;
+        vgl_share(bt, 1);
+        __atomic_store_n(&bt->helped, 1, __ATOMIC_RELEASE);
+    }
     return NULL;
+}
+
+/* Run bt on this thread and the worker; 0 when the worker cannot be had (then nothing ran). */
+static int vgl_pool_run(vgl_batch *bt) {
+    if (__atomic_exchange_n(&vgl_pool.busy, 1, __ATOMIC_ACQUIRE)) return 0;
+    const pid_t me = getpid();
+    if (vgl_pool.pid != me) {
+        pthread_t worker;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        const int64_t seen = __atomic_load_n(&vgl_pool.generation, __ATOMIC_ACQUIRE);
+        const int failed = pthread_create(&worker, &attr, vgl_pool_thread, (void *)(intptr_t)seen);
+        pthread_attr_destroy(&attr);
+        if (failed) {
+            __atomic_store_n(&vgl_pool.busy, 0, __ATOMIC_RELEASE);
+            return 0;
+        }
+        vgl_pool.pid = me;
+    }
+    pthread_mutex_lock(&vgl_pool.lock);
+    vgl_pool.job = bt;
+    __atomic_store_n(&vgl_pool.generation, vgl_pool.generation + 1, __ATOMIC_RELEASE);
+    pthread_cond_signal(&vgl_pool.wake);
+    pthread_mutex_unlock(&vgl_pool.lock);
+    vgl_share(bt, 0);
+    while (!__atomic_load_n(&bt->helped, __ATOMIC_ACQUIRE)) sched_yield();
+    __atomic_store_n(&vgl_pool.busy, 0, __ATOMIC_RELEASE);
+    return 1;
 }
 
 /* vg_batch, VG_LANES samples at a time: the same losses, extras and gradients, to the bit. v and g
@@ -736,11 +794,7 @@ VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_
     const int64_t blocks = (count + VG_LANES - 1) / VG_LANES;
     pthread_t worker;
     if (threads >= 2 && bt.slots >= 2 && blocks >= 2) {
-        if (VGL_ALL_DEFERRED && pthread_create(&worker, NULL, vgl_share_thread, &bt) == 0) {
-            vgl_share(&bt, 0);
-            pthread_join(worker, NULL);
-            return 0;
-        }
+        if (VGL_ALL_DEFERRED && vgl_pool_run(&bt)) return 0;
         if (!VGL_ALL_DEFERRED && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
             for (int64_t i = 0; i < blocks; i++) {
                 while (__atomic_load_n(&bt.filled, __ATOMIC_ACQUIRE) < i + 1) sched_yield();

@@ -21,6 +21,7 @@ the loops of the runtime (sums, clusters) have their lane versions in ``lanes.h`
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from importlib import resources
 
 from ..plan import Plan
@@ -53,20 +54,43 @@ def pushed_params(plan: Plan, levels: list[list[Group]]) -> set[int]:
     return set(_push_counts(plan, levels))
 
 
-def deferred_table(deferred: list[tuple[int, int, int, int, int]], doubles: int, flags: int, every: bool) -> str:
-    """The C table of the clusters whose weights' gradients are deferred (lanes.h: "Deferred
-    weight gradients"): for each, its desc's offset in ``I``, where its numbers start in a sample's
-    part of the store (doubles: the rows' gradients, the shared side or -1; bytes: the push flags)
-    and its first input when the shared side is read from the sample's inputs. ``every``: these
-    clusters make every push into a parameter, so the blocks of a chunk share no number."""
-    rows = [", ".join(map(str, d)) for d in deferred] or ["0, 0, -1, 0, 0"]
-    return (
-        f"#define VGL_N_DEFERRED {len(deferred)}\n"
-        f"#define VGL_STORE_DOUBLES {doubles} /* per sample of a chunk */\n"
-        f"#define VGL_STORE_FLAGS {flags}\n"
-        f"#define VGL_ALL_DEFERRED {int(every)}\n"
-        "static const int64_t vgl_deferred[][5] = {\n    {" + "},\n    {".join(rows) + "}\n};\n"
-    )
+@dataclass
+class Deferral:
+    """The clusters whose weights' gradients the lane driver defers (lanes.h: "Deferred weight
+    gradients"): a layer's rows whose own numbers are consecutive parameters. Per sample of a chunk,
+    each keeps in the store its rows' gradients and push flags, and its shared numbers unless they
+    are the sample's inputs (then read where they are)."""
+
+    #: per cluster: its desc's offset in ``I``, where its rows' gradients, its shared numbers (-1:
+    #: the inputs) and its push flags start in a sample's part of the store, its first input
+    clusters: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    #: the parameters whose every push is deferred (the rows' weights, the biases that are parameters)
+    params: set[int] = field(default_factory=set)
+    doubles: int = 0  # per sample of a chunk
+    flags: int = 0
+
+    def add(self, d_off: int, rows: int, shared: list[int], n_inputs: int, params: set[int]) -> int:
+        """Room for one more cluster of ``rows`` rows sharing the numbers at ``shared``; its index."""
+        n = len(shared)
+        inputs = shared == list(range(shared[0], shared[0] + n)) and shared[0] + n <= n_inputs
+        self.clusters.append((d_off, self.doubles, -1 if inputs else self.doubles + rows, self.flags, shared[0] if inputs else 0))
+        self.doubles += rows + (0 if inputs else n)
+        self.flags += rows
+        self.params |= params
+        return len(self.clusters) - 1
+
+    def table(self, every: bool) -> str:
+        """The C of the table (``vgl_deferred``) and the store's size. ``every``: these clusters make
+        every push into a parameter, so the blocks of a chunk share no number (two threads may run
+        blocks side by side)."""
+        rows = [", ".join(map(str, d)) for d in self.clusters] or ["0, 0, -1, 0, 0"]
+        return (
+            f"#define VGL_N_DEFERRED {len(self.clusters)}\n"
+            f"#define VGL_STORE_DOUBLES {self.doubles} /* per sample of a chunk */\n"
+            f"#define VGL_STORE_FLAGS {self.flags}\n"
+            f"#define VGL_ALL_DEFERRED {int(every)}\n"
+            "static const int64_t vgl_deferred[][5] = {\n    {" + "},\n    {".join(rows) + "}\n};\n"
+        )
 
 
 def runtime() -> str:
