@@ -355,31 +355,31 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
     const int push_shared = (flags & (shared_w ? VG_PUSH_W : VG_PUSH_X)) != 0;
     const int push_rows = (flags & (shared_w ? VG_PUSH_X : VG_PUSH_W)) != 0;
     const int push_bias = (flags & VG_PUSH_B) != 0;
-    /* the rows' own numbers are parameters at consecutive positions: pushes into them go lane after
-     * lane straight into g, the gathered shared side read lane-major (svt[l * n + k]) */
+    /* the rows' own numbers are parameters or constants at consecutive positions */
     const int fast_rows = (flags & VG_ROWS_SHARED) && contig;
     int scratch = (flags & VG_SCRATCH) && push_shared;
     for (int32_t k = 0; k < n && scratch; k++) scratch = !VG_IS_PARAM(shared[k]);
-    double *restrict sv = c->S, *restrict sg = c->S + (int64_t)n * VG_LANES, *restrict svt = sg + (int64_t)n * VG_LANES;
-    for (int32_t k = 0; k < n; k++)
-        for (int l = 0; l < VG_LANES; l++) {
-            const double x = VG_LX(c, shared[k], l);
-            sv[(int64_t)k * VG_LANES + l] = x;
-            svt[(int64_t)l * n + k] = x;
-        }
+    double *restrict sv = c->S, *restrict sg = c->S + (int64_t)n * VG_LANES;
+    const int rows_done = dc >= 0; /* the rows' side is deferred (with their biases that are parameters) */
+    int finite = 1;
+    for (int l = 0; l < c->live; l++) finite &= c->finite[l];
+    if (!rows_done || !finite) /* the shared numbers, read by the rows' pushes and by vgl_row_finite */
+        for (int32_t k = 0; k < n; k++)
+            for (int l = 0; l < VG_LANES; l++) sv[(int64_t)k * VG_LANES + l] = VG_LX(c, shared[k], l);
     if (scratch)
         for (int32_t k = 0; k < n; k++)
             for (int l = 0; l < VG_LANES; l++) sg[(int64_t)k * VG_LANES + l] = c->GL[VG_LANED(shared[k]) + l];
-    const int rows_done = dc >= 0; /* the rows' side is deferred (with their biases that are parameters) */
     double *restrict cs = NULL;
     unsigned char *restrict fs = NULL;
     if (rows_done) {
         const int64_t *t = vgl_deferred[dc];
         cs = c->store + VGL_CHUNK * t[1] + c->sl * rows;
         fs = c->flags + VGL_CHUNK * t[3] + c->sl * rows;
-        if (t[2] >= 0)
-            for (int l = 0; l < c->live; l++)
-                memcpy(c->store + VGL_CHUNK * t[2] + (c->sl + l) * n, svt + (int64_t)l * n, sizeof(double) * n);
+        if (t[2] >= 0) /* each sample's shared numbers, unless vgl_reduce reads them in the inputs */
+            for (int l = 0; l < c->live; l++) {
+                double *restrict x = c->store + VGL_CHUNK * t[2] + (c->sl + l) * n;
+                for (int32_t k = 0; k < n; k++) x[k] = VG_LX(c, shared[k], l);
+            }
     }
     for (int32_t j = rows - 1; j >= 0; j--) {
         const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
@@ -617,14 +617,25 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
         for (int32_t e = 0; e < VG_N_EXTRAS; e++) bt->extras[(b0 + l) * VG_N_EXTRAS + e] = VG_LX(c, vg_extras[e], l);
     }
     if (!bt->backward || !VG_BACKWARD) return;
-    const double limit = 1e300 / VG_LONGEST;
-    int ok[VG_LANES];
-    for (int l = 0; l < VG_LANES; l++) ok[l] = bt->params_bounded;
-    for (int64_t p = 0; p < VG_N_LANED; p++)
-        for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(V[p * VG_LANES + l]) < limit;
-    for (int64_t p = 0; p < VG_N_PARTIALS; p++)
-        for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(c->D[p * VG_LANES + l]) < limit;
-    for (int l = 0; l < VG_LANES; l++) c->finite[l] = ok[l];
+    /* a lane is bounded when every |x| < limit: vector compares, a nan fails them (not <) */
+    const vgl_v limit = (vgl_v){0} + 1e300 / VG_LONGEST;
+    const vgl_m magnitude = (vgl_m){0} + INT64_MAX;
+    vgl_m bad[VGL_VECS];
+    for (int h = 0; h < VGL_VECS; h++) bad[h] = (vgl_m){0};
+    for (int part = 0; part < 2; part++) {
+        const double *x = part ? c->D : V;
+        const int64_t count = part ? VG_N_PARTIALS : VG_N_LANED;
+        for (int64_t p = 0; p < count; p++)
+            for (int h = 0; h < VGL_VECS; h++) {
+                vgl_m bits;
+                vgl_v a = vgl_load(x + p * VG_LANES + h * VG_VEC);
+                memcpy(&bits, &a, sizeof bits);
+                bits &= magnitude;
+                memcpy(&a, &bits, sizeof a);
+                bad[h] |= ~(a < limit);
+            }
+    }
+    for (int l = 0; l < VG_LANES; l++) c->finite[l] = bt->params_bounded && !bad[l / VG_VEC][l % VG_VEC];
 }
 
 /* The backward pass of the block in c: its pushes into the parameters' gradients, lane after lane
