@@ -470,7 +470,8 @@ typedef struct {
     int slots; /* blocks in flight: 1 with one thread, up to VGL_MAX_SLOTS with two */
     vg_lanes slot[VGL_MAX_SLOTS];
     int64_t filled, drained; /* blocks whose forward, whose backward is done (atomics, with two threads) */
-    int64_t met[2];          /* how far each thread is (atomics, with two threads and VGL_ALL_DEFERRED) */
+    int64_t quads;           /* vgl_quads() */
+    int64_t next, done;      /* tasks taken, tasks done (atomics, see vgl_work) */
     unsigned char finite[VGL_CHUNK]; /* the chunk's samples that passed the bound (c->finite) */
     int helped;                      /* the worker is done with this batch (atomic) */
 } vgl_batch;
@@ -559,27 +560,32 @@ VG_INLINE void vgl_reduce_rows(double *restrict G, const int32_t *restrict row, 
 }
 
 /* Add the deferred pushes of the chunk's m samples (from sample `first`) into the gradients: the
- * part-th of `parts` shares of each deferred cluster's rows (disjoint gradients for each part). */
-VG_LOOP void vgl_reduce(const vgl_batch *bt, int64_t first, int64_t m, int part, int parts) {
+ * rows of quads q0 .. q1 - 1 (quad q: four rows of a deferred cluster, the clusters' quads one
+ * after the other; each quad's gradients are its own, so quads may be added in any order, on any
+ * thread). */
+VG_LOOP void vgl_reduce(const vgl_batch *bt, int64_t first, int64_t m, int64_t q0, int64_t q1) {
     const int32_t *I = vgl_I();
     double *restrict G = bt->G;
     const double *xs[VGL_CHUNK];
     int finite = 1;
     for (int64_t s = 0; s < m; s++) finite &= bt->finite[s];
-    for (int d = 0; d < VGL_N_DEFERRED; d++) {
+    int64_t q = 0; /* the first quad of cluster d */
+    for (int d = 0; d < VGL_N_DEFERRED && q < q1; d++) {
         const int64_t *t = vgl_deferred[d];
         const int32_t *desc = I + t[0];
         const int32_t rows = desc[0], n = desc[1], flags = desc[3];
         const int32_t *row = desc + 5;
+        const int64_t quads = (rows + 3) / 4;
+        const int32_t j0 = (int32_t)(4 * ((q0 > q ? q0 : q) - q));
+        const int32_t j1 = (int32_t)(4 * ((q1 < q + quads ? q1 : q + quads) - q)) < rows
+                               ? (int32_t)(4 * ((q1 < q + quads ? q1 : q + quads) - q))
+                               : rows;
+        q += quads;
+        if (j0 >= j1) continue;
         const double *C = bt->store + VGL_CHUNK * t[1];
         const unsigned char *F = bt->flags + VGL_CHUNK * t[3];
         for (int64_t s = 0; s < m; s++)
             xs[s] = t[2] >= 0 ? bt->store + VGL_CHUNK * t[2] + s * n : bt->X + (first + s) * VG_N_INPUTS + t[4];
-        const int32_t quads = (rows + 3) / 4;
-        const int32_t j0 = 4 * (int32_t)((int64_t)quads * part / parts);
-        const int32_t j1 = 4 * (int32_t)((int64_t)quads * (part + 1) / parts) < rows
-                               ? 4 * (int32_t)((int64_t)quads * (part + 1) / parts)
-                               : rows;
         if (flags & VG_PUSH_B)
             for (int32_t j = j0; j < j1; j++) {
                 const int32_t b = row[3 * j + 1];
@@ -597,6 +603,13 @@ VG_LOOP void vgl_reduce(const vgl_batch *bt, int64_t first, int64_t m, int part,
             for (; j < j1; j++) vgl_reduce_rows(G, row, C, F, rows, j, xs, m, k0, k1, finite, 1);
         }
     }
+}
+
+/* every deferred cluster's quads of rows */
+static int64_t vgl_quads(void) {
+    int64_t q = 0;
+    for (int d = 0; d < VGL_N_DEFERRED; d++) q += (vgl_I()[vgl_deferred[d][0]] + 3) / 4;
+    return q;
 }
 
 /* The forward pass of the block of samples b0, b0 + 1, ...: its losses and extras, and whether each
@@ -659,7 +672,7 @@ static void vgl_block_done(vgl_batch *bt, int64_t i) {
     const int64_t end = (i + 1) * VG_LANES;
     if (!bt->backward || !VG_BACKWARD || !VGL_N_DEFERRED || (end % VGL_CHUNK && end < bt->count)) return;
     const int64_t first = i * VG_LANES / VGL_CHUNK * VGL_CHUNK;
-    vgl_reduce(bt, first, (end < bt->count ? end : bt->count) - first, 0, 1);
+    vgl_reduce(bt, first, (end < bt->count ? end : bt->count) - first, 0, vgl_quads());
 }
 
 /* With two threads and some pushes into parameters not deferred, the passes are a pipeline: this
@@ -678,46 +691,57 @@ static void *vgl_forward_thread(void *arg) {
     return NULL;
 }
 
-/* With two threads and every push into a parameter deferred (VGL_ALL_DEFERRED), the blocks of a
- * chunk share no number: they write their own slot, their own samples' part of the store, their own
- * losses. Thread `part` runs every other block of each chunk, forward and backward; both meet; each
- * adds the deferred pushes into its half of the rows (disjoint gradients); both meet again before
- * the next chunk's blocks write the store. Each gradient gets the same additions in the same order
- * as with one thread (vgl_reduce does not depend on which thread ran a block): the same bits. */
-static void vgl_meet(vgl_batch *bt, int part, int64_t step) {
-    __atomic_store_n(&bt->met[part], step, __ATOMIC_RELEASE);
-    while (__atomic_load_n(&bt->met[1 - part], __ATOMIC_ACQUIRE) < step) sched_yield();
-}
-
-static void vgl_share(vgl_batch *bt, int part) {
-    vg_lanes *c = &bt->slot[part];
-    int64_t step = 0;
-    for (int64_t first = 0; first < bt->count; first += VGL_CHUNK) {
-        const int64_t m = bt->count - first < VGL_CHUNK ? bt->count - first : VGL_CHUNK;
-        for (int64_t b = first + (int64_t)part * VG_LANES; b < first + m; b += 2 * VG_LANES) {
-            vgl_forward_block(bt, c, b);
+/* With every push into a parameter deferred (VGL_ALL_DEFERRED), the blocks of a chunk share no
+ * number: each writes its own slot, its own samples' part of the store, its own losses. The work
+ * of a batch is then a list of tasks, chunk after chunk: the chunk's blocks (forward and backward),
+ * then its quads of rows (vgl_reduce). Each thread takes the next task (an atomic counter), waits
+ * until the tasks it depends on are done (a block: every task of the chunks before, whose sums read
+ * the store it will write; a quad: every block of its chunk) and does it. Which thread does a task
+ * changes when a number is computed, never which number nor the order of the additions into a
+ * gradient (vgl_reduce adds a chunk's samples in order, whoever computed them): the same bits as
+ * one thread. A thread that never comes leaves every task to the other. */
+static void vgl_work(vgl_batch *bt, vg_lanes *c) {
+    const int64_t per_block = VGL_CHUNK / VG_LANES;
+    const int64_t quads = bt->backward && VG_BACKWARD ? bt->quads : 0;
+    const int64_t per_chunk = per_block + quads; /* tasks of a whole chunk */
+    const int64_t chunks = (bt->count + VGL_CHUNK - 1) / VGL_CHUNK;
+    const int64_t last = (bt->count - (chunks - 1) * VGL_CHUNK + VG_LANES - 1) / VG_LANES; /* blocks of the last chunk */
+    const int64_t tasks = (chunks - 1) * per_chunk + last + quads;
+    for (;;) {
+        const int64_t t = __atomic_fetch_add(&bt->next, 1, __ATOMIC_ACQ_REL);
+        if (t >= tasks) return;
+        const int64_t chunk = t / per_chunk, o = t % per_chunk;
+        const int64_t first = chunk * VGL_CHUNK;
+        const int64_t blocks = chunk == chunks - 1 ? last : per_block;
+        const int64_t after = chunk * per_chunk + (o < blocks ? 0 : blocks); /* the tasks before it must be done */
+        while (__atomic_load_n(&bt->done, __ATOMIC_ACQUIRE) < after) sched_yield();
+        if (o < blocks) {
+            vgl_forward_block(bt, c, first + o * VG_LANES);
             if (bt->backward && VG_BACKWARD) vgl_backward_block(bt, c);
+        } else {
+            const int64_t m = bt->count - first < VGL_CHUNK ? bt->count - first : VGL_CHUNK;
+            vgl_reduce(bt, first, m, o - blocks, o - blocks + 1);
         }
-        if (!bt->backward || !VG_BACKWARD) continue;
-        vgl_meet(bt, part, ++step);
-        vgl_reduce(bt, first, m, part, 2);
-        vgl_meet(bt, part, ++step);
+        __atomic_fetch_add(&bt->done, 1, __ATOMIC_ACQ_REL);
     }
 }
 
-/* The second thread of VGL_ALL_DEFERRED batches is started once and kept: a batch of 32 samples is a
- * few hundred microseconds of work, and starting a thread for each cost more than it saved. Between
- * batches it spins a little (a training loop calls again soon), then sleeps until the next batch.
- * One batch at a time uses it (`busy`); a batch that finds it busy, or in a child process after a
- * fork (which has no such thread), runs on one thread. */
+/* The second thread is started once and kept: a batch of 32 samples is a few hundred microseconds
+ * of work, and starting a thread for each cost more than it saved. Between batches it spins a
+ * little (a training loop calls again soon), then sleeps until the next batch. A batch offers
+ * itself (state = 2 * generation); the worker joins it (state + 1) unless the batch closed first
+ * (-1: its caller did every task); the caller waits for a worker that joined. One batch at a time
+ * may use the worker (`busy`); a batch that finds it busy, or in a child process after a fork
+ * (which has no such thread), runs on one thread. */
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    vgl_batch *job;     /* the batch to help with (under lock) */
-    int64_t generation; /* batches handed over so far (atomic) */
+    vgl_batch *job;     /* the batch offered (under lock) */
+    int64_t generation; /* batches offered so far (atomic) */
+    int64_t state;      /* 2 * generation: the batch is open to the worker; + 1: joined; -1: closed (atomic) */
     int busy;           /* a batch holds the worker (atomic) */
     pid_t pid;          /* the process that started it (0: none yet) */
-} vgl_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0};
+} vgl_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, -1, 0, 0};
 
 #define VGL_SPIN 200000 /* reads of the generation before the worker sleeps (some tens of microseconds) */
 
@@ -731,8 +755,11 @@ static void *vgl_pool_thread(void *arg) {
         vgl_batch *bt = vgl_pool.job;
         pthread_mutex_unlock(&vgl_pool.lock);
         seen = now;
-        vgl_share(bt, 1);
-        __atomic_store_n(&bt->helped, 1, __ATOMIC_RELEASE);
+        int64_t open = 2 * now;
+        if (__atomic_compare_exchange_n(&vgl_pool.state, &open, 2 * now + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            vgl_work(bt, &bt->slot[1]);
+            __atomic_store_n(&bt->helped, 1, __ATOMIC_RELEASE);
+        }
     }
     return NULL;
 }
@@ -756,12 +783,16 @@ static int vgl_pool_run(vgl_batch *bt) {
         vgl_pool.pid = me;
     }
     pthread_mutex_lock(&vgl_pool.lock);
+    const int64_t now = vgl_pool.generation + 1;
+    __atomic_store_n(&vgl_pool.state, 2 * now, __ATOMIC_RELEASE);
     vgl_pool.job = bt;
-    __atomic_store_n(&vgl_pool.generation, vgl_pool.generation + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&vgl_pool.generation, now, __ATOMIC_RELEASE);
     pthread_cond_signal(&vgl_pool.wake);
     pthread_mutex_unlock(&vgl_pool.lock);
-    vgl_share(bt, 0);
-    while (!__atomic_load_n(&bt->helped, __ATOMIC_ACQUIRE)) sched_yield();
+    vgl_work(bt, &bt->slot[0]);
+    int64_t open = 2 * now;
+    if (!__atomic_compare_exchange_n(&vgl_pool.state, &open, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        while (!__atomic_load_n(&bt->helped, __ATOMIC_ACQUIRE)) sched_yield(); /* it joined: wait for it */
     __atomic_store_n(&vgl_pool.busy, 0, __ATOMIC_RELEASE);
     return 1;
 }
@@ -790,6 +821,7 @@ VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_
     int64_t unbounded = 0;
     for (int64_t i = VG_FIRST_PARAM; i < VG_FIRST_NODE; i++) unbounded |= !(fabs(v[i]) < limit);
     bt.params_bounded = !unbounded;
+    bt.quads = vgl_quads();
     bt.slots = (int)(slots < 1 ? 1 : slots > VGL_MAX_SLOTS ? VGL_MAX_SLOTS : slots);
     for (int k = 0; k < bt.slots; k++) {
         vg_lanes *c = &bt.slot[k];
