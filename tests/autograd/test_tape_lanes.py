@@ -129,6 +129,9 @@ def mlp_tapes() -> tuple[CTape, Tape, list[Value]]:
     first = samples_of(random.Random(0), 1, 5, 3)[0]
     ctape = record(fn, *first, backend="c")
     assert isinstance(ctape, CTape)
+    # with two threads, the caller waits for the kept worker to join each batch, so that both take
+    # tasks even in the small batches of these tests (else the caller often does them all first)
+    ctape.library.lib.vg_lanes_wait_for_worker(1)
     return ctape, record(fn, *first), model.parameters()
 
 

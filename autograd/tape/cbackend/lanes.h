@@ -743,6 +743,11 @@ static struct {
     pid_t pid;          /* the process that started it (0: none yet) */
 } vgl_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, -1, 0, 0};
 
+/* For tests: the caller waits for the worker to join each batch before taking a task, so that both
+ * threads surely take some (else a small batch is often done before the worker wakes). */
+static int vgl_wait_for_worker = 0;
+VG_EXPORT void vg_lanes_wait_for_worker(int on) { __atomic_store_n(&vgl_wait_for_worker, on, __ATOMIC_RELAXED); }
+
 #define VGL_SPIN 200000 /* reads of the generation before the worker sleeps (some tens of microseconds) */
 
 static void *vgl_pool_thread(void *arg) {
@@ -789,6 +794,8 @@ static int vgl_pool_run(vgl_batch *bt) {
     __atomic_store_n(&vgl_pool.generation, now, __ATOMIC_RELEASE);
     pthread_cond_signal(&vgl_pool.wake);
     pthread_mutex_unlock(&vgl_pool.lock);
+    if (__atomic_load_n(&vgl_wait_for_worker, __ATOMIC_RELAXED))
+        while (__atomic_load_n(&vgl_pool.state, __ATOMIC_ACQUIRE) == 2 * now) sched_yield();
     vgl_work(bt, &bt->slot[0]);
     int64_t open = 2 * now;
     if (!__atomic_compare_exchange_n(&vgl_pool.state, &open, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
