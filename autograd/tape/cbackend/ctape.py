@@ -115,9 +115,11 @@ class CTape(Tape):
         #: no parameter of the tape is pushed twice per sample, else 1 (the scalar driver). Setting
         #: it to 1 runs batches in the scalar driver; the numbers are the same to the bit.
         self.lanes = 1
-        #: How many threads a batch may use (see :mod:`.lanes`): 1, or 2 to run the forward pass of
-        #: a block of samples while the backward pass of the one before runs, when the batch is big
-        #: enough for it to pay. The numbers are the same to the bit with any number of threads.
+        #: How many threads a batch may use (see :mod:`.lanes`): 1, or 2 when the batch is big
+        #: enough for it to pay. With 2, when the layers' weights are the only parameters pushed
+        #: into (an MLP), two threads run whole blocks of samples side by side and split the sums
+        #: into the weights' gradients by rows; otherwise one runs the forward passes ahead of the
+        #: other's backward passes. The numbers are the same to the bit with any number of threads.
         self.threads = default_threads()
         self._slots_buffer = zeros(0)
         if layout.lanes:

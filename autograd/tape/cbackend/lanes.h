@@ -15,10 +15,11 @@
  *   is the order the scalar driver adds them (sample after sample), since each parameter has one
  *   push per sample. A lane that pushes nothing adds -0.0, which leaves every number (even -0.0
  *   and nan) as it was, so skipping is the same as adding -0.0;
- * - the weights of a layer take every lane's push without masks (vgl_row_grads) only when that
- *   is provably the same: a lane the scalar code skips then pushes +0.0 or -0.0, which changes no
- *   gradient unless the gradient is -0.0, and none is (checked once per batch; a sum is -0.0 only
- *   when both terms are, so none becomes -0.0 later).
+ * - the weights of a layer (and its biases) get their pushes later, from a store, one pass per
+ *   chunk of samples ("Deferred weight gradients" below): still each sample's push in sample
+ *   order, the scalar code's own test deciding whether a sample pushes;
+ * - with two threads, which thread computes a block or adds a set of rows changes when a number is
+ *   computed, never which number nor the order of any sum (vgl_work).
  *
  * Memory (the lane layout): the inputs and the nodes have VG_LANES numbers each, lane l of
  * position p at V[VG_LANED(p) + l], the inputs first and the nodes next, so one sample's numbers

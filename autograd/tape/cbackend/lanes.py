@@ -14,6 +14,13 @@ weights and biases, each read by one row): :func:`lanes_apply` checks that from 
 tape where it does not hold (a weight shared across positions, as in a GPT, or an L2 penalty that
 reads every parameter a second time) keeps the scalar driver.
 
+A layer's weights are most of the work of an MLP's backward pass, and adding their gradients block
+by block read and wrote every weight's gradient once per block. The lane driver keeps instead, for
+each sample, its rows' gradients and whether it pushes (:class:`Deferral`), and adds a chunk of
+samples into each weight's gradient in one pass, still in sample order: the same additions. When
+those layers make every push into a parameter, the blocks of a batch share no number and two
+threads run them side by side.
+
 This module writes the lane versions of the op table's kernels (the loops of ``Op.c`` formulas);
 the loops of the runtime (sums, clusters) have their lane versions in ``lanes.h``.
 """
