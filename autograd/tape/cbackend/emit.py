@@ -2,7 +2,7 @@
 
 Each op's code comes from its C formula in the op table (``op.c``): one loop per kind of group,
 ``for each node: OUT, D(j) = formula(A, B)``. The fused linear nodes and the chains of ``+`` are
-loops of the runtime (``runtime.h``) over lists of positions; the generated functions
+loops of the runtime (``runtime.h``, ``clusters.h``) over lists of positions; the generated functions
 ``vg_forward`` and ``vg_backward`` call one loop per group. Where the numbers sit (the
 positions), and every list of positions, is one table of ints, ``I``.
 
@@ -62,7 +62,9 @@ def _const_bits(x: float) -> bytes:
 
 
 def _runtime() -> str:
-    return resources.files(__package__).joinpath("runtime.h").read_text(encoding="utf-8")
+    """The C every tape starts with: the runtime, then the loops of the fused linear nodes."""
+    files = resources.files(__package__)
+    return "\n".join(files.joinpath(name).read_text(encoding="utf-8") for name in ("runtime.h", "clusters.h"))
 
 
 def _ints(values: list[int], per_line: int = 24) -> str:

@@ -79,6 +79,8 @@ class Trainer:
         self._data = array("d", [p.data for p in plist])
         # the gradients start as the Values hold them: runs add to them, as replays add into .grad
         self._grads = array("d", [p.grad for p in plist]) if plist else zeros(0)
+        self._zero = array("d", bytes(8 * len(plist)))  # what zero_grad copies over the gradients
+        self._out: dict[int, tuple[array[float], array[float]]] = {}  # losses and extras, by batch size
         self._index: dict[int, array[int]] = {}
         self._in_order: dict[int, bool] = {}
         self._ran = False  # whether a tape has run, so that there are gradients to apply
@@ -166,7 +168,11 @@ class Trainer:
 
     def zero_grad(self) -> None:
         """Set every gradient held here to 0.0 (gradients add up across runs until then)."""
-        ctypes.memset(self._at()[1], 0, 8 * len(self.params))
+        home = self._home
+        if home is None:
+            self._grads[: len(self.params)] = self._zero
+        else:  # the tape holds exactly our parameters (see _exchange)
+            home.grads[home.param_start : home.param_end] = self._zero
 
     def run(self, tape: CTape, samples: Sequence[Sequence[Any]], scale: float = 1.0) -> list[Any]:
         """Run ``tape`` on each sample in turn (as :meth:`CTape.batch`), adding the gradients here."""
@@ -197,14 +203,25 @@ class Trainer:
         doubles ``flat`` (an ``array('d')`` or a writable memoryview of one): the way to feed
         large data without making a Python float per number."""
         self._indices(tape)
-        self._samples(tape, flat, count, "Trainer.run_flat")
+        view = self._samples(tape, flat, count, "Trainer.run_flat")
+        seed = as_float(scale, "Trainer.run: scale")
         self._exchange(tape, into_tape=True)
         if self.threads is not None:
             tape.threads = self.threads
-        losses, extras = tape.batch_flat(flat, count, True, as_float(scale, "Trainer.run: scale"))
+        ne = len(tape.plan.extras)
+        out = self._out.get(count)
+        if out is None or len(out[1]) < count * ne:
+            out = self._out[count] = (zeros(count), zeros(count * ne))
+        losses, extras = out
+        source = (ctypes.c_double * 0).from_buffer(view) if count and tape.plan.n_inputs else None
+        where = ctypes.addressof(source) if source is not None else None
+        tape.run_batch(where, count, True, seed, address_of(losses), address_of(extras), tape.threads_for(count))
+        del source
         self._exchange(tape, into_tape=False)
         self._ran = True
-        return [tape.result_of(loss, e) for loss, e in zip(losses, extras)]
+        if not ne:
+            return [tape.result_of(x, ()) for x in losses.tolist()[:count]]
+        return [tape.result_of(losses[i], tuple(extras[i * ne : (i + 1) * ne])) for i in range(count)]
 
     def epoch_flat(self, tape: CTape, flat: Any, count: int, batch: int) -> list[Any]:
         """Minibatch training on ``count`` samples whose numbers follow one another in ``flat`` (as
