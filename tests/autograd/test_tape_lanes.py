@@ -138,6 +138,7 @@ def mlp_tapes() -> tuple[CTape, Tape, list[Value]]:
 @pytest.mark.parametrize("n", range(1, 18))
 def test_a_batch_of_every_size_is_the_same_in_lanes_in_c_and_in_python(n: int, mlp_tapes: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)  # let two threads run on any batch
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     samples = samples_of(random.Random(n), n, 5, 3)
@@ -148,6 +149,7 @@ def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, 
     # an inf or a nan in one sample makes backward test its partials in that lane only; a sample
     # whose relu units are all off has zero gradients: neither may leak into the other lanes
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     rng = random.Random(7)
@@ -168,6 +170,7 @@ def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, 
 
 def test_threads_give_the_bits_of_one_thread_run_after_run(mlp_tapes: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, _, params = mlp_tapes
     samples = samples_of(random.Random(3), 64, 5, 3)
@@ -187,6 +190,7 @@ def test_a_batch_of_several_chunks_with_special_numbers_in_some_lanes(start: flo
     # VGL_CHUNK), the last chunk partial and its last block too; some samples hold an inf or a
     # nan (their chunk's sums take masks), some have every relu unit off (zero gradients: no push)
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     ordinary = samples_of(random.Random(21), 150, 5, 3)
@@ -220,6 +224,7 @@ def test_a_tape_with_pushes_into_parameters_outside_its_layers_defers_only_its_l
     # a learned scale multiplies the first logit: its gradient is pushed by an op, not by a layer,
     # so the blocks of a batch do share a number, and two threads run as a pipeline (forward ahead)
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     model = MLP(5, [9, 3], seed=8)
     scale = Value(0.75)
@@ -242,6 +247,7 @@ def test_a_tape_with_pushes_into_parameters_outside_its_layers_defers_only_its_l
 def test_a_tape_whose_weights_are_not_deferred_still_runs_in_lanes_exactly(monkeypatch: Any) -> None:
     # each weight multiplies its input in an op of its own (no layer: no cluster to defer)
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     w = [Value(0.5), Value(-0.25), Value(1.5)]
     fn = lambda x, y: ((w[0] * x).tanh() + (w[1] * y).relu() * w[2] - y) ** 2  # noqa: E731
@@ -298,6 +304,7 @@ def test_a_library_built_for_this_processor_is_cached_for_this_processor_only(
 
 def test_a_trainer_on_two_threads_trains_as_on_one(mlp_tapes: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, _, params = mlp_tapes
     start = [p.data for p in params]
@@ -354,6 +361,7 @@ def test_gradients_starting_at_zero_or_minus_zero_end_as_in_the_scalar_driver(
     # the same only while the gradient is not -0.0 (they check). Starting at -0.0, a weight that no
     # sample pushes into stays -0.0.
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     samples = samples_of(random.Random(11), 13, 5, 3)

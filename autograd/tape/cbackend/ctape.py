@@ -28,6 +28,11 @@ _P = ctypes.c_void_p
 #: A batch runs on two threads when it holds at least this many numbers (values and partials, all
 #: samples): below it, starting the second thread costs more than it saves (benchmarks/README.md).
 WORK_PER_THREAD = 200_000
+#: The same for a tape whose layers make every push into a parameter (``layout.all_deferred``): its
+#: two threads share the blocks, the second one started once and kept, so smaller batches pay. A
+#: digits epoch (MLP(64, [32, 10]), batches of 32: 83,000 numbers) took 2.6-4.0 ms on two threads
+#: against 3.5-5.0 ms on one (load 0.3-0.6).
+WORK_PER_WORKER = 20_000
 #: With two threads, how many blocks of samples the forward pass may run ahead (lanes.h: VGL_MAX_SLOTS).
 _MAX_SLOTS = 64
 
@@ -147,12 +152,14 @@ class CTape(Tape):
 
     def _pays(self, count: int) -> int:
         """The threads a batch of ``count`` samples uses. A second thread pays only when each
-        thread gets enough work (starting one costs tens of microseconds) and a processor is
+        thread gets enough work (starting or waking one costs microseconds) and a processor is
         idle: on a busy machine the two threads wait for each other's turn, and a batch ran 2-10x
         slower than on one thread (benchmarks/README.md). The numbers are the same either way."""
         if self.threads < 2 or count < 2 * self.lanes:
             return 1
-        if count * (self.layout.n_values + self.layout.n_partials) < WORK_PER_THREAD:
+        if count * (self.layout.n_values + self.layout.n_partials) < (
+            WORK_PER_WORKER if self.layout.all_deferred else WORK_PER_THREAD
+        ):
             return 1
         return 2 if FORCE_THREADS or _idle_processors() >= 1.0 else 1
 
