@@ -129,12 +129,16 @@ def mlp_tapes() -> tuple[CTape, Tape, list[Value]]:
     first = samples_of(random.Random(0), 1, 5, 3)[0]
     ctape = record(fn, *first, backend="c")
     assert isinstance(ctape, CTape)
+    # with two threads, the caller waits for the kept worker to join each batch, so that both take
+    # tasks even in the small batches of these tests (else the caller often does them all first)
+    ctape.library.lib.vg_lanes_wait_for_worker(1)
     return ctape, record(fn, *first), model.parameters()
 
 
 @pytest.mark.parametrize("n", range(1, 18))
 def test_a_batch_of_every_size_is_the_same_in_lanes_in_c_and_in_python(n: int, mlp_tapes: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)  # let two threads run on any batch
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     samples = samples_of(random.Random(n), n, 5, 3)
@@ -145,6 +149,7 @@ def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, 
     # an inf or a nan in one sample makes backward test its partials in that lane only; a sample
     # whose relu units are all off has zero gradients: neither may leak into the other lanes
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     rng = random.Random(7)
@@ -165,12 +170,91 @@ def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, 
 
 def test_threads_give_the_bits_of_one_thread_run_after_run(mlp_tapes: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, _, params = mlp_tapes
     samples = samples_of(random.Random(3), 64, 5, 3)
     one = run(ctape, params, samples, ctape.lanes, threads=1)
     for _ in range(5):
         assert_same(one, run(ctape, params, samples, ctape.lanes, threads=2))
+
+
+def test_the_weights_of_an_mlp_are_deferred_and_are_all_its_pushes_into_parameters(mlp_tapes: Any) -> None:
+    ctape, _, _ = mlp_tapes
+    assert ctape.layout.deferred == 2 and ctape.layout.all_deferred  # two layers: the blocks share nothing
+
+
+@pytest.mark.parametrize("start", [0.0, -0.0])
+def test_a_batch_of_several_chunks_with_special_numbers_in_some_lanes(start: float, mlp_tapes: Any, monkeypatch: Any) -> None:
+    # 150 samples: the deferred gradients are added after each chunk of 64 samples (lanes.h:
+    # VGL_CHUNK), the last chunk partial and its last block too; some samples hold an inf or a
+    # nan (their chunk's sums take masks), some have every relu unit off (zero gradients: no push)
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    ctape, tape, params = mlp_tapes
+    ordinary = samples_of(random.Random(21), 150, 5, 3)
+    for i in (3, 70, 145):
+        ordinary[i] = ([-9.0] * 5, ordinary[i][1])  # relu units off
+    ordinary[140] = ([-0.0, -0.0, -0.0, -0.0, -0.0], ordinary[140][1])
+    special = list(ordinary)  # an inf and a nan in the last chunk only (they spread to the gradients)
+    special[131] = ([INF, 1.0, -1.0, 0.5, 2.0], special[131][1])
+    special[137] = ([NAN, -0.0, 0.0, 1.0, 1.0], special[137][1])
+
+    def at_start(runner: Tape, samples: list[Any], lanes: int | None = None, threads: int = 1) -> Any:
+        if isinstance(runner, CTape):
+            runner.lanes = lanes if lanes is not None else runner.lanes
+            runner.threads = threads
+        for p in params:
+            p.grad = start
+        return runner.batch(samples, scale=0.5), [p.grad for p in params]
+
+    width = ctape.lanes
+    assert width > 1, "this tape should run its batches in lanes"
+    for samples in (ordinary, special):
+        lanes = at_start(ctape, samples, width)
+        assert_same(lanes, at_start(ctape, samples, 1))
+        ctape.lanes = width
+        assert_same(lanes, at_start(tape, samples))
+        for _ in range(3):
+            assert_same(lanes, at_start(ctape, samples, width, threads=2))
+
+
+def test_a_tape_with_pushes_into_parameters_outside_its_layers_defers_only_its_layers(monkeypatch: Any) -> None:
+    # a learned scale multiplies the first logit: its gradient is pushed by an op, not by a layer,
+    # so the blocks of a batch do share a number, and two threads run as a pipeline (forward ahead)
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    model = MLP(5, [9, 3], seed=8)
+    scale = Value(0.75)
+
+    def fn(x: Any, t: Any) -> Any:
+        z = model(x)
+        return cross_entropy([[scale * z[0], *z[1:]]], [t])
+
+    first = samples_of(random.Random(1), 1, 5, 3)[0]
+    ctape = record(fn, *first, backend="c")
+    assert isinstance(ctape, CTape) and ctape.layout.lanes
+    assert ctape.layout.deferred == 2 and not ctape.layout.all_deferred
+    params = [*model.parameters(), scale]
+    for n in (1, 5, 70, 130):
+        samples = samples_of(random.Random(n), n, 5, 3)
+        samples[n // 2] = ([-9.0] * 5, samples[n // 2][1])  # relu units off: zero gradients
+        lanes_and_references(ctape, record(fn, *first), params, samples)
+
+
+def test_a_tape_whose_weights_are_not_deferred_still_runs_in_lanes_exactly(monkeypatch: Any) -> None:
+    # each weight multiplies its input in an op of its own (no layer: no cluster to defer)
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    w = [Value(0.5), Value(-0.25), Value(1.5)]
+    fn = lambda x, y: ((w[0] * x).tanh() + (w[1] * y).relu() * w[2] - y) ** 2  # noqa: E731
+    ctape = record(fn, 1.0, 2.0, backend="c")
+    assert isinstance(ctape, CTape) and ctape.layout.lanes and ctape.layout.deferred == 0
+    samples = [(float(i) - 4.0, 0.5 * i) for i in range(75)] + [(INF, 1.0), (1.0, NAN)]
+    lanes_and_references(ctape, record(fn, 1.0, 2.0), w, samples)
 
 
 def test_a_parameter_pushed_twice_keeps_the_scalar_driver() -> None:
@@ -220,6 +304,7 @@ def test_a_library_built_for_this_processor_is_cached_for_this_processor_only(
 
 def test_a_trainer_on_two_threads_trains_as_on_one(mlp_tapes: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, _, params = mlp_tapes
     start = [p.data for p in params]
@@ -272,9 +357,11 @@ def test_gradients_starting_at_zero_or_minus_zero_end_as_in_the_scalar_driver(
     start: float, mlp_tapes: Any, monkeypatch: Any
 ) -> None:
     # A sample whose relu unit is off gives that unit's row a zero gradient: the scalar code pushes
-    # nothing, the lanes push +0.0 or -0.0 into its weights (vgl_row_grads), which is the same only
-    # while no gradient is -0.0. Starting at -0.0, a weight that no sample pushes into stays -0.0.
+    # nothing; the deferred sums (vgl_reduce) add x * 0 for it when every sample is finite, which is
+    # the same only while the gradient is not -0.0 (they check). Starting at -0.0, a weight that no
+    # sample pushes into stays -0.0.
     monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
     monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     samples = samples_of(random.Random(11), 13, 5, 3)

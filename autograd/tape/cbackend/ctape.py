@@ -28,6 +28,11 @@ _P = ctypes.c_void_p
 #: A batch runs on two threads when it holds at least this many numbers (values and partials, all
 #: samples): below it, starting the second thread costs more than it saves (benchmarks/README.md).
 WORK_PER_THREAD = 200_000
+#: The same for a tape whose layers make every push into a parameter (``layout.all_deferred``): its
+#: two threads share the blocks, the second one started once and kept, so smaller batches pay. A
+#: digits epoch (MLP(64, [32, 10]), batches of 32: 83,000 numbers) took 2.6-4.0 ms on two threads
+#: against 3.5-5.0 ms on one (load 0.3-0.6).
+WORK_PER_WORKER = 20_000
 #: With two threads, how many blocks of samples the forward pass may run ahead (lanes.h: VGL_MAX_SLOTS).
 _MAX_SLOTS = 64
 
@@ -115,9 +120,11 @@ class CTape(Tape):
         #: no parameter of the tape is pushed twice per sample, else 1 (the scalar driver). Setting
         #: it to 1 runs batches in the scalar driver; the numbers are the same to the bit.
         self.lanes = 1
-        #: How many threads a batch may use (see :mod:`.lanes`): 1, or 2 to run the forward pass of
-        #: a block of samples while the backward pass of the one before runs, when the batch is big
-        #: enough for it to pay. The numbers are the same to the bit with any number of threads.
+        #: How many threads a batch may use (see :mod:`.lanes`): 1, or 2 when the batch is big
+        #: enough for it to pay. With 2, when the layers' weights are the only parameters pushed
+        #: into (an MLP), two threads run whole blocks of samples side by side and split the sums
+        #: into the weights' gradients by rows; otherwise one runs the forward passes ahead of the
+        #: other's backward passes. The numbers are the same to the bit with any number of threads.
         self.threads = default_threads()
         self._slots_buffer = zeros(0)
         if layout.lanes:
@@ -128,6 +135,8 @@ class CTape(Tape):
             lib.vg_lanes_buffer.restype = i64
             lib.vg_lanes_buffer.argtypes = [i64]
             self._lane_numbers = int(lib.vg_lanes_buffer(layout.scratch))
+            lib.vg_lanes_store.restype = i64
+            self._lane_store = int(lib.vg_lanes_store())
             self._c_batch_lanes = lib.vg_batch_lanes
         self.param_start = plan.first_param
         self.param_end = plan.first_param + len(plan.params)
@@ -135,19 +144,22 @@ class CTape(Tape):
         self._extra_at = [layout.position[e] for e in plan.extras]
 
     def _lane_slots(self, slots: int) -> int:
-        """The address of room for ``slots`` blocks' lane buffers (grown when first needed)."""
-        if len(self._slots_buffer) < slots * self._lane_numbers:
-            self._slots_buffer = zeros(slots * self._lane_numbers)
+        """The address of room for the store of the deferred gradients and ``slots`` blocks' lane
+        buffers (grown when first needed)."""
+        if len(self._slots_buffer) < self._lane_store + slots * self._lane_numbers:
+            self._slots_buffer = zeros(self._lane_store + slots * self._lane_numbers)
         return address_of(self._slots_buffer)
 
     def _pays(self, count: int) -> int:
         """The threads a batch of ``count`` samples uses. A second thread pays only when each
-        thread gets enough work (starting one costs tens of microseconds) and a processor is
+        thread gets enough work (starting or waking one costs microseconds) and a processor is
         idle: on a busy machine the two threads wait for each other's turn, and a batch ran 2-10x
         slower than on one thread (benchmarks/README.md). The numbers are the same either way."""
         if self.threads < 2 or count < 2 * self.lanes:
             return 1
-        if count * (self.layout.n_values + self.layout.n_partials) < WORK_PER_THREAD:
+        if count * (self.layout.n_values + self.layout.n_partials) < (
+            WORK_PER_WORKER if self.layout.all_deferred else WORK_PER_THREAD
+        ):
             return 1
         return 2 if FORCE_THREADS or _idle_processors() >= 1.0 else 1
 

@@ -51,6 +51,10 @@ class Layout:
     lanes: bool = False
     #: where in the scratch array a failing guard's index and sample are left (see runtime.h)
     guard_at: int = 0
+    #: the lane driver's clusters whose weights' gradients are added once per chunk of samples
+    #: (lanes.h: "Deferred weight gradients"), and whether they are every push into a parameter
+    deferred: int = 0
+    all_deferred: bool = False
 
 
 def _const_bits(x: float) -> bytes:
@@ -89,6 +93,7 @@ class _Emitter:
         self.scratch = 1
         self.partials: dict[int, int] = {}
         self.longest = 1
+        self.deferral = lanes.Deferral()
 
     # --- positions ------------------------------------------------------------------------
 
@@ -149,13 +154,14 @@ class _Emitter:
         first_node = n_values - sum(len(g.steps) for level in levels for g in level)
         self.guard_at = self.scratch
         self.scratch += scratch_needed(len(plan.guards), len(plan.params))
-        source = self.source(n_values, first_node)
+        all_deferred = self.lanes and lanes.pushed_params(plan, levels) <= self.deferral.params
+        source = self.source(n_values, first_node, all_deferred)
         return Layout(
             source, self.position, n_values, self.n_partials, self.scratch, self.constants, self.partials, count,
-            lanes=self.lanes, guard_at=self.guard_at,
+            lanes=self.lanes, guard_at=self.guard_at, deferred=len(self.deferral.clusters), all_deferred=all_deferred,
         )  # fmt: skip
 
-    def source(self, n_values: int, first_node: int) -> str:
+    def source(self, n_values: int, first_node: int, all_deferred: bool) -> str:
         plan = self.plan
         extras = [self.position[e] for e in plan.extras]
         header = [
@@ -178,6 +184,8 @@ class _Emitter:
             "",
         ]
         body = [_runtime(), "", *self.kernel_code, f"static const int32_t I[] = {{\n{_ints(self.I)}\n}};", ""]
+        if self.lanes:
+            body.append("static const int32_t *vgl_I(void) { return I; }\n")
         body.append(guard_source(plan.guards, self.position.__getitem__))
         body += _functions("vg_forward", "double *restrict v, double *restrict d, double *restrict s", "v, d, s", self.forward)
         backward = [line for level in reversed(self.backward) for line in level]
@@ -188,7 +196,7 @@ class _Emitter:
             backward,
         )
         if self.lanes:
-            body[1:1] = ["", lanes.runtime()]
+            body[1:1] = ["", self.deferral.table(all_deferred), lanes.runtime()]
             body += _functions("vgl_forward", "vg_lanes *restrict c", "c", self.lane_forward)
             body += _functions("vgl_backward", "vg_lanes *restrict c", "c", [x for y in reversed(self.lane_backward) for x in y])
         return "\n".join(header + body) + "\n"
@@ -318,11 +326,20 @@ class _Emitter:
         self.longest = max(self.longest, k)
         self.scratch = max(self.scratch, 2 * n)
         d_off = self.table(desc)
+        deferred = -1
+        push_rows = push_x if shared_w else push_w
+        first_param, end_param = self.plan.first_param, self.plan.first_param + len(self.plan.params)
+        if (
+            self.lanes and group.needs_grad and push_rows and flags & 64 and contiguous
+            and all(first_param <= p < end_param for p in row_positions)
+        ):  # fmt: skip
+            params = row_positions | ({b for b in biases if first_param <= b < end_param} if bias_parent else set())
+            deferred = self.deferral.add(d_off, len(rows), shared, self.plan.n_inputs, params)
         return (
             f"vg_cluster(v, s, I + {d_off}, I);",
             f"vg_back_cluster(v, g, s, I + {d_off}, I, finite);",
             f"vgl_cluster(c, I + {d_off}, I);",
-            f"vgl_back_cluster(c, I + {d_off}, I);",
+            f"vgl_back_cluster(c, I + {d_off}, I, {deferred});",
         )
 
     # --- the kernels of the op table's formulas ------------------------------------------------

@@ -15,10 +15,11 @@
  *   is the order the scalar driver adds them (sample after sample), since each parameter has one
  *   push per sample. A lane that pushes nothing adds -0.0, which leaves every number (even -0.0
  *   and nan) as it was, so skipping is the same as adding -0.0;
- * - the weights of a layer take every lane's push without masks (vgl_row_grads) only when that
- *   is provably the same: a lane the scalar code skips then pushes +0.0 or -0.0, which changes no
- *   gradient unless the gradient is -0.0, and none is (checked once per batch; a sum is -0.0 only
- *   when both terms are, so none becomes -0.0 later).
+ * - the weights of a layer (and its biases) get their pushes later, from a store, one pass per
+ *   chunk of samples ("Deferred weight gradients" below): still each sample's push in sample
+ *   order, the scalar code's own test deciding whether a sample pushes;
+ * - with two threads, which thread computes a block or adds a set of rows changes when a number is
+ *   computed, never which number nor the order of any sum (vgl_work).
  *
  * Memory (the lane layout): the inputs and the nodes have VG_LANES numbers each, lane l of
  * position p at V[VG_LANED(p) + l], the inputs first and the nodes next, so one sample's numbers
@@ -28,6 +29,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 /* VG_VEC doubles make one vector register; VG_LANES samples (VGL_VECS registers) run side by side.
  * Measured on MLP(784, [50, 10]) with AVX2: 4 lanes (one register) ran faster than 8 or 16. */
@@ -42,6 +44,14 @@
 #define VGL_VECS 1
 #endif
 #define VG_LANES (VGL_VECS * VG_VEC)
+/* Samples whose deferred weight gradients wait in the store before one pass adds them (a multiple
+ * of VG_LANES, so that no block straddles two chunks). It bounds the store: per sample, a deferred
+ * cluster keeps its rows' gradients and push flags and, unless they are the sample's inputs, its
+ * shared numbers (MLP(784, [50, 10]): 60 + 50 doubles and 60 flags, 60 KB for 64 samples). */
+#ifndef VGL_CHUNK
+#define VGL_CHUNK 64
+#endif
+static const int32_t *vgl_I(void);
 
 typedef struct {
     const double *v; /* the scalar values: parameters and constants are read here */
@@ -52,7 +62,9 @@ typedef struct {
     double *S;       /* scratch, VG_LANES numbers per number of the scalar scratch, twice */
     int live;        /* how many lanes hold a sample (the last block may hold fewer) */
     int finite[VG_LANES];
-    int zero_pushes_ok; /* pushing 0 from any lane changes no gradient (see vgl_row_grads) */
+    double *store;          /* the chunk's deferred pushes (see "Deferred weight gradients") */
+    unsigned char *flags;   /* the chunk's push flags, VGL_STORE_FLAGS per sample */
+    int64_t sl;             /* lane 0's sample, counted from the chunk's first */
 } vg_lanes;
 
 /* a position read the same in every lane: a parameter or a constant */
@@ -330,61 +342,12 @@ static int vgl_row_finite(const vg_lanes *restrict c, const double *restrict sv,
     return vg_sum_finite(&t);
 }
 
-/* The weights' gradients of a cluster's rows when each row's own numbers are consecutive parameters:
- * weight k of row j receives lane 0's push x_k * g_j, then lane 1's, ... (sample order). Used when
- * c->zero_pushes_ok: then every lane may push, even one the scalar code skips (a zero gradient, or a
- * lane past the last sample), because its push is +0.0 or -0.0 and adding a zero changes no gradient
- * that is not -0.0 (x + 0 = x for every other x, inf and nan included), and vg_batch_lanes checked
- * that no parameter's gradient is -0.0 (a sum of doubles is -0.0 only when both terms are, so none
- * becomes -0.0 later). Without masks, four rows share each load of the inputs (svt: lane-major). */
-VG_LOOP void vgl_row_grads(vg_lanes *restrict c, const double *restrict svt, const int32_t *restrict row, int32_t rows,
-                           int32_t n, int32_t out) {
-    double *restrict G = c->G;
-    int32_t j = 0;
-    for (; j + 4 <= rows; j += 4) {
-        double *restrict g0 = G + row[3 * j], *restrict g1 = G + row[3 * j + 3];
-        double *restrict g2 = G + row[3 * j + 6], *restrict g3 = G + row[3 * j + 9];
-        const double *c0 = c->GL + VG_LANED(out + j), *c1 = c->GL + VG_LANED(out + j + 1);
-        const double *c2 = c->GL + VG_LANED(out + j + 2), *c3 = c->GL + VG_LANED(out + j + 3);
-        int32_t k = 0;
-        for (; k + VG_VEC <= n; k += VG_VEC) {
-            vgl_v a0 = vgl_load(g0 + k), a1 = vgl_load(g1 + k), a2 = vgl_load(g2 + k), a3 = vgl_load(g3 + k);
-            for (int l = 0; l < VG_LANES; l++) {
-                const vgl_v x = vgl_load(svt + (int64_t)l * n + k);
-                a0 += x * c0[l];
-                a1 += x * c1[l];
-                a2 += x * c2[l];
-                a3 += x * c3[l];
-            }
-            vgl_store(g0 + k, a0);
-            vgl_store(g1 + k, a1);
-            vgl_store(g2 + k, a2);
-            vgl_store(g3 + k, a3);
-        }
-        for (; k < n; k++)
-            for (int l = 0; l < VG_LANES; l++) {
-                const double x = svt[(int64_t)l * n + k];
-                g0[k] += x * c0[l];
-                g1[k] += x * c1[l];
-                g2[k] += x * c2[l];
-                g3[k] += x * c3[l];
-            }
-    }
-    for (; j < rows; j++) {
-        double *restrict g0 = G + row[3 * j];
-        const double *c0 = c->GL + VG_LANED(out + j);
-        int32_t k = 0;
-        for (; k + VG_VEC <= n; k += VG_VEC) {
-            vgl_v a0 = vgl_load(g0 + k);
-            for (int l = 0; l < VG_LANES; l++) a0 += vgl_load(svt + (int64_t)l * n + k) * c0[l];
-            vgl_store(g0 + k, a0);
-        }
-        for (; k < n; k++)
-            for (int l = 0; l < VG_LANES; l++) g0[k] += svt[(int64_t)l * n + k] * c0[l];
-    }
-}
-
-VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia) {
+/* Backward of a cluster. dc >= 0: the cluster's rows' own numbers are consecutive parameters and
+ * their gradients are deferred (the emitter's vgl_deferred[dc]): each lane leaves in the chunk's
+ * store its row gradients, whether it pushes, and (unless they are its inputs) the shared numbers,
+ * and vgl_reduce adds them into the weights' and the biases' gradients after the chunk. */
+VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia,
+                              int dc) {
     const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
     const int32_t *shared = ia + desc[4];
     const int32_t *row = desc + 5;
@@ -393,27 +356,32 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
     const int push_shared = (flags & (shared_w ? VG_PUSH_W : VG_PUSH_X)) != 0;
     const int push_rows = (flags & (shared_w ? VG_PUSH_X : VG_PUSH_W)) != 0;
     const int push_bias = (flags & VG_PUSH_B) != 0;
-    /* the rows' own numbers are parameters at consecutive positions: pushes into them go lane after
-     * lane straight into g, the gathered shared side read lane-major (svt[l * n + k]) */
+    /* the rows' own numbers are parameters or constants at consecutive positions */
     const int fast_rows = (flags & VG_ROWS_SHARED) && contig;
     int scratch = (flags & VG_SCRATCH) && push_shared;
     for (int32_t k = 0; k < n && scratch; k++) scratch = !VG_IS_PARAM(shared[k]);
-    double *restrict sv = c->S, *restrict sg = c->S + (int64_t)n * VG_LANES, *restrict svt = sg + (int64_t)n * VG_LANES;
-    for (int32_t k = 0; k < n; k++)
-        for (int l = 0; l < VG_LANES; l++) {
-            const double x = VG_LX(c, shared[k], l);
-            sv[(int64_t)k * VG_LANES + l] = x;
-            svt[(int64_t)l * n + k] = x;
-        }
+    double *restrict sv = c->S, *restrict sg = c->S + (int64_t)n * VG_LANES;
+    const int rows_done = dc >= 0; /* the rows' side is deferred (with their biases that are parameters) */
+    int finite = 1;
+    for (int l = 0; l < c->live; l++) finite &= c->finite[l];
+    if (!rows_done || !finite) /* the shared numbers, read by the rows' pushes and by vgl_row_finite */
+        for (int32_t k = 0; k < n; k++)
+            for (int l = 0; l < VG_LANES; l++) sv[(int64_t)k * VG_LANES + l] = VG_LX(c, shared[k], l);
     if (scratch)
         for (int32_t k = 0; k < n; k++)
             for (int l = 0; l < VG_LANES; l++) sg[(int64_t)k * VG_LANES + l] = c->GL[VG_LANED(shared[k]) + l];
-    /* every row's own weights are parameters: their gradients first, all rows at once (each weight
-     * has one push per sample, so the order among rows changes nothing) */
-    int rows_done = push_rows && fast_rows && c->zero_pushes_ok;
-    for (int32_t j = 0; j < rows && rows_done; j++)
-        rows_done = VG_IS_PARAM(row[3 * j]) && VG_IS_PARAM(row[3 * j] + n - 1);
-    if (rows_done) vgl_row_grads(c, svt, row, rows, n, out);
+    double *restrict cs = NULL;
+    unsigned char *restrict fs = NULL;
+    if (rows_done) {
+        const int64_t *t = vgl_deferred[dc];
+        cs = c->store + VGL_CHUNK * t[1] + c->sl * rows;
+        fs = c->flags + VGL_CHUNK * t[3] + c->sl * rows;
+        if (t[2] >= 0) /* each sample's shared numbers, unless vgl_reduce reads them in the inputs */
+            for (int l = 0; l < c->live; l++) {
+                double *restrict x = c->store + VGL_CHUNK * t[2] + (c->sl + l) * n;
+                for (int32_t k = 0; k < n; k++) x[k] = VG_LX(c, shared[k], l);
+            }
+    }
     for (int32_t j = rows - 1; j >= 0; j--) {
         const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
         const double *gn = c->GL + VG_LANED(out + j);
@@ -425,6 +393,11 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
                          vgl_row_finite(c, sv, ia, ref, n, shared_w, push_bias && b >= 0, contig, l)));
             any |= push[l];
         }
+        if (rows_done)
+            for (int l = 0; l < c->live; l++) {
+                cs[l * rows + j] = gn[l];
+                fs[l * rows + j] = (unsigned char)push[l];
+            }
         if (!any) continue;
         for (int side = 0; side < 2; side++) {
             const int is_shared = (side == 0) == (shared_w != 0);
@@ -443,24 +416,6 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
                         double *at = sg + (int64_t)k * VG_LANES + h * VG_VEC;
                         vgl_store(at, vgl_load(at) + vgl_select(mask[h], w[k] * gv[h], none));
                     }
-            } else if (!is_shared && fast_rows && VG_IS_PARAM(ref) && VG_IS_PARAM(ref + n - 1)) {
-                /* each weight's gradient gets lane 0's push, then lane 1's, ...; a lane that does not
-                 * push adds -0.0, which changes nothing: it is left out */
-                double *restrict g = c->G + ref;
-                int lanes[VG_LANES], m = 0;
-                for (int l = 0; l < VG_LANES; l++)
-                    if (push[l]) lanes[m++] = l;
-                int32_t k = 0;
-                for (; k + VG_VEC <= n; k += VG_VEC) {
-                    vgl_v a = vgl_load(g + k);
-                    for (int t = 0; t < m; t++) a += vgl_load(svt + (int64_t)lanes[t] * n + k) * gn[lanes[t]];
-                    vgl_store(g + k, a);
-                }
-                for (; k < n; k++) {
-                    double a = g[k];
-                    for (int t = 0; t < m; t++) a += svt[(int64_t)lanes[t] * n + k] * gn[lanes[t]];
-                    g[k] = a;
-                }
             } else {
                 for (int32_t k = 0; k < n; k++) {
                     double x[VG_LANES];
@@ -475,7 +430,7 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
                 }
             }
         }
-        if (push_bias && b >= 0) {
+        if (push_bias && b >= 0 && !(rows_done && VG_IS_PARAM(b))) {
             double x[VG_LANES];
             for (int l = 0; l < VG_LANES; l++) x[l] = push[l] ? gn[l] : -0.0;
             vgl_push(c, b, x);
@@ -497,6 +452,10 @@ VG_EXPORT int64_t vg_lanes_buffer(int64_t scratch) {
     return (int64_t)VG_LANES * (2 * VG_N_LANED + VG_N_PARTIALS + 2 * scratch);
 }
 
+/* how many doubles the store of one chunk's deferred pushes needs: the numbers, then the flags */
+#define VGL_FLAG_DOUBLES (((int64_t)VGL_CHUNK * VGL_STORE_FLAGS + 7) / 8)
+VG_EXPORT int64_t vg_lanes_store(void) { return (int64_t)VGL_CHUNK * VGL_STORE_DOUBLES + VGL_FLAG_DOUBLES; }
+
 /* One batch call: where the samples come from and where their numbers go. */
 #define VGL_MAX_SLOTS 64
 typedef struct {
@@ -505,12 +464,154 @@ typedef struct {
     int backward;
     double seed;
     double *losses, *extras;
+    double *G;
+    double *store;
+    unsigned char *flags;
     int params_bounded;
-    int no_negative_zero; /* no parameter's gradient is -0.0 (see vgl_row_grads) */
     int slots; /* blocks in flight: 1 with one thread, up to VGL_MAX_SLOTS with two */
     vg_lanes slot[VGL_MAX_SLOTS];
     int64_t filled, drained; /* blocks whose forward, whose backward is done (atomics, with two threads) */
+    int64_t quads;           /* vgl_quads() */
+    int64_t next, done;      /* tasks taken, tasks done (atomics, see vgl_work) */
+    unsigned char finite[VGL_CHUNK]; /* the chunk's samples that passed the bound (c->finite) */
+    int helped;                      /* the worker is done with this batch (atomic) */
 } vgl_batch;
+
+/* --- Deferred weight gradients -------------------------------------------------------------------
+ * Weight k of row j receives, from each sample s that pushes into it, x_s[k] * c_s[j] (x_s: the
+ * sample's shared numbers, c_s[j]: the row's gradient), and the row's bias c_s[j]. The blocks leave
+ * these in the store (vgl_back_cluster); after a chunk of samples, one pass per weight adds them:
+ * a = G[j][k]; for each sample s of the chunk in order, if s pushes (the scalar code's own test,
+ * kept per sample and row): a += x_s[k] * c_s[j]; G[j][k] = a. These are the additions the scalar
+ * driver makes, the same numbers in the same order (each parameter has one push per sample, so no
+ * other push comes between), hence the same bits; a sample that does not push is skipped, as the
+ * scalar code skips it, so even a gradient of -0.0 and a non-pushing inf or nan change nothing.
+ * Several weights are added at once (R rows x H vectors of weights, each its own chain of additions
+ * in sample order), each of the chunk's x_s loaded once for the R rows; G is read and written once
+ * per chunk instead of once per block. */
+#define VGL_KTILE 64 /* weights of a row per pass: the chunk's x_s[k .. k + 63] stay in the L1 cache */
+
+VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict C, const unsigned char *restrict F,
+                               int32_t rows, int32_t j, const double *const *restrict xs, int64_t m, int32_t k,
+                               int all, int finite, const int R, const int H) {
+    vgl_v a[4][2];
+    vgl_m negative_zero = (vgl_m){0};
+    for (int q = 0; q < R; q++)
+        for (int h = 0; h < H; h++) {
+            a[q][h] = vgl_load(g[q] + k + h * VG_VEC);
+            vgl_m bits;
+            memcpy(&bits, &a[q][h], sizeof bits);
+            negative_zero |= bits == (vgl_m){0} + INT64_MIN;
+        }
+    if (finite && !all) { /* see vgl_reduce_rows */
+        int64_t any = 0;
+        for (int l = 0; l < VG_VEC; l++) any |= negative_zero[l];
+        all = !any;
+    }
+    if (all) {
+        for (int64_t s = 0; s < m; s++) {
+            vgl_v x[2];
+            for (int h = 0; h < H; h++) x[h] = vgl_load(xs[s] + k + h * VG_VEC);
+            for (int q = 0; q < R; q++) {
+                const double cq = C[s * rows + j + q];
+                for (int h = 0; h < H; h++) a[q][h] += x[h] * cq;
+            }
+        }
+    } else {
+        for (int64_t s = 0; s < m; s++) {
+            vgl_v x[2];
+            for (int h = 0; h < H; h++) x[h] = vgl_load(xs[s] + k + h * VG_VEC);
+            for (int q = 0; q < R; q++) {
+                const double cq = C[s * rows + j + q];
+                const vgl_m mask = (vgl_m){0} - (int64_t)F[s * rows + j + q];
+                for (int h = 0; h < H; h++) a[q][h] = vgl_select(mask, a[q][h] + x[h] * cq, a[q][h]);
+            }
+        }
+    }
+    for (int q = 0; q < R; q++)
+        for (int h = 0; h < H; h++) vgl_store(g[q] + k + h * VG_VEC, a[q][h]);
+}
+
+/* Rows j .. j + R - 1 of a deferred cluster, their weights k0 .. k1 - 1. Without masks when every
+ * sample pushes into these rows, or when it changes nothing to add the pushes of the samples that
+ * do not: a sample skips a row only when the row's gradient is 0 (+0.0 or -0.0), so its push would
+ * be x * ±0, which is ±0 when x is finite (`finite`: every sample of the chunk passed the bound, so
+ * its shared numbers are finite), and adding ±0 changes no number but -0.0 (x + 0 = x for every
+ * other x, inf and nan included). An accumulator that does not start at -0.0 never becomes -0.0 (a
+ * sum is -0.0 only when both terms are), so vgl_reduce_vecs checks the gradients it loads. */
+VG_INLINE void vgl_reduce_rows(double *restrict G, const int32_t *restrict row, const double *restrict C,
+                               const unsigned char *restrict F, int32_t rows, int32_t j,
+                               const double *const *restrict xs, int64_t m, int32_t k0, int32_t k1, int finite,
+                               const int R) {
+    double *g[4];
+    int all = 1;
+    for (int q = 0; q < R; q++) g[q] = G + row[3 * (j + q)];
+    for (int64_t s = 0; s < m; s++)
+        for (int q = 0; q < R; q++) all &= F[s * rows + j + q];
+    int32_t k = k0;
+    for (; k + 2 * VG_VEC <= k1; k += 2 * VG_VEC) vgl_reduce_vecs(g, C, F, rows, j, xs, m, k, all, finite, R, 2);
+    for (; k + VG_VEC <= k1; k += VG_VEC) vgl_reduce_vecs(g, C, F, rows, j, xs, m, k, all, finite, R, 1);
+    for (; k < k1; k++)
+        for (int q = 0; q < R; q++) {
+            double a = g[q][k];
+            for (int64_t s = 0; s < m; s++)
+                if (F[s * rows + j + q]) a += xs[s][k] * C[s * rows + j + q];
+            g[q][k] = a;
+        }
+}
+
+/* Add the deferred pushes of the chunk's m samples (from sample `first`) into the gradients: the
+ * rows of quads q0 .. q1 - 1 (quad q: four rows of a deferred cluster, the clusters' quads one
+ * after the other; each quad's gradients are its own, so quads may be added in any order, on any
+ * thread). */
+VG_LOOP void vgl_reduce(const vgl_batch *bt, int64_t first, int64_t m, int64_t q0, int64_t q1) {
+    const int32_t *I = vgl_I();
+    double *restrict G = bt->G;
+    const double *xs[VGL_CHUNK];
+    int finite = 1;
+    for (int64_t s = 0; s < m; s++) finite &= bt->finite[s];
+    int64_t q = 0; /* the first quad of cluster d */
+    for (int d = 0; d < VGL_N_DEFERRED && q < q1; d++) {
+        const int64_t *t = vgl_deferred[d];
+        const int32_t *desc = I + t[0];
+        const int32_t rows = desc[0], n = desc[1], flags = desc[3];
+        const int32_t *row = desc + 5;
+        const int64_t quads = (rows + 3) / 4;
+        const int32_t j0 = (int32_t)(4 * ((q0 > q ? q0 : q) - q));
+        const int32_t j1 = (int32_t)(4 * ((q1 < q + quads ? q1 : q + quads) - q)) < rows
+                               ? (int32_t)(4 * ((q1 < q + quads ? q1 : q + quads) - q))
+                               : rows;
+        q += quads;
+        if (j0 >= j1) continue;
+        const double *C = bt->store + VGL_CHUNK * t[1];
+        const unsigned char *F = bt->flags + VGL_CHUNK * t[3];
+        for (int64_t s = 0; s < m; s++)
+            xs[s] = t[2] >= 0 ? bt->store + VGL_CHUNK * t[2] + s * n : bt->X + (first + s) * VG_N_INPUTS + t[4];
+        if (flags & VG_PUSH_B)
+            for (int32_t j = j0; j < j1; j++) {
+                const int32_t b = row[3 * j + 1];
+                if (b < 0 || !VG_IS_PARAM(b)) continue;
+                double a = G[b];
+                for (int64_t s = 0; s < m; s++)
+                    if (F[s * rows + j]) a += C[s * rows + j];
+                G[b] = a;
+            }
+        for (int32_t k0 = 0; k0 < n; k0 += VGL_KTILE) {
+            const int32_t k1 = k0 + VGL_KTILE < n ? k0 + VGL_KTILE : n;
+            int32_t j = j0;
+            for (; j + 4 <= j1; j += 4) vgl_reduce_rows(G, row, C, F, rows, j, xs, m, k0, k1, finite, 4);
+            for (; j + 2 <= j1; j += 2) vgl_reduce_rows(G, row, C, F, rows, j, xs, m, k0, k1, finite, 2);
+            for (; j < j1; j++) vgl_reduce_rows(G, row, C, F, rows, j, xs, m, k0, k1, finite, 1);
+        }
+    }
+}
+
+/* every deferred cluster's quads of rows */
+static int64_t vgl_quads(void) {
+    int64_t q = 0;
+    for (int d = 0; d < VGL_N_DEFERRED; d++) q += (vgl_I()[vgl_deferred[d][0]] + 3) / 4;
+    return q;
+}
 
 /* The forward pass of the block of samples b0, b0 + 1, ...: its losses and extras, and whether each
  * lane's numbers are small enough for backward to skip its finiteness tests. */
@@ -518,6 +619,7 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
     const int live = bt->count - b0 < VG_LANES ? (int)(bt->count - b0) : VG_LANES;
     double *V = c->V;
     c->live = live;
+    c->sl = b0 % VGL_CHUNK; /* chunks start at multiples of VGL_CHUNK */
     /* an empty lane computes a copy of the last sample, and pushes nothing */
     for (int l = 0; l < VG_LANES; l++) {
         const double *x = bt->X + (b0 + (l < live ? l : live - 1)) * VG_N_INPUTS;
@@ -529,22 +631,29 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
         for (int32_t e = 0; e < VG_N_EXTRAS; e++) bt->extras[(b0 + l) * VG_N_EXTRAS + e] = VG_LX(c, vg_extras[e], l);
     }
     if (!bt->backward || !VG_BACKWARD) return;
-    const double limit = 1e300 / VG_LONGEST;
-    int ok[VG_LANES];
-    for (int l = 0; l < VG_LANES; l++) ok[l] = bt->params_bounded;
-    for (int64_t p = 0; p < VG_N_LANED; p++)
-        for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(V[p * VG_LANES + l]) < limit;
-    for (int64_t p = 0; p < VG_N_PARTIALS; p++)
-        for (int l = 0; l < VG_LANES; l++) ok[l] &= fabs(c->D[p * VG_LANES + l]) < limit;
-    int all = bt->no_negative_zero;
-    for (int l = 0; l < VG_LANES; l++) {
-        c->finite[l] = ok[l];
-        all &= ok[l];
+    /* a lane is bounded when every |x| < limit: vector compares, a nan fails them (not <) */
+    const vgl_v limit = (vgl_v){0} + 1e300 / VG_LONGEST;
+    const vgl_m magnitude = (vgl_m){0} + INT64_MAX;
+    vgl_m bad[VGL_VECS];
+    for (int h = 0; h < VGL_VECS; h++) bad[h] = (vgl_m){0};
+    for (int part = 0; part < 2; part++) {
+        const double *x = part ? c->D : V;
+        const int64_t count = part ? VG_N_PARTIALS : VG_N_LANED;
+        for (int64_t p = 0; p < count; p++)
+            for (int h = 0; h < VGL_VECS; h++) {
+                vgl_m bits;
+                vgl_v a = vgl_load(x + p * VG_LANES + h * VG_VEC);
+                memcpy(&bits, &a, sizeof bits);
+                bits &= magnitude;
+                memcpy(&a, &bits, sizeof a);
+                bad[h] |= ~(a < limit);
+            }
     }
-    c->zero_pushes_ok = all;
+    for (int l = 0; l < VG_LANES; l++) c->finite[l] = bt->params_bounded && !bad[l / VG_VEC][l % VG_VEC];
 }
 
-/* The backward pass of the block in c: its pushes into the parameters' gradients, lane after lane. */
+/* The backward pass of the block in c: its pushes into the parameters' gradients, lane after lane
+ * (or, for the deferred clusters, into the chunk's store). */
 static void vgl_backward_block(vgl_batch *bt, vg_lanes *c) {
     double *GL = c->GL;
     memset(GL + VG_LANED(VG_FIRST_NODE), 0, sizeof(double) * VG_LANES * (VG_N_VALUES - VG_FIRST_NODE));
@@ -556,13 +665,22 @@ static void vgl_backward_block(vgl_batch *bt, vg_lanes *c) {
         for (int l = 0; l < VG_LANES; l++) GL[VG_LANED(VG_OUTPUT) + l] = l < c->live ? bt->seed : 0.0;
     }
     vgl_backward(c);
+    for (int l = 0; l < c->live; l++) bt->finite[c->sl + l] = (unsigned char)c->finite[l];
 }
 
-/* With two threads the passes are a pipeline: this thread computes the forward passes of the blocks,
- * up to bt->slots blocks ahead, while the caller's thread computes their backward passes in order.
- * Every block's backward still runs after the one before it, on one thread, so the gradients are
- * added in the same order as with one thread: the threads change when a number is computed, never
- * which number. */
+/* after block i's backward: the deferred pushes of its chunk, when it is the chunk's last block */
+static void vgl_block_done(vgl_batch *bt, int64_t i) {
+    const int64_t end = (i + 1) * VG_LANES;
+    if (!bt->backward || !VG_BACKWARD || !VGL_N_DEFERRED || (end % VGL_CHUNK && end < bt->count)) return;
+    const int64_t first = i * VG_LANES / VGL_CHUNK * VGL_CHUNK;
+    vgl_reduce(bt, first, (end < bt->count ? end : bt->count) - first, 0, vgl_quads());
+}
+
+/* With two threads and some pushes into parameters not deferred, the passes are a pipeline: this
+ * thread computes the forward passes of the blocks, up to bt->slots blocks ahead, while the
+ * caller's thread computes their backward passes in order. Every block's backward still runs after
+ * the one before it, on one thread, so the gradients are added in the same order as with one
+ * thread: the threads change when a number is computed, never which number. */
 static void *vgl_forward_thread(void *arg) {
     vgl_batch *bt = arg;
     const int64_t blocks = (bt->count + VG_LANES - 1) / VG_LANES;
@@ -574,10 +692,123 @@ static void *vgl_forward_thread(void *arg) {
     return NULL;
 }
 
+/* With every push into a parameter deferred (VGL_ALL_DEFERRED), the blocks of a chunk share no
+ * number: each writes its own slot, its own samples' part of the store, its own losses. The work
+ * of a batch is then a list of tasks, chunk after chunk: the chunk's blocks (forward and backward),
+ * then its quads of rows (vgl_reduce). Each thread takes the next task (an atomic counter), waits
+ * until the tasks it depends on are done (a block: every task of the chunks before, whose sums read
+ * the store it will write; a quad: every block of its chunk) and does it. Which thread does a task
+ * changes when a number is computed, never which number nor the order of the additions into a
+ * gradient (vgl_reduce adds a chunk's samples in order, whoever computed them): the same bits as
+ * one thread. A thread that never comes leaves every task to the other. */
+static void vgl_work(vgl_batch *bt, vg_lanes *c) {
+    const int64_t per_block = VGL_CHUNK / VG_LANES;
+    const int64_t quads = bt->backward && VG_BACKWARD ? bt->quads : 0;
+    const int64_t per_chunk = per_block + quads; /* tasks of a whole chunk */
+    const int64_t chunks = (bt->count + VGL_CHUNK - 1) / VGL_CHUNK;
+    const int64_t last = (bt->count - (chunks - 1) * VGL_CHUNK + VG_LANES - 1) / VG_LANES; /* blocks of the last chunk */
+    const int64_t tasks = (chunks - 1) * per_chunk + last + quads;
+    for (;;) {
+        const int64_t t = __atomic_fetch_add(&bt->next, 1, __ATOMIC_ACQ_REL);
+        if (t >= tasks) return;
+        const int64_t chunk = t / per_chunk, o = t % per_chunk;
+        const int64_t first = chunk * VGL_CHUNK;
+        const int64_t blocks = chunk == chunks - 1 ? last : per_block;
+        const int64_t after = chunk * per_chunk + (o < blocks ? 0 : blocks); /* the tasks before it must be done */
+        while (__atomic_load_n(&bt->done, __ATOMIC_ACQUIRE) < after) sched_yield();
+        if (o < blocks) {
+            vgl_forward_block(bt, c, first + o * VG_LANES);
+            if (bt->backward && VG_BACKWARD) vgl_backward_block(bt, c);
+        } else {
+            const int64_t m = bt->count - first < VGL_CHUNK ? bt->count - first : VGL_CHUNK;
+            vgl_reduce(bt, first, m, o - blocks, o - blocks + 1);
+        }
+        __atomic_fetch_add(&bt->done, 1, __ATOMIC_ACQ_REL);
+    }
+}
+
+/* The second thread is started once and kept: a batch of 32 samples is a few hundred microseconds
+ * of work, and starting a thread for each cost more than it saved. Between batches it spins a
+ * little (a training loop calls again soon), then sleeps until the next batch. A batch offers
+ * itself (state = 2 * generation); the worker joins it (state + 1) unless the batch closed first
+ * (-1: its caller did every task); the caller waits for a worker that joined. One batch at a time
+ * may use the worker (`busy`); a batch that finds it busy, or in a child process after a fork
+ * (which has no such thread), runs on one thread. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    vgl_batch *job;     /* the batch offered (under lock) */
+    int64_t generation; /* batches offered so far (atomic) */
+    int64_t state;      /* 2 * generation: the batch is open to the worker; + 1: joined; -1: closed (atomic) */
+    int busy;           /* a batch holds the worker (atomic) */
+    pid_t pid;          /* the process that started it (0: none yet) */
+} vgl_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, -1, 0, 0};
+
+/* For tests: the caller waits for the worker to join each batch before taking a task, so that both
+ * threads surely take some (else a small batch is often done before the worker wakes). */
+static int vgl_wait_for_worker = 0;
+VG_EXPORT void vg_lanes_wait_for_worker(int on) { __atomic_store_n(&vgl_wait_for_worker, on, __ATOMIC_RELAXED); }
+
+#define VGL_SPIN 200000 /* reads of the generation before the worker sleeps (some tens of microseconds) */
+
+static void *vgl_pool_thread(void *arg) {
+    int64_t seen = (int64_t)(intptr_t)arg;
+    for (;;) {
+        int64_t now = __atomic_load_n(&vgl_pool.generation, __ATOMIC_ACQUIRE);
+        for (int i = 0; i < VGL_SPIN && now == seen; i++) now = __atomic_load_n(&vgl_pool.generation, __ATOMIC_ACQUIRE);
+        pthread_mutex_lock(&vgl_pool.lock);
+        while ((now = vgl_pool.generation) == seen) pthread_cond_wait(&vgl_pool.wake, &vgl_pool.lock);
+        vgl_batch *bt = vgl_pool.job;
+        pthread_mutex_unlock(&vgl_pool.lock);
+        seen = now;
+        int64_t open = 2 * now;
+        if (__atomic_compare_exchange_n(&vgl_pool.state, &open, 2 * now + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            vgl_work(bt, &bt->slot[1]);
+            __atomic_store_n(&bt->helped, 1, __ATOMIC_RELEASE);
+        }
+    }
+    return NULL;
+}
+
+/* Run bt on this thread and the worker; 0 when the worker cannot be had (then nothing ran). */
+static int vgl_pool_run(vgl_batch *bt) {
+    if (__atomic_exchange_n(&vgl_pool.busy, 1, __ATOMIC_ACQUIRE)) return 0;
+    const pid_t me = getpid();
+    if (vgl_pool.pid != me) {
+        pthread_t worker;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        const int64_t seen = __atomic_load_n(&vgl_pool.generation, __ATOMIC_ACQUIRE);
+        const int failed = pthread_create(&worker, &attr, vgl_pool_thread, (void *)(intptr_t)seen);
+        pthread_attr_destroy(&attr);
+        if (failed) {
+            __atomic_store_n(&vgl_pool.busy, 0, __ATOMIC_RELEASE);
+            return 0;
+        }
+        vgl_pool.pid = me;
+    }
+    pthread_mutex_lock(&vgl_pool.lock);
+    const int64_t now = vgl_pool.generation + 1;
+    __atomic_store_n(&vgl_pool.state, 2 * now, __ATOMIC_RELEASE);
+    vgl_pool.job = bt;
+    __atomic_store_n(&vgl_pool.generation, now, __ATOMIC_RELEASE);
+    pthread_cond_signal(&vgl_pool.wake);
+    pthread_mutex_unlock(&vgl_pool.lock);
+    if (__atomic_load_n(&vgl_wait_for_worker, __ATOMIC_RELAXED))
+        while (__atomic_load_n(&vgl_pool.state, __ATOMIC_ACQUIRE) == 2 * now) sched_yield();
+    vgl_work(bt, &bt->slot[0]);
+    int64_t open = 2 * now;
+    if (!__atomic_compare_exchange_n(&vgl_pool.state, &open, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        while (!__atomic_load_n(&bt->helped, __ATOMIC_ACQUIRE)) sched_yield(); /* it joined: wait for it */
+    __atomic_store_n(&vgl_pool.busy, 0, __ATOMIC_RELEASE);
+    return 1;
+}
+
 /* vg_batch, VG_LANES samples at a time: the same losses, extras and gradients, to the bit. v and g
- * are the tape's scalar arrays (the parameters' numbers and gradients); `buffers` holds `slots`
- * slots of vg_lanes_buffer(scratch) numbers each: a block's V, D, GL and S. threads: 1, or 2 for
- * the pipeline (with 2 slots or more). */
+ * are the tape's scalar arrays (the parameters' numbers and gradients); `buffers` holds the store
+ * of the deferred pushes (vg_lanes_store() numbers), then `slots` slots of vg_lanes_buffer(scratch)
+ * numbers each: a block's V, D, GL and S. threads: 1, or 2 (with 2 slots or more). */
 VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_t slots, int64_t scratch,
                              const double *X, int64_t count, int backward, double seed, double *losses,
                              double *extras, int threads) {
@@ -589,42 +820,47 @@ VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_
     bt.seed = seed;
     bt.losses = losses;
     bt.extras = extras;
-    /* one pass over the parameters, without early exits (so the compiler vectorises it): are their
-     * numbers (and the constants) bounded, and is any gradient -0.0 (its bits, compared as integers)? */
+    bt.G = g;
+    bt.store = buffers;
+    bt.flags = (unsigned char *)(buffers + (int64_t)VGL_CHUNK * VGL_STORE_DOUBLES);
+    /* one pass over the parameters and constants, without early exits (so the compiler vectorises
+     * it): are their numbers bounded? */
     const double limit = 1e300 / VG_LONGEST;
-    int64_t unbounded = 0, negative_zero = 0;
+    int64_t unbounded = 0;
     for (int64_t i = VG_FIRST_PARAM; i < VG_FIRST_NODE; i++) unbounded |= !(fabs(v[i]) < limit);
-    for (int64_t i = VG_FIRST_PARAM; i < VG_FIRST_PARAM + VG_N_PARAMS; i++) {
-        uint64_t bits;
-        memcpy(&bits, g + i, 8);
-        negative_zero |= bits == UINT64_C(0x8000000000000000);
-    }
     bt.params_bounded = !unbounded;
-    bt.no_negative_zero = !negative_zero;
+    bt.quads = vgl_quads();
     bt.slots = (int)(slots < 1 ? 1 : slots > VGL_MAX_SLOTS ? VGL_MAX_SLOTS : slots);
     for (int k = 0; k < bt.slots; k++) {
         vg_lanes *c = &bt.slot[k];
         c->v = v;
         c->G = g;
-        c->V = buffers + k * vg_lanes_buffer(scratch);
+        c->V = buffers + vg_lanes_store() + k * vg_lanes_buffer(scratch);
         c->D = c->V + (int64_t)VG_LANES * VG_N_LANED;
         c->GL = c->D + (int64_t)VG_LANES * VG_N_PARTIALS;
         c->S = c->GL + (int64_t)VG_LANES * VG_N_LANED;
+        c->store = bt.store;
+        c->flags = bt.flags;
     }
     const int64_t blocks = (count + VG_LANES - 1) / VG_LANES;
     pthread_t worker;
-    if (threads >= 2 && bt.slots >= 2 && blocks >= 2 && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
-        for (int64_t i = 0; i < blocks; i++) {
-            while (__atomic_load_n(&bt.filled, __ATOMIC_ACQUIRE) < i + 1) sched_yield();
-            if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[i % bt.slots]);
-            __atomic_store_n(&bt.drained, i + 1, __ATOMIC_RELEASE);
+    if (threads >= 2 && bt.slots >= 2 && blocks >= 2) {
+        if (VGL_ALL_DEFERRED && vgl_pool_run(&bt)) return 0;
+        if (!VGL_ALL_DEFERRED && pthread_create(&worker, NULL, vgl_forward_thread, &bt) == 0) {
+            for (int64_t i = 0; i < blocks; i++) {
+                while (__atomic_load_n(&bt.filled, __ATOMIC_ACQUIRE) < i + 1) sched_yield();
+                if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[i % bt.slots]);
+                vgl_block_done(&bt, i);
+                __atomic_store_n(&bt.drained, i + 1, __ATOMIC_RELEASE);
+            }
+            pthread_join(worker, NULL);
+            return 0;
         }
-        pthread_join(worker, NULL);
-        return 0;
     }
     for (int64_t i = 0; i < blocks; i++) {
         vgl_forward_block(&bt, &bt.slot[0], i * VG_LANES);
         if (backward && VG_BACKWARD) vgl_backward_block(&bt, &bt.slot[0]);
+        vgl_block_done(&bt, i);
     }
     return 0;
 }

@@ -14,6 +14,13 @@ weights and biases, each read by one row): :func:`lanes_apply` checks that from 
 tape where it does not hold (a weight shared across positions, as in a GPT, or an L2 penalty that
 reads every parameter a second time) keeps the scalar driver.
 
+A layer's weights are most of the work of an MLP's backward pass, and adding their gradients block
+by block read and wrote every weight's gradient once per block. The lane driver keeps instead, for
+each sample, its rows' gradients and whether it pushes (:class:`Deferral`), and adds a chunk of
+samples into each weight's gradient in one pass, still in sample order: the same additions. When
+those layers make every push into a parameter, the blocks of a batch share no number and two
+threads run them side by side.
+
 This module writes the lane versions of the op table's kernels (the loops of ``Op.c`` formulas);
 the loops of the runtime (sums, clusters) have their lane versions in ``lanes.h``.
 """
@@ -21,17 +28,15 @@ the loops of the runtime (sums, clusters) have their lane versions in ``lanes.h`
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from importlib import resources
 
 from ..plan import Plan
 from .schedule import Group, pushes
 
 
-def lanes_apply(plan: Plan, levels: list[list[Group]]) -> bool:
-    """Whether a batch of this plan may run in lanes: it has inputs (else there is no batch),
-    and no parameter receives two gradient pushes in one sample's backward pass."""
-    if not plan.n_inputs:
-        return False
+def _push_counts(plan: Plan, levels: list[list[Group]]) -> Counter[int]:
+    """How many gradient pushes each parameter receives in one sample's backward pass."""
     first, end = plan.first_param, plan.first_param + len(plan.params)
     count: Counter[int] = Counter()
     if plan.output_is_leaf:
@@ -40,7 +45,59 @@ def lanes_apply(plan: Plan, levels: list[list[Group]]) -> bool:
         for group in level:
             if group.needs_grad:
                 count.update(t for step in group.steps for t in pushes(step) if first <= t < end)
-    return all(n <= 1 for n in count.values())
+    return count
+
+
+def lanes_apply(plan: Plan, levels: list[list[Group]]) -> bool:
+    """Whether a batch of this plan may run in lanes: it has inputs (else there is no batch),
+    and no parameter receives two gradient pushes in one sample's backward pass."""
+    if not plan.n_inputs:
+        return False
+    return all(n <= 1 for n in _push_counts(plan, levels).values())
+
+
+def pushed_params(plan: Plan, levels: list[list[Group]]) -> set[int]:
+    """The parameters (by slot, which is their position in C) that backward pushes gradients into."""
+    return set(_push_counts(plan, levels))
+
+
+@dataclass
+class Deferral:
+    """The clusters whose weights' gradients the lane driver defers (lanes.h: "Deferred weight
+    gradients"): a layer's rows whose own numbers are consecutive parameters. Per sample of a chunk,
+    each keeps in the store its rows' gradients and push flags, and its shared numbers unless they
+    are the sample's inputs (then read where they are)."""
+
+    #: per cluster: its desc's offset in ``I``, where its rows' gradients, its shared numbers (-1:
+    #: the inputs) and its push flags start in a sample's part of the store, its first input
+    clusters: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    #: the parameters whose every push is deferred (the rows' weights, the biases that are parameters)
+    params: set[int] = field(default_factory=set)
+    doubles: int = 0  # per sample of a chunk
+    flags: int = 0
+
+    def add(self, d_off: int, rows: int, shared: list[int], n_inputs: int, params: set[int]) -> int:
+        """Room for one more cluster of ``rows`` rows sharing the numbers at ``shared``; its index."""
+        n = len(shared)
+        inputs = shared == list(range(shared[0], shared[0] + n)) and shared[0] + n <= n_inputs
+        self.clusters.append((d_off, self.doubles, -1 if inputs else self.doubles + rows, self.flags, shared[0] if inputs else 0))
+        self.doubles += rows + (0 if inputs else n)
+        self.flags += rows
+        self.params |= params
+        return len(self.clusters) - 1
+
+    def table(self, every: bool) -> str:
+        """The C of the table (``vgl_deferred``) and the store's size. ``every``: these clusters make
+        every push into a parameter, so the blocks of a chunk share no number (two threads may run
+        blocks side by side)."""
+        rows = [", ".join(map(str, d)) for d in self.clusters] or ["0, 0, -1, 0, 0"]
+        return (
+            f"#define VGL_N_DEFERRED {len(self.clusters)}\n"
+            f"#define VGL_STORE_DOUBLES {self.doubles} /* per sample of a chunk */\n"
+            f"#define VGL_STORE_FLAGS {self.flags}\n"
+            f"#define VGL_ALL_DEFERRED {int(every)}\n"
+            "static const int64_t vgl_deferred[][5] = {\n    {" + "},\n    {".join(rows) + "}\n};\n"
+        )
 
 
 def runtime() -> str:
