@@ -33,7 +33,7 @@ WORK_PER_THREAD = 200_000
 #: digits epoch (MLP(64, [32, 10]), batches of 32: 83,000 numbers) took 2.6-4.0 ms on two threads
 #: against 3.5-5.0 ms on one (load 0.3-0.6).
 WORK_PER_WORKER = 20_000
-#: With two threads, how many blocks of samples the forward pass may run ahead (lanes.h: VGL_MAX_SLOTS).
+#: With two threads, how many blocks of samples the forward pass may run ahead (lanes_defer.h: VGL_MAX_SLOTS).
 _MAX_SLOTS = 64
 
 

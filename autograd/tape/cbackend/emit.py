@@ -52,7 +52,7 @@ class Layout:
     #: where in the scratch array a failing guard's index and sample are left (see runtime.h)
     guard_at: int = 0
     #: the lane driver's clusters whose weights' gradients are added once per chunk of samples
-    #: (lanes.h: "Deferred weight gradients"), and whether they are every push into a parameter
+    #: (lanes_defer.h: "Deferred weight gradients"), and whether they are every push into a parameter
     deferred: int = 0
     all_deferred: bool = False
 
@@ -311,7 +311,7 @@ class _Emitter:
         if len(set(shared)) == len(shared) and not (set(shared) & (row_positions | set(biases))):
             flags |= 32
         if row_positions and all(self.plan.first_param <= p < self.first_const + len(self.constants) for p in row_positions):
-            flags |= 64  # the rows' own numbers are the same in every lane (lanes.h: VG_ROWS_SHARED)
+            flags |= 64  # the rows' own numbers are the same in every lane (lanes_rows.h: VG_ROWS_SHARED)
         shared_off = self.table(shared)
         desc = [len(rows), n, self.position[first.out], flags, shared_off]
         for step, positions, b in zip(rows, own, biases):

@@ -22,7 +22,7 @@ those layers make every push into a parameter, the blocks of a batch share no nu
 threads run them side by side.
 
 This module writes the lane versions of the op table's kernels (the loops of ``Op.c`` formulas);
-the loops of the runtime (sums, clusters) have their lane versions in ``lanes.h``.
+the loops of the runtime (sums, clusters) have their lane versions in ``lanes.h`` and ``lanes_rows.h``.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def pushed_params(plan: Plan, levels: list[list[Group]]) -> set[int]:
 
 @dataclass
 class Deferral:
-    """The clusters whose weights' gradients the lane driver defers (lanes.h: "Deferred weight
+    """The clusters whose weights' gradients the lane driver defers (lanes_defer.h: "Deferred weight
     gradients"): a layer's rows whose own numbers are consecutive parameters. Per sample of a chunk,
     each keeps in the store its rows' gradients and push flags, and its shared numbers unless they
     are the sample's inputs (then read where they are)."""
@@ -100,9 +100,15 @@ class Deferral:
         )
 
 
+#: The C of the lane driver, in the order it is pasted: the lanes, their ops and sums; the layers;
+#: a batch and its deferred weight gradients; the blocks, the threads and the entry point.
+LANE_FILES = ("lanes.h", "lanes_rows.h", "lanes_defer.h", "lanes_driver.h")
+
+
 def runtime() -> str:
-    """The C of the lane driver (pasted after runtime.h)."""
-    return resources.files(__package__).joinpath("lanes.h").read_text(encoding="utf-8")
+    """The C of the lane driver (pasted after runtime.h and clusters.h)."""
+    files = resources.files(__package__)
+    return "\n".join(files.joinpath(name).read_text(encoding="utf-8") for name in LANE_FILES)
 
 
 def op_kernel(name: str, comment: str, formula: str, order: tuple[int, ...], r: int, k: int) -> str:
