@@ -51,7 +51,7 @@ from ..replay import Tape
 from .build import CacheError, CompileError, CompilerNotFound, Library
 from .build import build as build_library
 from .ctape import CTape, ExactnessError, address_of, compile_tape, zeros
-from .emit import MissingFormula
+from .kernels import MissingFormula
 from .trainer import Trainer, UpdateRule
 
 __all__ = [

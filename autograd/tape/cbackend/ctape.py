@@ -246,7 +246,7 @@ class CTape(Tape):
 
 def compile_tape(tape: Tape) -> CTape:
     """``tape`` compiled to C, checked to compute the Python replay's numbers to the bit (raises
-    CompilerNotFound, CompileError, :class:`~autograd.tape.cbackend.emit.MissingFormula` or
+    CompilerNotFound, CompileError, :class:`~autograd.tape.cbackend.kernels.MissingFormula` or
     :class:`ExactnessError`)."""
     layout = emit(tape.plan, compensated=not SUM_IS_LEFT_TO_RIGHT)
     ctape = CTape(tape, layout, build(layout.source))

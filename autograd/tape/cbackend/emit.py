@@ -13,22 +13,17 @@ constants of the tape (each distinct number once), then the nodes, group after g
 from __future__ import annotations
 
 import struct
-import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 
 from ...ops import Op
 from ..plan import Operand, Plan, lookup_rows
-from . import lanes
+from . import kernels, lanes
 from .guards import guard_source, scratch_needed
 from .schedule import Group, groups, sides
 
 #: Calls per generated function: the compiler's time grows faster than the size of a function.
 _CALLS_PER_FUNCTION = 200
-
-
-class MissingFormula(TypeError):
-    """An op of the tape has no C formula (``Op.c``)."""
 
 
 @dataclass
@@ -342,122 +337,29 @@ class _Emitter:
             f"vgl_back_cluster(c, I + {d_off}, I, {deferred});",
         )
 
-    # --- the kernels of the op table's formulas ------------------------------------------------
+    # --- the kernels of the op table's formulas (written by :mod:`.kernels`) ----------------------
 
     def op_kernel(self, op: Op, r: int, k: int) -> str:
         key = ("op", op, r, k)
         name = self.kernels.get(key)
-        if name is not None:
-            return name
-        name = self.kernels[key] = f"f{len(self.kernels)}_{_c_name(op.name)}"
-        formula = _formula(op)
-        order = op.order or tuple(range(r))
-        loads = " ".join(f"X_[{order[j]}] = v[at[{j}]];" for j in range(r))
-        stores = " ".join(f"d[dd + (int64_t)i * {k} + {j}] = D_[{order[j]}];" for j in range(k))
-        letters = "#define A X_[0]\n" + ("#define B X_[1]\n" if r > 1 else "")
-        self.kernel_code.append(
-            f"/* {_comment(op)} */\n"
-            f"VG_LOOP void {name}(double *restrict v, double *restrict d, const int32_t *restrict ia, int32_t m, "
-            "int32_t o, int32_t dd) {\n"
-            "    for (int32_t i = 0; i < m; i++) {\n"
-            f"        const int32_t *at = ia + (int64_t)i * {r};\n"
-            f"        double X_[{r}], D_[{r}] = {{0}}, OUT = 0.0;\n"
-            f"        {loads}\n"
-            f"#define N {r}\n#define X(j) X_[j]\n#define D(j) D_[j]\n{letters}"
-            f"        {{\n{_indent(formula, 12)}\n        }}\n"
-            "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
-            "        v[o + i] = OUT;\n"
-            f"        {stores}\n"
-            "    }\n}\n"
-        )
-        if self.lanes:
-            self.kernel_code.append(lanes.op_kernel(name + "_l", _comment(op), formula, order, r, k))
+        if name is None:
+            name = self.kernels[key] = f"f{len(self.kernels)}_{kernels.c_name(op.name)}"
+            self.kernel_code.append(kernels.op_kernel(name, op, r, k))
+            if self.lanes:
+                order = op.order or tuple(range(r))
+                self.kernel_code.append(lanes.op_kernel(name + "_l", kernels.comment(op), kernels.formula(op), order, r, k))
         return name
 
     def nary_kernel(self, op: Op) -> str:
         key = ("nary", op)
         name = self.kernels.get(key)
-        if name is not None:
-            return name
-        name = self.kernels[key] = f"n{len(self.kernels)}_{_c_name(op.name)}"
-        formula = _formula(op)
-        inverse: list[int] | None = None
-        if op.order is not None:  # natural operand j is stored at inverse[j]
-            inverse = [0] * len(op.order)
-            for stored, natural in enumerate(op.order):
-                inverse[natural] = stored
-            table = f"static const int32_t {name}_at[] = {{{', '.join(map(str, inverse))}}};\n"
-            x, dj = f"v[xi[{name}_at[j]]]", f"dp[{name}_at[j]]"
-        else:
-            table, x, dj = "", "v[xi[j]]", "dp[j]"
-        self.kernel_code.append(
-            f"/* {_comment(op)} */\n{table}"
-            f"VG_LOOP void {name}(double *restrict v, double *restrict d, const int32_t *restrict desc, "
-            "const int32_t *restrict ia, int32_t m) {\n"
-            "    int64_t at = 0;\n"
-            "    for (int32_t i = 0; i < m; i++) {\n"
-            "        const int32_t n = desc[4 * i];\n"
-            "        const int32_t *xi = ia + at;\n"
-            "        double *dp = d + desc[4 * i + 3];\n"
-            "        double OUT = 0.0;\n"
-            f"#define N n\n#define X(j) {x}\n#define D(j) {dj}\n#define A X(0)\n#define B X(1)\n"
-            f"        {{\n{_indent(formula, 12)}\n        }}\n"
-            "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
-            "        v[desc[4 * i + 2]] = OUT;\n"
-            "        at += n;\n"
-            "    }\n}\n"
-        )
-        if self.lanes:
-            self.kernel_code.append(lanes.nary_kernel(name + "_l", _comment(op), formula, inverse))
+        if name is None:
+            name = self.kernels[key] = f"n{len(self.kernels)}_{kernels.c_name(op.name)}"
+            self.kernel_code.append(kernels.nary_kernel(name, op))
+            if self.lanes:
+                inverse = kernels.stored_at(op)
+                self.kernel_code.append(lanes.nary_kernel(name + "_l", kernels.comment(op), kernels.formula(op), inverse))
         return name
-
-
-def _formula(op: Op) -> str:
-    natural = op.natural
-    if natural.c is None:
-        raise MissingFormula(
-            f"record(backend='c'): op {op.name!r} has no C formula (Op(..., c=...): statements setting OUT and D(i) "
-            "from A, B or X(i)), so its tape cannot be compiled to C; give it one, or record with backend='python'"
-        )
-    return natural.c.strip()
-
-
-#: The ASCII characters user text (an op's name, its doc) may bring into a C comment as they are.
-#: Left out: ``*`` (``*/`` ends the comment), ``\\`` (backslash-newline splices lines), ``?``
-#: (the trigraph ``??/`` is a backslash in C99), control characters (a newline) and ``"#$%&@`{|}~!^``.
-_COMMENT_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.,:;()[]=+-<>'/")
-
-
-def _c_name(name: str) -> str:
-    """``name`` as part of a C identifier: ASCII letters and digits, anything else an underscore."""
-    return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in name)[:24] or "op"
-
-
-def _comment_text(text: str) -> str:
-    """``text`` made safe inside a C comment: a whitelist, not a blacklist. ASCII characters
-    outside :data:`_COMMENT_SAFE` are written as ``<U+XXXX>``, and so is every non-ASCII character
-    that is not a printable letter, digit, symbol or punctuation (no line or paragraph
-    separators, no invisible formatting such as the bidirectional overrides that can make code
-    read otherwise than it compiles). Math stays readable: ``1 − tanh² x`` is kept as it is.
-
-    >>> _comment_text("ends */ here ??/ 1 − tanh² x")
-    'ends <U+002A>/ here <U+003F><U+003F>/ 1 − tanh² x'
-    """
-    return "".join(
-        ch if ch in _COMMENT_SAFE or (ord(ch) > 127 and unicodedata.category(ch)[0] in "LNSP") else f"<U+{ord(ch):04X}>"
-        for ch in text
-    )
-
-
-def _comment(op: Op) -> str:
-    text = f"{op.name}: {op.doc}" if op.doc else op.name
-    if op.order is not None:
-        text += f" (operands stored in the order {op.order})"
-    return _comment_text(text)
-
-
-def _indent(text: str, spaces: int) -> str:
-    return "\n".join(" " * spaces + line.strip() for line in text.splitlines() if line.strip())
 
 
 def _functions(name: str, params: str, args: str, calls: list[str]) -> list[str]:

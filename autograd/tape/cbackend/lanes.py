@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ..plan import Plan
+from .kernels import indent
 from .schedule import Group, pushes
 
 
@@ -127,7 +128,7 @@ def op_kernel(name: str, comment: str, formula: str, order: tuple[int, ...], r: 
         f"            double X_[{r}], D_[{r}] = {{0}}, OUT = 0.0;\n"
         f"            {loads}\n"
         f"#define N {r}\n#define X(j) X_[j]\n#define D(j) D_[j]\n{letters}"
-        f"            {{\n{_indent(formula, 16)}\n            }}\n"
+        f"            {{\n{indent(formula, 16)}\n            }}\n"
         "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
         "            V[VG_LANED(o + i) + vg_l] = OUT;\n"
         f"            {stores}\n"
@@ -155,14 +156,10 @@ def nary_kernel(name: str, comment: str, formula: str, inverse: list[int] | None
         "        for (int vg_l = 0; vg_l < VG_LANES; vg_l++) {\n"
         "            double OUT = 0.0;\n"
         f"#define N n\n#define X(j) {x}\n#define D(j) {dj}\n#define A X(0)\n#define B X(1)\n"
-        f"            {{\n{_indent(formula, 16)}\n            }}\n"
+        f"            {{\n{indent(formula, 16)}\n            }}\n"
         "#undef N\n#undef X\n#undef D\n#undef A\n#undef B\n"
         "            V[VG_LANED(desc[4 * i + 2]) + vg_l] = OUT;\n"
         "        }\n"
         "        at += n;\n"
         "    }\n}\n"
     )
-
-
-def _indent(text: str, spaces: int) -> str:
-    return "\n".join(" " * spaces + line.strip() for line in text.splitlines() if line.strip())
