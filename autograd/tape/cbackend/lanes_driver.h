@@ -122,8 +122,8 @@ static void vgl_work(vgl_batch *bt, vg_lanes *c) {
  * little (a training loop calls again soon), then sleeps until the next batch. A batch offers
  * itself (state = 2 * generation); the worker joins it (state + 1) unless the batch closed first
  * (-1: its caller did every task); the caller waits for a worker that joined. One batch at a time
- * may use the worker (`busy`); a batch that finds it busy, or in a child process after a fork
- * (which has no such thread), runs on one thread. */
+ * may use the worker (`busy`); a batch that finds it busy runs on one thread. A child process
+ * after a fork has no such thread: its first batch on two threads starts one of its own (pid). */
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
