@@ -9,7 +9,10 @@ equals nan and 0.0 differs from -0.0. Speed is not asserted here: benchmarks/run
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import time
 from typing import Any
 
 import pytest
@@ -177,6 +180,46 @@ def test_threads_give_the_bits_of_one_thread_run_after_run(mlp_tapes: Any, monke
     one = run(ctape, params, samples, ctape.lanes, threads=1)
     for _ in range(5):
         assert_same(one, run(ctape, params, samples, ctape.lanes, threads=2))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork: POSIX only")
+def test_a_child_process_forked_while_the_worker_holds_the_pool_trains_on_two_threads(
+    mlp_tapes: Any, monkeypatch: Any
+) -> None:
+    # the kept worker holds the pool's lock for a few instructions around its wait; a fork at that
+    # instant copies the lock held, and no thread of the child will ever release it. The child must
+    # start from a fresh pool (lanes_driver.h: vgl_pool_in_child), not wait forever.
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    ctape, _, params = mlp_tapes
+    samples = samples_of(random.Random(8), 40, 5, 3)
+    one = run(ctape, params, samples, ctape.lanes, threads=1)
+    assert_same(one, run(ctape, params, samples, ctape.lanes, threads=2))  # the worker is started
+    lib = ctape.library.lib
+    lib.vg_lanes_hold_pool(1)
+    try:
+        child = os.fork()
+        if child == 0:  # the child: a batch on two threads, then out, whatever happens
+            status = 1
+            try:
+                got = run(ctape, params, samples, ctape.lanes, threads=2)
+                status = 0 if numbers(got[0]) == numbers(one[0]) and all(map(same, got[1], one[1])) else 2
+            finally:
+                os._exit(status)
+    finally:
+        lib.vg_lanes_hold_pool(0)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(child, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+            pytest.fail("the forked child's batch on two threads did not finish in 60 s (it waits on the pool's lock)")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0, "the forked child's batch gave other numbers than one thread"
 
 
 def test_the_weights_of_an_mlp_are_deferred_and_are_all_its_pushes_into_parameters(mlp_tapes: Any) -> None:

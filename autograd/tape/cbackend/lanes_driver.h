@@ -123,7 +123,8 @@ static void vgl_work(vgl_batch *bt, vg_lanes *c) {
  * itself (state = 2 * generation); the worker joins it (state + 1) unless the batch closed first
  * (-1: its caller did every task); the caller waits for a worker that joined. One batch at a time
  * may use the worker (`busy`); a batch that finds it busy runs on one thread. A child process
- * after a fork has no such thread: its first batch on two threads starts one of its own (pid). */
+ * after a fork has no such thread: it starts from a fresh pool (vgl_pool_in_child), and its first
+ * batch on two threads starts a worker of its own. */
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -138,6 +139,27 @@ static struct {
  * threads surely take some (else a small batch is often done before the worker wakes). */
 static int vgl_wait_for_worker = 0;
 VG_EXPORT void vg_lanes_wait_for_worker(int on) { __atomic_store_n(&vgl_wait_for_worker, on, __ATOMIC_RELAXED); }
+
+/* For tests: hold the pool's lock as the worker does for a few instructions around its wait, so
+ * that a test can fork at that instant (see vgl_pool_in_child). */
+VG_EXPORT void vg_lanes_hold_pool(int on) {
+    if (on)
+        pthread_mutex_lock(&vgl_pool.lock);
+    else
+        pthread_mutex_unlock(&vgl_pool.lock);
+}
+
+/* In a child process after a fork: no worker (only the forking thread is copied), and the pool's
+ * lock may have been held at that instant by the parent's worker, which will never release it
+ * here. The child starts from a fresh pool: its first batch on two threads starts a worker. */
+static void vgl_pool_in_child(void) {
+    pthread_mutex_init(&vgl_pool.lock, NULL);
+    pthread_cond_init(&vgl_pool.wake, NULL);
+    vgl_pool.job = NULL;
+    vgl_pool.state = -1;
+    vgl_pool.busy = 0;
+    vgl_pool.pid = 0;
+}
 
 #define VGL_SPIN 200000 /* reads of the generation before the worker sleeps (some tens of microseconds) */
 
@@ -164,6 +186,8 @@ static void *vgl_pool_thread(void *arg) {
 static int vgl_pool_run(vgl_batch *bt) {
     if (__atomic_exchange_n(&vgl_pool.busy, 1, __ATOMIC_ACQUIRE)) return 0;
     const pid_t me = getpid();
+    static int forks_handled = 0; /* a child keeps its parent's handler, and this flag with it */
+    if (!forks_handled && pthread_atfork(NULL, NULL, vgl_pool_in_child) == 0) forks_handled = 1;
     if (vgl_pool.pid != me) {
         pthread_t worker;
         pthread_attr_t attr;
