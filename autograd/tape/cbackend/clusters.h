@@ -11,14 +11,16 @@
  * so no bit changes (the tests compare both with the Python replay).
  */
 
-/* VG_W doubles make one vector (GCC and Clang's vector extensions: plain C operators, lane by
+/* VG_VEC doubles make one vector (one register; the lanes of lanes.h use them too) (GCC and Clang's vector extensions: plain C operators, lane by
  * lane, each lane an IEEE operation as on one double; the compiler picks the instructions). */
-#if defined(__AVX__)
-#define VG_W 4
+#if defined(__AVX512F__)
+#define VG_VEC 8
+#elif defined(__AVX__)
+#define VG_VEC 4
 #else
-#define VG_W 2 /* SSE2 (every x86-64) or NEON */
+#define VG_VEC 2 /* SSE2 (every x86-64) or NEON */
 #endif
-typedef double vg_vd __attribute__((vector_size(8 * VG_W)));
+typedef double vg_vd __attribute__((vector_size(8 * VG_VEC)));
 
 static inline vg_vd vg_vload(const double *p) {
     vg_vd x;
@@ -119,6 +121,14 @@ VG_INLINE int vg_row_finite(const double *restrict v, const double *restrict sv,
     return vg_sum_finite(&t);
 }
 
+/* Whether backward skips a row, as Value.backward skips a node: its gradient is 0 and its partials
+ * are finite (mode 1: constant and finite; 2: constant and not finite, then it pushes anyway). */
+VG_INLINE int vg_row_quiet(const double *restrict v, const double *restrict sv, const int32_t *restrict ia,
+                           int32_t ref, int32_t n, int shared_w, int bias, double gn, int32_t mode, int finite,
+                           const int contig) {
+    return gn == 0.0 && mode != 2 && (mode == 1 || finite || vg_row_finite(v, sv, ia, ref, n, shared_w, bias, contig));
+}
+
 VG_INLINE void vg_back_rows(const double *restrict v, double *restrict g, const double *restrict sv,
                             double *restrict sg, const int32_t *restrict desc, const int32_t *restrict ia, int finite,
                             const int contig) {
@@ -133,9 +143,7 @@ VG_INLINE void vg_back_rows(const double *restrict v, double *restrict g, const 
     for (int32_t j = rows - 1; j >= 0; j--) {
         const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
         const double gn = g[out + j];
-        if (gn == 0.0 && mode != 2 &&
-            (mode == 1 || finite || vg_row_finite(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, contig)))
-            continue;
+        if (vg_row_quiet(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, gn, mode, finite, contig)) continue;
         /* the pushes, in the node's order: weights, inputs, bias. Pushing into the shared side,
          * the partial is the row's own number; into the row's side, the shared number. */
         for (int side = 0; side < 2; side++) {
@@ -162,7 +170,7 @@ VG_INLINE void vg_back_rows(const double *restrict v, double *restrict g, const 
  * makes, in the same order (row after row, and in a row: shared side, own side, bias), so each
  * gradient receives the same additions in the same order. */
 #define VG_SMALL 16
-#define VG_NV (VG_SMALL / VG_W)
+#define VG_NV (VG_SMALL / VG_VEC)
 
 VG_INLINE void vg_back_small(const double *restrict v, double *restrict g, const double *restrict sv,
                              double *restrict sg, const int32_t *restrict desc, const int32_t *restrict ia,
@@ -173,13 +181,13 @@ VG_INLINE void vg_back_small(const double *restrict v, double *restrict g, const
     const int push_rows = (flags & (shared_w ? VG_PUSH_X : VG_PUSH_W)) != 0;
     const int push_bias = (flags & VG_PUSH_B) != 0;
     const int contig = 1;
-    const int32_t nv = n / VG_W, t0 = nv * VG_W;
+    const int32_t nv = n / VG_VEC, t0 = nv * VG_VEC;
     vg_vd acc[VG_NV], w[VG_NV];
-    double acct[VG_W], wt[VG_W]; /* the last n % VG_W numbers, one by one */
+    double acct[VG_VEC], wt[VG_VEC]; /* the last n % VG_VEC numbers, one by one */
     for (int h = 0; h < VG_NV; h++)
         if (h < nv) {
-            acc[h] = vg_vload(sg + h * VG_W);
-            w[h] = vg_vload(sv + h * VG_W);
+            acc[h] = vg_vload(sg + h * VG_VEC);
+            w[h] = vg_vload(sv + h * VG_VEC);
         }
     for (int32_t k = t0; k < n; k++) {
         acct[k - t0] = sg[k];
@@ -188,23 +196,21 @@ VG_INLINE void vg_back_small(const double *restrict v, double *restrict g, const
     for (int32_t j = rows - 1; j >= 0; j--) {
         const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
         const double gn = g[out + j];
-        if (gn == 0.0 && mode != 2 &&
-            (mode == 1 || finite || vg_row_finite(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, contig)))
-            continue;
+        if (vg_row_quiet(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, gn, mode, finite, contig)) continue;
         const double *x = v + ref;
         for (int h = 0; h < VG_NV; h++)
-            if (h < nv) acc[h] += vg_vload(x + h * VG_W) * gn;
+            if (h < nv) acc[h] += vg_vload(x + h * VG_VEC) * gn;
         for (int32_t k = t0; k < n; k++) acct[k - t0] += x[k] * gn;
         if (push_rows) {
             double *gr = g + ref;
             for (int h = 0; h < VG_NV; h++)
-                if (h < nv) vg_vstore(gr + h * VG_W, vg_vload(gr + h * VG_W) + w[h] * gn);
+                if (h < nv) vg_vstore(gr + h * VG_VEC, vg_vload(gr + h * VG_VEC) + w[h] * gn);
             for (int32_t k = t0; k < n; k++) gr[k] += wt[k - t0] * gn;
         }
         if (push_bias && b >= 0) g[b] += gn;
     }
     for (int h = 0; h < VG_NV; h++)
-        if (h < nv) vg_vstore(sg + h * VG_W, acc[h]);
+        if (h < nv) vg_vstore(sg + h * VG_VEC, acc[h]);
     for (int32_t k = t0; k < n; k++) sg[k] = acct[k - t0];
 }
 

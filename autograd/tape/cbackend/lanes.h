@@ -35,15 +35,8 @@
 #include <sched.h>
 #include <unistd.h>
 
-/* VG_VEC doubles make one vector register; VG_LANES samples (VGL_VECS registers) run side by side.
- * Measured on MLP(784, [50, 10]) with AVX2: 4 lanes (one register) ran faster than 8 or 16. */
-#if defined(__AVX512F__)
-#define VG_VEC 8 /* doubles in one vector register */
-#elif defined(__AVX__)
-#define VG_VEC 4
-#else
-#define VG_VEC 2 /* SSE2 (every x86-64) or NEON */
-#endif
+/* VG_VEC doubles make one vector register (clusters.h); VG_LANES samples (VGL_VECS registers) run
+ * side by side. Measured on MLP(784, [50, 10]) with AVX2: 4 lanes (one register) ran faster than 8 or 16. */
 #ifndef VGL_VECS
 #define VGL_VECS 1
 #endif
@@ -91,22 +84,12 @@ static inline void vgl_sum_add(vg_sum *s, double x) {
 #endif
 }
 
-/* A vector of VG_LANES doubles (GCC and Clang's vector extensions: plain C operators, element by
- * element, each an IEEE operation as on one double; no intrinsics of one processor). Loaded and
- * stored with memcpy, which compiles to one unaligned move. */
-typedef double vgl_v __attribute__((vector_size(8 * VG_VEC)));
+/* A vector of VG_VEC doubles is clusters.h's vg_vd (loaded and stored with vg_vload, vg_vstore);
+ * vgl_m is its mask, VG_VEC 64-bit integers. */
 typedef int64_t vgl_m __attribute__((vector_size(8 * VG_VEC)));
 
-static inline vgl_v vgl_load(const double *p) {
-    vgl_v x;
-    memcpy(&x, p, sizeof x);
-    return x;
-}
-
-static inline void vgl_store(double *p, vgl_v x) { memcpy(p, &x, sizeof x); }
-
 /* a[l] where mask[l] is true (all ones), else b[l] */
-static inline vgl_v vgl_select(vgl_m mask, vgl_v a, vgl_v b) {
+static inline vg_vd vgl_select(vgl_m mask, vg_vd a, vg_vd b) {
     vgl_m ia, ib;
     memcpy(&ia, &a, sizeof a);
     memcpy(&ib, &b, sizeof b);
@@ -116,14 +99,14 @@ static inline vgl_v vgl_select(vgl_m mask, vgl_v a, vgl_v b) {
 }
 
 /* vg_sum_add, VG_LANES sums at once; Neumaier's branch is a select (the same operations) */
-static inline void vgl_add(vgl_v *hi, vgl_v *lo, vgl_v x) {
+static inline void vgl_add(vg_vd *hi, vg_vd *lo, vg_vd x) {
 #if VG_COMPENSATED
-    const vgl_v t = *hi + x;
+    const vg_vd t = *hi + x;
     vgl_m ah, ax;
     memcpy(&ah, hi, sizeof ah);
     memcpy(&ax, &x, sizeof ax);
     const vgl_m sign = (vgl_m){0} + INT64_MAX;
-    vgl_v fh, fx; /* |hi|, |x| */
+    vg_vd fh, fx; /* |hi|, |x| */
     ah &= sign;
     ax &= sign;
     memcpy(&fh, &ah, sizeof fh);

@@ -54,11 +54,11 @@ typedef struct {
 VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict C, const unsigned char *restrict F,
                                int32_t rows, int32_t j, const double *const *restrict xs, int64_t m, int32_t k,
                                int all, int finite, const int R, const int H) {
-    vgl_v a[4][2];
+    vg_vd a[4][2];
     vgl_m negative_zero = (vgl_m){0};
     for (int q = 0; q < R; q++)
         for (int h = 0; h < H; h++) {
-            a[q][h] = vgl_load(g[q] + k + h * VG_VEC);
+            a[q][h] = vg_vload(g[q] + k + h * VG_VEC);
             vgl_m bits;
             memcpy(&bits, &a[q][h], sizeof bits);
             negative_zero |= bits == (vgl_m){0} + INT64_MIN;
@@ -70,8 +70,8 @@ VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict
     }
     if (all) {
         for (int64_t s = 0; s < m; s++) {
-            vgl_v x[2];
-            for (int h = 0; h < H; h++) x[h] = vgl_load(xs[s] + k + h * VG_VEC);
+            vg_vd x[2];
+            for (int h = 0; h < H; h++) x[h] = vg_vload(xs[s] + k + h * VG_VEC);
             for (int q = 0; q < R; q++) {
                 const double cq = C[s * rows + j + q];
                 for (int h = 0; h < H; h++) a[q][h] += x[h] * cq;
@@ -79,8 +79,8 @@ VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict
         }
     } else {
         for (int64_t s = 0; s < m; s++) {
-            vgl_v x[2];
-            for (int h = 0; h < H; h++) x[h] = vgl_load(xs[s] + k + h * VG_VEC);
+            vg_vd x[2];
+            for (int h = 0; h < H; h++) x[h] = vg_vload(xs[s] + k + h * VG_VEC);
             for (int q = 0; q < R; q++) {
                 const double cq = C[s * rows + j + q];
                 const vgl_m mask = (vgl_m){0} - (int64_t)F[s * rows + j + q];
@@ -89,7 +89,7 @@ VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict
         }
     }
     for (int q = 0; q < R; q++)
-        for (int h = 0; h < H; h++) vgl_store(g[q] + k + h * VG_VEC, a[q][h]);
+        for (int h = 0; h < H; h++) vg_vstore(g[q] + k + h * VG_VEC, a[q][h]);
 }
 
 /* Rows j .. j + R - 1 of a deferred cluster, their weights k0 .. k1 - 1. Without masks when every

@@ -22,7 +22,7 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
     }
     if (!bt->backward || !VG_BACKWARD) return;
     /* a lane is bounded when every |x| < limit: vector compares, a nan fails them (not <) */
-    const vgl_v limit = (vgl_v){0} + 1e300 / VG_LONGEST;
+    const vg_vd limit = (vg_vd){0} + 1e300 / VG_LONGEST;
     const vgl_m magnitude = (vgl_m){0} + INT64_MAX;
     vgl_m bad[VGL_VECS];
     for (int h = 0; h < VGL_VECS; h++) bad[h] = (vgl_m){0};
@@ -32,7 +32,7 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
         for (int64_t p = 0; p < count; p++)
             for (int h = 0; h < VGL_VECS; h++) {
                 vgl_m bits;
-                vgl_v a = vgl_load(x + p * VG_LANES + h * VG_VEC);
+                vg_vd a = vg_vload(x + p * VG_LANES + h * VG_VEC);
                 memcpy(&bits, &a, sizeof bits);
                 bits &= magnitude;
                 memcpy(&a, &bits, sizeof a);

@@ -23,19 +23,19 @@ VG_INLINE double vgl_row(const vg_lanes *restrict c, const int32_t *restrict ia,
 VG_INLINE void vgl_rows(vg_lanes *restrict c, const double *restrict sv, const int32_t *restrict r, int32_t n,
                         int32_t out, const int R) {
     const double *restrict v = c->v;
-    vgl_v hi[VGL_ROWS][VGL_VECS], lo[VGL_ROWS][VGL_VECS];
+    vg_vd hi[VGL_ROWS][VGL_VECS], lo[VGL_ROWS][VGL_VECS];
     const double *w[VGL_ROWS];
     for (int q = 0; q < R; q++) {
         const int32_t b = r[3 * q + 1];
         w[q] = v + r[3 * q];
         for (int h = 0; h < VGL_VECS; h++) {
             for (int l = 0; l < VG_VEC; l++) hi[q][h][l] = b >= 0 ? VG_LX(c, b, h * VG_VEC + l) : 0.0;
-            lo[q][h] = (vgl_v){0};
+            lo[q][h] = (vg_vd){0};
         }
     }
     for (int32_t k = 0; k < n; k++) {
-        vgl_v x[VGL_VECS];
-        for (int h = 0; h < VGL_VECS; h++) x[h] = vgl_load(sv + (int64_t)k * VG_LANES + h * VG_VEC);
+        vg_vd x[VGL_VECS];
+        for (int h = 0; h < VGL_VECS; h++) x[h] = vg_vload(sv + (int64_t)k * VG_LANES + h * VG_VEC);
         for (int q = 0; q < R; q++) {
             const double wk = w[q][k];
             for (int h = 0; h < VGL_VECS; h++) vgl_add(&hi[q][h], &lo[q][h], wk * x[h]);
@@ -151,16 +151,16 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
             if (is_shared && scratch && fast_rows) {
                 const double *restrict w = c->v + ref;
                 vgl_m mask[VGL_VECS];
-                vgl_v gv[VGL_VECS];
+                vg_vd gv[VGL_VECS];
                 for (int h = 0; h < VGL_VECS; h++) {
                     for (int l = 0; l < VG_VEC; l++) mask[h][l] = push[h * VG_VEC + l] ? -1 : 0;
-                    gv[h] = vgl_load(gn + h * VG_VEC);
+                    gv[h] = vg_vload(gn + h * VG_VEC);
                 }
-                const vgl_v none = (vgl_v){0} - 0.0;
+                const vg_vd none = (vg_vd){0} - 0.0;
                 for (int32_t k = 0; k < n; k++)
                     for (int h = 0; h < VGL_VECS; h++) {
                         double *at = sg + (int64_t)k * VG_LANES + h * VG_VEC;
-                        vgl_store(at, vgl_load(at) + vgl_select(mask[h], w[k] * gv[h], none));
+                        vg_vstore(at, vg_vload(at) + vgl_select(mask[h], w[k] * gv[h], none));
                     }
             } else {
                 for (int32_t k = 0; k < n; k++) {
