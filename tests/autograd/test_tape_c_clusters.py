@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from test_tape import same
 from test_tape_c import compiler  # noqa: F401  (the fixture: needs the C compiler, fails under CI without it)
+from test_tape_c_layout import assert_bits, engine_reference, replayed
 
-from autograd import Value, record
+from autograd import record
 from autograd.tape.cbackend import CTape
 from nn import MLP, hinge_loss
 
@@ -46,21 +47,6 @@ def batch(n: int, width: int, seed: int, special: bool) -> tuple[list[list[float
     return xs, ys
 
 
-def engine(fn: Any, params: list[Value], xs: list[list[float]], ys: list[float]) -> tuple[float, list[float]]:
-    for p in params:
-        p.grad = 0.0
-    loss = fn(xs, ys)
-    loss.backward()
-    return loss.data, [p.grad for p in params]
-
-
-def by_tape(tape: Any, params: list[Value], xs: list[list[float]], ys: list[float]) -> tuple[float, list[float]]:
-    for p in params:
-        p.grad = 0.0
-    loss = tape(xs, ys)
-    return loss, [p.grad for p in params]
-
-
 @pytest.mark.parametrize("hidden", [1, 3, 4, 5, 8, 15, 16, 17])
 @pytest.mark.parametrize("width", [1, 2, 5])
 def test_every_row_length_backpropagates_as_the_engine_to_the_bit(width: int, hidden: int) -> None:
@@ -75,11 +61,7 @@ def test_every_row_length_backpropagates_as_the_engine_to_the_bit(width: int, hi
     for seed in (2, 3):
         for special in (False, True):
             xs, ys = batch(9, width, seed=seed, special=special)
-            want = engine(fn, params, xs, ys)
-            got = by_tape(tape, params, xs, ys)
-            assert same(got[0], want[0]), (got[0], want[0])
-            wrong = [(i, a, b) for i, (a, b) in enumerate(zip(got[1], want[1])) if not same(a, b)]
-            assert not wrong, wrong[:5]
+            assert_bits(replayed(tape, params, xs, ys), engine_reference(fn, params, xs, ys))
 
 
 def test_gradients_that_start_at_minus_zero_or_nan_receive_the_same_pushes() -> None:

@@ -125,6 +125,14 @@ def samples_of(rng: random.Random, n: int, nin: int, k: int) -> list[tuple[list[
     return out
 
 
+@pytest.fixture
+def two_threads(monkeypatch: Any) -> None:
+    """Let two threads run any batch, whatever its size and the machine's load."""
+    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
+    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+
+
 @pytest.fixture(scope="module")
 def mlp_tapes() -> tuple[CTape, Tape, list[Value]]:
     model = MLP(5, [9, 3], seed=4)  # 9 rows: two blocks of the cluster's rows and a row left over
@@ -139,21 +147,15 @@ def mlp_tapes() -> tuple[CTape, Tape, list[Value]]:
 
 
 @pytest.mark.parametrize("n", range(1, 18))
-def test_a_batch_of_every_size_is_the_same_in_lanes_in_c_and_in_python(n: int, mlp_tapes: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)  # let two threads run on any batch
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+def test_a_batch_of_every_size_is_the_same_in_lanes_in_c_and_in_python(n: int, mlp_tapes: Any, two_threads: None) -> None:
     ctape, tape, params = mlp_tapes
     samples = samples_of(random.Random(n), n, 5, 3)
     lanes_and_references(ctape, tape, params, samples)
 
 
-def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, monkeypatch: Any) -> None:
+def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, two_threads: None) -> None:
     # an inf or a nan in one sample makes backward test its partials in that lane only; a sample
     # whose relu units are all off has zero gradients: neither may leak into the other lanes
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     rng = random.Random(7)
     samples = samples_of(rng, 11, 5, 3)
@@ -171,10 +173,7 @@ def test_special_numbers_in_some_lanes_only_stay_in_their_lanes(mlp_tapes: Any, 
             p.data = x
 
 
-def test_threads_give_the_bits_of_one_thread_run_after_run(mlp_tapes: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+def test_threads_give_the_bits_of_one_thread_run_after_run(mlp_tapes: Any, two_threads: None) -> None:
     ctape, _, params = mlp_tapes
     samples = samples_of(random.Random(3), 64, 5, 3)
     one = run(ctape, params, samples, ctape.lanes, threads=1)
@@ -184,14 +183,11 @@ def test_threads_give_the_bits_of_one_thread_run_after_run(mlp_tapes: Any, monke
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork: POSIX only")
 def test_a_child_process_forked_while_the_worker_holds_the_pool_trains_on_two_threads(
-    mlp_tapes: Any, monkeypatch: Any
+    mlp_tapes: Any, two_threads: None
 ) -> None:
     # the kept worker holds the pool's lock for a few instructions around its wait; a fork at that
     # instant copies the lock held, and no thread of the child will ever release it. The child must
     # start from a fresh pool (lanes_driver.h: vgl_pool_in_child), not wait forever.
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, _, params = mlp_tapes
     samples = samples_of(random.Random(8), 40, 5, 3)
     one = run(ctape, params, samples, ctape.lanes, threads=1)
@@ -228,13 +224,10 @@ def test_the_weights_of_an_mlp_are_deferred_and_are_all_its_pushes_into_paramete
 
 
 @pytest.mark.parametrize("start", [0.0, -0.0])
-def test_a_batch_of_several_chunks_with_special_numbers_in_some_lanes(start: float, mlp_tapes: Any, monkeypatch: Any) -> None:
+def test_a_batch_of_several_chunks_with_special_numbers_in_some_lanes(start: float, mlp_tapes: Any, two_threads: None) -> None:
     # 150 samples: the deferred gradients are added after each chunk of 64 samples (lanes.h:
     # VGL_CHUNK), the last chunk partial and its last block too; some samples hold an inf or a
     # nan (their chunk's sums take masks), some have every relu unit off (zero gradients: no push)
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     ordinary = samples_of(random.Random(21), 150, 5, 3)
     for i in (3, 70, 145):
@@ -263,12 +256,9 @@ def test_a_batch_of_several_chunks_with_special_numbers_in_some_lanes(start: flo
             assert_same(lanes, at_start(ctape, samples, width, threads=2))
 
 
-def test_a_tape_with_pushes_into_parameters_outside_its_layers_defers_only_its_layers(monkeypatch: Any) -> None:
+def test_a_tape_with_pushes_into_parameters_outside_its_layers_defers_only_its_layers(two_threads: None) -> None:
     # a learned scale multiplies the first logit: its gradient is pushed by an op, not by a layer,
     # so the blocks of a batch do share a number, and two threads run as a pipeline (forward ahead)
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     model = MLP(5, [9, 3], seed=8)
     scale = Value(0.75)
 
@@ -287,11 +277,8 @@ def test_a_tape_with_pushes_into_parameters_outside_its_layers_defers_only_its_l
         lanes_and_references(ctape, record(fn, *first), params, samples)
 
 
-def test_a_tape_whose_weights_are_not_deferred_still_runs_in_lanes_exactly(monkeypatch: Any) -> None:
+def test_a_tape_whose_weights_are_not_deferred_still_runs_in_lanes_exactly(two_threads: None) -> None:
     # each weight multiplies its input in an op of its own (no layer: no cluster to defer)
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     w = [Value(0.5), Value(-0.25), Value(1.5)]
     fn = lambda x, y: ((w[0] * x).tanh() + (w[1] * y).relu() * w[2] - y) ** 2  # noqa: E731
     ctape = record(fn, 1.0, 2.0, backend="c")
@@ -345,10 +332,7 @@ def test_a_library_built_for_this_processor_is_cached_for_this_processor_only(
     assert not other.cached and other.path != first.path
 
 
-def test_a_trainer_on_two_threads_trains_as_on_one(mlp_tapes: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+def test_a_trainer_on_two_threads_trains_as_on_one(mlp_tapes: Any, two_threads: None) -> None:
     ctape, _, params = mlp_tapes
     start = [p.data for p in params]
     samples = samples_of(random.Random(5), 40, 5, 3)
@@ -397,15 +381,12 @@ def test_a_tape_with_guards_keeps_the_one_sample_driver_that_checks_them() -> No
 
 @pytest.mark.parametrize("start", [0.0, -0.0])
 def test_gradients_starting_at_zero_or_minus_zero_end_as_in_the_scalar_driver(
-    start: float, mlp_tapes: Any, monkeypatch: Any
+    start: float, mlp_tapes: Any, two_threads: None
 ) -> None:
     # A sample whose relu unit is off gives that unit's row a zero gradient: the scalar code pushes
     # nothing; the deferred sums (vgl_reduce) add x * 0 for it when every sample is finite, which is
     # the same only while the gradient is not -0.0 (they check). Starting at -0.0, a weight that no
     # sample pushes into stays -0.0.
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
     ctape, tape, params = mlp_tapes
     samples = samples_of(random.Random(11), 13, 5, 3)
     samples[2] = ([-9.0] * 5, samples[2][1])  # relu units off in this sample
