@@ -24,6 +24,13 @@ VG_EXPORT int vg_sgd(double *p, const double *grad, double *vel, int64_t n, doub
     return 0;
 }
 
+/* SGD without momentum as a tape calls it at the end of a training step in one call (runtime.h:
+ * vg_step): its arguments, lr and wd, in `state`. */
+VG_EXPORT int vg_sgd_rule(void *state, double *p, double *grad, int64_t n) {
+    const double *a = state;
+    return vg_sgd(p, grad, 0, n, a[0], 0.0, a[1], 0, 1);
+}
+
 /* Adam (AdamW with decoupled): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², then
  * p ← p − step_size·m / (√v / sqrt_bias2 + eps), with step_size = lr / (1 − β₁ᵗ) and
  * sqrt_bias2 = √(1 − β₂ᵗ) computed by the caller as nn.optim computes them. */

@@ -28,19 +28,27 @@ from autograd.tape.cbackend import address_of, build_library, zeros
 __all__ = ["SGDRule", "AdamRule"]
 
 _LIBRARY: list[ctypes.CDLL] = []
+_RULE: list[int] = []  # the address of vg_sgd_rule, once the library is loaded
 
 
 def _library() -> ctypes.CDLL:
     """The compiled rules, built (or taken from the cache) on first use."""
     if not _LIBRARY:
         source = resources.files(__package__).joinpath("update_rules.c").read_text(encoding="utf-8")
-        lib = build_library(source, exports=("vg_sgd", "vg_adam")).lib
+        lib = build_library(source, exports=("vg_sgd", "vg_adam", "vg_sgd_rule")).lib
         P, i, i64, f = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64, ctypes.c_double
         lib.vg_sgd.argtypes = [P, P, P, i64, f, f, f, i, i]
         lib.vg_adam.argtypes = [P, P, P, P, i64, f, f, f, f, f, i, f, f]
         lib.vg_sgd.restype = lib.vg_adam.restype = ctypes.c_int
         _LIBRARY.append(lib)
     return _LIBRARY[0]
+
+
+def _rule_address() -> int:
+    """The address of ``vg_sgd_rule`` (SGDRule.c_rule)."""
+    if not _RULE:
+        _RULE.append(int(ctypes.cast(_library().vg_sgd_rule, ctypes.c_void_p).value or 0))
+    return _RULE[0]
 
 
 def _as_float(x: Any, name: str) -> float:
@@ -104,6 +112,8 @@ class SGDRule:
         self.nesterov = bool(nesterov)
         #: the momentum buffer, None before the first step
         self.velocity: array[float] | None = _state(velocity, "SGDRule: velocity")
+        self._c_args = zeros(2)  # c_rule's arguments: lr, weight_decay
+        self._c_rule: tuple[int, int] | None = None  # where vg_sgd_rule and those arguments are
 
     def check(self, n: int) -> None:
         """Raise TypeError or ValueError unless the state fits ``n`` parameters (before any C runs)."""
@@ -115,6 +125,23 @@ class SGDRule:
         is updated alone and no state is kept by position (a Trainer then leaves the parameters in
         the order of the tape that holds them, copying nothing between steps)."""
         return self.momentum == 0.0 and self.velocity is None
+
+    def c_rule(self, n: int) -> tuple[int, int] | None:
+        """The rule as a C function, for a Trainer's training step in one C call
+        (:meth:`CTape.train_step <autograd.tape.cbackend.CTape.train_step>`): the addresses of
+        ``vg_sgd_rule`` and of its arguments, as they are now (lr and weight decay); None with
+        momentum, whose state :meth:`apply` keeps. The numbers of :meth:`apply`."""
+        if self.momentum != 0.0:
+            return None
+        if self.velocity is not None:  # as apply: checked, then dropped (no momentum, no state)
+            self.check(n)
+            self.velocity = None
+        args = self._c_args
+        args[0] = self.lr
+        args[1] = self.weight_decay
+        if self._c_rule is None:
+            self._c_rule = (_rule_address(), address_of(args))
+        return self._c_rule
 
     def apply(self, data: int, grads: int, n: int) -> None:
         """One step on the ``n`` parameters whose numbers and gradients are at these addresses."""

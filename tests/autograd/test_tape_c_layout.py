@@ -173,3 +173,89 @@ def test_read_order_only_moves_an_ops_group_s_steps_and_settles_at_once(monkeypa
     read_order(levels)
     assert [[[s.out for s in g.steps] for g in level] for level in levels] == ordered
     assert [[[s.out for s in g.steps] for g in level] for level in groups(plan, lambda x: 0)] == ordered
+
+
+def test_a_trainer_step_with_plain_sgd_is_one_c_call_that_follows_the_rule_s_lr(monkeypatch: pytest.MonkeyPatch) -> None:
+    # zero_grad, the batch and SGD without momentum in one C call (CTape.train_step, never
+    # run_batch); the rule's lr and weight decay are read at each step, as nn.SGD reads them
+    model = MLP(2, [5, 1], seed=3)
+    params = model.parameters()
+    start = [p.data for p in params]
+    fn = demo_step(model, l2=True)
+    xs, ys = points(6, seed=8, special=True)
+    ctape = record(fn, xs, ys, backend="c")
+    assert isinstance(ctape, CTape)
+    flat = array("d", [x for p in xs for x in p] + ys)
+    rule = SGDRule(lr=LR, weight_decay=0.01)
+    trainer = Trainer(params, rule)
+
+    def no_batch(*args: Any) -> None:
+        raise AssertionError("run_batch called: the step was not one C call")
+
+    monkeypatch.setattr(CTape, "run_batch", no_batch)
+    losses = []
+    for lr in (LR, 0.2, 0.01):
+        rule.lr = lr
+        losses.append(trainer.step_flat(ctape, flat, 1)[0])
+    trainer.sync()
+    by_c = [x for p in params for x in (p.data, p.grad)]
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    optimizer = SGD(params, lr=LR, weight_decay=0.01)
+    expected = []
+    for lr in (LR, 0.2, 0.01):
+        optimizer.lr = lr
+        optimizer.zero_grad()
+        loss = fn(xs, ys)
+        loss.backward()
+        optimizer.step()
+        expected.append(loss.data)
+    assert all(map(same, losses, expected)), (losses, expected)
+    assert all(map(same, by_c, [x for p in params for x in (p.data, p.grad)]))
+
+
+class PythonSideRule:
+    """An update rule without c_rule: a Trainer calls its apply() after each batch."""
+
+    def __init__(self) -> None:
+        self.rule = SGDRule(lr=LR)
+        self.applied = 0
+
+    def check(self, n: int) -> None:
+        self.rule.check(n)
+
+    def apply(self, data: int, grads: int, n: int) -> None:
+        self.applied += 1
+        self.rule.apply(data, grads, n)
+
+
+def test_a_rule_without_c_or_with_momentum_steps_in_three_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = MLP(2, [4, 1], seed=5)
+    params = model.parameters()
+    start = [p.data for p in params]
+    fn = demo_step(model, l2=False)
+    xs, ys = points(5, seed=9)
+    ctape = record(fn, xs, ys, backend="c")
+    assert isinstance(ctape, CTape)
+    flat = array("d", [x for p in xs for x in p] + ys)
+
+    def no_step(*args: Any) -> None:
+        raise AssertionError("train_step called for a rule that has no C step")
+
+    results = []
+    for make in (lambda: SGDRule(lr=LR), PythonSideRule, lambda: SGDRule(lr=LR, momentum=0.9)):
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
+        rule = make()
+        trainer = Trainer(params, rule)
+        with monkeypatch.context() as patch:
+            if not isinstance(rule, SGDRule) or rule.momentum:
+                patch.setattr(CTape, "train_step", no_step)
+            trainer.step_flat(ctape, flat, 1)
+            trainer.step_flat(ctape, flat, 1)
+        trainer.sync()
+        results.append([x for p in params for x in (p.data, p.grad)])
+        if isinstance(rule, PythonSideRule):
+            assert rule.applied == 2
+    assert all(map(same, results[0], results[1]))  # the same numbers, by one C call and by three
+    assert not all(map(same, results[0], results[2]))  # momentum moved them further

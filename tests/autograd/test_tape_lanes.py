@@ -20,7 +20,7 @@ from test_tape import ARRANGEMENTS, SPECIAL, arranged, same
 from test_tape_c import compiler  # noqa: F401  (the fixture: needs the C compiler, fails under CI without it)
 
 import autograd.tape.cbackend.build as build_module
-import autograd.tape.cbackend.ctape as ctape_module
+import autograd.tape.cbackend.threads as threads_module
 from autograd import Tape, Value, dot, record, sum_values
 from autograd.ops import OPS
 from autograd.tape.cbackend import CTape, Trainer
@@ -128,9 +128,9 @@ def samples_of(rng: random.Random, n: int, nin: int, k: int) -> list[tuple[list[
 @pytest.fixture
 def two_threads(monkeypatch: Any) -> None:
     """Let two threads run any batch, whatever its size and the machine's load."""
-    monkeypatch.setattr(ctape_module, "WORK_PER_THREAD", 0)
-    monkeypatch.setattr(ctape_module, "WORK_PER_WORKER", 0)
-    monkeypatch.setattr(ctape_module, "FORCE_THREADS", True)
+    monkeypatch.setattr(threads_module, "WORK_PER_THREAD", 0)
+    monkeypatch.setattr(threads_module, "WORK_PER_WORKER", 0)
+    monkeypatch.setattr(threads_module, "FORCE_THREADS", True)
 
 
 @pytest.fixture(scope="module")

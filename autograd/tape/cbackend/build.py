@@ -269,7 +269,7 @@ def _write(path: Path, text: str) -> None:
 
 
 #: The functions every tape's library exports (:mod:`.ctape` and :mod:`.trainer` call them).
-EXPORTS = ("vg_run", "vg_batch", "vg_gather", "vg_scatter")
+EXPORTS = ("vg_run", "vg_batch", "vg_step", "vg_gather", "vg_scatter")
 
 
 def build(source: str, exports: tuple[str, ...] = EXPORTS) -> Library:

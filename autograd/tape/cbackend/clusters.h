@@ -30,6 +30,58 @@ static inline vg_vd vg_vload(const double *p) {
 
 static inline void vg_vstore(double *p, vg_vd x) { memcpy(p, &x, sizeof x); }
 
+/* x in every lane (a broadcast that keeps the sign of a zero, as 0.0 + x would not) */
+static inline vg_vd vg_vsplat(double x) {
+    vg_vd r;
+    for (int l = 0; l < VG_VEC; l++) r[l] = x;
+    return r;
+}
+
+/* vg_vm is the mask of a vg_vd: VG_VEC 64-bit integers, all ones where a comparison holds. */
+typedef int64_t vg_vm __attribute__((vector_size(8 * VG_VEC)));
+
+/* a[l] where mask[l] is true (all ones), else b[l] */
+static inline vg_vd vg_vselect(vg_vm mask, vg_vd a, vg_vd b) {
+    vg_vm ia, ib;
+    memcpy(&ia, &a, sizeof a);
+    memcpy(&ib, &b, sizeof b);
+    ia = (ia & mask) | (ib & ~mask);
+    memcpy(&a, &ia, sizeof a);
+    return a;
+}
+
+/* vg_sum_add, VG_VEC sums at once (hi, lo); Neumaier's branch is a select (the same operations) */
+static inline void vg_vsum_add(vg_vd *hi, vg_vd *lo, vg_vd x) {
+#if VG_COMPENSATED
+    const vg_vd t = *hi + x;
+    vg_vm ah, ax;
+    memcpy(&ah, hi, sizeof ah);
+    memcpy(&ax, &x, sizeof ax);
+    const vg_vm sign = (vg_vm){0} + INT64_MAX;
+    vg_vd fh, fx; /* |hi|, |x| */
+    ah &= sign;
+    ax &= sign;
+    memcpy(&fh, &ah, sizeof fh);
+    memcpy(&fx, &ax, sizeof fx);
+    *lo += vg_vselect(fh >= fx, (*hi - t) + x, (x - t) + *hi);
+    *hi = t;
+#else
+    (void)lo;
+    *hi += x;
+#endif
+}
+
+/* vg_sum_result of one lane of those sums */
+static inline double vg_vsum_result(double hi, double lo) {
+#if VG_COMPENSATED
+    if (lo != 0.0 && isfinite(lo)) return hi + lo;
+#else
+    (void)lo;
+#endif
+    return hi;
+}
+
+
 /* --- fused dot/affine nodes that share one side: a matrix times a vector ----------------------
  * A "cluster" is a set of rows out_j = bias_j + Σ_k w_jk·x_k that all read the same vector on one
  * side (the shared side, gathered once into scratch); each row has its own vector on the other.
@@ -43,6 +95,7 @@ static inline void vg_vstore(double *p, vg_vd x) { memcpy(p, &x, sizeof x); }
 #define VG_PUSH_X 8     /* the inputs are parents */
 #define VG_PUSH_B 16    /* the biases are parents */
 #define VG_SCRATCH 32   /* pushes to the shared side may be gathered in scratch and written once */
+#define VG_MODE2 128    /* some row pushes even when its gradient is 0 (mode 2) */
 
 #define VG_INLINE static inline __attribute__((always_inline))
 
@@ -103,6 +156,86 @@ VG_LOOP void vg_cluster(double *restrict v, double *restrict s, const int32_t *r
         vg_cluster_rows(v, s, desc, ia, 1);
     else
         vg_cluster_rows(v, s, desc, ia, 0);
+}
+
+/* --- clusters that read the same rows: a layer's forward pass in one loop ------------------------
+ * A layer of an MLP recorded on a whole batch is one cluster per neuron: the neuron's weights are the
+ * shared side, and the rows are the samples, whose own vectors (the layer's inputs) are the same in
+ * every cluster of the layer. vg_matrix computes the forward pass of m such clusters (at most
+ * VG_MATRIX) in one loop over the rows: a vector holds VG_VEC clusters' sums for one row, each lane
+ * starting from its cluster's bias and adding its row's terms one after the other in the order
+ * vg_cluster adds them, so every number is vg_cluster's. The weights are copied into scratch once,
+ * transposed: s[k * m4 + j] = weight k of cluster j (m4: m rounded up to a multiple of VG_VEC; the
+ * lanes past m add zeros and are not stored), then the clusters' biases. The emitter merges only
+ * clusters whose rows' vectors are the same consecutive positions, whose weights and bias are
+ * parameters or constants (so that all are ready when the first cluster's turn comes), and whose
+ * rows all have the same bias. desc = (m, then each cluster's desc offset in ia). */
+#define VG_MATRIX 64
+
+VG_INLINE void vg_matrix_block(double *restrict v, const double *restrict wt, const double *restrict bias,
+                               const int32_t *restrict out, const int32_t *restrict row, int32_t r, int32_t n,
+                               int32_t m, int32_t j0, const int R, const int NV, const int whole) {
+    const int32_t m4 = (m + VG_VEC - 1) / VG_VEC * VG_VEC;
+    vg_vd hi[2][4], lo[2][4];
+    const double *x[2];
+    for (int q = 0; q < R; q++) {
+        x[q] = v + row[3 * (r + q)];
+        for (int h = 0; h < NV; h++) {
+            hi[q][h] = vg_vload(bias + j0 + h * VG_VEC);
+            lo[q][h] = (vg_vd){0};
+        }
+    }
+    for (int32_t k = 0; k < n; k++) {
+        const double *w = wt + (int64_t)k * m4 + j0;
+        vg_vd wk[4];
+        for (int h = 0; h < NV; h++) wk[h] = vg_vload(w + h * VG_VEC);
+        for (int q = 0; q < R; q++) {
+            const vg_vd xk = vg_vsplat(x[q][k]);
+            for (int h = 0; h < NV; h++) vg_vsum_add(&hi[q][h], &lo[q][h], xk * wk[h]);
+        }
+    }
+    for (int q = 0; q < R; q++)
+        for (int h = 0; h < NV; h++)
+            for (int l = 0; l < VG_VEC; l++) {
+                const int32_t j = j0 + h * VG_VEC + l;
+                if (whole || j < m) v[out[j] + r + q] = vg_vsum_result(hi[q][h][l], lo[q][h][l]);
+            }
+}
+
+/* every row, for the clusters j0 .. j0 + NV * VG_VEC - 1 */
+VG_INLINE void vg_matrix_rows(double *restrict v, const double *restrict wt, const double *restrict bias,
+                              const int32_t *restrict out, const int32_t *restrict row, int32_t rows, int32_t n,
+                              int32_t m, int32_t j0, const int NV, const int whole) {
+    int32_t r = 0;
+    for (; r + 2 <= rows; r += 2) vg_matrix_block(v, wt, bias, out, row, r, n, m, j0, 2, NV, whole);
+    for (; r < rows; r++) vg_matrix_block(v, wt, bias, out, row, r, n, m, j0, 1, NV, whole);
+}
+
+VG_LOOP void vg_matrix(double *restrict v, double *restrict s, const int32_t *restrict desc,
+                      const int32_t *restrict ia) {
+    const int32_t m = desc[0];
+    const int32_t *first = ia + desc[1];
+    const int32_t rows = first[0], n = first[1];
+    const int32_t *row = first + 5;
+    const int32_t m4 = (m + VG_VEC - 1) / VG_VEC * VG_VEC;
+    double *restrict wt = s, *restrict bias = s + (int64_t)n * m4;
+    int32_t out[VG_MATRIX + VG_VEC];
+    for (int32_t j = 0; j < m4; j++) {
+        const int32_t *c = j < m ? ia + desc[1 + j] : NULL;
+        const int32_t *shared = c ? ia + c[4] : NULL;
+        for (int32_t k = 0; k < n; k++) wt[(int64_t)k * m4 + j] = c ? v[shared[k]] : 0.0;
+        bias[j] = c && c[6] >= 0 ? v[c[6]] : 0.0; /* row 0's bias: every row's */
+        out[j] = c ? c[2] : 0;
+    }
+    int32_t j0 = 0; /* VG_VEC * 4 clusters at a time (whole: every lane is a cluster's), then the rest */
+    for (; j0 + 4 * VG_VEC <= m; j0 += 4 * VG_VEC) vg_matrix_rows(v, wt, bias, out, row, rows, n, m, j0, 4, 1);
+    switch ((m4 - j0) / VG_VEC) {
+    case 4: vg_matrix_rows(v, wt, bias, out, row, rows, n, m, j0, 4, 0); break;
+    case 3: vg_matrix_rows(v, wt, bias, out, row, rows, n, m, j0, 3, 0); break;
+    case 2: vg_matrix_rows(v, wt, bias, out, row, rows, n, m, j0, 2, 0); break;
+    case 1: vg_matrix_rows(v, wt, bias, out, row, rows, n, m, j0, 1, 0); break;
+    default: break;
+    }
 }
 
 /* Backward's test for a row whose gradient is 0, when the bound did not settle it: its partials
@@ -174,7 +307,7 @@ VG_INLINE void vg_back_rows(const double *restrict v, double *restrict g, const 
 
 VG_INLINE void vg_back_small(const double *restrict v, double *restrict g, const double *restrict sv,
                              double *restrict sg, const int32_t *restrict desc, const int32_t *restrict ia,
-                             int finite) {
+                             int finite, const int plain) {
     const int32_t rows = desc[0], n = desc[1], out = desc[2], flags = desc[3];
     const int32_t *row = desc + 5;
     const int shared_w = flags & VG_SHARED_W;
@@ -194,9 +327,11 @@ VG_INLINE void vg_back_small(const double *restrict v, double *restrict g, const
         wt[k - t0] = sv[k];
     }
     for (int32_t j = rows - 1; j >= 0; j--) {
-        const int32_t ref = row[3 * j], b = row[3 * j + 1], mode = row[3 * j + 2];
+        const int32_t ref = row[3 * j], b = row[3 * j + 1];
         const double gn = g[out + j];
-        if (vg_row_quiet(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, gn, mode, finite, contig)) continue;
+        /* plain: every number bounded and no row of mode 2, so a row is quiet when its gradient is 0 */
+        if (plain ? gn == 0.0 : vg_row_quiet(v, sv, ia, ref, n, shared_w, push_bias && b >= 0, gn, row[3 * j + 2], finite, contig))
+            continue;
         const double *x = v + ref;
         for (int h = 0; h < VG_NV; h++)
             if (h < nv) acc[h] += vg_vload(x + h * VG_VEC) * gn;
@@ -223,8 +358,10 @@ VG_LOOP void vg_back_cluster(const double *restrict v, double *restrict g, doubl
     for (int32_t k = 0; k < n; k++) sv[k] = v[shared[k]];
     if (scratch)
         for (int32_t k = 0; k < n; k++) sg[k] = g[shared[k]];
-    if ((flags & VG_ROWS_CONTIG) && scratch && n <= VG_SMALL)
-        vg_back_small(v, g, sv, sg, desc, ia, finite);
+    if ((flags & VG_ROWS_CONTIG) && scratch && n <= VG_SMALL && finite && !(flags & VG_MODE2))
+        vg_back_small(v, g, sv, sg, desc, ia, finite, 1);
+    else if ((flags & VG_ROWS_CONTIG) && scratch && n <= VG_SMALL)
+        vg_back_small(v, g, sv, sg, desc, ia, finite, 0);
     else if (flags & VG_ROWS_CONTIG)
         vg_back_rows(v, g, sv, sg, desc, ia, finite, 1);
     else

@@ -9,7 +9,6 @@ in, calls the library once, and copies the loss and the grads out.
 from __future__ import annotations
 
 import ctypes
-import os
 import random
 from array import array
 from collections.abc import Sequence
@@ -22,39 +21,12 @@ from ..guards import guard_error
 from ..replay import Tape
 from .build import Library, build
 from .emit import Layout, emit
+from .threads import default_threads, threads_that_pay
 
 _P = ctypes.c_void_p
 
-#: A batch runs on two threads when it holds at least this many numbers (values and partials, all
-#: samples): below it, starting the second thread costs more than it saves (benchmarks/README.md).
-WORK_PER_THREAD = 200_000
-#: The same for a tape whose layers make every push into a parameter (``layout.all_deferred``): its
-#: two threads share the blocks, the second one started once and kept, so smaller batches pay. A
-#: digits epoch (MLP(64, [32, 10]), batches of 32: 83,000 numbers) took 2.6-4.0 ms on two threads
-#: against 3.5-5.0 ms on one (load 0.3-0.6).
-WORK_PER_WORKER = 20_000
 #: With two threads, how many blocks of samples the forward pass may run ahead (lanes_defer.h: VGL_MAX_SLOTS).
 _MAX_SLOTS = 64
-
-
-#: Use two threads whenever the batch is big enough, busy machine or not (for tests).
-FORCE_THREADS = False
-
-
-def _idle_processors() -> float:
-    """Processors left idle by the load of the last minute (0 when it cannot be known)."""
-    try:
-        return default_threads() - os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
-
-
-def default_threads() -> int:
-    """The processors this process may run on (what ``threads`` is by default)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 class ExactnessError(RuntimeError):
@@ -67,6 +39,15 @@ def zeros(n: int) -> array[float]:
 
 def address_of(a: array[Any]) -> int:
     return int(a.buffer_info()[0])
+
+
+class _StepArgs(ctypes.Structure):
+    """runtime.h's vg_step_args: what a training step in one call needs beside its samples."""
+
+    _fields_ = [
+        ("v", _P), ("d", _P), ("g", _P), ("s", _P), ("lanes", _P), ("slots", ctypes.c_int64),
+        ("scratch", ctypes.c_int64), ("rule", _P), ("state", _P),
+    ]  # fmt: skip
 
 
 class CTape(Tape):
@@ -116,6 +97,11 @@ class CTape(Tape):
             function.restype = ctypes.c_int
         self._c_run = lib.vg_run
         self._c_batch = lib.vg_batch
+        lib.vg_step.argtypes = [_P, _P, i64, f, _P, _P, i]
+        lib.vg_step.restype = ctypes.c_int
+        self._c_step = lib.vg_step
+        # the arguments of the last train_step: by (slots, rule), the lane buffers they point into
+        self._step_args: tuple[tuple[int, int, int], array[float], int, _StepArgs] | None = None
         #: How many samples a batch runs at once, one per SIMD lane (see :mod:`.lanes`): 4 or 8 when
         #: no parameter of the tape is pushed twice per sample, else 1 (the scalar driver). Setting
         #: it to 1 runs batches in the scalar driver; the numbers are the same to the bit.
@@ -151,17 +137,10 @@ class CTape(Tape):
         return address_of(self._slots_buffer)
 
     def _pays(self, count: int) -> int:
-        """The threads a batch of ``count`` samples uses. A second thread pays only when each
-        thread gets enough work (starting or waking one costs microseconds) and a processor is
-        idle: on a busy machine the two threads wait for each other's turn, and a batch ran 2-10x
-        slower than on one thread (benchmarks/README.md). The numbers are the same either way."""
+        """The threads a batch of ``count`` samples uses (:func:`.threads.threads_that_pay`)."""
         if self.threads < 2 or count < 2 * self.lanes:
             return 1
-        if count * (self.layout.n_values + self.layout.n_partials) < (
-            WORK_PER_WORKER if self.layout.all_deferred else WORK_PER_THREAD
-        ):
-            return 1
-        return 2 if FORCE_THREADS or _idle_processors() >= 1.0 else 1
+        return threads_that_pay(count * (self.layout.n_values + self.layout.n_partials), self.layout.all_deferred)
 
     def __repr__(self) -> str:
         return f"<CTape of {len(self)} ops, {len(self.parameters)} parameters, {self.layout.groups} loops in C>"
@@ -242,6 +221,32 @@ class CTape(Tape):
             )  # fmt: skip
         elif self._c_batch(*self._buffers, where, count, backward, seed, losses, extras):
             raise self._guard_failed()
+
+
+    def train_step(
+        self, where: int | None, count: int, seed: float, losses: int, extras: int, threads: int, rule: tuple[int, int]
+    ) -> None:
+        """One training step in one C call, as :meth:`run_batch` takes its arguments: the parameters'
+        gradients set to 0.0, the batch run (with backward), then ``rule`` applied to the parameters
+        in the tape's order. ``rule`` is ``(function, state)``: the addresses of a C function
+        ``int rule(void *state, double *data, double *grads, int64_t n)`` and of its arguments (an
+        update rule's ``c_rule()``, :mod:`nn.update_rules`). The numbers of zeroing, :meth:`run_batch`
+        and the rule one after the other. Raises GuardError when a sample fails a guard (then no
+        rule was applied, and the gradients are 0.0), RuntimeError when the rule fails."""
+        lanes = self.lanes > 1 and count > 1 and self.layout.lanes
+        slots = 0 if not lanes else 1 if threads == 1 else min(_MAX_SLOTS, -(-count // self.lanes))
+        key = (slots, rule[0], rule[1])
+        held = self._step_args
+        if held is None or held[0] != key or held[1] is not self._slots_buffer:
+            buffers = self._lane_slots(slots) if slots else None  # (grows the buffer when needed)
+            v, d, g, s = self._buffers
+            args = _StepArgs(v, d, g, s, buffers, slots, self.layout.scratch, *rule)
+            held = self._step_args = (key, self._slots_buffer, ctypes.addressof(args), args)
+        failed = self._c_step(held[2], where, count, seed, losses, extras, threads)
+        if failed == 1:
+            raise self._guard_failed()
+        if failed:
+            raise RuntimeError("CTape.train_step: the update rule failed")
 
 
 def compile_tape(tape: Tape) -> CTape:

@@ -20,10 +20,12 @@ from ...ops import Op
 from ..plan import Operand, Plan, lookup_rows
 from . import kernels, lanes
 from .guards import guard_source, scratch_needed
-from .schedule import Group, groups, sides
+from .schedule import Group, groups, matrices, sides
 
 #: Calls per generated function: the compiler's time grows faster than the size of a function.
 _CALLS_PER_FUNCTION = 200
+#: Clusters one vg_matrix call computes at most (clusters.h: VG_MATRIX).
+_MATRIX = 64
 
 
 @dataclass
@@ -89,6 +91,8 @@ class _Emitter:
         self.partials: dict[int, int] = {}
         self.longest = 1
         self.deferral = lanes.Deferral()
+        self.matrices: dict[int, list[Group]] = {}
+        self.matrix_at: dict[int, int] = {}  # where in I each merged cluster's desc offset goes
 
     # --- positions ------------------------------------------------------------------------
 
@@ -132,6 +136,8 @@ class _Emitter:
                 for step in group.steps:
                     self.position[step.out] = n_values
                     n_values += 1
+        first_node = n_values - sum(len(g.steps) for level in levels for g in level)
+        self.matrices = matrices(levels, self.at, first_node, _MATRIX)
         count = 0
         for level in levels:
             back: list[str] = []
@@ -139,14 +145,14 @@ class _Emitter:
             for group in level:
                 count += 1
                 forward, backward, lane_forward, lane_backward = getattr(self, "group_" + group.kind)(group)
-                self.forward.append(forward)
+                if forward:  # (a cluster whose forward pass another's vg_matrix call computes has none)
+                    self.forward.append(forward)
                 self.lane_forward.append(lane_forward)
                 if group.needs_grad and backward:
                     back.append(backward)
                     lane_back.append(lane_backward)
             self.backward.append(back)
             self.lane_backward.append(lane_back)
-        first_node = n_values - sum(len(g.steps) for level in levels for g in level)
         self.guard_at = self.scratch
         self.scratch += scratch_needed(len(plan.guards), len(plan.params))
         all_deferred = self.lanes and lanes.pushed_params(plan, levels) <= self.deferral.params
@@ -176,6 +182,7 @@ class _Emitter:
             f"#define VG_EXTRAS {{{', '.join(map(str, [*extras, 0]))}}}",
             f"#define VG_N_GUARDS {len(plan.guards)}",
             f"#define VG_GUARD_AT {self.guard_at}",
+            f"#define VG_HAS_LANES {int(self.lanes)}",
             "",
         ]
         body = [_runtime(), "", *self.kernel_code, f"static const int32_t I[] = {{\n{_ints(self.I)}\n}};", ""]
@@ -318,9 +325,20 @@ class _Emitter:
                 total = sum([*constants, *([1.0] if bias_parent else [])])
                 mode = 1 if total - total == 0.0 else 2
             desc += [ref if n else 0, b, mode]
+            desc[3] |= 128 if mode == 2 else 0  # VG_MODE2
         self.longest = max(self.longest, k)
         self.scratch = max(self.scratch, 2 * n)
         d_off = self.table(desc)
+        forward = f"vg_cluster(v, s, I + {d_off}, I);"
+        matrix = self.matrices.get(id(group))
+        if matrix is not None:  # computed with the other clusters of its layer (schedule.matrices)
+            forward = ""
+            if matrix:  # the first of them: the call, and its desc (m, then their descs, filled in as they come)
+                at = self.table([len(matrix)] + [0] * len(matrix))
+                self.matrix_at.update((id(g), at + 1 + i) for i, g in enumerate(matrix))
+                forward = f"vg_matrix(v, s, I + {at}, I);"
+                self.scratch = max(self.scratch, (n + 1) * (len(matrix) + 7))  # m rounded up to lanes, up to 8
+            self.I[self.matrix_at[id(group)]] = d_off
         deferred = -1
         push_rows = push_x if shared_w else push_w
         first_param, end_param = self.plan.first_param, self.plan.first_param + len(self.plan.params)
@@ -331,7 +349,7 @@ class _Emitter:
             params = row_positions | ({b for b in biases if first_param <= b < end_param} if bias_parent else set())
             deferred = self.deferral.add(d_off, len(rows), shared, self.plan.n_inputs, params)
         return (
-            f"vg_cluster(v, s, I + {d_off}, I);",
+            forward,
             f"vg_back_cluster(v, g, s, I + {d_off}, I, finite);",
             f"vgl_cluster(c, I + {d_off}, I);",
             f"vgl_back_cluster(c, I + {d_off}, I, {deferred});",

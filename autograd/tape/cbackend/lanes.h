@@ -84,50 +84,6 @@ static inline void vgl_sum_add(vg_sum *s, double x) {
 #endif
 }
 
-/* A vector of VG_VEC doubles is clusters.h's vg_vd (loaded and stored with vg_vload, vg_vstore);
- * vgl_m is its mask, VG_VEC 64-bit integers. */
-typedef int64_t vgl_m __attribute__((vector_size(8 * VG_VEC)));
-
-/* a[l] where mask[l] is true (all ones), else b[l] */
-static inline vg_vd vgl_select(vgl_m mask, vg_vd a, vg_vd b) {
-    vgl_m ia, ib;
-    memcpy(&ia, &a, sizeof a);
-    memcpy(&ib, &b, sizeof b);
-    ia = (ia & mask) | (ib & ~mask);
-    memcpy(&a, &ia, sizeof a);
-    return a;
-}
-
-/* vg_sum_add, VG_LANES sums at once; Neumaier's branch is a select (the same operations) */
-static inline void vgl_add(vg_vd *hi, vg_vd *lo, vg_vd x) {
-#if VG_COMPENSATED
-    const vg_vd t = *hi + x;
-    vgl_m ah, ax;
-    memcpy(&ah, hi, sizeof ah);
-    memcpy(&ax, &x, sizeof ax);
-    const vgl_m sign = (vgl_m){0} + INT64_MAX;
-    vg_vd fh, fx; /* |hi|, |x| */
-    ah &= sign;
-    ax &= sign;
-    memcpy(&fh, &ah, sizeof fh);
-    memcpy(&fx, &ax, sizeof fx);
-    *lo += vgl_select(fh >= fx, (*hi - t) + x, (x - t) + *hi);
-    *hi = t;
-#else
-    (void)lo;
-    *hi += x;
-#endif
-}
-
-static inline double vgl_result(double hi, double lo) {
-#if VG_COMPENSATED
-    if (lo != 0.0 && isfinite(lo)) return hi + lo;
-#else
-    (void)lo;
-#endif
-    return hi;
-}
-
 #ifndef VGL_ROWS
 #define VGL_ROWS (VGL_VECS >= 8 ? 1 : 8 / VGL_VECS)
 #endif

@@ -55,13 +55,13 @@ VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict
                                int32_t rows, int32_t j, const double *const *restrict xs, int64_t m, int32_t k,
                                int all, int finite, const int R, const int H) {
     vg_vd a[4][2];
-    vgl_m negative_zero = (vgl_m){0};
+    vg_vm negative_zero = (vg_vm){0};
     for (int q = 0; q < R; q++)
         for (int h = 0; h < H; h++) {
             a[q][h] = vg_vload(g[q] + k + h * VG_VEC);
-            vgl_m bits;
+            vg_vm bits;
             memcpy(&bits, &a[q][h], sizeof bits);
-            negative_zero |= bits == (vgl_m){0} + INT64_MIN;
+            negative_zero |= bits == (vg_vm){0} + INT64_MIN;
         }
     if (finite && !all) { /* see vgl_reduce_rows */
         int64_t any = 0;
@@ -83,8 +83,8 @@ VG_INLINE void vgl_reduce_vecs(double *const *restrict g, const double *restrict
             for (int h = 0; h < H; h++) x[h] = vg_vload(xs[s] + k + h * VG_VEC);
             for (int q = 0; q < R; q++) {
                 const double cq = C[s * rows + j + q];
-                const vgl_m mask = (vgl_m){0} - (int64_t)F[s * rows + j + q];
-                for (int h = 0; h < H; h++) a[q][h] = vgl_select(mask, a[q][h] + x[h] * cq, a[q][h]);
+                const vg_vm mask = (vg_vm){0} - (int64_t)F[s * rows + j + q];
+                for (int h = 0; h < H; h++) a[q][h] = vg_vselect(mask, a[q][h] + x[h] * cq, a[q][h]);
             }
         }
     }

@@ -23,15 +23,15 @@ static void vgl_forward_block(vgl_batch *bt, vg_lanes *c, int64_t b0) {
     if (!bt->backward || !VG_BACKWARD) return;
     /* a lane is bounded when every |x| < limit: vector compares, a nan fails them (not <) */
     const vg_vd limit = (vg_vd){0} + 1e300 / VG_LONGEST;
-    const vgl_m magnitude = (vgl_m){0} + INT64_MAX;
-    vgl_m bad[VGL_VECS];
-    for (int h = 0; h < VGL_VECS; h++) bad[h] = (vgl_m){0};
+    const vg_vm magnitude = (vg_vm){0} + INT64_MAX;
+    vg_vm bad[VGL_VECS];
+    for (int h = 0; h < VGL_VECS; h++) bad[h] = (vg_vm){0};
     for (int part = 0; part < 2; part++) {
         const double *x = part ? c->D : V;
         const int64_t count = part ? VG_N_PARTIALS : VG_N_LANED;
         for (int64_t p = 0; p < count; p++)
             for (int h = 0; h < VGL_VECS; h++) {
-                vgl_m bits;
+                vg_vm bits;
                 vg_vd a = vg_vload(x + p * VG_LANES + h * VG_VEC);
                 memcpy(&bits, &a, sizeof bits);
                 bits &= magnitude;

@@ -38,13 +38,13 @@ VG_INLINE void vgl_rows(vg_lanes *restrict c, const double *restrict sv, const i
         for (int h = 0; h < VGL_VECS; h++) x[h] = vg_vload(sv + (int64_t)k * VG_LANES + h * VG_VEC);
         for (int q = 0; q < R; q++) {
             const double wk = w[q][k];
-            for (int h = 0; h < VGL_VECS; h++) vgl_add(&hi[q][h], &lo[q][h], wk * x[h]);
+            for (int h = 0; h < VGL_VECS; h++) vg_vsum_add(&hi[q][h], &lo[q][h], wk * x[h]);
         }
     }
     double *restrict V = c->V;
     for (int q = 0; q < R; q++)
         for (int l = 0; l < VG_LANES; l++)
-            V[VG_LANED(out + q) + l] = vgl_result(hi[q][l / VG_VEC][l % VG_VEC], lo[q][l / VG_VEC][l % VG_VEC]);
+            V[VG_LANED(out + q) + l] = vg_vsum_result(hi[q][l / VG_VEC][l % VG_VEC], lo[q][l / VG_VEC][l % VG_VEC]);
 }
 
 VG_LOOP void vgl_cluster(vg_lanes *restrict c, const int32_t *restrict desc, const int32_t *restrict ia) {
@@ -150,17 +150,17 @@ VG_LOOP void vgl_back_cluster(vg_lanes *restrict c, const int32_t *restrict desc
             if (is_shared ? !push_shared : !push_rows || rows_done) continue;
             if (is_shared && scratch && fast_rows) {
                 const double *restrict w = c->v + ref;
-                vgl_m mask[VGL_VECS];
+                vg_vm mask[VGL_VECS];
                 vg_vd gv[VGL_VECS];
                 for (int h = 0; h < VGL_VECS; h++) {
                     for (int l = 0; l < VG_VEC; l++) mask[h][l] = push[h * VG_VEC + l] ? -1 : 0;
                     gv[h] = vg_vload(gn + h * VG_VEC);
                 }
-                const vg_vd none = (vg_vd){0} - 0.0;
+                const vg_vd none = vg_vsplat(-0.0);
                 for (int32_t k = 0; k < n; k++)
                     for (int h = 0; h < VGL_VECS; h++) {
                         double *at = sg + (int64_t)k * VG_LANES + h * VG_VEC;
-                        vg_vstore(at, vg_vload(at) + vgl_select(mask[h], w[k] * gv[h], none));
+                        vg_vstore(at, vg_vload(at) + vg_vselect(mask[h], w[k] * gv[h], none));
                     }
             } else {
                 for (int32_t k = 0; k < n; k++) {

@@ -86,8 +86,27 @@ static int vg_bounded(const double *x, int64_t n, double limit) {
  * parents, its value at v[o + i] and its partials at d[dd + i*k ...]. With select (an op whose
  * entry says its zero partials select, as relu's), a zero partial pushes 0 whatever the node's
  * gradient, even inf or nan: what the Python formula's SELECT_ZERO gives. */
+static inline __attribute__((always_inline)) void vg_back_ops_one(const double *restrict d, double *restrict g,
+                                                                  const int32_t *restrict ia, int32_t m, int32_t r,
+                                                                  int32_t o, int32_t dd, const int select) {
+    /* one partial per node, every partial bounded (finite): a node is skipped when its gradient is 0 */
+    for (int32_t i = m - 1; i >= 0; i--) {
+        const double gn = g[o + i];
+        if (gn == 0.0) continue;
+        const double p = d[dd + i];
+        g[ia[(int64_t)i * r]] += select && p == 0.0 ? 0.0 : p * gn;
+    }
+}
+
 VG_LOOP void vg_back_ops(const double *restrict d, double *restrict g, const int32_t *restrict ia, int32_t m,
                         int32_t r, int32_t k, int32_t o, int32_t dd, int finite, int select) {
+    if (finite && k == 1) { /* the same pushes, in a loop made for one partial (relu, tanh, exp...) */
+        if (select)
+            vg_back_ops_one(d, g, ia, m, r, o, dd, 1);
+        else
+            vg_back_ops_one(d, g, ia, m, r, o, dd, 0);
+        return;
+    }
     for (int32_t i = m - 1; i >= 0; i--) {
         const double gn = g[o + i];
         const double *p = d + dd + (int64_t)i * k;
@@ -266,6 +285,42 @@ VG_EXPORT int vg_batch(double *v, double *d, double *g, double *s, const double 
         for (int32_t e = 0; e < VG_N_EXTRAS; e++) extras[b * VG_N_EXTRAS + e] = v[vg_extras[e]];
     }
     return 0;
+}
+
+/* One training step in one call (Trainer.step_flat): the parameters' gradients set to 0.0, the batch
+ * run (by the lane driver when `lanes` holds its buffers, else by vg_batch), then an update rule
+ * applied to the parameters: `rule`, a function of another library (nn/update_rules.c) given with
+ * its arguments `state`. The same operations as those three calls made one after the other, so the
+ * same numbers; the caller saves the two crossings between Python and C it would cost. Returns 0,
+ * 1 when a sample failed a guard (as vg_batch: no rule applied), or 2 when the rule failed. */
+typedef int (*vg_rule)(void *state, double *data, double *grads, int64_t n);
+typedef struct {
+    double *v, *d, *g, *s;
+    double *lanes; /* the lane driver's buffers (vg_batch_lanes), or NULL */
+    int64_t slots, scratch;
+    vg_rule rule;
+    void *state;
+} vg_step_args;
+
+#if VG_HAS_LANES
+VG_EXPORT int vg_batch_lanes(const double *v, double *g, double *buffers, int64_t slots, int64_t scratch,
+                             const double *X, int64_t count, int backward, double seed, double *losses,
+                             double *extras, int threads); /* lanes_driver.h */
+#endif
+
+VG_EXPORT int vg_step(const vg_step_args *a, const double *X, int64_t count, double seed, double *losses,
+                      double *extras, int threads) {
+    memset(a->g + VG_FIRST_PARAM, 0, sizeof(double) * VG_N_PARAMS);
+    int failed;
+#if VG_HAS_LANES
+    if (a->lanes)
+        failed = vg_batch_lanes(a->v, a->g, a->lanes, a->slots, a->scratch, X, count, 1, seed, losses, extras, threads);
+    else
+#endif
+        failed = vg_batch(a->v, a->d, a->g, a->s, X, count, 1, seed, losses, extras);
+    (void)threads;
+    if (failed) return 1;
+    return a->rule(a->state, a->v + VG_FIRST_PARAM, a->g + VG_FIRST_PARAM, VG_N_PARAMS) ? 2 : 0;
 }
 
 /* Copies between a trainer's parameters and a tape's: dst[i] = src[index[i]], and back. */

@@ -27,6 +27,11 @@ different levels). :func:`read_order` uses that freedom to lay the nodes out in 
 of the clusters read them, so that each row reads a contiguous run of numbers (one loop over
 ``v[ref + k]``) instead of gathering them through a list of positions. Nothing computed changes,
 only where it is kept.
+
+A layer of an MLP recorded on a whole batch is one cluster per neuron, each at a level of its own
+(they all push into the points' gradients). Their forward passes depend on nothing the levels
+between them compute, so :func:`matrices` names the clusters whose forward passes one loop
+computes at the first one's level, a vector of clusters at a time (backward stays level by level).
 """
 
 from __future__ import annotations
@@ -195,3 +200,50 @@ def read_order(levels: list[list[Group]]) -> None:
             placed = first.get(id(group))
             if placed:
                 group.steps[:] = placed + [s for s in group.steps if s.out not in seen]
+
+
+def matrices(levels: list[list[Group]], at: Callable[[Operand], int], first_node: int, most: int) -> dict[int, list[Group]]:
+    """The clusters whose forward passes one call computes (clusters.h: vg_matrix), by group id: the
+    first of each set maps to the set (at most ``most`` clusters), the others to an empty list.
+
+    They are the clusters of one layer of an MLP recorded on a whole batch: dot clusters that share
+    their weights, whose rows are the same vectors at consecutive positions (``at``: an operand's
+    position), whose weights and bias are ready before any node is computed (inputs, parameters,
+    constants: positions below ``first_node``), each with one bias for all its rows. Computing a
+    cluster's forward pass at the level of the first of its set is then safe: it reads nothing a
+    later level computes, and nothing reads its numbers before its own level."""
+    sets: dict[tuple[object, ...], list[Group]] = {}
+    for level in levels:
+        for group in level:
+            key = _matrix_key(group, at, first_node)
+            if key is not None:
+                sets.setdefault(key, []).append(group)
+    merged: dict[int, list[Group]] = {}
+    for found in sets.values():
+        for i in range(0, len(found), most):
+            part = found[i : i + most]
+            if len(part) > 1:
+                merged[id(part[0])] = part
+                merged.update((id(g), []) for g in part[1:])
+    return merged
+
+
+def _matrix_key(group: Group, at: Callable[[Operand], int], first_node: int) -> tuple[object, ...] | None:
+    """What clusters must share to be computed by one vg_matrix call, or None if this one cannot."""
+    first = group.steps[0]
+    if group.kind != "cluster" or group.shared_side != "w" or first.op is None or first.op.name != "dot":
+        return None
+    refs, biases = [], set()
+    n = len(sides(first)[0])
+    for step in group.steps:
+        ws, xs, bias = sides(step)
+        own = [at(x) for x in xs]
+        if not own or own != list(range(own[0], own[0] + n)):
+            return None
+        if any(at(w) >= first_node for w in ws) or (bias is not None and at(bias) >= first_node):
+            return None
+        refs.append(own[0])
+        biases.add(None if bias is None else at(bias))
+    if len(biases) != 1:
+        return None
+    return (tuple(refs), n, first.k)
