@@ -11,7 +11,9 @@ of instructions a step executes moves by well under 1%. To compare two versions 
 
 The difference between the two totals, divided by 5, is the instructions of one step (the import
 and set-up are counted in both and cancel). ``replay`` instead of ``normal`` counts the replayed
-tape's step (the recording is in both totals, and cancels too).
+tape's step (the recording is in both totals, and cancels too). ``c`` counts the step of the tape
+compiled to C, run by a Trainer with SGD in C (count 1 and 101 steps, and divide by 100: its step is
+small; run it once before, so that both counts load the compiled library from the cache).
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from fixtures import moons
 from autograd import dot, record
 from nn import MLP, SGD, hinge_loss
 
-USAGE = "usage: python benchmarks/step_instructions.py normal|replay STEPS"
+USAGE = "usage: python benchmarks/step_instructions.py normal|replay|c STEPS"
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("normal", "replay") or not argv[1].isdigit():
+    if len(argv) != 2 or argv[0] not in ("normal", "replay", "c") or not argv[1].isdigit():
         print(USAGE, file=sys.stderr)
         return 2
     mode, steps = argv[0], int(argv[1])
@@ -48,12 +50,24 @@ def main(argv: list[str]) -> int:
             optimizer.zero_grad()
             loss.backward()  # type: ignore[attr-defined]
             optimizer.step()
-    else:
+    elif mode == "replay":
         tape = record(loss_fn, xs, ys)
         for _ in range(steps):
             optimizer.zero_grad()
             tape(xs, ys)
             optimizer.step()
+    else:
+        from array import array
+
+        from autograd.tape.cbackend import CTape, Trainer
+        from nn.update_rules import SGDRule
+
+        ctape = record(loss_fn, xs, ys, backend="c")
+        assert isinstance(ctape, CTape), "no C compiler: the tape fell back to Python"
+        trainer = Trainer(params, SGDRule(lr=0.05))
+        flat = array("d", [x for point in xs for x in point] + list(ys))
+        for _ in range(steps):
+            trainer.step_flat(ctape, flat, 1)
     return 0
 
 
