@@ -3,8 +3,8 @@
 Each op's code comes from its C formula in the op table (``op.c``): one loop per kind of group,
 ``for each node: OUT, D(j) = formula(A, B)``. The fused linear nodes and the chains of ``+`` are
 loops of the runtime (``runtime.h``, ``clusters.h``) over lists of positions; the generated functions
-``vg_forward`` and ``vg_backward`` call one loop per group. Where the numbers sit (the
-positions), and every list of positions, is one table of ints, ``I``.
+``vg_forward`` and ``vg_backward`` call one loop per group; ``step.h`` (a training step in one call)
+comes last. Where the numbers sit (the positions), and every list of positions, is one table of ints, ``I``.
 
 Positions: the inputs first and the parameters next (as in the plan's slots), then the
 constants of the tape (each distinct number once), then the nodes, group after group.
@@ -54,10 +54,6 @@ class Layout:
     all_deferred: bool = False
 
 
-def _const_bits(x: float) -> bytes:
-    return struct.pack("<d", x)
-
-
 def _runtime() -> str:
     """The C every tape starts with: the runtime, then the loops of the fused linear nodes."""
     files = resources.files(__package__)
@@ -97,7 +93,7 @@ class _Emitter:
     # --- positions ------------------------------------------------------------------------
 
     def const(self, x: float) -> int:
-        bits = _const_bits(x)
+        bits = struct.pack("<d", x)  # a constant by its bits: -0.0 is not 0.0
         at = self.const_position.get(bits)
         if at is None:
             at = self.const_position[bits] = self.first_const + len(self.constants)
@@ -201,6 +197,7 @@ class _Emitter:
             body[1:1] = ["", self.deferral.table(all_deferred), lanes.runtime()]
             body += _functions("vgl_forward", "vg_lanes *restrict c", "c", self.lane_forward)
             body += _functions("vgl_backward", "vg_lanes *restrict c", "c", [x for y in reversed(self.lane_backward) for x in y])
+        body.append(resources.files(__package__).joinpath("step.h").read_text(encoding="utf-8"))
         return "\n".join(header + body) + "\n"
 
     # --- each kind of group: its forward call and its backward call ---------------------------
