@@ -486,14 +486,20 @@ def test_a_trainer_epoch_in_one_call_is_the_loop_of_steps_and_nn_sgd(momentum: f
             p.data, p.grad = x, 0.0
 
 
-def test_a_trainer_reloaded_from_the_values_trains_as_a_new_trainer(mlp_tapes: Any) -> None:
-    # reload() is sync() the other way: the Values' numbers, changed outside, are read again
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_a_trainer_reloaded_from_the_values_trains_as_a_new_trainer(mlp_tapes: Any, momentum: float) -> None:
+    # reload() is sync() the other way: the Values' numbers, changed outside, are read again, into
+    # the tape that holds the parameters (plain SGD: in the tape's order), or into the trainer's own
+    # arrays (momentum: the update brings them back into the trainer's order). The rule keeps its
+    # state, so the new trainer to compare with starts from the same velocity.
     ctape, _, params = mlp_tapes
     start = [p.data for p in params]
     samples = samples_of(random.Random(12), 9, 5, 3)
     try:
-        trainer = Trainer(params, SGDRule(lr=0.1))
+        rule = SGDRule(lr=0.1, momentum=momentum)
+        trainer = Trainer(params, rule)
         trainer.step(ctape, samples, scale=1.0 / 9)  # moves the parameters held in C
+        velocity = None if rule.velocity is None else list(rule.velocity)
         for p, x in zip(params, start):
             p.data, p.grad = x, 0.0
         trainer.reload()
@@ -502,7 +508,7 @@ def test_a_trainer_reloaded_from_the_values_trains_as_a_new_trainer(mlp_tapes: A
         reloaded = [x for p in params for x in (p.data, p.grad)]
         for p, x in zip(params, start):
             p.data, p.grad = x, 0.0
-        fresh = Trainer(params, SGDRule(lr=0.1))
+        fresh = Trainer(params, SGDRule(lr=0.1, momentum=momentum, velocity=velocity))
         fresh.step(ctape, samples, scale=1.0 / 9)
         fresh.sync()
         assert all(map(same, reloaded, [x for p in params for x in (p.data, p.grad)]))

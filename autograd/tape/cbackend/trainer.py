@@ -353,10 +353,18 @@ class Trainer:
     def reload(self) -> None:
         """Read the parameters' numbers and gradients from the Values again (the other way from
         :meth:`sync`), after they were changed outside the trainer: to start again from saved
-        weights, say. The rule keeps its state, as an optimizer does across ``load_state_dict``."""
-        self._home = None
-        self._data = array("d", [p.data for p in self.params])
-        self._grads = array("d", [p.grad for p in self.params])
+        weights, say. The rule keeps its state, as an optimizer does across ``load_state_dict``.
+        The numbers go where the parameters are kept now (a tape's arrays), so that the next step
+        copies nothing."""
+        data = array("d", [p.data for p in self.params])
+        grads = array("d", [p.grad for p in self.params]) if self.params else zeros(0)
+        home = self._home
+        if home is None:
+            self._data, self._grads = data, grads
+            return
+        index, (at_data, at_grads) = self._indices(home), self._at()
+        home.library.lib.vg_gather(at_data, address_of(data), address_of(index), len(self.params))
+        home.library.lib.vg_gather(at_grads, address_of(grads), address_of(index), len(self.params))
 
     def sync(self) -> None:
         """Write the parameters' numbers and gradients held here into the Values."""
