@@ -32,6 +32,7 @@ import json
 import logging
 import secrets
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -368,7 +369,16 @@ def serve(
     token: str | None = None,
     ready: Callable[[ExplorerServer], None] | None = None,
 ) -> None:
-    """Run the explorer's server until Ctrl-C or SIGTERM; ``ready(server)`` runs once it listens."""
+    """Run the explorer's server until Ctrl-C or SIGTERM; ``ready(server)`` runs once it listens.
+
+    Ctrl-C stops it even when the process was started with SIGINT ignored or blocked (a child
+    inherits both from its parent, as from a test runner or a script): asyncio.run only turns SIGINT
+    into a clean stop while Python's own handler is set, so it is set here, and both signals are
+    unblocked."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
     async def main() -> None:
         server = ExplorerServer(port, token, config)

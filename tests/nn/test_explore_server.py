@@ -283,6 +283,31 @@ def test_training_never_blocks_the_server(server: Any) -> None:
     asyncio.run(talk())
 
 
+def _deaf_to_ctrl_c() -> None:
+    """In the child, before it runs Python: SIGINT ignored and blocked, as a parent may leave it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_ctrl_c_stops_a_server_started_with_sigint_ignored_and_blocked() -> None:
+    # a child inherits an ignored SIGINT and a blocked one from its parent; the server must still
+    # stop on Ctrl-C (asyncio.run only handles SIGINT while Python's own handler is set)
+    require("tornado")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nn", "explore", "--no-browser"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_deaf_to_ctrl_c,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None and "http://127.0.0.1:" in proc.stdout.readline()
+        out, _, _ = stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and out.rstrip().endswith("stopped")
+
+
 def test_ctrl_c_and_sigterm_stop_the_server_while_it_trains() -> None:
     require("tornado")
     for signum in (signal.SIGINT, signal.SIGTERM):
