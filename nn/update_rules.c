@@ -24,8 +24,8 @@ VG_EXPORT int vg_sgd(double *p, const double *grad, double *vel, int64_t n, doub
     return 0;
 }
 
-/* SGD without momentum as a tape calls it at the end of a training step in one call (runtime.h:
- * vg_step): its arguments, lr and wd, in `state`. */
+/* SGD without momentum as a tape calls it at the end of a training step in one call (the tape's
+ * step.h: vg_step): its arguments, lr and wd, in `state`. */
 VG_EXPORT int vg_sgd_rule(void *state, double *p, double *grad, int64_t n) {
     const double *a = state;
     return vg_sgd(p, grad, 0, n, a[0], 0.0, a[1], 0, 1);

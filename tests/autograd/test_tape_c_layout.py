@@ -104,18 +104,27 @@ def test_a_trainer_step_on_the_demo_tape_is_nn_sgd_to_the_bit(n: int) -> None:
     losses = [trainer.step_flat(ctape, flat, 1)[0] for _ in range(2)]
     trainer.sync()
     by_c = [p.data for p in params]
+    expected = engine_sgd(fn, params, start, xs, ys, [LR, LR])
+    assert all(map(same, losses, expected)), (losses, expected)
+    assert all(map(same, by_c, [p.data for p in params]))
+
+
+def engine_sgd(fn: Any, params: list[Value], start: list[float], xs: Any, ys: Any, lrs: list[float],
+               weight_decay: float = 0.0) -> list[float]:
+    """From the weights ``start``, one step of the engine and nn.SGD per learning rate in ``lrs``
+    (the loop a Trainer must match to the bit); the losses. The parameters are left trained."""
     for p, x in zip(params, start):
         p.data, p.grad = x, 0.0
-    optimizer = SGD(params, lr=LR)
-    expected = []
-    for _ in range(2):
+    optimizer = SGD(params, lr=lrs[0], weight_decay=weight_decay)
+    losses = []
+    for lr in lrs:
+        optimizer.lr = lr
         optimizer.zero_grad()
         loss = fn(xs, ys)
         loss.backward()
         optimizer.step()
-        expected.append(loss.data)
-    assert all(map(same, losses, expected)), (losses, expected)
-    assert all(map(same, by_c, [p.data for p in params]))
+        losses.append(loss.data)
+    return losses
 
 
 def positions(levels: Any) -> tuple[dict[int, int], dict[int, int]]:
@@ -199,17 +208,7 @@ def test_a_trainer_step_with_plain_sgd_is_one_c_call_that_follows_the_rule_s_lr(
         losses.append(trainer.step_flat(ctape, flat, 1)[0])
     trainer.sync()
     by_c = [x for p in params for x in (p.data, p.grad)]
-    for p, x in zip(params, start):
-        p.data, p.grad = x, 0.0
-    optimizer = SGD(params, lr=LR, weight_decay=0.01)
-    expected = []
-    for lr in (LR, 0.2, 0.01):
-        optimizer.lr = lr
-        optimizer.zero_grad()
-        loss = fn(xs, ys)
-        loss.backward()
-        optimizer.step()
-        expected.append(loss.data)
+    expected = engine_sgd(fn, params, start, xs, ys, [LR, 0.2, 0.01], weight_decay=0.01)
     assert all(map(same, losses, expected)), (losses, expected)
     assert all(map(same, by_c, [x for p in params for x in (p.data, p.grad)]))
 

@@ -358,11 +358,12 @@ VG_LOOP void vg_back_cluster(const double *restrict v, double *restrict g, doubl
     for (int32_t k = 0; k < n; k++) sv[k] = v[shared[k]];
     if (scratch)
         for (int32_t k = 0; k < n; k++) sg[k] = g[shared[k]];
-    if ((flags & VG_ROWS_CONTIG) && scratch && n <= VG_SMALL && finite && !(flags & VG_MODE2))
-        vg_back_small(v, g, sv, sg, desc, ia, finite, 1);
-    else if ((flags & VG_ROWS_CONTIG) && scratch && n <= VG_SMALL)
-        vg_back_small(v, g, sv, sg, desc, ia, finite, 0);
-    else if (flags & VG_ROWS_CONTIG)
+    if ((flags & VG_ROWS_CONTIG) && scratch && n <= VG_SMALL) {
+        if (finite && !(flags & VG_MODE2)) /* plain: a row is quiet exactly when its gradient is 0 */
+            vg_back_small(v, g, sv, sg, desc, ia, finite, 1);
+        else
+            vg_back_small(v, g, sv, sg, desc, ia, finite, 0);
+    } else if (flags & VG_ROWS_CONTIG)
         vg_back_rows(v, g, sv, sg, desc, ia, finite, 1);
     else
         vg_back_rows(v, g, sv, sg, desc, ia, finite, 0);

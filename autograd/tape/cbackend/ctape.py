@@ -222,7 +222,6 @@ class CTape(Tape):
         elif self._c_batch(*self._buffers, where, count, backward, seed, losses, extras):
             raise self._guard_failed()
 
-
     def train_step(
         self, where: int | None, count: int, seed: float, losses: int, extras: int, threads: int, rule: tuple[int, int]
     ) -> None:

@@ -18,6 +18,7 @@ typedef struct {
 
 VG_EXPORT int vg_step(const vg_step_args *a, const double *X, int64_t count, double seed, double *losses,
                       double *extras, int threads) {
+    (void)threads; /* (the scalar driver runs on one) */
     memset(a->g + VG_FIRST_PARAM, 0, sizeof(double) * VG_N_PARAMS);
     int failed;
 #if VG_HAS_LANES
@@ -26,7 +27,6 @@ VG_EXPORT int vg_step(const vg_step_args *a, const double *X, int64_t count, dou
     else
 #endif
         failed = vg_batch(a->v, a->d, a->g, a->s, X, count, 1, seed, losses, extras);
-    (void)threads;
     if (failed) return 1;
     return a->rule(a->state, a->v + VG_FIRST_PARAM, a->g + VG_FIRST_PARAM, VG_N_PARAMS) ? 2 : 0;
 }

@@ -149,11 +149,12 @@ class Trainer:
         """The rule as a C function (its ``c_rule``), when a whole training step on ``tape`` may be
         one C call: the tape holds every parameter, and the rule may see them in the tape's order."""
         c_rule = getattr(self.rule, "c_rule", None)
-        if c_rule is None or not self.params or not self._keeps(tape):
+        n = len(self.params)
+        if c_rule is None or not n or tape.param_end - tape.param_start != n:
             return None
         if not (self._same_order(tape) or self._order_free()):
             return None
-        rule: tuple[int, int] | None = c_rule(len(self.params))
+        rule: tuple[int, int] | None = c_rule(n)
         return rule
 
     def _exchange(self, tape: CTape, into_tape: bool) -> None:
@@ -229,14 +230,25 @@ class Trainer:
         large data without making a Python float per number."""
         self._indices(tape)
         view = self._samples(tape, flat, count, "Trainer.run_flat")
-        seed = as_float(scale, "Trainer.run: scale")
+        return self._batch(tape, flat, view, count, as_float(scale, "Trainer.run_flat: scale"), None)
+
+    def _batch(
+        self, tape: CTape, flat: Any, view: memoryview, count: int, seed: float, rule: tuple[int, int] | None
+    ) -> list[Any]:
+        """The checked batch of :meth:`run_flat` (``view``: :meth:`_samples`), run; with ``rule`` (see
+        :meth:`_one_call`), the whole training step in one C call (:meth:`CTape.train_step`), the
+        tape keeping the parameters."""
         self._exchange(tape, into_tape=True)
         if self.threads is not None:
             tape.threads = self.threads
         losses, extras = self._outputs(tape, count)
         where = self._samples_at(tape, flat, view, count)
-        tape.run_batch(where, count, True, seed, address_of(losses), address_of(extras), tape.threads_for(count))
-        self._exchange(tape, into_tape=False)
+        at_losses, at_extras, threads = address_of(losses), address_of(extras), tape.threads_for(count)
+        if rule is None:
+            tape.run_batch(where, count, True, seed, at_losses, at_extras, threads)
+            self._exchange(tape, into_tape=False)
+        else:
+            tape.train_step(where, count, seed, at_losses, at_extras, threads, rule)
         self._ran = True
         return self._results(tape, losses, extras, count)
 
@@ -334,21 +346,13 @@ class Trainer:
         numbers, without the crossings between Python and C of three calls."""
         self._indices(tape)
         rule = self._one_call(tape)
-        if rule is None:
-            self.zero_grad()
-            results = self.run_flat(tape, flat, count, scale)
-            self.update()
-            return results
-        view = self._samples(tape, flat, count, "Trainer.step_flat")
-        seed = as_float(scale, "Trainer.step_flat: scale")
-        self._exchange(tape, into_tape=True)  # the tape takes (or keeps) the parameters: see _one_call
-        if self.threads is not None:
-            tape.threads = self.threads
-        losses, extras = self._outputs(tape, count)
-        where = self._samples_at(tape, flat, view, count)
-        tape.train_step(where, count, seed, address_of(losses), address_of(extras), tape.threads_for(count), rule)
-        self._ran = True
-        return self._results(tape, losses, extras, count)
+        if rule is not None:
+            view = self._samples(tape, flat, count, "Trainer.step_flat")
+            return self._batch(tape, flat, view, count, as_float(scale, "Trainer.step_flat: scale"), rule)
+        self.zero_grad()
+        results = self.run_flat(tape, flat, count, scale)
+        self.update()
+        return results
 
     def reload(self) -> None:
         """Read the parameters' numbers and gradients from the Values again (the other way from
